@@ -1,0 +1,1061 @@
+"""LicenceApplication (行政许可申请): from receipt to decision and certificate.
+
+Each rule cites the article of 《行政许可法》 (2019) it implements; periods are
+working days (Art. 82). Commands decide and compute; the decorated `_…`
+methods only assign and run again on every replay.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.licensing.parties import (
+    Agent,
+    Applicant,
+    CertificateService,
+    Channel,
+    CommitmentLetter,
+    ExclusionKind,
+    NonAcceptanceGround,
+    RemedyNotice,
+    Verifier,
+)
+from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
+from domain.shared.audit import Audit, require_actor, require_reason
+from domain.shared.calendar import DueDate, WorkingDayCalendar
+from domain.shared.errors import (
+    DeadlineError,
+    IllegalTransitionError,
+    InvalidInputError,
+)
+from domain.shared.events import Aggregate
+from domain.shared.jurisdiction import normalise_region_code
+
+CORRECTION_NOTICE_WD = 5  # Art. 32 ¶1 (4)
+ART_32_4 = "行政许可法 第32条第1款第4项"
+ART_42 = "行政许可法 第42条"
+ART_45 = "行政许可法 第45条"
+
+
+def application_id(receipt_number: str) -> UUID:
+    """The receipt number is the public key of an application (办件查询)."""
+    return uuid5(NAMESPACE_URL, f"casetrace:licensing:application:{receipt_number}")
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    CORRECTION_REQUESTED = "correction_requested"
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    CERTIFICATE_ISSUED = "certificate_issued"
+    CERTIFICATE_SERVED = "certificate_served"
+    WITHDRAWN = "withdrawn"
+    TERMINATED = "terminated"
+
+
+BEFORE_ACCEPTANCE = frozenset({Status.RECEIVED, Status.CORRECTION_REQUESTED})
+BEFORE_DECISION = BEFORE_ACCEPTANCE | {Status.ACCEPTED}
+
+
+class LicenceApplication(Aggregate):
+    PINNED_TOPIC = "casetrace.licensing.LicenceApplication"
+
+    class Received(Aggregate.Created):
+        receipt_number: str
+        query_code_hash: str
+        item: ItemTerms
+        approval_mode: ApprovalMode
+        channel: Channel
+        applicant: Applicant
+        agent: Agent | None
+        materials: tuple[str, ...]
+        commitment: CommitmentLetter | None
+        unit_code: str
+        received_on: date
+        correction_due: DueDate
+
+    class CorrectionRequested(Aggregate.Event):
+        missing_items: tuple[str, ...]
+        requested_on: date
+
+    class CorrectionsSubmitted(Aggregate.Event):
+        items: tuple[str, ...]
+        submitted_on: date
+
+    class Accepted(Aggregate.Event):
+        voucher_number: str
+        acceptance_date: date
+        deemed: bool
+        decision_limit_wd: int
+        decision_due: DueDate
+        rule: str
+
+    class AcceptedWithDeficiencies(Aggregate.Event):
+        voucher_number: str
+        acceptance_date: date
+        decision_limit_wd: int
+        decision_due: DueDate
+        deficiency_items: tuple[str, ...]
+        supply_deadline: date
+
+    class AcceptanceDeemed(Aggregate.Event):
+        acceptance_date: date
+        decision_limit_wd: int
+        decision_due: DueDate
+
+    class NotAccepted(Aggregate.Event):
+        voucher_number: str
+        ground: NonAcceptanceGround
+        redirect_to: str | None
+        decided_on: date
+
+    class DeficienciesCured(Aggregate.Event):
+        items: tuple[str, ...]
+        cured_on: date
+
+    class ProcessingTerminated(Aggregate.Event):
+        ground: str
+        terminated_on: date
+
+    class VerificationRecorded(Aggregate.Event):
+        verifiers: tuple[Verifier, ...]
+        on_site: bool
+        findings: str
+        verified_on: date
+
+    class ClockSuspended(Aggregate.Event):
+        kind: ExclusionKind
+        started_on: date
+        expected_working_days: int
+        notice: str
+
+    class ClockResumed(Aggregate.Event):
+        ended_on: date
+        excluded_working_days: int
+        decision_due: DueDate
+
+    class DeadlineExtended(Aggregate.Event):
+        extension_wd: int
+        decision_due: DueDate
+        rule: str
+
+    class Granted(Aggregate.Event):
+        decision_number: str
+        decided_on: date
+        on_the_spot: bool
+        within_limit: bool
+        licence_id: UUID
+        certificate_due: DueDate
+
+    class Refused(Aggregate.Event):
+        decision_number: str
+        decided_on: date
+        reasons: tuple[str, ...]
+        technical_standard: str | None
+        remedy: RemedyNotice
+        within_limit: bool
+        interview_unit_code: str
+        interview_escalated: bool
+
+    class InterviewScheduled(Aggregate.Event):
+        unit_code: str
+        scheduled_for: date
+        place: str
+
+    class InterviewHeld(Aggregate.Event):
+        held_on: date
+        attendees: tuple[str, ...]
+        record: str
+
+    class CertificateIssued(Aggregate.Event):
+        certificate_number: str
+        issued_on: date
+        within_limit: bool
+
+    class CertificateServed(Aggregate.Event):
+        served_on: date
+        method: CertificateService
+
+    class Withdrawn(Aggregate.Event):
+        withdrawn_on: date
+
+    @event(Received)
+    def __init__(
+        self,
+        *,
+        audit: Audit,
+        receipt_number: str,
+        query_code_hash: str,
+        item: ItemTerms,
+        approval_mode: ApprovalMode,
+        channel: Channel,
+        applicant: Applicant,
+        agent: Agent | None,
+        materials: tuple[str, ...],
+        commitment: CommitmentLetter | None,
+        unit_code: str,
+        received_on: date,
+        correction_due: DueDate,
+    ) -> None:
+        self.receipt_number = receipt_number
+        self.query_code_hash = query_code_hash
+        self.item = item
+        self.approval_mode = approval_mode
+        self.channel = channel
+        self.applicant = applicant
+        self.agent = agent
+        self.materials = materials
+        self.commitment = commitment
+        self.unit_code = unit_code
+        self.received_on = received_on
+        self.correction_due = correction_due
+        self.status = Status.RECEIVED
+        self.correction_requested = False
+        self.outstanding_corrections: tuple[str, ...] = ()
+        self.acceptance_date: date | None = None
+        self.decision_limit_wd = 0
+        self.decision_due: DueDate | None = None
+        self.excluded_wd = 0
+        self.open_exclusion: ExclusionKind | None = None
+        self.exclusion_started_on: date | None = None
+        self.extended = False
+        self.outstanding_deficiencies: tuple[str, ...] = ()
+        self.supply_deadline: date | None = None
+        self.verifications: list[tuple[Verifier, ...]] = []
+        self.decision_number: str | None = None
+        self.decided_on: date | None = None
+        self.licence_id: UUID | None = None
+        self.certificate_due: DueDate | None = None
+        self.certificate_number: str | None = None
+        self.interview_unit_code: str | None = None
+        self.interview_scheduled_for: date | None = None
+        self.interview_held = False
+
+    # -- receipt ----------------------------------------------------------------
+
+    @classmethod
+    def receive(
+        cls,
+        *,
+        audit: Audit,
+        receipt_number: str,
+        query_code_hash: str,
+        item: ItemTerms,
+        approval_mode: ApprovalMode,
+        channel: Channel,
+        applicant: Applicant,
+        agent: Agent | None,
+        materials: tuple[str, ...],
+        commitment: CommitmentLetter | None,
+        unit_code: str,
+        on: date,
+        calendar: WorkingDayCalendar,
+        applicant_has_bad_credit: bool = False,
+    ) -> LicenceApplication:
+        """Record receipt of the materials; starts the 5-day correction clock."""
+        require_actor(audit)
+        _check_mode_open(item, approval_mode, applicant_has_bad_credit)
+        if approval_mode is ApprovalMode.NOTIFY_AND_COMMIT and commitment is None:
+            raise InvalidInputError(
+                "告知承诺 needs the applicant's signed commitment letter",
+                field="commitment",
+                rule="优化营商环境条例 第40条; 国办发〔2020〕42号",
+            )
+        if approval_mode is not ApprovalMode.NOTIFY_AND_COMMIT and commitment:
+            raise InvalidInputError(
+                "a commitment letter belongs only to the 告知承诺 mode",
+                field="commitment",
+            )
+        _check_materials_belong(item, materials, "materials")
+        return cls._create(
+            cls.Received,
+            id=application_id(receipt_number),
+            audit=audit,
+            receipt_number=receipt_number,
+            query_code_hash=query_code_hash,
+            item=item,
+            approval_mode=approval_mode,
+            channel=channel,
+            applicant=applicant,
+            agent=agent,
+            materials=tuple(materials),
+            commitment=commitment,
+            unit_code=normalise_region_code(unit_code),
+            received_on=on,
+            correction_due=calendar.add_working_days(on, CORRECTION_NOTICE_WD),
+        )
+
+    @property
+    def missing_materials(self) -> tuple[str, ...]:
+        return tuple(
+            m.name for m in self.item.materials if m.name not in self.materials
+        )
+
+    # -- correction (补正) -------------------------------------------------------
+
+    def request_correction(
+        self, missing_items: tuple[str, ...], on: date, audit: Audit
+    ) -> None:
+        """Art. 32 ¶1 (4): tell the applicant once, and all at once, what is missing."""
+        require_reason(audit, "a correction notice")
+        self._require(Status.RECEIVED, "request a correction")
+        if self.correction_requested:
+            raise IllegalTransitionError(
+                "a correction notice was already issued", rule=ART_32_4
+            )
+        if on > self.correction_due.due:
+            raise DeadlineError(
+                f"the correction notice was due by {self.correction_due.due}; it is now"
+                " deemed accepted as of the receipt date",
+                rule=ART_32_4,
+            )
+        if not missing_items:
+            raise InvalidInputError("list every missing item", field="missing_items")
+        # Art. 31 ¶2: the agency may not ask for materials unrelated to the item.
+        _check_materials_belong(self.item, missing_items, "missing_items")
+        self._correction_requested(
+            audit=audit, missing_items=tuple(missing_items), requested_on=on
+        )
+
+    def submit_corrections(
+        self, items: tuple[str, ...], on: date, audit: Audit
+    ) -> None:
+        require_actor(audit)
+        self._require(Status.CORRECTION_REQUESTED, "submit corrections")
+        unknown = [i for i in items if i not in self.outstanding_corrections]
+        if not items or unknown:
+            raise InvalidInputError(
+                f"corrections must be items of the notice still outstanding: {unknown or []}",
+                field="items",
+                rule=ART_32_4,
+            )
+        self._corrections_submitted(audit=audit, items=tuple(items), submitted_on=on)
+
+    # -- acceptance (受理) -------------------------------------------------------
+
+    def accept(
+        self, voucher_number: str, on: date, calendar: WorkingDayCalendar, audit: Audit
+    ) -> None:
+        """Art. 32 ¶1 (5); the decision clock starts (Art. 42).
+
+        If no correction notice came within 5 working days, the law has already
+        accepted the application on its receipt date (Art. 32(4)), so the clock
+        runs from receipt, whoever records it and whenever.
+        """
+        require_actor(audit)
+        self._check_acceptable()
+        deemed = self._acceptance_is_deemed(on)
+        start = self.received_on if deemed else on
+        limit = self._decision_limit_wd()
+        self._accepted(
+            audit=audit,
+            voucher_number=voucher_number,
+            acceptance_date=start,
+            deemed=deemed,
+            decision_limit_wd=limit,
+            decision_due=calendar.add_working_days(start, limit),
+            rule=ART_32_4 if deemed else "行政许可法 第32条第1款第5项",
+        )
+
+    def accept_with_deficiencies(
+        self,
+        voucher_number: str,
+        deficiency_items: tuple[str, ...],
+        supply_deadline: date,
+        on: date,
+        calendar: WorkingDayCalendar,
+        audit: Audit,
+        applicant_has_bad_credit: bool = False,
+    ) -> None:
+        """容缺受理: accept first, secondary materials follow by a committed date."""
+        rule = "容缺受理 (国发〔2022〕5号; DOMAIN §2.2)"
+        require_actor(audit)
+        _check_mode_open(
+            self.item, ApprovalMode.ACCEPT_WITH_DEFICIENCIES, applicant_has_bad_credit
+        )
+        self._check_acceptable()
+        if self._acceptance_is_deemed(on):
+            raise DeadlineError(
+                "the application is already deemed accepted as of its receipt date",
+                rule=ART_32_4,
+            )
+        if not deficiency_items:
+            raise InvalidInputError(
+                "name the materials to be supplied later", field="deficiency_items"
+            )
+        for name in deficiency_items:
+            material = self.item.material(name)
+            if material is None or not material.deferrable:
+                raise InvalidInputError(
+                    f"{name!r} is a main material and cannot be deferred",
+                    field="deficiency_items",
+                    rule=rule,
+                )
+        latest = calendar.add_working_days(on, self.item.promised_limit_wd).due
+        if not on < supply_deadline <= latest:
+            raise DeadlineError(
+                f"the supply deadline must fall after today and by {latest}, the item's"
+                " promised processing time",
+                rule=rule,
+            )
+        limit = self._decision_limit_wd()
+        self._accepted_with_deficiencies(
+            audit=audit,
+            voucher_number=voucher_number,
+            acceptance_date=on,
+            decision_limit_wd=limit,
+            decision_due=calendar.add_working_days(on, limit),
+            deficiency_items=tuple(deficiency_items),
+            supply_deadline=supply_deadline,
+        )
+
+    def deem_acceptance(
+        self, on: date, calendar: WorkingDayCalendar, audit: Audit
+    ) -> None:
+        """The clock's command: no notice within 5 working days → accepted on receipt."""
+        require_actor(audit)
+        self._require(Status.RECEIVED, "deem acceptance")
+        if not self._acceptance_is_deemed(on):
+            raise DeadlineError(
+                f"the correction period runs until {self.correction_due.due}",
+                rule=ART_32_4,
+            )
+        limit = self._decision_limit_wd()
+        self._acceptance_deemed(
+            audit=audit,
+            acceptance_date=self.received_on,
+            decision_limit_wd=limit,
+            decision_due=calendar.add_working_days(self.received_on, limit),
+        )
+
+    def reject(
+        self,
+        voucher_number: str,
+        ground: NonAcceptanceGround,
+        redirect_to: str | None,
+        on: date,
+        audit: Audit,
+    ) -> None:
+        """Art. 32 ¶1 (1)(2): a dated, sealed decision not to accept, with its ground."""
+        require_reason(audit, "a decision not to accept")
+        self._require(BEFORE_ACCEPTANCE, "decide not to accept")
+        if self._acceptance_is_deemed(on):
+            raise DeadlineError(
+                "the application is deemed accepted as of its receipt date; it can no"
+                " longer be turned away at intake",
+                rule=ART_32_4,
+            )
+        if (
+            ground is NonAcceptanceGround.OUTSIDE_POWERS
+            and not (redirect_to or "").strip()
+        ):
+            raise InvalidInputError(
+                "tell the applicant which agency to apply to",
+                field="redirect_to",
+                rule="行政许可法 第32条第1款第2项",
+            )
+        self._not_accepted(
+            audit=audit,
+            voucher_number=voucher_number,
+            ground=ground,
+            redirect_to=redirect_to,
+            decided_on=on,
+        )
+
+    # -- 容缺 follow-up ----------------------------------------------------------
+
+    def cure_deficiencies(self, items: tuple[str, ...], on: date, audit: Audit) -> None:
+        require_actor(audit)
+        self._require(Status.ACCEPTED, "supply deferred materials")
+        unknown = [i for i in items if i not in self.outstanding_deficiencies]
+        if not items or unknown:
+            raise InvalidInputError(
+                f"only outstanding deferred materials can be supplied: {unknown or []}",
+                field="items",
+            )
+        assert self.supply_deadline is not None
+        if on > self.supply_deadline:
+            raise DeadlineError(
+                f"the committed supply deadline {self.supply_deadline} has passed; processing"
+                " is to be terminated",
+                rule="容缺受理 (DOMAIN §2.2)",
+            )
+        self._deficiencies_cured(audit=audit, items=tuple(items), cured_on=on)
+
+    def terminate_for_missed_supply(self, on: date, audit: Audit) -> None:
+        """Materials not supplied by the committed date → 终止办理 (DOMAIN §2.2)."""
+        require_actor(audit)
+        self._require(Status.ACCEPTED, "terminate processing")
+        if not self.outstanding_deficiencies or self.supply_deadline is None:
+            raise IllegalTransitionError("no deferred materials are outstanding")
+        if on <= self.supply_deadline:
+            raise DeadlineError(
+                f"the supply deadline {self.supply_deadline} has not passed"
+            )
+        self._processing_terminated(
+            audit=audit, ground="deficiency_deadline_missed", terminated_on=on
+        )
+
+    # -- review -----------------------------------------------------------------
+
+    def record_verification(
+        self,
+        verifiers: tuple[Verifier, ...],
+        on_site: bool,
+        findings: str,
+        on: date,
+        audit: Audit,
+    ) -> None:
+        """Art. 34 ¶3: substantive verification is done by two or more staff."""
+        require_actor(audit)
+        self._require(Status.ACCEPTED, "record a verification")
+        if len({v.staff_no for v in verifiers}) < 2:
+            raise InvalidInputError(
+                "verification needs two or more distinct staff",
+                field="verifiers",
+                rule="行政许可法 第34条第3款",
+            )
+        if not findings.strip():
+            raise InvalidInputError("record the findings", field="findings")
+        self._verification_recorded(
+            audit=audit,
+            verifiers=tuple(verifiers),
+            on_site=on_site,
+            findings=findings,
+            verified_on=on,
+        )
+
+    def suspend_clock(
+        self,
+        kind: ExclusionKind,
+        expected_working_days: int,
+        notice: str,
+        on: date,
+        audit: Audit,
+    ) -> None:
+        """Art. 45: hearing, testing, expert review… are not counted; tell the applicant."""
+        require_reason(audit, "excluding time from the decision limit")
+        self._require(Status.ACCEPTED, "stop the decision clock")
+        if self.open_exclusion is not None:
+            raise IllegalTransitionError(
+                f"the clock is already stopped for {self.open_exclusion}", rule=ART_45
+            )
+        if expected_working_days < 1 or not notice.strip():
+            raise InvalidInputError(
+                "the applicant must be told in writing how long it will take",
+                field="expected_working_days",
+                rule=ART_45,
+            )
+        assert self.acceptance_date is not None
+        if on < self.acceptance_date:
+            raise InvalidInputError(
+                "an excluded period cannot start before acceptance", field="on"
+            )
+        self._clock_suspended(
+            audit=audit,
+            kind=kind,
+            started_on=on,
+            expected_working_days=expected_working_days,
+            notice=notice,
+        )
+
+    def resume_clock(
+        self, on: date, calendar: WorkingDayCalendar, audit: Audit
+    ) -> None:
+        require_actor(audit)
+        self._require(Status.ACCEPTED, "restart the decision clock")
+        if self.open_exclusion is None or self.exclusion_started_on is None:
+            raise IllegalTransitionError("the decision clock is running", rule=ART_45)
+        if on < self.exclusion_started_on:
+            raise InvalidInputError(
+                "the clock cannot resume before it stopped", field="on"
+            )
+        excluded = calendar.working_days_between(self.exclusion_started_on, on)
+        self._clock_resumed(
+            audit=audit,
+            ended_on=on,
+            excluded_working_days=excluded,
+            decision_due=self._decision_due(
+                calendar, excluded=self.excluded_wd + excluded
+            ),
+        )
+
+    def extend(self, on: date, calendar: WorkingDayCalendar, audit: Audit) -> None:
+        """Art. 42: one extension, approved by the agency head, reason told to the applicant."""
+        require_reason(audit, "extending the decision limit")
+        self._require(Status.ACCEPTED, "extend the decision limit")
+        if self.extended:
+            raise IllegalTransitionError(
+                "the decision limit may be extended only once", rule=ART_42
+            )
+        if self.item.extension_wd == 0:
+            raise IllegalTransitionError(
+                "this item's rule allows no extension", rule=self.item.time_limit_rule
+            )
+        assert self.decision_due is not None
+        if self.open_exclusion is None and on > self.decision_due.due:
+            raise DeadlineError(
+                f"the decision limit already ran out on {self.decision_due.due}",
+                rule=ART_42,
+            )
+        self._deadline_extended(
+            audit=audit,
+            extension_wd=self.item.extension_wd,
+            decision_due=self._decision_due(calendar, extension=self.item.extension_wd),
+            rule=ART_42
+            + ("第2款" if self.item.handling is Handling.UNIFIED else "第1款"),
+        )
+
+    # -- decision ---------------------------------------------------------------
+
+    def grant(
+        self,
+        decision_number: str,
+        licence_id: UUID,
+        on_the_spot: bool,
+        on: date,
+        calendar: WorkingDayCalendar,
+        audit: Audit,
+    ) -> None:
+        """Art. 38 ¶1 written decision to grant; Art. 44: certificate within 10 days."""
+        require_reason(audit, "a licensing decision")
+        self._check_decidable(on)
+        if self.outstanding_deficiencies:
+            raise IllegalTransitionError(
+                f"deferred materials are still outstanding: {list(self.outstanding_deficiencies)}",
+                rule="容缺受理 (DOMAIN §2.2)",
+            )
+        if on_the_spot:
+            if (
+                not self.item.allows(ApprovalMode.ON_THE_SPOT)
+                or on != self.acceptance_date
+            ):
+                raise IllegalTransitionError(
+                    "an on-the-spot decision is for items that allow it, on the day of acceptance",
+                    rule="行政许可法 第34条第2款",
+                )
+        elif self._needs_verification and not self.verifications:
+            raise IllegalTransitionError(
+                "this item needs substantive verification by two or more staff before a grant",
+                rule="行政许可法 第34条第3款",
+            )
+        self._granted(
+            audit=audit,
+            decision_number=decision_number,
+            decided_on=on,
+            on_the_spot=on_the_spot,
+            within_limit=self._within_limit(on),
+            licence_id=licence_id,
+            certificate_due=calendar.add_working_days(
+                on, self.item.certificate_limit_wd
+            ),
+        )
+
+    def refuse(
+        self,
+        decision_number: str,
+        reasons: tuple[str, ...],
+        technical_standard: str | None,
+        on: date,
+        calendar: WorkingDayCalendar,
+        audit: Audit,
+    ) -> None:
+        """Art. 38 ¶2: reasons and the right to 行政复议 or 行政诉讼; then an interview."""
+        require_reason(audit, "a licensing decision")
+        self._check_decidable(on)
+        reasons = tuple(r for r in reasons if r.strip())
+        if not reasons:
+            raise InvalidInputError(
+                "a refusal must state its reasons",
+                field="reasons",
+                rule="行政许可法 第38条第2款",
+            )
+        until = calendar.add_calendar_days(on, 60).due
+        remedy = RemedyNotice(
+            reconsideration_until=until,
+            text=(
+                f"如不服本决定，可自收到本决定书之日起60日内（至{until.isoformat()}）依法申请"
+                "行政复议，或者自知道作出本决定之日起6个月内依法提起行政诉讼。"
+            ),
+        )
+        county = normalise_region_code(self.applicant.region_code)
+        escalated = self.item.safety_critical
+        self._refused(
+            audit=audit,
+            decision_number=decision_number,
+            decided_on=on,
+            reasons=reasons,
+            technical_standard=technical_standard,
+            remedy=remedy,
+            within_limit=self._within_limit(on),
+            # 约谈 at the applicant's county unit; safety/livelihood items go to the city.
+            interview_unit_code=county[:4] if escalated else county,
+            interview_escalated=escalated,
+        )
+
+    def schedule_interview(
+        self, scheduled_for: date, place: str, on: date, audit: Audit
+    ) -> None:
+        require_actor(audit)
+        self._require(Status.REFUSED, "schedule the refusal interview")
+        if self.interview_held:
+            raise IllegalTransitionError("the interview has already been held")
+        if scheduled_for < on or not place.strip():
+            raise InvalidInputError(
+                "schedule the interview on a coming date and place",
+                field="scheduled_for",
+            )
+        assert self.interview_unit_code is not None
+        self._interview_scheduled(
+            audit=audit,
+            unit_code=self.interview_unit_code,
+            scheduled_for=scheduled_for,
+            place=place,
+        )
+
+    def record_interview(
+        self, held_on: date, attendees: tuple[str, ...], record: str, audit: Audit
+    ) -> None:
+        require_actor(audit)
+        self._require(Status.REFUSED, "record the refusal interview")
+        if self.interview_scheduled_for is None:
+            raise IllegalTransitionError("no interview has been scheduled")
+        if self.interview_held:
+            raise IllegalTransitionError("the interview has already been recorded")
+        if not attendees or not record.strip():
+            raise InvalidInputError(
+                "record who attended and what was said", field="record"
+            )
+        self._interview_held(
+            audit=audit, held_on=held_on, attendees=tuple(attendees), record=record
+        )
+
+    # -- certificate ------------------------------------------------------------
+
+    def issue_certificate(
+        self, certificate_number: str, on: date, audit: Audit
+    ) -> None:
+        """Art. 44: issue within 10 days of the grant; lateness is recorded, not hidden."""
+        require_actor(audit)
+        self._require(Status.GRANTED, "issue the certificate")
+        assert self.certificate_due is not None
+        self._certificate_issued(
+            audit=audit,
+            certificate_number=certificate_number,
+            issued_on=on,
+            within_limit=on <= self.certificate_due.due,
+        )
+
+    def serve_certificate(
+        self, method: CertificateService, on: date, audit: Audit
+    ) -> None:
+        require_actor(audit)
+        self._require(Status.CERTIFICATE_ISSUED, "serve the certificate")
+        self._certificate_served(audit=audit, served_on=on, method=method)
+
+    def withdraw(self, on: date, audit: Audit) -> None:
+        """The applicant withdraws (撤回申请) at any point before the decision."""
+        require_reason(audit, "recording the applicant's withdrawal")
+        self._require(BEFORE_DECISION, "withdraw the application")
+        self._withdrawn(audit=audit, withdrawn_on=on)
+
+    # -- rules shared by several commands ------------------------------------------
+
+    def _require(self, allowed: Status | frozenset[Status], action: str) -> None:
+        states = {allowed} if isinstance(allowed, Status) else allowed
+        if self.status not in states:
+            raise IllegalTransitionError(
+                f"cannot {action}: the application is {self.status}"
+            )
+
+    def _acceptance_is_deemed(self, on: date) -> bool:
+        return not self.correction_requested and on > self.correction_due.due
+
+    def _check_acceptable(self) -> None:
+        self._require(BEFORE_ACCEPTANCE, "accept")
+        if self.outstanding_corrections:
+            raise IllegalTransitionError(
+                f"items of the correction notice are outstanding: {list(self.outstanding_corrections)}",
+                rule="行政许可法 第32条第1款第5项",
+            )
+
+    def _decision_limit_wd(self) -> int:
+        """Art. 42: 20 days, or the item's own rule (e.g. 60 for production licences)."""
+        return self.item.statutory_limit_wd
+
+    def _decision_due(
+        self,
+        calendar: WorkingDayCalendar,
+        *,
+        excluded: int | None = None,
+        extension: int = 0,
+    ) -> DueDate:
+        assert self.acceptance_date is not None
+        total_excluded = self.excluded_wd if excluded is None else excluded
+        extra = extension or (self.item.extension_wd if self.extended else 0)
+        return calendar.add_working_days(
+            self.acceptance_date, self.decision_limit_wd + extra + total_excluded
+        )
+
+    @property
+    def _needs_verification(self) -> bool:
+        # 告知承诺: decided on the commitment; verification comes after approval.
+        return (
+            self.item.on_site_review
+            and self.approval_mode is not ApprovalMode.NOTIFY_AND_COMMIT
+        )
+
+    def _check_decidable(self, on: date) -> None:
+        self._require(Status.ACCEPTED, "decide")
+        if self.open_exclusion is not None:
+            raise IllegalTransitionError(
+                f"the clock is stopped for {self.open_exclusion}; resume it before deciding",
+                rule=ART_45,
+            )
+        assert self.acceptance_date is not None
+        if on < self.acceptance_date:
+            raise InvalidInputError("a decision cannot predate acceptance", field="on")
+
+    def _within_limit(self, on: date) -> bool:
+        assert self.decision_due is not None
+        return on <= self.decision_due.due
+
+    # -- recorded facts ---------------------------------------------------------
+
+    @event(CorrectionRequested)
+    def _correction_requested(
+        self, audit: Audit, missing_items: tuple[str, ...], requested_on: date
+    ) -> None:
+        self.status = Status.CORRECTION_REQUESTED
+        self.correction_requested = True
+        self.outstanding_corrections = missing_items
+
+    @event(CorrectionsSubmitted)
+    def _corrections_submitted(
+        self, audit: Audit, items: tuple[str, ...], submitted_on: date
+    ) -> None:
+        self.outstanding_corrections = tuple(
+            i for i in self.outstanding_corrections if i not in items
+        )
+        self.materials = (*self.materials, *items)
+
+    def _start_decision_clock(
+        self, acceptance_date: date, limit: int, due: DueDate
+    ) -> None:
+        self.status = Status.ACCEPTED
+        self.acceptance_date = acceptance_date
+        self.decision_limit_wd = limit
+        self.decision_due = due
+
+    @event(Accepted)
+    def _accepted(
+        self,
+        audit: Audit,
+        voucher_number: str,
+        acceptance_date: date,
+        deemed: bool,
+        decision_limit_wd: int,
+        decision_due: DueDate,
+        rule: str,
+    ) -> None:
+        self.voucher_number = voucher_number
+        self._start_decision_clock(acceptance_date, decision_limit_wd, decision_due)
+
+    @event(AcceptedWithDeficiencies)
+    def _accepted_with_deficiencies(
+        self,
+        audit: Audit,
+        voucher_number: str,
+        acceptance_date: date,
+        decision_limit_wd: int,
+        decision_due: DueDate,
+        deficiency_items: tuple[str, ...],
+        supply_deadline: date,
+    ) -> None:
+        self.voucher_number = voucher_number
+        self._start_decision_clock(acceptance_date, decision_limit_wd, decision_due)
+        self.outstanding_deficiencies = deficiency_items
+        self.supply_deadline = supply_deadline
+
+    @event(AcceptanceDeemed)
+    def _acceptance_deemed(
+        self,
+        audit: Audit,
+        acceptance_date: date,
+        decision_limit_wd: int,
+        decision_due: DueDate,
+    ) -> None:
+        self._start_decision_clock(acceptance_date, decision_limit_wd, decision_due)
+
+    @event(NotAccepted)
+    def _not_accepted(
+        self,
+        audit: Audit,
+        voucher_number: str,
+        ground: NonAcceptanceGround,
+        redirect_to: str | None,
+        decided_on: date,
+    ) -> None:
+        self.voucher_number = voucher_number
+        self.status = Status.NOT_ACCEPTED
+        self.decided_on = decided_on
+
+    @event(DeficienciesCured)
+    def _deficiencies_cured(
+        self, audit: Audit, items: tuple[str, ...], cured_on: date
+    ) -> None:
+        self.outstanding_deficiencies = tuple(
+            i for i in self.outstanding_deficiencies if i not in items
+        )
+        self.materials = (*self.materials, *items)
+
+    @event(ProcessingTerminated)
+    def _processing_terminated(
+        self, audit: Audit, ground: str, terminated_on: date
+    ) -> None:
+        self.status = Status.TERMINATED
+        self.decided_on = terminated_on
+
+    @event(VerificationRecorded)
+    def _verification_recorded(
+        self,
+        audit: Audit,
+        verifiers: tuple[Verifier, ...],
+        on_site: bool,
+        findings: str,
+        verified_on: date,
+    ) -> None:
+        self.verifications.append(verifiers)
+
+    @event(ClockSuspended)
+    def _clock_suspended(
+        self,
+        audit: Audit,
+        kind: ExclusionKind,
+        started_on: date,
+        expected_working_days: int,
+        notice: str,
+    ) -> None:
+        self.open_exclusion = kind
+        self.exclusion_started_on = started_on
+
+    @event(ClockResumed)
+    def _clock_resumed(
+        self,
+        audit: Audit,
+        ended_on: date,
+        excluded_working_days: int,
+        decision_due: DueDate,
+    ) -> None:
+        self.open_exclusion = None
+        self.exclusion_started_on = None
+        self.excluded_wd += excluded_working_days
+        self.decision_due = decision_due
+
+    @event(DeadlineExtended)
+    def _deadline_extended(
+        self, audit: Audit, extension_wd: int, decision_due: DueDate, rule: str
+    ) -> None:
+        self.extended = True
+        self.decision_due = decision_due
+
+    @event(Granted)
+    def _granted(
+        self,
+        audit: Audit,
+        decision_number: str,
+        decided_on: date,
+        on_the_spot: bool,
+        within_limit: bool,
+        licence_id: UUID,
+        certificate_due: DueDate,
+    ) -> None:
+        self.status = Status.GRANTED
+        self.decision_number = decision_number
+        self.decided_on = decided_on
+        self.licence_id = licence_id
+        self.certificate_due = certificate_due
+
+    @event(Refused)
+    def _refused(
+        self,
+        audit: Audit,
+        decision_number: str,
+        decided_on: date,
+        reasons: tuple[str, ...],
+        technical_standard: str | None,
+        remedy: RemedyNotice,
+        within_limit: bool,
+        interview_unit_code: str,
+        interview_escalated: bool,
+    ) -> None:
+        self.status = Status.REFUSED
+        self.decision_number = decision_number
+        self.decided_on = decided_on
+        self.interview_unit_code = interview_unit_code
+
+    @event(InterviewScheduled)
+    def _interview_scheduled(
+        self, audit: Audit, unit_code: str, scheduled_for: date, place: str
+    ) -> None:
+        self.interview_scheduled_for = scheduled_for
+
+    @event(InterviewHeld)
+    def _interview_held(
+        self, audit: Audit, held_on: date, attendees: tuple[str, ...], record: str
+    ) -> None:
+        self.interview_held = True
+
+    @event(CertificateIssued)
+    def _certificate_issued(
+        self, audit: Audit, certificate_number: str, issued_on: date, within_limit: bool
+    ) -> None:
+        self.status = Status.CERTIFICATE_ISSUED
+        self.certificate_number = certificate_number
+
+    @event(CertificateServed)
+    def _certificate_served(
+        self, audit: Audit, served_on: date, method: CertificateService
+    ) -> None:
+        self.status = Status.CERTIFICATE_SERVED
+
+    @event(Withdrawn)
+    def _withdrawn(self, audit: Audit, withdrawn_on: date) -> None:
+        self.status = Status.WITHDRAWN
+        self.decided_on = withdrawn_on
+
+
+def _check_mode_open(item: ItemTerms, mode: ApprovalMode, bad_credit: bool) -> None:
+    if not item.allows(mode):
+        raise InvalidInputError(
+            f"item {item.code} does not allow the {mode} procedure",
+            field="approval_mode",
+            rule="行政许可法 第30条 (公示的办理程序)",
+        )
+    if bad_credit and mode in {
+        ApprovalMode.NOTIFY_AND_COMMIT,
+        ApprovalMode.ACCEPT_WITH_DEFICIENCIES,
+    }:
+        raise IllegalTransitionError(
+            f"{mode} is closed to applicants with a bad credit record until 信用修复",
+            rule="国办发〔2020〕42号",
+        )
+
+
+def _check_materials_belong(
+    item: ItemTerms, names: tuple[str, ...], field: str
+) -> None:
+    """Art. 31 ¶2: nothing may be asked for that the item's list does not name."""
+    unknown = [n for n in names if item.material(n) is None]
+    if unknown:
+        raise InvalidInputError(
+            f"not materials of item {item.code}: {unknown}",
+            field=field,
+            rule="行政许可法 第31条第2款",
+        )

@@ -1,0 +1,124 @@
+"""Value objects of licensing: parties, channels, grounds, remedies (DOMAIN §1, §9)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.shared.jurisdiction import RegionCode
+from domain.shared.uscc import USCC
+
+
+class Channel(StrEnum):
+    """Art. 29: applications by counter, post, telegram/fax/EDI or e-mail; online."""
+
+    COUNTER = "counter"
+    ONLINE = "online"
+    MAIL = "mail"
+    FAX = "fax"
+    EMAIL = "email"
+
+
+class PartyType(StrEnum):
+    """双公示 XK_XDR_LB: 法人, 非法人组织, 个体工商户, 自然人."""
+
+    LEGAL_PERSON = "legal_person"
+    UNINCORPORATED_ORG = "unincorporated_org"
+    INDIVIDUAL_BUSINESS = "individual_business"
+    NATURAL_PERSON = "natural_person"
+
+
+class Applicant(BaseModel):
+    """The applicant (申请人). Contact details are personal data, never published."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    party_type: PartyType = PartyType.LEGAL_PERSON
+    uscc: USCC | None = None
+    region_code: RegionCode  # where the applicant is registered: routes interviews
+    address: str = Field(default="", max_length=300)
+    phone: str = Field(default="", max_length=40)
+    legal_representative: str = Field(default="", max_length=100)
+    id_document_number: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _identified(self) -> Applicant:
+        if self.party_type is not PartyType.NATURAL_PERSON and self.uscc is None:
+            msg = "an organisation applies under its unified social credit code (uscc)"
+            raise ValueError(msg)
+        if self.party_type is PartyType.NATURAL_PERSON and not self.id_document_number:
+            msg = "a natural person applies under an identity document number"
+            raise ValueError(msg)
+        return self
+
+
+class Agent(BaseModel):
+    """委托代理人 (Art. 29), acting under a power of attorney."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(default="", max_length=40)
+    power_of_attorney: str = Field(min_length=1, max_length=200)
+
+
+class CommitmentLetter(BaseModel):
+    """告知承诺书: the applicant commits in writing that it meets the conditions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    signed_on: date
+    signatory: str = Field(min_length=1, max_length=100)
+    statement: str = Field(min_length=1, max_length=2000)
+
+
+class NonAcceptanceGround(StrEnum):
+    """Art. 32 ¶1 (1)(2) and the grounds that follow from Arts. 31–32 and 78."""
+
+    NO_LICENCE_REQUIRED = "no_licence_required"  # Art. 32(1) 即时告知不受理
+    OUTSIDE_POWERS = "outside_powers"  # Art. 32(2): name the competent agency
+    CORRECTIONS_NOT_SUPPLIED = "corrections_not_supplied"  # Art. 32(4)/(5)
+    FALSE_MATERIALS = "false_materials"  # Art. 78
+    REAPPLICATION_BANNED = "reapplication_banned"  # Arts. 78–79
+
+
+class ExclusionKind(StrEnum):
+    """Art. 45: time that is not counted in the decision limit."""
+
+    HEARING = "hearing"  # 听证
+    TENDER = "tender"  # 招标
+    AUCTION = "auction"  # 拍卖
+    INSPECTION = "inspection"  # 检验
+    TESTING = "testing"  # 检测
+    QUARANTINE = "quarantine"  # 检疫
+    APPRAISAL = "appraisal"  # 鉴定
+    EXPERT_REVIEW = "expert_review"  # 专家评审
+
+
+class Verifier(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    staff_no: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100)
+
+
+class RemedyNotice(BaseModel):
+    """Art. 38 ¶2: a refusal tells the applicant how to seek a remedy."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reconsideration_days: int = 60  # 行政复议法 (2023) Art. 20
+    reconsideration_until: date
+    litigation_months: int = 6  # 行政诉讼法 Art. 46
+    text: str
+
+
+class CertificateService(StrEnum):
+    """How a certificate reached the applicant (送达)."""
+
+    IN_PERSON = "in_person"
+    POST = "post"
+    ELECTRONIC = "electronic"

@@ -1,0 +1,711 @@
+"""Licensing: the application service for licence applications and licences.
+
+Every command has the same shape (STYLE §4): load, authorise (role and
+jurisdiction), check the expected version, one aggregate command, save,
+return the new version and log position. The clock, the calendar and the
+registry are injected, so tests can move time and swap the calendar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import EnvType
+
+from domain.licensing.application import LicenceApplication, application_id
+from domain.licensing.licence import (
+    CancellationGround,
+    Licence,
+    LicenceChange,
+    ReissueCause,
+    RevocationGround,
+)
+from domain.licensing.parties import (
+    Agent,
+    Applicant,
+    CertificateService,
+    Channel,
+    CommitmentLetter,
+    ExclusionKind,
+    NonAcceptanceGround,
+    Verifier,
+)
+from domain.registry.catalogue import ApprovalMode
+from domain.registry.service import Registry
+from domain.shared.audit import Audit, Role, require_actor
+from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.clock import Clock, SystemClock, legal_date
+from domain.shared.errors import InvalidInputError, NotFoundError
+from domain.shared.service import CommandResult, ContextService
+
+CLERK = frozenset({Role.CLERK})
+REVIEWER = frozenset({Role.REVIEWER})
+APPROVER = frozenset({Role.APPROVER})
+
+
+class Receipt(CommandResult):
+    """Receipt of an application: the query code is shown to the applicant once."""
+
+    receipt_number: str
+    query_code: str
+
+
+def query_code_hash(receipt_number: str, query_code: str) -> str:
+    return hashlib.sha256(f"{receipt_number}:{query_code}".encode()).hexdigest()
+
+
+class Licensing(ContextService):
+    name = "licensing"
+    snapshotting_intervals: ClassVar = {Licence: 50, LicenceApplication: 100}
+    permissions: ClassVar = {
+        "receive": CLERK,
+        "request_correction": CLERK,
+        "submit_corrections": CLERK,
+        "accept": CLERK,
+        "accept_with_deficiencies": CLERK,
+        "reject": CLERK,
+        "cure_deficiencies": CLERK,
+        "withdraw": CLERK,
+        "record_verification": REVIEWER,
+        "suspend_clock": REVIEWER,
+        "resume_clock": REVIEWER,
+        "extend": APPROVER,
+        "grant": APPROVER,
+        "refuse": APPROVER,
+        "schedule_interview": CLERK | APPROVER,
+        "record_interview": CLERK | APPROVER,
+        "issue_certificate": CLERK,
+        "serve_certificate": CLERK,
+        "change_licence": APPROVER,
+        "reissue_certificate": CLERK,
+        "request_renewal": CLERK,
+        "renew": APPROVER,
+        "verify_commitment": REVIEWER,
+        "withdraw_licence": APPROVER,
+        "revoke_licence": APPROVER,
+        "cancel_licence": APPROVER,
+        "read": frozenset(Role),
+    }
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        registry: Registry,
+        calendar: WorkingDayCalendar,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.registry = registry
+        self.calendar = calendar
+        self.clock = clock or SystemClock()
+
+    def today(self) -> date:
+        return legal_date(self.clock.now())
+
+    # -- queries of one case -----------------------------------------------------
+
+    def get_application(
+        self, app_id: UUID, version: int | None = None
+    ) -> LicenceApplication:
+        return self.load(LicenceApplication, app_id, "licence application", version)
+
+    def get_licence(self, licence_id: UUID, version: int | None = None) -> Licence:
+        return self.load(Licence, licence_id, "licence", version)
+
+    def find_by_receipt(
+        self, receipt_number: str, query_code: str
+    ) -> LicenceApplication:
+        """办件查询: the same NotFound for an unknown number and a wrong code."""
+        application = self.find(LicenceApplication, application_id(receipt_number))
+        expected = query_code_hash(receipt_number, query_code)
+        if application is None or not hmac.compare_digest(
+            application.query_code_hash, expected
+        ):
+            raise NotFoundError(
+                "no application matches that receipt number and query code"
+            )
+        return application
+
+    # -- receipt -----------------------------------------------------------------
+
+    def receive(
+        self,
+        audit: Audit,
+        *,
+        item_code: str,
+        approval_mode: ApprovalMode,
+        channel: Channel,
+        applicant: Applicant,
+        agent: Agent | None,
+        materials: tuple[str, ...],
+        commitment: CommitmentLetter | None,
+    ) -> Receipt:
+        """收到申请材料: a receipt number and a query code for the applicant."""
+        require_actor(audit)
+        unit = audit.actor.unit_code or applicant.region_code
+        self.authorise("receive", audit.actor, unit)
+        item = self.registry.get_item(item_code)
+        enterprise = (
+            self.registry.get_enterprise(applicant.uscc) if applicant.uscc else None
+        )
+        on = self.today()
+        for _ in range(3):  # a receipt number collision is astronomically rare
+            receipt_number = f"{unit:0<6}{on:%Y%m%d}{secrets.randbelow(10**6):06d}"
+            query_code = f"{secrets.randbelow(10**8):08d}"
+            application = LicenceApplication.receive(
+                audit=audit,
+                receipt_number=receipt_number,
+                query_code_hash=query_code_hash(receipt_number, query_code),
+                item=item,
+                approval_mode=approval_mode,
+                channel=channel,
+                applicant=applicant,
+                agent=agent,
+                materials=materials,
+                commitment=commitment,
+                unit_code=unit,
+                on=on,
+                calendar=self.calendar,
+                applicant_has_bad_credit=bool(enterprise and enterprise.has_bad_credit),
+            )
+            try:
+                result = self.commit(application)
+            except IntegrityError:
+                continue
+            return Receipt(
+                **result.model_dump(),
+                receipt_number=receipt_number,
+                query_code=query_code,
+            )
+        raise RuntimeError(
+            "could not allocate a unique receipt number"
+        )  # pragma: no cover
+
+    # -- commands on an application -------------------------------------------------
+
+    def _on_application(
+        self,
+        app_id: UUID,
+        command: str,
+        audit: Audit,
+        expected_version: int | None,
+        change: Callable[[LicenceApplication], Any],
+    ) -> CommandResult:
+        require_actor(audit)
+        return self.act(
+            LicenceApplication,
+            app_id,
+            command,
+            audit.actor,
+            expected_version,
+            change,
+            what="licence application",
+            unit_of=lambda a: a.unit_code,
+        )
+
+    def request_correction(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        missing_items: tuple[str, ...],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "request_correction",
+            audit,
+            expected_version,
+            lambda a: a.request_correction(missing_items, self.today(), audit),
+        )
+
+    def submit_corrections(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        items: tuple[str, ...],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "submit_corrections",
+            audit,
+            expected_version,
+            lambda a: a.submit_corrections(items, self.today(), audit),
+        )
+
+    def accept(
+        self, app_id: UUID, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "accept",
+            audit,
+            expected_version,
+            lambda a: a.accept(
+                f"{a.receipt_number}-SL", self.today(), self.calendar, audit
+            ),
+        )
+
+    def accept_with_deficiencies(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        deficiency_items: tuple[str, ...],
+        supply_deadline: date,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        def change(a: LicenceApplication) -> None:
+            a.accept_with_deficiencies(
+                f"{a.receipt_number}-RQ",
+                deficiency_items,
+                supply_deadline,
+                self.today(),
+                self.calendar,
+                audit,
+                applicant_has_bad_credit=self._bad_credit(a.applicant),
+            )
+
+        return self._on_application(
+            app_id, "accept_with_deficiencies", audit, expected_version, change
+        )
+
+    def deem_acceptance(self, app_id: UUID, audit: Audit) -> CommandResult:
+        """Fired by the clock (actor system:clock) when no notice came in 5 days."""
+        return self._on_application(
+            app_id,
+            "deem_acceptance",
+            audit,
+            None,
+            lambda a: a.deem_acceptance(self.today(), self.calendar, audit),
+        )
+
+    def reject(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        ground: NonAcceptanceGround,
+        redirect_to: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "reject",
+            audit,
+            expected_version,
+            lambda a: a.reject(
+                f"{a.receipt_number}-BSL", ground, redirect_to, self.today(), audit
+            ),
+        )
+
+    def cure_deficiencies(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        items: tuple[str, ...],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "cure_deficiencies",
+            audit,
+            expected_version,
+            lambda a: a.cure_deficiencies(items, self.today(), audit),
+        )
+
+    def terminate_for_missed_supply(self, app_id: UUID, audit: Audit) -> CommandResult:
+        """Fired by the clock when 容缺 materials did not arrive in time."""
+        return self._on_application(
+            app_id,
+            "terminate_for_missed_supply",
+            audit,
+            None,
+            lambda a: a.terminate_for_missed_supply(self.today(), audit),
+        )
+
+    def record_verification(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        verifier_staff_nos: tuple[str, ...],
+        on_site: bool,
+        findings: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        verifiers = self._verifiers(verifier_staff_nos)
+        return self._on_application(
+            app_id,
+            "record_verification",
+            audit,
+            expected_version,
+            lambda a: a.record_verification(
+                verifiers, on_site, findings, self.today(), audit
+            ),
+        )
+
+    def suspend_clock(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        kind: ExclusionKind,
+        expected_working_days: int,
+        notice: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "suspend_clock",
+            audit,
+            expected_version,
+            lambda a: a.suspend_clock(
+                kind, expected_working_days, notice, self.today(), audit
+            ),
+        )
+
+    def resume_clock(
+        self, app_id: UUID, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "resume_clock",
+            audit,
+            expected_version,
+            lambda a: a.resume_clock(self.today(), self.calendar, audit),
+        )
+
+    def extend(
+        self, app_id: UUID, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "extend",
+            audit,
+            expected_version,
+            lambda a: a.extend(self.today(), self.calendar, audit),
+        )
+
+    def grant(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        *,
+        decision_number: str,
+        scope: str,
+        licence_number: str | None = None,
+        on_the_spot: bool = False,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """准予行政许可: the application and its new Licence are saved atomically."""
+
+        def change(a: LicenceApplication) -> list[Licence]:
+            on = self.today()
+            licence_id = uuid4()
+            a.grant(decision_number, licence_id, on_the_spot, on, self.calendar, audit)
+            licence = Licence.issue(
+                licence_id=licence_id,
+                audit=audit,
+                licence_number=licence_number
+                or f"{a.item.code}-{a.unit_code}-{on:%Y}-{secrets.randbelow(10**6):06d}",
+                holder=a.applicant,
+                item_code=a.item.code,
+                item_name=a.item.name,
+                certificate_name=a.item.certificate_name,
+                scope=scope,
+                valid_from=on,
+                validity_months=a.item.validity_months,
+                renewal_lead_days=a.item.renewal_lead_days,
+                application_id=a.id,
+                decision_number=decision_number,
+                authority_unit_code=a.unit_code,
+                approval_mode=a.approval_mode,
+                calendar=self.calendar,
+            )
+            return [licence]
+
+        return self._on_application(app_id, "grant", audit, expected_version, change)
+
+    def refuse(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        *,
+        decision_number: str,
+        reasons: tuple[str, ...],
+        technical_standard: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "refuse",
+            audit,
+            expected_version,
+            lambda a: a.refuse(
+                decision_number,
+                reasons,
+                technical_standard,
+                self.today(),
+                self.calendar,
+                audit,
+            ),
+        )
+
+    def schedule_interview(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        scheduled_for: date,
+        place: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "schedule_interview",
+            audit,
+            expected_version,
+            lambda a: a.schedule_interview(scheduled_for, place, self.today(), audit),
+        )
+
+    def record_interview(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        attendees: tuple[str, ...],
+        record: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "record_interview",
+            audit,
+            expected_version,
+            lambda a: a.record_interview(self.today(), attendees, record, audit),
+        )
+
+    def issue_certificate(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        certificate_number: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        def change(a: LicenceApplication) -> None:
+            number = certificate_number or f"{a.receipt_number}-ZS"
+            a.issue_certificate(number, self.today(), audit)
+
+        return self._on_application(
+            app_id, "issue_certificate", audit, expected_version, change
+        )
+
+    def serve_certificate(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        method: CertificateService,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "serve_certificate",
+            audit,
+            expected_version,
+            lambda a: a.serve_certificate(method, self.today(), audit),
+        )
+
+    def withdraw(
+        self, app_id: UUID, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._on_application(
+            app_id,
+            "withdraw",
+            audit,
+            expected_version,
+            lambda a: a.withdraw(self.today(), audit),
+        )
+
+    # -- commands on a licence -------------------------------------------------------
+
+    def _on_licence(
+        self,
+        licence_id: UUID,
+        command: str,
+        audit: Audit,
+        expected_version: int | None,
+        change: Callable[[Licence], Any],
+    ) -> CommandResult:
+        require_actor(audit)
+        return self.act(
+            Licence,
+            licence_id,
+            command,
+            audit.actor,
+            expected_version,
+            change,
+            what="licence",
+            unit_of=lambda lic: lic.authority_unit_code,
+        )
+
+    def change_licence(
+        self,
+        licence_id: UUID,
+        audit: Audit,
+        change: LicenceChange,
+        decision_number: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_licence(
+            licence_id,
+            "change_licence",
+            audit,
+            expected_version,
+            lambda lic: lic.change(change, decision_number, self.today(), audit),
+        )
+
+    def reissue_certificate(
+        self,
+        licence_id: UUID,
+        audit: Audit,
+        cause: ReissueCause,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_licence(
+            licence_id,
+            "reissue_certificate",
+            audit,
+            expected_version,
+            lambda lic: lic.reissue_certificate(cause, self.today(), audit),
+        )
+
+    def request_renewal(
+        self, licence_id: UUID, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._on_licence(
+            licence_id,
+            "request_renewal",
+            audit,
+            expected_version,
+            lambda lic: lic.request_renewal(self.today(), audit),
+        )
+
+    def renew(
+        self,
+        licence_id: UUID,
+        audit: Audit,
+        decision_number: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        def change(lic: Licence) -> None:
+            months = self.registry.get_item(lic.item_code).validity_months
+            if not months:
+                raise InvalidInputError("this item's licences have no period to renew")
+            lic.renew(decision_number, months, self.today(), audit)
+
+        return self._on_licence(licence_id, "renew", audit, expected_version, change)
+
+    def verify_commitment(
+        self,
+        licence_id: UUID,
+        audit: Audit,
+        verifier_staff_nos: tuple[str, ...],
+        findings: str,
+        breached: bool,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        verifiers = self._verifiers(verifier_staff_nos)
+
+        def change(lic: Licence) -> None:
+            # Arts. 78–79: a false commitment on a safety item bars reapplication.
+            safety = self.registry.get_item(lic.item_code).safety_critical
+            lic.record_commitment_check(
+                verifiers,
+                findings,
+                breached,
+                self.today(),
+                3 if breached and safety else 0,
+                audit,
+            )
+
+        return self._on_licence(
+            licence_id, "verify_commitment", audit, expected_version, change
+        )
+
+    def withdraw_licence(
+        self,
+        licence_id: UUID,
+        audit: Audit,
+        compensation: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_licence(
+            licence_id,
+            "withdraw_licence",
+            audit,
+            expected_version,
+            lambda lic: lic.withdraw(compensation, self.today(), audit),
+        )
+
+    def revoke_licence(
+        self,
+        licence_id: UUID,
+        audit: Audit,
+        ground: RevocationGround,
+        ban_years: int = 0,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_licence(
+            licence_id,
+            "revoke_licence",
+            audit,
+            expected_version,
+            lambda lic: lic.revoke(ground, ban_years, self.today(), audit),
+        )
+
+    def cancel_licence(
+        self,
+        licence_id: UUID,
+        audit: Audit,
+        ground: CancellationGround,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_licence(
+            licence_id,
+            "cancel_licence",
+            audit,
+            expected_version,
+            lambda lic: lic.cancel(ground, self.today(), audit),
+        )
+
+    def expire_licence(self, licence_id: UUID, audit: Audit) -> CommandResult:
+        """Fired by the clock the day after the last day of validity."""
+        return self._on_licence(
+            licence_id,
+            "expire_licence",
+            audit,
+            None,
+            lambda lic: lic.expire(self.today(), audit),
+        )
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _verifiers(self, staff_nos: tuple[str, ...]) -> tuple[Verifier, ...]:
+        verifiers = []
+        for staff_no in staff_nos:
+            staff = self.registry.get_staff(staff_no)
+            if not staff.active:
+                raise InvalidInputError(
+                    f"{staff_no} is not active staff", field="verifiers"
+                )
+            verifiers.append(Verifier(staff_no=staff.staff_no, name=staff.name))
+        return tuple(verifiers)
+
+    def _bad_credit(self, applicant: Applicant) -> bool:
+        enterprise = (
+            self.registry.get_enterprise(applicant.uscc) if applicant.uscc else None
+        )
+        return bool(enterprise and enterprise.has_bad_credit)

@@ -1,0 +1,170 @@
+"""The licence item catalogue (行政许可事项目录): what may be applied for, on what terms.
+
+行政许可法 Art. 30 requires each item's basis, conditions, procedure, time limit
+and full list of materials to be displayed; these terms are that display, and
+every change to them is an event on the catalogue (nothing is edited in place).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.shared.audit import Audit, require_actor, require_reason
+from domain.shared.errors import IllegalTransitionError, NotFoundError
+from domain.shared.events import Aggregate, AggregateSnapshot, SnapshotState
+
+
+class ApprovalMode(StrEnum):
+    """How an application for the item may be handled (DOMAIN §2)."""
+
+    STANDARD = "standard"
+    ON_THE_SPOT = "on_the_spot"  # 当场作出决定, Art. 34 ¶2
+    NOTIFY_AND_COMMIT = "notify_and_commit"  # 告知承诺, 优化营商环境条例 Art. 40
+    ACCEPT_WITH_DEFICIENCIES = "accept_with_deficiencies"  # 容缺受理, 国发〔2022〕5号
+    VERIFY_THEN_ISSUE = "verify_then_issue"  # 先核后证
+
+
+class Handling(StrEnum):
+    """Art. 42: ordinary handling 20 (+10); unified/joint/centralised 45 (+15)."""
+
+    ORDINARY = "ordinary"
+    UNIFIED = "unified"
+
+
+class Material(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    # 容缺: only secondary materials may be supplied later (DOMAIN §2.2).
+    deferrable: bool = False
+
+
+class ItemTerms(BaseModel):
+    """One catalogue entry (事项) as published."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9\-]{1,39}$")
+    name: str = Field(min_length=1, max_length=200)
+    category: str = Field(min_length=1, max_length=100)
+    licence_type: str = Field(default="普通", max_length=20)  # 双公示 XK_XKLB
+    legal_basis: str = Field(min_length=1, max_length=1000)
+    time_limit_rule: str = Field(min_length=1, max_length=300)
+    handling: Handling = Handling.ORDINARY
+    statutory_limit_wd: int = Field(ge=1, le=365)
+    promised_limit_wd: int = Field(ge=1, le=365)
+    extension_wd: int = Field(default=10, ge=0, le=60)
+    certificate_limit_wd: int = Field(default=10, ge=1, le=60)
+    certificate_name: str = Field(min_length=1, max_length=200)
+    validity_months: int | None = Field(default=None, ge=1, le=1200)
+    renewal_lead_days: int = Field(default=30, ge=0, le=730)
+    renewal_rule: str = Field(default="行政许可法 第50条", max_length=300)
+    materials: tuple[Material, ...] = Field(min_length=1)
+    approval_modes: frozenset[ApprovalMode]
+    on_site_review: bool = False
+    safety_critical: bool = False  # refusal interviews escalate to the city unit
+    fee_fen: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ItemTerms:
+        if self.promised_limit_wd > self.statutory_limit_wd:
+            msg = "promised limit may not exceed the statutory limit"
+            raise ValueError(msg)
+        if ApprovalMode.STANDARD not in self.approval_modes:
+            # 告知承诺 and 容缺 are opt-in: the normal procedure must stay open.
+            msg = "every item must allow the standard procedure"
+            raise ValueError(msg)
+        return self
+
+    def material(self, name: str) -> Material | None:
+        return next((m for m in self.materials if m.name == name), None)
+
+    def allows(self, mode: ApprovalMode) -> bool:
+        return mode in self.approval_modes
+
+
+CATALOGUE_ID = uuid5(NAMESPACE_URL, "casetrace:registry:catalogue")
+
+
+class CatalogueState(SnapshotState):
+    items: dict[str, ItemTerms]
+    withdrawn: dict[str, ItemTerms]
+
+
+class Catalogue(Aggregate):
+    """The single published catalogue; one aggregate so a listing is one read."""
+
+    PINNED_TOPIC = "casetrace.registry.Catalogue"
+
+    class Snapshot(AggregateSnapshot):
+        state: CatalogueState
+
+    class Opened(Aggregate.Created):
+        pass
+
+    class ItemPublished(Aggregate.Event):
+        terms: ItemTerms
+
+    class ItemRevised(Aggregate.Event):
+        terms: ItemTerms
+
+    class ItemWithdrawn(Aggregate.Event):
+        code: str
+
+    @staticmethod
+    def create_id(*_: object, **__: object) -> UUID:
+        return CATALOGUE_ID
+
+    @event(Opened)
+    def __init__(self, *, audit: Audit) -> None:
+        self.items: dict[str, ItemTerms] = {}
+        self.withdrawn: dict[str, ItemTerms] = {}
+
+    @classmethod
+    def open(cls, audit: Audit) -> Catalogue:
+        return cls(audit=require_actor(audit))
+
+    def get(self, code: str) -> ItemTerms:
+        try:
+            return self.items[code]
+        except KeyError:
+            raise NotFoundError(
+                f"licence item {code!r} is not in the catalogue"
+            ) from None
+
+    def publish(self, terms: ItemTerms, audit: Audit) -> None:
+        require_actor(audit)
+        if terms.code in self.items:
+            raise IllegalTransitionError(f"item {terms.code} is already published")
+        self._item_published(audit=audit, terms=terms)
+
+    def revise(self, terms: ItemTerms, audit: Audit) -> None:
+        require_reason(audit, "revising a catalogue item")
+        current = self.get(terms.code)
+        if current == terms:
+            raise IllegalTransitionError(
+                f"item {terms.code}: the revision changes nothing"
+            )
+        self._item_revised(audit=audit, terms=terms)
+
+    def withdraw(self, code: str, audit: Audit) -> None:
+        require_reason(audit, "withdrawing a catalogue item")
+        self.get(code)
+        self._item_withdrawn(audit=audit, code=code)
+
+    @event(ItemPublished)
+    def _item_published(self, audit: Audit, terms: ItemTerms) -> None:
+        self.items[terms.code] = terms
+        self.withdrawn.pop(terms.code, None)
+
+    @event(ItemRevised)
+    def _item_revised(self, audit: Audit, terms: ItemTerms) -> None:
+        self.items[terms.code] = terms
+
+    @event(ItemWithdrawn)
+    def _item_withdrawn(self, audit: Audit, code: str) -> None:
+        self.withdrawn[code] = self.items.pop(code)

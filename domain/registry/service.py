@@ -1,0 +1,169 @@
+"""Registry: the licence item catalogue, units, enterprises, staff and their tokens."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import ClassVar
+from uuid import UUID
+
+from domain.registry.catalogue import CATALOGUE_ID, Catalogue, ItemTerms
+from domain.registry.enterprise import Enterprise, EnterpriseProfile, enterprise_id
+from domain.registry.staff import Staff, staff_id
+from domain.registry.token import Token, new_token_secret, token_id_for
+from domain.registry.unit import Unit, unit_id
+from domain.shared.audit import Audit, Role, require_actor
+from domain.shared.errors import IllegalTransitionError, NotFoundError
+from domain.shared.service import CommandResult, ContextService
+
+
+def shipped_catalogue() -> list[ItemTerms]:
+    """The catalogue items shipped with the package (loaded on first start)."""
+    text = (
+        resources.files("domain.registry")
+        .joinpath("data/catalogue.json")
+        .read_text("utf-8")
+    )
+    return [ItemTerms.model_validate(entry) for entry in json.loads(text)]
+
+
+class Registry(ContextService):
+    name = "registry"
+    snapshotting_intervals: ClassVar = {Catalogue: 20}
+    permissions: ClassVar = {
+        "manage_catalogue": frozenset({Role.ADMIN}),
+        "manage_staff": frozenset({Role.ADMIN}),
+        "manage_enterprises": frozenset({Role.ADMIN, Role.CLERK}),
+    }
+
+    # -- catalogue --------------------------------------------------------------
+
+    def catalogue(self) -> Catalogue:
+        catalogue = self.find(Catalogue, CATALOGUE_ID)
+        if catalogue is None:
+            raise NotFoundError("the licence item catalogue has not been loaded")
+        return catalogue
+
+    def get_item(self, code: str) -> ItemTerms:
+        return self.catalogue().get(code)
+
+    def load_catalogue(self, items: list[ItemTerms], audit: Audit) -> int:
+        """Publish shipped items not yet in the catalogue; never overwrite revisions."""
+        catalogue = self.find(Catalogue, CATALOGUE_ID) or Catalogue.open(audit)
+        known = catalogue.items.keys() | catalogue.withdrawn.keys()
+        new = [item for item in items if item.code not in known]
+        for item in new:
+            catalogue.publish(item, audit)
+        self.save(catalogue)
+        return len(new)
+
+    def revise_item(self, terms: ItemTerms, audit: Audit) -> CommandResult:
+        self.authorise("manage_catalogue", audit.actor, None)
+        catalogue = self.catalogue()
+        catalogue.revise(terms, audit)
+        return self.commit(catalogue)
+
+    def withdraw_item(self, code: str, audit: Audit) -> CommandResult:
+        self.authorise("manage_catalogue", audit.actor, None)
+        catalogue = self.catalogue()
+        catalogue.withdraw(code, audit)
+        return self.commit(catalogue)
+
+    # -- units and enterprises --------------------------------------------------
+
+    def establish_unit(self, code: str, name: str, audit: Audit) -> CommandResult:
+        if self.find(Unit, unit_id(code)) is not None:
+            raise IllegalTransitionError(f"unit {code} already exists")
+        return self.commit(Unit.establish(code, name, audit))
+
+    def get_unit(self, code: str) -> Unit | None:
+        return self.find(Unit, unit_id(code))
+
+    def register_enterprise(
+        self, profile: EnterpriseProfile, audit: Audit
+    ) -> CommandResult:
+        self.authorise("manage_enterprises", audit.actor, profile.region_code)
+        if self.get_enterprise(profile.uscc) is not None:
+            raise IllegalTransitionError(
+                f"enterprise {profile.uscc} is already registered"
+            )
+        return self.commit(Enterprise.register(profile, audit))
+
+    def get_enterprise(self, uscc: str) -> Enterprise | None:
+        return self.find(Enterprise, enterprise_id(uscc))
+
+    def flag_credit(self, uscc: str, flag: str, audit: Audit) -> CommandResult:
+        enterprise = self._enterprise(uscc)
+        self.authorise(
+            "manage_enterprises", audit.actor, enterprise.profile.region_code
+        )
+        enterprise.flag_credit(flag, audit)
+        return self.commit(enterprise)
+
+    def restore_credit(self, uscc: str, flag: str, audit: Audit) -> CommandResult:
+        enterprise = self._enterprise(uscc)
+        self.authorise(
+            "manage_enterprises", audit.actor, enterprise.profile.region_code
+        )
+        enterprise.restore_credit(flag, audit)
+        return self.commit(enterprise)
+
+    def _enterprise(self, uscc: str) -> Enterprise:
+        enterprise = self.get_enterprise(uscc)
+        if enterprise is None:
+            raise NotFoundError(f"enterprise {uscc} is not in the directory")
+        return enterprise
+
+    # -- staff and tokens -------------------------------------------------------
+
+    def enrol_staff(
+        self,
+        staff_no: str,
+        name: str,
+        unit_code: str,
+        roles: frozenset[Role],
+        audit: Audit,
+    ) -> CommandResult:
+        self.authorise("manage_staff", audit.actor, unit_code)
+        if self.find(Staff, staff_id(staff_no)) is not None:
+            raise IllegalTransitionError(f"staff number {staff_no} is already enrolled")
+        return self.commit(Staff.enrol(staff_no, name, unit_code, roles, audit))
+
+    def get_staff(self, staff_no: str) -> Staff:
+        staff = self.find(Staff, staff_id(staff_no))
+        if staff is None:
+            raise NotFoundError(f"no staff member with number {staff_no}")
+        return staff
+
+    def issue_token(self, staff_no: str, label: str, audit: Audit) -> tuple[str, UUID]:
+        """A new bearer token: the secret is returned once and never stored."""
+        require_actor(audit)
+        staff = self.get_staff(staff_no)
+        self.authorise("manage_staff", audit.actor, staff.unit_code)
+        secret = new_token_secret()
+        token = Token.issue(secret, staff.id, label, audit)
+        staff.grant_token(token.id, label, audit)
+        self.save(
+            staff, token
+        )  # atomic: the grant and the token stand or fall together
+        return secret, token.id
+
+    def revoke_token(self, token_id: UUID, audit: Audit) -> CommandResult:
+        token = self.find(Token, token_id)
+        if token is None:
+            raise NotFoundError(f"token {token_id} not found")
+        staff = self.load(Staff, token.staff_id, "staff")
+        self.authorise("manage_staff", audit.actor, staff.unit_code)
+        token.revoke(audit)
+        staff.revoke_token(token.id, audit)
+        return self.commit(token, staff)
+
+    def authenticate(self, secret: str) -> Staff | None:
+        """The active staff member a token belongs to, or None (never says why)."""
+        token = self.find(Token, token_id_for(secret))
+        if token is None or token.revoked:
+            return None
+        staff = self.find(Staff, token.staff_id)
+        if staff is None or not staff.active or token.id not in staff.token_ids:
+            return None
+        return staff

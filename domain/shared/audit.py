@@ -1,0 +1,86 @@
+"""The audit contract every event carries: who, why, under which request, caused by what.
+
+DESIGN §3: 全过程留痕 cannot be backfilled, so the domain refuses a command that
+arrives without an actor, and a decision that arrives without a reason.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.shared.errors import AuditContractError
+
+
+class ActorKind(StrEnum):
+    STAFF = "staff"
+    SYSTEM = "system"
+    PUBLIC = "public"
+
+
+class Role(StrEnum):
+    """Staff roles (DESIGN §1); a staff member may hold several."""
+
+    CLERK = "clerk"  # 窗口受理
+    REVIEWER = "reviewer"  # 审查员 / 核查人员
+    APPROVER = "approver"  # 负责人
+    AUDITOR = "auditor"  # 纪检 / 法制 / 上级: reads everything, changes nothing
+    ADMIN = "admin"  # maintains the catalogue and staff directory
+
+
+class Actor(BaseModel):
+    """Who did it. Staff carry their unit (a region code) and the role they acted in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ActorKind
+    id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100)
+    role: Role | None = None
+    unit_code: str | None = None
+
+    @classmethod
+    def system(cls, process: str) -> Actor:
+        """A process of ours acting by rule, e.g. `system:clock` firing a deadline."""
+        return cls(kind=ActorKind.SYSTEM, id=f"system:{process}", name=process)
+
+
+SYSTEM_DEMO = Actor.system("demo")
+SYSTEM_CLOCK = Actor.system("clock")
+SYSTEM_BOOTSTRAP = Actor.system("bootstrap")
+
+
+class Audit(BaseModel):
+    """The audit stamp recorded in every event (DESIGN §3 "Rules every event follows")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actor: Actor
+    request_id: str = Field(min_length=1, max_length=200)
+    reason: str | None = Field(default=None, max_length=2000)
+    causation: str | None = Field(default=None, max_length=200)
+
+    def because(self, reason: str | None) -> Audit:
+        """The same stamp with the reason a person gave for this decision."""
+        return self.model_copy(update={"reason": reason})
+
+
+def require_actor(audit: Audit | None) -> Audit:
+    """Refuse a command that does not say who is acting."""
+    if audit is None or not isinstance(audit, Audit):
+        raise AuditContractError(
+            "every command must name its actor (全过程留痕)", rule="DESIGN §3"
+        )
+    return audit
+
+
+def require_reason(audit: Audit | None, decision: str) -> Audit:
+    """Refuse a decision by a person that gives no reason."""
+    stamp = require_actor(audit)
+    if stamp.actor.kind is ActorKind.STAFF and not (stamp.reason or "").strip():
+        raise AuditContractError(
+            f"{decision} is a decision and must record the reason for it",
+            rule="DESIGN §3",
+        )
+    return stamp

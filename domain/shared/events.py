@@ -1,0 +1,151 @@
+"""Event and aggregate base classes, and the mapper that stores them.
+
+Events are pydantic models (the library's "aggregate 8" pattern) so that orjson
+can store them and they come back with their real types: UUID, datetime, date,
+Decimal, enums and nested value objects, also inside snapshots.
+
+Topics are pinned: every aggregate declares `PINNED_TOPIC` and each of its event
+classes gets `<aggregate TOPIC>.<EventName>`, registered with the library. The
+stored topic therefore survives moving or renaming a module; renaming an event
+class needs `register_topic(old, new)` and a test in tests/domain/test_topics.py
+fails until someone does so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, cast
+from uuid import UUID
+
+from eventsourcing.domain import (
+    BaseAggregate,
+    CanInitAggregate,
+    CanMutateAggregate,
+    CanSnapshotAggregate,
+)
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic, register_topic, resolve_topic
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from domain.shared.audit import Audit
+
+_datetime = TypeAdapter(datetime)
+
+
+class StoredFact(BaseModel):
+    """What the event store knows about any stored object."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+
+
+class SnapshotState(BaseModel):
+    """Aggregate state in a snapshot; subclasses type each attribute."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The library keeps these two as private attributes of the aggregate.
+        for key in ("_created_on", "_modified_on"):
+            kwargs[key] = _datetime.validate_python(kwargs[key])
+        super().__init__(**kwargs)
+
+
+class AggregateSnapshot(StoredFact, CanSnapshotAggregate[UUID]):
+    topic: str
+    state: SnapshotState
+
+
+class Aggregate(BaseAggregate[UUID]):
+    """Base for every aggregate: pydantic events carrying the audit stamp."""
+
+    # Declared by each concrete aggregate; becomes the library's `TOPIC` once
+    # every event class has its own pinned topic (the library demands both).
+    PINNED_TOPIC: ClassVar[str]
+
+    class Event(StoredFact, CanMutateAggregate[UUID]):
+        TOPIC: ClassVar[str]
+        audit: Audit
+
+    class Created(Event, CanInitAggregate[UUID]):
+        originator_topic: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        topic = cls.__dict__.get("PINNED_TOPIC")
+        if topic is None:
+            return
+        type.__setattr__(cls, "TOPIC", topic)
+        register_topic(topic, cls)
+        for name, value in list(cls.__dict__.items()):
+            if (
+                isinstance(value, type)
+                and issubclass(value, CanMutateAggregate)
+                and name != "Event"
+            ):
+                event_topic = f"{topic}.{name}"
+                type.__setattr__(value, "TOPIC", event_topic)
+                register_topic(event_topic, value)
+            elif isinstance(value, type) and issubclass(value, AggregateSnapshot):
+                type.__setattr__(value, "TOPIC", f"{topic}.Snapshot")
+                register_topic(f"{topic}.Snapshot", value)
+
+    @staticmethod
+    def create_id(*_: Any, **__: Any) -> UUID:
+        from uuid import uuid4
+
+        return uuid4()
+
+
+def event_classes(aggregate: type[Aggregate]) -> list[type[Aggregate.Event]]:
+    """The event classes an aggregate declares (for projections and topic tests)."""
+    return [
+        value
+        for name, value in vars(aggregate).items()
+        if isinstance(value, type) and issubclass(value, Aggregate.Event)
+        if name != "Event"
+    ]
+
+
+class PydanticMapper(Mapper[UUID]):
+    """Stores pydantic events as JSON (the transcoder decides how: orjson).
+
+    Unlike the library's example mapper, this one keeps `class_version`
+    upcasting (STYLE §3: evolve events with upcasters, never by editing data).
+    """
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        model = cast(BaseModel, domain_event)
+        state = model.model_dump(mode="json")
+        class_version = getattr(type(domain_event), "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        stored = self.transcoder.encode(state)
+        if self.compressor:
+            stored = self.compressor.compress(stored)
+        if self.cipher:
+            stored = self.cipher.encrypt(stored)
+        return StoredEvent(
+            originator_id=model.originator_id,  # type: ignore[attr-defined]
+            originator_version=model.originator_version,  # type: ignore[attr-defined]
+            topic=get_topic(type(domain_event)),
+            state=stored,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        stored = stored_event.state
+        if self.cipher:
+            stored = self.cipher.decrypt(stored)
+        if self.compressor:
+            stored = self.compressor.decompress(stored)
+        state: dict[str, Any] = self.transcoder.decode(stored)
+        cls = resolve_topic(stored_event.topic)
+        class_version = getattr(cls, "class_version", 1)
+        from_version = state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        return cls.model_validate(state)
