@@ -45,9 +45,11 @@ class Enterprise(Aggregate):
         flag: str
 
     @staticmethod
-    def create_id(*_: object, **kwargs: object) -> UUID:
-        profile = kwargs["profile"]
-        assert isinstance(profile, EnterpriseProfile)
+    def create_id(
+        *_: object, profile: EnterpriseProfile | None = None, **__: object
+    ) -> UUID:
+        # The library passes create_id only the keyword arguments it names.
+        assert profile is not None
         return enterprise_id(profile.uscc)
 
     @event(Registered)

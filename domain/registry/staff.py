@@ -49,8 +49,9 @@ class Staff(Aggregate):
         token_id: UUID
 
     @staticmethod
-    def create_id(*_: object, **kwargs: object) -> UUID:
-        return staff_id(str(kwargs["staff_no"]))
+    def create_id(*_: object, staff_no: str = "", **__: object) -> UUID:
+        # The library passes create_id only the keyword arguments it names.
+        return staff_id(staff_no)
 
     @event(Enrolled)
     def __init__(

@@ -25,8 +25,9 @@ class Unit(Aggregate):
         name: str
 
     @staticmethod
-    def create_id(*_: object, **kwargs: object) -> UUID:
-        return unit_id(str(kwargs["code"]))
+    def create_id(*_: object, code: str = "", **__: object) -> UUID:
+        # The library passes create_id only the keyword arguments it names.
+        return unit_id(code)
 
     @event(Established)
     def __init__(self, *, audit: Audit, code: str, name: str) -> None:

@@ -1,0 +1,47 @@
+"""The FastAPI application: routers, problem+json errors, request plumbing."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api import errors
+from api.idempotency import IdempotencyStore
+from api.logging import configure_logging
+from api.middleware import BodyGuard, RequestContext
+from api.routers import licences, licensing_applications, licensing_items
+from api.settings import Settings
+from api.storage import Services
+
+DESCRIPTION = """
+Event-sourced case management for a market-supervision bureau (市场监督管理局):
+administrative licensing (行政许可) with full trace retention (全过程留痕).
+
+Staff endpoints take `Authorization: Bearer <token>` (issued by `casetrace tokens`).
+Commands are `POST …/{id}/<verb>`; send `If-Match: "<version>"` to refuse a stale
+write (412) and `Idempotency-Key` to make a retry safe. Errors are RFC 9457
+`application/problem+json`.
+"""
+
+
+def create_app(settings: Settings, services: Services) -> FastAPI:
+    configure_logging(settings.log_level)
+    app = FastAPI(title="casetrace", version="0.1.0", description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.services = services
+    app.state.idempotency = IdempotencyStore(services.url)
+    errors.install(app)
+    for module in (licensing_items, licensing_applications, licences):
+        app.include_router(module.router)
+    # Outermost first: the request id must exist before anything can fail.
+    app.add_middleware(
+        BodyGuard,
+        max_body_bytes=settings.max_body_bytes,
+        store=lambda: app.state.idempotency,
+    )
+    app.add_middleware(RequestContext)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

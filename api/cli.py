@@ -1,0 +1,170 @@
+"""The `casetrace` command: serve, tokens, staff, demo."""
+
+from __future__ import annotations
+
+import secrets
+from base64 import b64encode
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.settings import Settings
+from api.storage import Services, open_services
+from domain.shared.audit import Actor, ActorKind, Audit, Role
+
+app = typer.Typer(
+    help="casetrace: event-sourced case management for a market-supervision bureau."
+)
+tokens = typer.Typer(
+    help="Issue and revoke staff bearer tokens (stored only as hashes)."
+)
+staff_cli = typer.Typer(help="Enrol staff in the directory.")
+app.add_typer(tokens, name="tokens")
+app.add_typer(staff_cli, name="staff")
+
+
+def _operator() -> Audit:
+    """CLI actions are recorded as the operator at the console, not a person's token."""
+    import getpass
+
+    user = getpass.getuser()
+    actor = Actor(
+        kind=ActorKind.SYSTEM, id=f"system:cli:{user}", name=f"console ({user})"
+    )
+    return Audit(
+        actor=actor, request_id=f"cli-{secrets.token_hex(6)}", causation="command:cli"
+    )
+
+
+def _services(settings: Settings) -> Services:
+    return open_services(settings)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run the HTTP API (uvicorn) on the configured database."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    typer.echo(f"casetrace: API docs at http://{bind_host}:{bind_port}/docs", err=True)
+    if workers > 1:
+        uvicorn.run(
+            "api.asgi:app",
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            access_log=False,
+        )
+        return
+    from api.app import create_app
+
+    services = _services(settings)
+    try:
+        uvicorn.run(
+            create_app(settings, services),
+            host=bind_host,
+            port=bind_port,
+            access_log=False,
+        )
+    finally:
+        services.close()
+
+
+@tokens.command("create")
+def tokens_create(
+    staff: Annotated[
+        str, typer.Option("--staff", help="staff number the token acts as")
+    ],
+    label: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+) -> None:
+    """Issue a token; it is printed once and only its hash is kept."""
+    services = _services(Settings.from_env())
+    try:
+        secret, token_id = services.registry.issue_token(staff, label, _operator())
+    finally:
+        services.close()
+    typer.echo(f"token id: {token_id}")
+    typer.echo(f"token:    {secret}")
+    typer.echo("Keep it safe: it is shown only now.", err=True)
+
+
+@tokens.command("revoke")
+def tokens_revoke(token_id: str) -> None:
+    """Revoke a token by its id; requests bearing it get 401 from then on."""
+    from uuid import UUID
+
+    services = _services(Settings.from_env())
+    try:
+        audit = _operator().because("revoked at the console")
+        services.registry.revoke_token(UUID(token_id), audit)
+    finally:
+        services.close()
+    typer.echo(f"revoked {token_id}")
+
+
+@staff_cli.command("enrol")
+def staff_enrol(
+    staff_no: str,
+    name: str,
+    unit: Annotated[str, typer.Option(help="region code of the unit, e.g. 320803")],
+    role: Annotated[
+        list[Role], typer.Option(help="clerk, reviewer, approver, auditor or admin")
+    ],
+) -> None:
+    """Enrol a member of staff (then issue a token with `casetrace tokens create`)."""
+    services = _services(Settings.from_env())
+    try:
+        services.registry.enrol_staff(
+            staff_no, name, unit, frozenset(role), _operator()
+        )
+    finally:
+        services.close()
+    typer.echo(
+        f"enrolled {staff_no} {name} ({unit}) as {', '.join(r.value for r in role)}"
+    )
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="do nothing if demo data already exists")
+    ] = False,
+) -> None:
+    """Load demo units, staff (tokens printed once), enterprises and applications."""
+    from api.demo import load_demo
+
+    settings = Settings.from_env()
+    services = _services(settings)
+    try:
+        lines = load_demo(services, settings.data_dir, if_empty=if_empty)
+    finally:
+        services.close()
+    for line in lines:
+        typer.echo(line)
+
+
+@app.command("cipher-key")
+def cipher_key(
+    out: Annotated[
+        Path | None, typer.Option(help="write the key to this file (mode 600)")
+    ] = None,
+) -> None:
+    """Make a new AES-256 key for CASETRACE_CIPHER_KEY."""
+    key = b64encode(secrets.token_bytes(32)).decode()
+    if out is None:
+        typer.echo(key)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(key + "\n")
+    out.chmod(0o600)
+    typer.echo(f"wrote {out}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,190 @@
+"""RFC 9457 problem details for every error; one table maps domain errors to statuses.
+
+No stack trace leaves the server: unknown exceptions become a generic 500
+carrying the request id, and are logged with their traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import structlog
+from eventsourcing.persistence import IntegrityError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.shared.errors import (
+    AuditContractError,
+    DomainError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from domain.shared.service import StaleVersionError
+
+PROBLEM_BASE = "https://casetrace.example.gov.cn/problems/"
+PROBLEM_JSON = "application/problem+json"
+
+log = structlog.get_logger()
+
+# Most specific first: the first match wins.
+STATUS_FOR: list[tuple[type[DomainError], int]] = [
+    (NotFoundError, 404),
+    (PermissionDeniedError, 403),
+    (StaleVersionError, 412),
+    (InvalidInputError, 422),
+    (AuditContractError, 422),
+    (DomainError, 409),
+]
+
+HTTP_TITLES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Not permitted"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    412: ("stale-version", "The case has changed since you read it"),
+    413: ("body-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("invalid-input", "Invalid input"),
+    428: ("precondition-required", "Precondition required"),
+    429: ("too-many-requests", "Too many requests"),
+}
+
+
+class ProblemError(Exception):
+    """An HTTP-level refusal raised inside api/ (auth, headers, idempotency)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def problem(
+    request: Request | None,
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    default_slug, default_title = HTTP_TITLES.get(status, ("error", "Error"))
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + (slug or default_slug),
+        "title": title or default_title,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            body["request_id"] = request_id
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_problem(request: Request, errors: list[dict[str, Any]]) -> Response:
+    fields = [
+        {
+            "field": _field_path(e.get("loc", ())),
+            "message": str(e.get("msg", "")),
+            "type": e.get("type"),
+        }
+        for e in errors
+    ]
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
+    return problem(request, 422, f"the request is invalid: {summary}", errors=fields)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, exc: DomainError) -> Response:
+        status = next(code for cls, code in STATUS_FOR if isinstance(exc, cls))
+        extra: dict[str, Any] = {"rule": exc.rule}
+        if isinstance(exc, InvalidInputError) and exc.field:
+            extra["errors"] = [
+                {"field": exc.field, "message": exc.detail, "type": exc.slug}
+            ]
+        return problem(
+            request, status, exc.detail, slug=exc.slug, title=exc.title, **extra
+        )
+
+    @app.exception_handler(ProblemError)
+    async def on_problem(request: Request, exc: ProblemError) -> Response:
+        return problem(
+            request,
+            exc.status,
+            exc.detail,
+            slug=exc.slug,
+            headers=exc.headers,
+            **exc.extra,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def on_conflict(request: Request, exc: IntegrityError) -> Response:
+        # Lost an optimistic-concurrency race: another command changed the case.
+        return problem(
+            request,
+            409,
+            "another command changed this case at the same moment; read it again and retry",
+            slug="concurrent-modification",
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def on_request_invalid(
+        request: Request, exc: RequestValidationError
+    ) -> Response:
+        return validation_problem(request, list(exc.errors()))
+
+    @app.exception_handler(ValidationError)
+    async def on_model_invalid(request: Request, exc: ValidationError) -> Response:
+        return validation_problem(request, [dict(e) for e in exc.errors()])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, str)
+            else HTTP_TITLES.get(exc.status_code, ("", "Error"))[1]
+        )
+        return problem(
+            request, exc.status_code, detail, headers=dict(exc.headers or {})
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled_error", path=request.url.path)
+        return problem(
+            request,
+            500,
+            "an internal error occurred; quote the request id to support",
+            slug="internal",
+        )

@@ -1,0 +1,260 @@
+"""Request plumbing: request ids, structured logs, body limits, media types, idempotency.
+
+Pure ASGI (not BaseHTTPMiddleware) so that a request body is read once and
+replayed downstream, and so that the idempotency store sees the exact bytes
+of the first response it must return to every retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+import structlog
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import problem, validation_problem
+from api.idempotency import IdempotencyStore
+
+log = structlog.get_logger()
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RequestContext:
+    """Binds a request id (the client's X-Request-ID if sane) and logs every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        request_id = given if given and REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            state: MutableMapping[str, Any] = scope.get("state", {})
+            principal = state.get("principal")
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+                principal=getattr(principal, "staff_no", None),
+                case_id=state.get("case_id"),
+            )
+
+
+class BodyGuard:
+    """Refuses oversized bodies (413) and non-JSON bodies on writes (415); then
+    applies Idempotency-Key to every POST (DESIGN §4)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        store: Callable[[], IdempotencyStore | None],
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        length = _header(scope, b"content-length")
+        if length is not None and (
+            not length.isdigit() or int(length) > self.max_body_bytes
+        ):
+            await problem(
+                request, 413, f"the body exceeds {self.max_body_bytes} bytes"
+            )(scope, receive, send)
+            return
+        body = await self._read_body(receive)
+        if body is None:
+            await problem(
+                request, 413, f"the body exceeds {self.max_body_bytes} bytes"
+            )(scope, receive, send)
+            return
+        if body.strip():
+            media = (
+                (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+            )
+            if media != "application/json" and not media.endswith("+json"):
+                await problem(request, 415, "send the body as application/json")(
+                    scope, receive, send
+                )
+                return
+            try:
+                orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                errors = [
+                    {
+                        "loc": ("body",),
+                        "msg": f"malformed JSON: {exc}",
+                        "type": "json_invalid",
+                    }
+                ]
+                await validation_problem(request, errors)(scope, receive, send)
+                return
+
+        replay = _replayer(body, receive)
+        key = _header(scope, b"idempotency-key")
+        store = self.store()
+        if key is None or scope["method"] != "POST" or store is None:
+            await self.app(scope, replay, send)
+            return
+        if not IDEMPOTENCY_KEY.match(key):
+            await problem(
+                request,
+                422,
+                "Idempotency-Key must be 1–200 visible ASCII characters",
+                slug="idempotency-key-invalid",
+            )(scope, receive, send)
+            return
+        await self._idempotent(scope, replay, send, store, key, body)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    async def _idempotent(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        store: IdempotencyStore,
+        key: str,
+        body: bytes,
+    ) -> None:
+        request = Request(scope)
+        principal = hashlib.sha256(
+            (_header(scope, b"authorization") or "").encode()
+        ).hexdigest()
+        fingerprint = hashlib.sha256(
+            scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
+        ).hexdigest()
+        claim = await run_in_threadpool(store.claim, principal, key, fingerprint)
+        if claim.conflict:
+            await problem(
+                request,
+                422,
+                "this Idempotency-Key was already used for a different request",
+                slug="idempotency-key-reused",
+            )(scope, receive, send)
+            return
+        if claim.in_progress:
+            await problem(
+                request,
+                409,
+                "a request with this Idempotency-Key is still being processed",
+                slug="idempotency-in-progress",
+            )(scope, receive, send)
+            return
+        if claim.stored is not None:
+            status, headers, stored_body = claim.stored
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [*headers, (b"idempotent-replayed", b"true")],
+                }
+            )
+            await send({"type": "http.response.body", "body": stored_body})
+            return
+
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() != b"x-request-id"
+                ]
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            status = captured["status"]
+            if status >= 500 or status in (401, 409, 412, 429):
+                # Retryable outcomes: free the key so a retry can run the command.
+                await run_in_threadpool(store.release, principal, key)
+            else:
+                await run_in_threadpool(
+                    store.complete,
+                    principal,
+                    key,
+                    status,
+                    captured["headers"],
+                    b"".join(captured["body"]),
+                )
+
+
+def _replayer(body: bytes, downstream: Receive) -> Receive:
+    """Hands the already-read body on once, then passes through (disconnects)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await downstream()
+
+    return receive

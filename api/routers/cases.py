@@ -1,0 +1,190 @@
+"""One way to expose a case over HTTP: `GET /{id}`, `GET /{id}/history`, and
+`POST /{id}/<verb>` for each of its commands.
+
+Every command route has the same contract (DESIGN §4): bearer auth, a role
+allowed for the command, the case's jurisdiction, `If-Match` (412 when stale),
+`Idempotency-Key` (middleware), problem+json errors, and a response carrying
+the new version as `ETag` and the event position for read-your-writes.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads these annotations at
+# runtime, and the body model of each route is only known in the closure.
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Optional
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Header, Query, Request
+from pydantic import BaseModel, ConfigDict
+
+from api.auth import CurrentPrincipal, audit_for, require_readable
+from api.errors import ProblemError
+from api.views import JSON, case_response, history_body, version_at
+from domain.shared.audit import Audit
+from domain.shared.events import Aggregate
+from domain.shared.service import CommandResult, ContextService
+
+ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+class CommandBody(BaseModel):
+    """Base of command bodies: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Decision(CommandBody):
+    """A command that is a person's decision carries its reason (全过程留痕)."""
+
+    reason: str
+
+
+class NoBody(CommandBody):
+    reason: str | None = None
+
+
+def expected_version(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = ETAG.match(if_match)
+    if match is None:
+        raise ProblemError(
+            400, 'If-Match must be an ETag of this API, e.g. "3"', slug="bad-if-match"
+        )
+    return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str  # path segment, e.g. "request-correction"
+    body: type[CommandBody]
+    run: Callable[[Any, UUID, Audit, Any, int | None], CommandResult]
+    summary: str
+
+    @property
+    def name(self) -> str:
+        return self.verb.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class CaseResource:
+    """How to load a kind of case, whose jurisdiction it is in, and how it looks."""
+
+    what: str
+    service: Callable[[Request], ContextService]
+    load: Callable[[Request, UUID, int | None], Aggregate]
+    unit_of: Callable[[Any], str]
+    view: Callable[[Any], dict[str, Any]]
+
+    def readable(
+        self, request: Request, case_id: UUID, version: int | None = None
+    ) -> Any:
+        request.state.case_id = str(case_id)
+        case = self.load(request, case_id, version)
+        require_readable(request.state.principal, self.unit_of(case))
+        return case
+
+    def response(self, request: Request, case_id: UUID, **extra: Any) -> JSON:
+        case = self.readable(request, case_id)
+        return case_response({**self.view(case), **extra}, case.version)
+
+
+def add_case_routes(
+    router: APIRouter, resource: CaseResource, commands: list[Command]
+) -> None:
+    def get_case(case_id: UUID, request: Request, principal: CurrentPrincipal) -> JSON:
+        return resource.response(request, case_id)
+
+    def history(
+        case_id: UUID,
+        request: Request,
+        principal: CurrentPrincipal,
+        version: Annotated[Optional[int], Query(ge=1)] = None,  # noqa: UP045
+        at: Annotated[
+            datetime | None, Query(description="ISO 8601 instant with offset")
+        ] = None,
+    ) -> JSON:
+        if version is not None and at is not None:
+            raise ProblemError(
+                422, "ask for a version or an instant, not both", slug="invalid-input"
+            )
+        if at is not None and at.tzinfo is None:
+            raise ProblemError(
+                422,
+                "the instant needs a UTC offset, e.g. 2026-11-20T08:00:00+08:00",
+                slug="invalid-input",
+            )
+        current = resource.readable(request, case_id)
+        events = resource.service(request).history(case_id)
+        as_of = version_at(events, at) if at is not None else version
+        if as_of is not None and not 1 <= as_of <= current.version:
+            raise ProblemError(
+                404,
+                f"the {resource.what} has no version {as_of} (it is at {current.version})",
+            )
+        state = resource.view(resource.load(request, case_id, as_of)) if as_of else None
+        shown = [e for e in events if as_of is None or e.originator_version <= as_of]
+        return case_response(history_body(current, shown, state), current.version)
+
+    router.add_api_route(
+        "/{case_id}",
+        get_case,
+        methods=["GET"],
+        response_class=JSON,
+        summary=f"One {resource.what} as it stands",
+        name=f"get_{resource.what}",
+    )
+    router.add_api_route(
+        "/{case_id}/history",
+        history,
+        methods=["GET"],
+        response_class=JSON,
+        name=f"{resource.what}_history",
+        summary=f"Every event of the {resource.what} (who, when, why), and its state as of a version or instant",
+    )
+    for command in commands:
+        _add(router, command, resource)
+
+
+def _add(router: APIRouter, command: Command, resource: CaseResource) -> None:
+    body_model = command.body
+    # A command whose fields all have defaults may be sent without a body.
+    optional = not any(f.is_required() for f in body_model.model_fields.values())
+    body_type = Optional[body_model] if optional else body_model  # noqa: UP045
+
+    def endpoint(
+        case_id: UUID,
+        request: Request,
+        principal: CurrentPrincipal,
+        body: body_type = Body(default=None) if optional else Body(),  # type: ignore[valid-type]
+        if_match: Optional[str] = Header(default=None),  # noqa: UP045
+    ) -> JSON:
+        body = body if body is not None else body_model()
+        request.state.case_id = str(case_id)
+        service = resource.service(request)
+        audit = audit_for(
+            request, principal, service, command.name, getattr(body, "reason", None)
+        )
+        result = command.run(service, case_id, audit, body, expected_version(if_match))
+        return resource.response(request, case_id, position=result.position)
+
+    router.add_api_route(
+        f"/{{case_id}}/{command.verb}",
+        endpoint,
+        methods=["POST"],
+        summary=command.summary,
+        name=command.name,
+        response_class=JSON,
+        responses={
+            403: {"description": "role or jurisdiction does not allow it"},
+            404: {"description": "no such case"},
+            409: {
+                "description": "a rule of the domain forbids it, or a concurrent change"
+            },
+            412: {"description": "If-Match names an older version"},
+            422: {"description": "invalid input (problem+json with field errors)"},
+        },
+    )

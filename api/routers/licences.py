@@ -1,0 +1,123 @@
+"""/v1/licensing/licences: the licences granted, and their lifecycle."""
+
+# No `from __future__ import annotations`: FastAPI resolves these at runtime.
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from api.routers.cases import (
+    CaseResource,
+    Command,
+    CommandBody,
+    Decision,
+    NoBody,
+    add_case_routes,
+)
+from api.routers.licensing_applications import VerificationBody, licensing
+from api.views import licence_view
+from domain.licensing.licence import (
+    CancellationGround,
+    LicenceChange,
+    ReissueCause,
+    RevocationGround,
+)
+
+router = APIRouter(prefix="/v1/licensing/licences", tags=["licences"])
+
+
+LICENCES = CaseResource(
+    what="licence",
+    service=licensing,
+    load=lambda request, case_id, version: licensing(request).get_licence(
+        case_id, version
+    ),
+    unit_of=lambda lic: lic.authority_unit_code,
+    view=licence_view,
+)
+
+
+class ChangeBody(Decision):
+    change: LicenceChange
+    decision_number: str = Field(min_length=1, max_length=100)
+
+
+class ReissueBody(CommandBody):
+    cause: ReissueCause
+
+
+class RenewBody(Decision):
+    decision_number: str = Field(min_length=1, max_length=100)
+
+
+class CommitmentCheckBody(VerificationBody):
+    breached: bool
+    reason: str
+
+
+class WithdrawLicenceBody(Decision):
+    compensation: str = Field(min_length=1, max_length=2000)
+
+
+class RevokeBody(Decision):
+    ground: RevocationGround
+    ban_years: int = Field(default=0, ge=0, le=3)
+
+
+class CancelBody(Decision):
+    ground: CancellationGround
+
+
+COMMANDS = [
+    Command(
+        "change",
+        ChangeBody,
+        lambda s, i, a, b, v: s.change_licence(i, a, b.change, b.decision_number, v),
+        "Approve a change (变更, Art. 49)",
+    ),
+    Command(
+        "reissue-certificate",
+        ReissueBody,
+        lambda s, i, a, b, v: s.reissue_certificate(i, a, b.cause, v),
+        "Reissue a lost or damaged certificate (补领)",
+    ),
+    Command(
+        "request-renewal",
+        NoBody,
+        lambda s, i, a, b, v: s.request_renewal(i, a, v),
+        "Record a renewal request (延续, Art. 50)",
+    ),
+    Command(
+        "renew",
+        RenewBody,
+        lambda s, i, a, b, v: s.renew(i, a, b.decision_number, v),
+        "Grant renewal",
+    ),
+    Command(
+        "verify-commitment",
+        CommitmentCheckBody,
+        lambda s, i, a, b, v: s.verify_commitment(
+            i, a, tuple(b.verifiers), b.findings, b.breached, v
+        ),
+        "Post-approval verification of a 告知承诺 licence",
+    ),
+    Command(
+        "withdraw",
+        WithdrawLicenceBody,
+        lambda s, i, a, b, v: s.withdraw_licence(i, a, b.compensation, v),
+        "Withdraw for the public interest (撤回, Art. 8)",
+    ),
+    Command(
+        "revoke",
+        RevokeBody,
+        lambda s, i, a, b, v: s.revoke_licence(i, a, b.ground, b.ban_years, v),
+        "Revoke (撤销, Art. 69)",
+    ),
+    Command(
+        "cancel",
+        CancelBody,
+        lambda s, i, a, b, v: s.cancel_licence(i, a, b.ground, v),
+        "Cancel (注销, Art. 70)",
+    ),
+]
+
+add_case_routes(router, LICENCES, COMMANDS)

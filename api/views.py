@@ -1,0 +1,210 @@
+"""HTTP shapes of cases and their histories (not domain objects: STYLE §1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from domain.licensing.application import LicenceApplication
+from domain.licensing.licence import Licence
+from domain.shared.events import Aggregate
+
+
+def dump(value: Any) -> Any:
+    """orjson-ready: pydantic models in JSON mode, sets as sorted lists."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset)):
+        return sorted(dump(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [dump(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): dump(v) for k, v in value.items()}
+    return value
+
+
+class JSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(dump(content), option=orjson.OPT_NON_STR_KEYS)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def case_response(
+    body: dict[str, Any], version: int, status: int = 200, **headers: str
+) -> JSON:
+    return JSON(body, status_code=status, headers={"ETag": etag(version), **headers})
+
+
+def application_view(a: LicenceApplication) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "version": a.version,
+        "receipt_number": a.receipt_number,
+        "status": a.status,
+        "item": {"code": a.item.code, "name": a.item.name, "category": a.item.category},
+        "approval_mode": a.approval_mode,
+        "channel": a.channel,
+        "applicant": a.applicant,
+        "agent": a.agent,
+        "unit_code": a.unit_code,
+        "materials": a.materials,
+        "missing_materials": a.missing_materials,
+        "commitment": a.commitment,
+        "received_on": a.received_on,
+        "correction_due": a.correction_due,
+        "correction_requested": a.correction_requested,
+        "outstanding_corrections": a.outstanding_corrections,
+        "acceptance_date": a.acceptance_date,
+        "decision_limit_wd": a.decision_limit_wd or None,
+        "decision_due": a.decision_due,
+        "excluded_working_days": a.excluded_wd,
+        "clock_stopped_for": a.open_exclusion,
+        "extended": a.extended,
+        "outstanding_deficiencies": a.outstanding_deficiencies,
+        "supply_deadline": a.supply_deadline,
+        "verifications": a.verifications,
+        "decision_number": a.decision_number,
+        "decided_on": a.decided_on,
+        "licence_id": a.licence_id,
+        "certificate_due": a.certificate_due,
+        "certificate_number": a.certificate_number,
+        "interview": {
+            "unit_code": a.interview_unit_code,
+            "scheduled_for": a.interview_scheduled_for,
+            "held": a.interview_held,
+        }
+        if a.interview_unit_code
+        else None,
+        "created_at": a.created_on,
+        "modified_at": a.modified_on,
+    }
+
+
+def licence_view(lic: Licence) -> dict[str, Any]:
+    return {
+        "id": lic.id,
+        "version": lic.version,
+        "licence_number": lic.licence_number,
+        "status": lic.status,
+        "holder": lic.holder,
+        "item_code": lic.item_code,
+        "item_name": lic.item_name,
+        "certificate_name": lic.certificate_name,
+        "scope": lic.scope,
+        "valid_from": lic.valid_from,
+        "valid_until": lic.valid_until,
+        "renewal_deadline": lic.renewal_deadline,
+        "renewal_requested_on": lic.renewal_requested_on,
+        "application_id": lic.application_id,
+        "decision_number": lic.decision_number,
+        "authority_unit_code": lic.authority_unit_code,
+        "approval_mode": lic.approval_mode,
+        "post_verification_due": lic.post_verification_due,
+        "certificate_reissues": lic.reissues,
+        "created_at": lic.created_on,
+        "modified_at": lic.modified_on,
+    }
+
+
+# 全过程留痕: a line a person can read for each recorded fact.
+SUMMARIES: dict[str, str] = {
+    "Received": "收到申请材料（{channel}），出具收件凭证 {receipt_number}",
+    "CorrectionRequested": "一次性告知补正：{missing_items}",
+    "CorrectionsSubmitted": "申请人提交补正材料：{items}",
+    "Accepted": "受理（凭证 {voucher_number}），决定期限至 {decision_due[due]}",
+    "AcceptedWithDeficiencies": "容缺受理，容缺材料 {deficiency_items} 须于 {supply_deadline} 前补齐",
+    "AcceptanceDeemed": "逾期未告知补正，自收到申请材料之日 {acceptance_date} 起视为受理",
+    "NotAccepted": "不予受理（{ground}）",
+    "DeficienciesCured": "容缺材料已补齐：{items}",
+    "ProcessingTerminated": "终止办理（{ground}）",
+    "VerificationRecorded": "实质核查（{verifier_names}）：{findings}",
+    "ClockSuspended": "期限中止计算（{kind}），预计 {expected_working_days} 个工作日",
+    "ClockResumed": "期限恢复计算，不计入 {excluded_working_days} 个工作日，决定期限至 {decision_due[due]}",
+    "DeadlineExtended": "经负责人批准延长 {extension_wd} 个工作日，决定期限至 {decision_due[due]}",
+    "Granted": "作出准予行政许可决定（{decision_number}）",
+    "Refused": "作出不予行政许可决定（{decision_number}），告知复议、诉讼权利",
+    "InterviewScheduled": "安排约谈：{scheduled_for}，{place}",
+    "InterviewHeld": "约谈已进行（{held_on}）",
+    "CertificateIssued": "颁发许可证件 {certificate_number}",
+    "CertificateServed": "送达许可证件（{method}）",
+    "Withdrawn": "撤回",
+    "Issued": "许可证 {licence_number} 生效，有效期至 {valid_until}",
+    "Changed": "许可变更（{decision_number}）",
+    "CertificateReissued": "补领证件（{cause}）",
+    "RenewalRequested": "申请延续",
+    "Renewed": "准予延续至 {valid_until}",
+    "CommitmentVerified": "后置核查：承诺属实",
+    "CommitmentBreached": "后置核查：承诺不实",
+    "Revoked": "撤销许可（{ground}）",
+    "Cancelled": "注销许可（{ground}）",
+    "Expired": "许可有效期届满",
+}
+
+
+def summary(event_type: str, data: dict[str, Any]) -> str:
+    template = SUMMARIES.get(event_type)
+    if template is None:
+        return event_type
+    names = [v.get("name") for v in data.get("verifiers", []) if isinstance(v, dict)]
+    try:
+        return template.format(**data, verifier_names="、".join(n for n in names if n))
+    except (KeyError, IndexError, TypeError):
+        return event_type
+
+
+def history_entry(event: Any) -> dict[str, Any]:
+    data = event.model_dump(
+        mode="json",
+        exclude={
+            "originator_id",
+            "originator_version",
+            "timestamp",
+            "audit",
+            "originator_topic",
+        },
+    )
+    data.pop("query_code_hash", None)  # a credential, even hashed
+    audit = event.audit
+    event_type = type(event).__name__
+    return {
+        "version": event.originator_version,
+        "type": event_type,
+        "topic": type(event).TOPIC,
+        "at": event.timestamp,
+        "actor": audit.actor,
+        "unit_code": audit.actor.unit_code,
+        "reason": audit.reason,
+        "request_id": audit.request_id,
+        "causation": audit.causation,
+        "summary": summary(event_type, data),
+        "data": data,
+    }
+
+
+def version_at(events: list[Any], at: datetime) -> int:
+    """The case's version as it stood at an instant (0 if it did not exist yet)."""
+    version = 0
+    for e in events:
+        if e.timestamp <= at:
+            version = e.originator_version
+    return version
+
+
+def history_body(
+    aggregate: Aggregate, events: list[Any], state: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "id": aggregate.id,
+        "version": aggregate.version,
+        "events": [history_entry(e) for e in events],
+        "state": state,
+    }

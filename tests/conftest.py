@@ -1,0 +1,52 @@
+"""Test databases: a throwaway embedded PostgreSQL always, and the server named by
+CASETRACE_TEST_DATABASE_URL when set. Each run creates its own uniquely named
+database on each server and drops only that database afterwards."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from api.storage import start_embedded
+
+EXTERNAL = os.environ.get("CASETRACE_TEST_DATABASE_URL")
+SERVERS = ["embedded", *(["external"] if EXTERNAL else [])]
+
+
+@pytest.fixture(scope="session")
+def embedded_server_url() -> str:
+    root = Path(tempfile.mkdtemp(prefix="casetrace-test-pg-"))
+    return start_embedded(root, throwaway=True)
+
+
+def _server_url(kind: str, request: pytest.FixtureRequest) -> str:
+    if kind == "external":
+        assert EXTERNAL is not None
+        return EXTERNAL
+    return str(request.getfixturevalue("embedded_server_url"))
+
+
+@pytest.fixture(scope="session", params=SERVERS)
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database of this run on each server; dropped at the end."""
+    server = _server_url(request.param, request)
+    name = f"casetrace_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    params = conninfo_to_dict(server)
+    params["dbname"] = name
+    url = make_conninfo(**params)  # type: ignore[arg-type]
+    yield url
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
