@@ -181,7 +181,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled_error", path=request.url.path)
+        log.error("unhandled_error", path=request.url.path, exc_info=exc)
         return problem(
             request,
             500,

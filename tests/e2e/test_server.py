@@ -1,0 +1,158 @@
+"""The real server: `casetrace serve` in its own process, driven over HTTP, and
+set up with the real CLI (`casetrace staff enrol`, `casetrace tokens create`)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from tests.api.conftest import applicant
+
+pytestmark = pytest.mark.e2e
+CASETRACE = str(Path(sys.executable).parent / "casetrace")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [CASETRACE, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str], Path]]:
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("e2e") / "server.log"
+    env = {
+        **os.environ,
+        "CASETRACE_DATABASE_URL": database_url,
+        "CASETRACE_PORT": str(port),
+        "CASETRACE_DATA_DIR": str(log_path.parent),
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [CASETRACE, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail(f"server did not start: {log_path.read_text()}")
+            yield base, env, log_path
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def test_the_served_api_publishes_its_docs_and_catalogue(
+    server: tuple[str, dict[str, str], Path],
+) -> None:
+    base, _, _ = server
+    assert httpx.get(f"{base}/docs").status_code == 200
+    spec = httpx.get(f"{base}/openapi.json").json()
+    assert "/v1/licensing/applications/{case_id}/grant" in spec["paths"]
+    items = httpx.get(f"{base}/v1/licensing/items").json()["items"]
+    assert {"XK-GYCP-SCXK", "XK-TZSB-SYDJ"} <= {i["code"] for i in items}
+
+
+def test_staff_enrolled_and_tokened_by_the_cli_can_receive_and_accept(
+    server: tuple[str, dict[str, str], Path],
+) -> None:
+    base, env, log_path = server
+    cli(
+        env,
+        "staff",
+        "enrol",
+        "E2E-CLERK",
+        "端到端",
+        "--unit",
+        "320803",
+        "--role",
+        "clerk",
+    )
+    token = next(
+        line.split()[-1]
+        for line in cli(env, "tokens", "create", "--staff", "E2E-CLERK").splitlines()
+        if line.startswith("token:")
+    )
+    headers = {"Authorization": f"Bearer {token}", "X-Request-ID": "e2e-req-1"}
+    body = {
+        "item_code": "XK-TZSB-SYDJ",
+        "applicant": applicant(77),
+        "materials": ["特种设备使用登记表"],
+    }
+    created = httpx.post(
+        f"{base}/v1/licensing/applications", json=body, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["x-request-id"] == "e2e-req-1"
+    case = created.headers["location"]
+    accepted = httpx.post(
+        f"{base}{case}/accept", headers={**headers, "If-Match": created.headers["etag"]}
+    )
+    assert accepted.status_code == 200
+    assert accepted.json()["status"] == "accepted"
+    stale = httpx.post(
+        f"{base}{case}/accept", headers={**headers, "If-Match": created.headers["etag"]}
+    )
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    lines = [
+        orjson.loads(line)
+        for line in log_path.read_bytes().splitlines()
+        if line.startswith(b"{")
+    ]
+    logged = [
+        entry
+        for entry in lines
+        if entry.get("request_id") == "e2e-req-1" and entry.get("event") == "request"
+    ]
+    assert logged
+    assert logged[0]["principal"] == "E2E-CLERK"
+    assert logged[0]["case_id"]
+
+
+def test_a_revoked_token_is_refused_by_the_server(
+    server: tuple[str, dict[str, str], Path],
+) -> None:
+    base, env, _ = server
+    cli(env, "staff", "enrol", "E2E-AUDIT", "审计", "--unit", "32", "--role", "auditor")
+    out = cli(env, "tokens", "create", "--staff", "E2E-AUDIT").splitlines()
+    token_id = out[0].split()[-1]
+    token = out[1].split()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    probe = f"{base}/v1/licensing/applications/00000000-0000-0000-0000-000000000000"
+    assert httpx.get(probe, headers=headers).status_code == 404
+    cli(env, "tokens", "revoke", token_id)
+    refused = httpx.get(probe, headers=headers)
+    assert refused.status_code == 401
+    assert "Bearer" in refused.headers["www-authenticate"]
