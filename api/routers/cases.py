@@ -159,7 +159,7 @@ def _add(router: APIRouter, command: Command, resource: CaseResource) -> None:
         case_id: UUID,
         request: Request,
         principal: CurrentPrincipal,
-        body: Annotated[body_type, Body()] = None if optional else ...,  # type: ignore[valid-type, assignment]
+        body: Annotated[body_type, Body()] = None if optional else ...,  # type: ignore[valid-type]
         if_match: Optional[str] = Header(default=None),  # noqa: UP045
     ) -> JSON:
         body = body if body is not None else body_model()
