@@ -63,7 +63,8 @@ def query_code_hash(receipt_number: str, query_code: str) -> str:
 
 class Licensing(ContextService):
     name = "licensing"
-    snapshotting_intervals: ClassVar = {Licence: 50, LicenceApplication: 100}
+    # Licences live for years and gather events; applications close in weeks.
+    snapshotting_intervals: ClassVar = {Licence: 50}
     permissions: ClassVar = {
         "receive": CLERK,
         "request_correction": CLERK,

@@ -1,0 +1,111 @@
+"""Storage: tables made once under a lock, events encrypted at rest when configured."""
+
+from __future__ import annotations
+
+import uuid
+from base64 import b64encode
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from api.settings import Settings
+from api.storage import Services, open_services
+from domain.licensing.parties import Applicant, Channel
+from domain.registry.catalogue import ApprovalMode
+from domain.shared.audit import SYSTEM_BOOTSTRAP, Actor, ActorKind, Audit, Role
+from tests.api.conftest import make_uscc
+
+
+@pytest.fixture
+def fresh_database(database_url: str) -> Iterator[str]:
+    """Another empty database on the same server, dropped afterwards."""
+    params = conninfo_to_dict(database_url)
+    name = f"{params['dbname']}_{uuid.uuid4().hex[:6]}"
+    admin = make_conninfo(**{**params, "dbname": "postgres"})  # type: ignore[arg-type]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield make_conninfo(**{**params, "dbname": name})  # type: ignore[arg-type]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_several_processes_starting_on_a_fresh_database_create_the_tables_once(
+    fresh_database: str,
+) -> None:
+    def start(_: int) -> Services:
+        return open_services(Settings(), url=fresh_database)
+
+    with ThreadPoolExecutor(4) as pool:
+        started = list(pool.map(start, range(4)))
+    try:
+        assert all(len(s.registry.catalogue().items) == 7 for s in started)
+        # The catalogue was published once, not once per process.
+        assert started[0].registry.catalogue().version == 8
+    finally:
+        for s in started:
+            s.close()
+
+
+def test_with_a_cipher_key_events_are_encrypted_at_rest_and_read_back(
+    fresh_database: str,
+) -> None:
+    key = b64encode(b"k" * 32).decode()
+    services = open_services(Settings(cipher_key=key), url=fresh_database)
+    try:
+        boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="t")
+        services.registry.enrol_staff(
+            "C-1", "窗口", "320803", frozenset({Role.CLERK}), boot
+        )
+        clerk = Audit(
+            actor=Actor(
+                kind=ActorKind.STAFF,
+                id="C-1",
+                name="窗口",
+                role=Role.CLERK,
+                unit_code="320803",
+            ),
+            request_id="t",
+        )
+        secret_name = "保密测试有限公司"
+        receipt = services.licensing.receive(
+            clerk,
+            item_code="XK-TZSB-SYDJ",
+            approval_mode=ApprovalMode.STANDARD,
+            channel=Channel.COUNTER,
+            applicant=Applicant(
+                name=secret_name,
+                uscc=make_uscc(5),
+                region_code="320803",
+                phone="13800000000",
+            ),
+            agent=None,
+            materials=("特种设备使用登记表",),
+            commitment=None,
+        )
+        assert (
+            services.licensing.get_application(receipt.id).applicant.name == secret_name
+        )
+        with psycopg.connect(fresh_database) as conn:
+            rows = conn.execute("SELECT state FROM licensing_events").fetchall()
+        assert rows
+        assert all(
+            secret_name.encode() not in bytes(r[0])
+            and b"13800000000" not in bytes(r[0])
+            for r in rows
+        )
+    finally:
+        services.close()
+
+
+def test_without_a_cipher_key_the_same_data_is_readable_in_the_table(
+    fresh_database: str,
+) -> None:
+    # The control for the test above: proves the probe would see plaintext.
+    services = open_services(Settings(), url=fresh_database)
+    services.close()
+    with psycopg.connect(fresh_database) as conn:
+        rows = conn.execute("SELECT state FROM registry_events").fetchall()
+    assert any("特种设备使用登记".encode() in bytes(r[0]) for r in rows)
