@@ -182,9 +182,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error("unhandled_error", path=request.url.path, exc_info=exc)
+        # Starlette answers this from its outermost middleware, outside
+        # RequestContext, so the request id header is set here.
+        request_id = getattr(request.state, "request_id", None)
         return problem(
             request,
             500,
             "an internal error occurred; quote the request id to support",
             slug="internal",
+            headers={"X-Request-ID": request_id} if request_id else None,
         )

@@ -154,6 +154,8 @@ def summary(event_type: str, data: dict[str, Any]) -> str:
     template = SUMMARIES.get(event_type)
     if template is None:
         return event_type
+    if event_type == "Issued" and data.get("valid_until") is None:
+        template = "许可证 {licence_number} 生效，长期有效"  # no period of validity
     names = [v.get("name") for v in data.get("verifiers", []) if isinstance(v, dict)]
     try:
         return template.format(**data, verifier_names="、".join(n for n in names if n))

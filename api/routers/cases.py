@@ -18,7 +18,7 @@ from typing import Annotated, Any, Optional
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Header, Query, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentPrincipal, audit_for, require_readable
 from api.errors import ProblemError
@@ -39,7 +39,7 @@ class CommandBody(BaseModel):
 class Decision(CommandBody):
     """A command that is a person's decision carries its reason (全过程留痕)."""
 
-    reason: str
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class NoBody(CommandBody):
@@ -63,10 +63,13 @@ class Command:
     body: type[CommandBody]
     run: Callable[[Any, UUID, Audit, Any, int | None], CommandResult]
     summary: str
+    # The service's command name (its permissions key), when not the verb's:
+    # a licence's "withdraw" is the service's "withdraw_licence".
+    permission: str | None = None
 
     @property
     def name(self) -> str:
-        return self.verb.replace("-", "_")
+        return self.permission or self.verb.replace("-", "_")
 
 
 @dataclass(frozen=True)
@@ -154,12 +157,15 @@ def _add(router: APIRouter, command: Command, resource: CaseResource) -> None:
     # A command whose fields all have defaults may be sent without a body.
     optional = not any(f.is_required() for f in body_model.model_fields.values())
     body_type = Optional[body_model] if optional else body_model  # noqa: UP045
+    # `Body(default=...)` marks a required body; a bare `= ...` default after
+    # Annotated is taken by FastAPI as a real value (the command got Ellipsis).
+    body_param = Body(default=None if optional else ...)
 
     def endpoint(
         case_id: UUID,
         request: Request,
         principal: CurrentPrincipal,
-        body: Annotated[body_type, Body()] = None if optional else ...,  # type: ignore[valid-type]
+        body: body_type = body_param,  # type: ignore[valid-type]
         if_match: Optional[str] = Header(default=None),  # noqa: UP045
     ) -> JSON:
         body = body if body is not None else body_model()

@@ -73,6 +73,7 @@ COMMANDS = [
         ChangeBody,
         lambda s, i, a, b, v: s.change_licence(i, a, b.change, b.decision_number, v),
         "Approve a change (变更, Art. 49)",
+        permission="change_licence",
     ),
     Command(
         "reissue-certificate",
@@ -105,18 +106,21 @@ COMMANDS = [
         WithdrawLicenceBody,
         lambda s, i, a, b, v: s.withdraw_licence(i, a, b.compensation, v),
         "Withdraw for the public interest (撤回, Art. 8)",
+        permission="withdraw_licence",
     ),
     Command(
         "revoke",
         RevokeBody,
         lambda s, i, a, b, v: s.revoke_licence(i, a, b.ground, b.ban_years, v),
         "Revoke (撤销, Art. 69)",
+        permission="revoke_licence",
     ),
     Command(
         "cancel",
         CancelBody,
         lambda s, i, a, b, v: s.cancel_licence(i, a, b.ground, v),
         "Cancel (注销, Art. 70)",
+        permission="cancel_licence",
     ),
 ]
 

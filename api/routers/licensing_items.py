@@ -1,27 +1,35 @@
-"""/v1/licensing/items: the published catalogue (行政许可法 Art. 30 公示), public."""
+"""/v1/licensing/items: the published catalogue (行政许可法 Art. 30 公示).
+
+Reading is public. Revising or withdrawing an item is an admin's decision and
+is recorded as an event on the catalogue like any other change.
+"""
 
 from fastapi import APIRouter, Request
 
+from api.auth import CurrentPrincipal, audit_for
+from api.errors import ProblemError
+from api.routers.cases import Decision
 from api.views import JSON
 from domain.registry.catalogue import ItemTerms
+from domain.registry.service import Registry
 
 router = APIRouter(prefix="/v1/licensing/items", tags=["licence item catalogue"])
 
 
-def _public(item: ItemTerms) -> dict[str, object]:
-    return item.model_dump(mode="json")
+def registry(request: Request) -> Registry:
+    service: Registry = request.app.state.services.registry
+    return service
 
 
-@router.get(
-    "",
-    response_class=JSON,
-    summary="The licence items anyone may apply for, with their terms",
-)
-def list_items(request: Request) -> JSON:
-    catalogue = request.app.state.services.registry.catalogue()
+def catalogue_response(request: Request, status: int = 200) -> JSON:
+    catalogue = registry(request).catalogue()
     items = sorted(catalogue.items.values(), key=lambda i: i.code)
     return JSON(
-        {"items": [_public(i) for i in items], "version": catalogue.version},
+        {
+            "items": [i.model_dump(mode="json") for i in items],
+            "version": catalogue.version,
+        },
+        status_code=status,
         headers={
             "ETag": f'"{catalogue.version}"',
             "Cache-Control": "public, max-age=60",
@@ -30,8 +38,52 @@ def list_items(request: Request) -> JSON:
 
 
 @router.get(
+    "",
+    response_class=JSON,
+    summary="The licence items anyone may apply for, with their terms",
+)
+def list_items(request: Request) -> JSON:
+    return catalogue_response(request)
+
+
+@router.get(
     "/{code}", response_class=JSON, summary="One licence item's published terms"
 )
 def get_item(code: str, request: Request) -> JSON:
-    item = request.app.state.services.registry.get_item(code)
-    return JSON(_public(item))
+    return JSON(registry(request).get_item(code).model_dump(mode="json"))
+
+
+class RevisionBody(Decision):
+    terms: ItemTerms
+
+
+@router.post(
+    "/{code}/revise",
+    response_class=JSON,
+    summary="Revise an item's published terms (admin)",
+)
+def revise_item(
+    code: str, body: RevisionBody, request: Request, principal: CurrentPrincipal
+) -> JSON:
+    service = registry(request)
+    audit = audit_for(request, principal, service, "manage_catalogue", body.reason)
+    if body.terms.code != code:
+        raise ProblemError(
+            422, "the terms' code must match the item in the path", slug="invalid-input"
+        )
+    service.revise_item(body.terms, audit)
+    return catalogue_response(request)
+
+
+@router.post(
+    "/{code}/withdraw",
+    response_class=JSON,
+    summary="Withdraw an item from the catalogue (admin)",
+)
+def withdraw_item(
+    code: str, body: Decision, request: Request, principal: CurrentPrincipal
+) -> JSON:
+    service = registry(request)
+    audit = audit_for(request, principal, service, "manage_catalogue", body.reason)
+    service.withdraw_item(code, audit)
+    return catalogue_response(request)

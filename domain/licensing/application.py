@@ -304,11 +304,13 @@ class LicenceApplication(Aggregate):
     ) -> None:
         """Art. 32 ¶1 (4): tell the applicant once, and all at once, what is missing."""
         require_reason(audit, "a correction notice")
-        self._require(Status.RECEIVED, "request a correction")
+        # Checked before the status: after a notice the status has moved on, and
+        # the refusal should cite the once-only rule rather than the status.
         if self.correction_requested:
             raise IllegalTransitionError(
                 "a correction notice was already issued", rule=ART_32_4
             )
+        self._require(Status.RECEIVED, "request a correction")
         if on > self.correction_due.due:
             raise DeadlineError(
                 f"the correction notice was due by {self.correction_due.due}; it is now"
@@ -805,7 +807,10 @@ class LicenceApplication(Aggregate):
 
     @property
     def _needs_verification(self) -> bool:
+        # 先核后证 verifies before issuing whatever the item's review flag says;
         # 告知承诺: decided on the commitment; verification comes after approval.
+        if self.approval_mode is ApprovalMode.VERIFY_THEN_ISSUE:
+            return True
         return (
             self.item.on_site_review
             and self.approval_mode is not ApprovalMode.NOTIFY_AND_COMMIT

@@ -303,10 +303,18 @@ class Licence(Aggregate):
         if self.renewal_requested_on is None:
             raise IllegalTransitionError("no renewal has been requested")
         assert self.valid_until is not None
+        # The new period starts the day after expiry, so it ends like any period
+        # from that day: 2031-02-28 renewed for 60 months ends 2036-02-29.
+        next_start = date.fromordinal(self.valid_until.toordinal() + 1)
+        valid_until = _validity_end(next_start, validity_months)
+        if valid_until is None:
+            raise InvalidInputError(
+                "a renewal needs a period of validity", field="validity_months"
+            )
         self._renewed(
             audit=audit,
             decision_number=decision_number,
-            valid_until=_add_months(self.valid_until, validity_months),
+            valid_until=valid_until,
             renewed_on=on,
         )
 

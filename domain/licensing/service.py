@@ -45,6 +45,7 @@ from domain.shared.clock import Clock, SystemClock, legal_date
 from domain.shared.errors import InvalidInputError, NotFoundError
 from domain.shared.service import CommandResult, ContextService
 
+FALSE_COMMITMENT = "虚假承诺"  # credit flag entered when a 告知承诺 proves false
 CLERK = frozenset({Role.CLERK})
 REVIEWER = frozenset({Role.REVIEWER})
 APPROVER = frozenset({Role.APPROVER})
@@ -632,9 +633,23 @@ class Licensing(ContextService):
                 audit,
             )
 
-        return self._on_licence(
+        result = self._on_licence(
             licence_id, "verify_commitment", audit, expected_version, change
         )
+        if breached:
+            self._record_false_commitment(self.get_licence(licence_id).holder, audit)
+        return result
+
+    def _record_false_commitment(self, holder: Applicant, audit: Audit) -> None:
+        """A false commitment enters the credit record (国办发〔2020〕42号), which
+        closes 告知承诺 and 容缺 to the holder until 信用修复. The registry is
+        another context, so this is a second save after the revocation: should
+        it fail, the revocation stands and the flag can be entered again."""
+        enterprise = self.registry.get_enterprise(holder.uscc) if holder.uscc else None
+        if enterprise is None or FALSE_COMMITMENT in enterprise.credit_flags:
+            return
+        enterprise.flag_credit(FALSE_COMMITMENT, audit)
+        self.registry.save(enterprise)
 
     def withdraw_licence(
         self,

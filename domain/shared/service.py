@@ -106,7 +106,10 @@ class ContextService(Application[UUID]):
             raise PermissionDeniedError(
                 f"{command} needs one of the roles {sorted(allowed)}; acting as {actor.role}"
             )
-        if case_unit is not None and not covers(actor.unit_code or "", case_unit):
+        # Staff without a unit have no jurisdiction (and "" is no region code).
+        if case_unit is not None and not (
+            actor.unit_code and covers(actor.unit_code, case_unit)
+        ):
             raise PermissionDeniedError(
                 f"the case belongs to unit {case_unit}, outside {actor.unit_code}'s jurisdiction"
             )

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from base64 import b64encode
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
-import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.settings import Settings
 from api.storage import Services, open_services
@@ -17,19 +13,6 @@ from domain.licensing.parties import Applicant, Channel
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Actor, ActorKind, Audit, Role
 from tests.api.conftest import make_uscc
-
-
-@pytest.fixture
-def fresh_database(database_url: str) -> Iterator[str]:
-    """Another empty database on the same server, dropped afterwards."""
-    params = conninfo_to_dict(database_url)
-    name = f"{params['dbname']}_{uuid.uuid4().hex[:6]}"
-    admin = make_conninfo(**{**params, "dbname": "postgres"})  # type: ignore[arg-type]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield make_conninfo(**{**params, "dbname": name})  # type: ignore[arg-type]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_several_processes_starting_on_a_fresh_database_create_the_tables_once(

@@ -57,6 +57,7 @@ ACCEPTED_ON = date(2026, 9, 24)
 # 10/26-29 =17..20.
 DECISION_DUE = date(2026, 10, 29)
 
+LICENCE_ID = UUID(int=7)
 APPLICANT_USCC = "91320803MA1XYW01X6"  # registered in 320803 (海州区, 连云港)
 OTHER_USCC = "91320803123456788U"
 
@@ -247,7 +248,7 @@ def issue_licence(
     valid_from: date = date(2026, 3, 15),
     mode: ApprovalMode = ApprovalMode.STANDARD,
     validity_months: int | Literal["item"] | None = "item",
-    licence_id: UUID = UUID(int=7),
+    licence_id: UUID = LICENCE_ID,
 ) -> Licence:
     """A Licence as the service issues it on a grant (Issued event pending)."""
     terms = item(item_code)
@@ -321,6 +322,7 @@ def receive_via(
     audit: Audit = CLERK,
     commitment: CommitmentLetter | None = None,
     who: Applicant | None = None,
+    materials: tuple[str, ...] | None = None,
 ) -> Receipt:
     return service.receive(
         audit,
@@ -329,9 +331,43 @@ def receive_via(
         channel=Channel.ONLINE,
         applicant=who or applicant(),
         agent=None,
-        materials=materials_of(item_code),
+        materials=materials_of(item_code) if materials is None else materials,
         commitment=commitment,
     )
+
+
+def move_to(clock: FixedClock, day: date) -> None:
+    clock.at = at_shanghai(day)
+
+
+def accepted_case(
+    service: Licensing, clock: FixedClock, item_code: str = PLAIN_ITEM, **kwargs: Any
+) -> UUID:
+    """Received Fri 9/18 and accepted Thu 9/24 through the service."""
+    move_to(clock, RECEIVED_ON)
+    receipt = receive_via(service, item_code, **kwargs)
+    move_to(clock, ACCEPTED_ON)
+    service.accept(receipt.id, CLERK)
+    return receipt.id
+
+
+def granted_case(
+    service: Licensing, clock: FixedClock, item_code: str = ON_SITE_ITEM, **kwargs: Any
+) -> tuple[UUID, UUID]:
+    """Accepted 9/24, verified by V-1 and V-2 and granted Fri 10/9.
+
+    Returns the application id and the new licence's id.
+    """
+    app_id = accepted_case(service, clock, item_code, **kwargs)
+    move_to(clock, date(2026, 10, 9))
+    if kwargs.get("mode") is not ApprovalMode.NOTIFY_AND_COMMIT:
+        service.record_verification(
+            app_id, REVIEWER, ("V-1", "V-2"), True, "现场核查符合"
+        )
+    service.grant(app_id, APPROVER, decision_number="XK-2026-001", scope="衡器检定装置")
+    licence_id = service.get_application(app_id).licence_id
+    assert licence_id is not None
+    return app_id, licence_id
 
 
 def stored_states(service: Licensing | Registry) -> list[bytes]:

@@ -1,0 +1,405 @@
+"""Who may call what: every licensing endpoint × every role × in/out of jurisdiction.
+
+The table of who may issue each command is `Licensing.permissions`, and the
+list of command endpoints is the routers' own `COMMANDS`, so a new verb or a
+changed permission shows up here without anyone remembering to add it.
+Cases belong to the county 320803; its staff and the city's (3208) are in
+jurisdiction, the neighbouring county's (320804) are not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.routers import licences, licensing_applications
+from domain.licensing.service import Licensing
+from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
+from domain.shared.clock import FixedClock
+from tests.api.conftest import (
+    ALL_MATERIALS,
+    CITY,
+    COUNTY,
+    ITEM,
+    MONDAY_0900,
+    OTHER_COUNTY,
+    Staff,
+    applicant,
+    receive,
+)
+from tests.api.helpers import (
+    APPLICATION_BODIES,
+    APPLICATION_PREREQUISITES,
+    APPLICATIONS,
+    LICENCE_BODIES,
+    LICENCE_PREREQUISITES,
+    LICENCES,
+    StaffBook,
+    assert_problem,
+    commitment_licence,
+    etag_of,
+    log_head,
+    ok,
+    post,
+    run_verb,
+    unchanged,
+)
+
+IN_JURISDICTION = (COUNTY, CITY)
+UNITS = {COUNTY: "county", CITY: "city", OTHER_COUNTY: "other-county"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    target: str  # "applications" (create), "application" or "licence"
+    method: str
+    suffix: str  # "", "/history" or "/<verb>"
+    permission: str  # a key of Licensing.permissions
+
+    @property
+    def verb(self) -> str:
+        return self.suffix.lstrip("/")
+
+    @property
+    def is_read(self) -> bool:
+        return self.method == "GET"
+
+    @property
+    def allowed(self) -> frozenset[Role]:
+        return Licensing.permissions[self.permission]
+
+    @property
+    def body(self) -> dict[str, Any] | None:
+        if self.is_read:
+            return None
+        if self.target == "applications":
+            return RECEIVE_BODY
+        bodies = APPLICATION_BODIES if self.target == "application" else LICENCE_BODIES
+        return bodies[self.verb]
+
+    @property
+    def template(self) -> str:
+        if self.target == "applications":
+            return APPLICATIONS
+        base = APPLICATIONS if self.target == "application" else LICENCES
+        return f"{base}/{{case_id}}{self.suffix}"
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.target}{self.suffix}"
+
+
+RECEIVE_BODY = {"item_code": ITEM, "applicant": applicant(), "materials": ALL_MATERIALS}
+
+ENDPOINTS = [
+    Endpoint("applications", "POST", "", "receive"),
+    Endpoint("application", "GET", "", "read"),
+    Endpoint("application", "GET", "/history", "read"),
+    *(
+        Endpoint("application", "POST", f"/{c.verb}", c.name)
+        for c in licensing_applications.COMMANDS
+    ),
+    Endpoint("licence", "GET", "", "read"),
+    Endpoint("licence", "GET", "/history", "read"),
+    *(Endpoint("licence", "POST", f"/{c.verb}", c.name) for c in licences.COMMANDS),
+]
+CASE_COMMANDS = [e for e in ENDPOINTS if not e.is_read and e.target != "applications"]
+READS = [e for e in ENDPOINTS if e.is_read]
+
+
+def cells(
+    endpoints: list[Endpoint], *, permitted: bool | None, units: tuple[str, ...]
+) -> list[Any]:
+    """(endpoint, role, unit) triples; permitted=None takes every role."""
+    return [
+        pytest.param(e, role, unit, id=f"{e}-{role.value}-{UNITS[unit]}")
+        for e in endpoints
+        for role in Role
+        for unit in units
+        if permitted is None or (role in e.allowed) is permitted
+    ]
+
+
+@pytest.fixture(scope="module")
+def cases(
+    app_client: TestClient, staff: StaffBook, clock: FixedClock
+) -> dict[str, str]:
+    """One application and one licence of the county, shared by the cells that
+    must not change them (refusals and reads)."""
+    clock.at = MONDAY_0900  # module fixtures run before the per-test clock reset
+    application = receive(app_client, staff[(Role.CLERK, COUNTY)])
+    licence = commitment_licence(app_client, staff, seed=101)
+    return {"application": application["id"], "licence": licence["id"]}
+
+
+def path_of(endpoint: Endpoint, cases: dict[str, str]) -> str:
+    if endpoint.target == "applications":
+        return endpoint.template
+    return endpoint.template.format(case_id=cases[endpoint.target])
+
+
+def case_path(endpoint: Endpoint, cases: dict[str, str]) -> str:
+    base = APPLICATIONS if endpoint.target == "application" else LICENCES
+    return f"{base}/{cases[endpoint.target]}"
+
+
+def call(client: TestClient, endpoint: Endpoint, path: str, who: Staff) -> Any:
+    if endpoint.is_read:
+        return client.get(path, headers=who.headers)
+    return post(client, path, who, endpoint.body)
+
+
+# -- the table itself ---------------------------------------------------------------
+
+
+def test_every_command_route_is_in_the_matrix_with_a_permission(
+    client: TestClient,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    routes = {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path.startswith((APPLICATIONS, LICENCES))
+        for method in operations
+    }
+    covered = {(e.method, e.template) for e in ENDPOINTS}
+    assert routes == covered
+    for endpoint in ENDPOINTS:
+        assert endpoint.permission in Licensing.permissions, endpoint
+        assert endpoint.allowed, f"nobody may call {endpoint}"
+
+
+def test_licence_verbs_are_authorised_as_the_services_licence_commands() -> None:
+    names = {c.verb: c.name for c in licences.COMMANDS}
+    assert names["withdraw"] == "withdraw_licence"
+    assert Licensing.permissions[names["withdraw"]] == {Role.APPROVER}
+    assert Licensing.permissions[names["revoke"]] == {Role.APPROVER}
+
+
+# -- commands -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role", "unit"),
+    cells(CASE_COMMANDS, permitted=False, units=tuple(UNITS)),
+)
+def test_a_role_the_command_does_not_permit_is_forbidden_and_nothing_changes(
+    client: TestClient,
+    staff: StaffBook,
+    cases: dict[str, str],
+    endpoint: Endpoint,
+    role: Role,
+    unit: str,
+) -> None:
+    reader = staff[(Role.CLERK, COUNTY)]
+    with unchanged(client, case_path(endpoint, cases), reader):
+        response = call(client, endpoint, path_of(endpoint, cases), staff[(role, unit)])
+    body = assert_problem(response, 403, "forbidden", detail="needs one of the roles")
+    for allowed in endpoint.allowed:
+        assert allowed.value in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role", "unit"),
+    cells(CASE_COMMANDS, permitted=True, units=(OTHER_COUNTY,)),
+)
+def test_a_permitted_role_outside_the_cases_jurisdiction_is_forbidden(
+    client: TestClient,
+    staff: StaffBook,
+    cases: dict[str, str],
+    endpoint: Endpoint,
+    role: Role,
+    unit: str,
+) -> None:
+    reader = staff[(Role.CLERK, COUNTY)]
+    with unchanged(client, case_path(endpoint, cases), reader):
+        response = call(client, endpoint, path_of(endpoint, cases), staff[(role, unit)])
+    assert_problem(response, 403, "forbidden", detail="outside")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role", "unit"),
+    cells(CASE_COMMANDS, permitted=True, units=IN_JURISDICTION),
+)
+def test_a_permitted_role_of_the_county_or_its_city_may_act(
+    client: TestClient,
+    staff: StaffBook,
+    endpoint: Endpoint,
+    role: Role,
+    unit: str,
+) -> None:
+    """The case is brought to the state the command needs, then the county's
+    or the city's staff member issues it and the event records them."""
+    if endpoint.target == "application":
+        case_id = receive(client, staff[(Role.CLERK, COUNTY)])["id"]
+        bodies, before = APPLICATION_BODIES, APPLICATION_PREREQUISITES
+        base = APPLICATIONS
+    else:
+        case_id = commitment_licence(client, staff)["id"]
+        bodies, before = LICENCE_BODIES, LICENCE_PREREQUISITES
+        base = LICENCES
+    for verb in before.get(endpoint.verb, []):
+        prior = next(
+            e for e in CASE_COMMANDS if e.target == endpoint.target and e.verb == verb
+        )
+        run_verb(client, staff, base, case_id, verb, bodies, min(prior.allowed))
+    actor = staff[(role, unit)]
+    response = post(client, f"{base}/{case_id}{endpoint.suffix}", actor, endpoint.body)
+    assert response.status_code == 200, response.text
+    etag_of(response)
+    last = client.get(f"{base}/{case_id}/history", headers=actor.headers).json()
+    recorded = last["events"][-1]
+    assert recorded["actor"]["id"] == actor.staff_no
+    assert recorded["actor"]["role"] == role.value
+    assert recorded["actor"]["unit_code"] == unit
+    assert recorded["causation"] == f"command:{endpoint.permission}"
+
+
+# -- receiving an application (no case yet) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role", "unit"),
+    cells([ENDPOINTS[0]], permitted=False, units=tuple(UNITS)),
+)
+def test_only_a_clerk_receives_an_application_and_a_refusal_files_nothing(
+    client: TestClient, staff: StaffBook, endpoint: Endpoint, role: Role, unit: str
+) -> None:
+    head = log_head(client)
+    response = call(client, endpoint, APPLICATIONS, staff[(role, unit)])
+    assert_problem(response, 403, "forbidden", detail="receive needs one of the roles")
+    assert log_head(client) == head
+
+
+@pytest.mark.parametrize("unit", list(UNITS), ids=list(UNITS.values()))
+def test_a_clerk_of_any_unit_receives_into_its_own_unit(
+    client: TestClient, staff: StaffBook, unit: str
+) -> None:
+    """The receiving unit's jurisdiction is the case's: receipt is never out of it."""
+    created = receive(client, staff[(Role.CLERK, unit)], applicant=applicant(5))
+    assert created["unit_code"] == unit
+    assert created["receipt_number"].startswith(f"{unit:0<6}")
+
+
+# -- reads --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role", "unit"), cells(READS, permitted=None, units=IN_JURISDICTION)
+)
+def test_every_role_reads_cases_of_its_jurisdiction(
+    client: TestClient,
+    staff: StaffBook,
+    cases: dict[str, str],
+    endpoint: Endpoint,
+    role: Role,
+    unit: str,
+) -> None:
+    response = call(client, endpoint, path_of(endpoint, cases), staff[(role, unit)])
+    assert response.status_code == 200, response.text
+    etag_of(response)
+    assert response.json()["id"] == cases[endpoint.target]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role", "unit"), cells(READS, permitted=None, units=(OTHER_COUNTY,))
+)
+def test_only_an_auditor_reads_cases_outside_its_jurisdiction(
+    client: TestClient,
+    staff: StaffBook,
+    cases: dict[str, str],
+    endpoint: Endpoint,
+    role: Role,
+    unit: str,
+) -> None:
+    response = call(client, endpoint, path_of(endpoint, cases), staff[(role, unit)])
+    if role is Role.AUDITOR:
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == cases[endpoint.target]
+    else:
+        assert_problem(response, 403, "forbidden", detail="outside your jurisdiction")
+
+
+# -- authentication -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_a_request_without_a_token_is_401_with_a_bearer_challenge(
+    client: TestClient, cases: dict[str, str], endpoint: Endpoint
+) -> None:
+    path = path_of(endpoint, cases)
+    if endpoint.is_read:
+        response = client.get(path)
+    else:
+        response = client.post(path, json=endpoint.body)
+    assert_problem(response, 401, "unauthenticated", detail="bearer token")
+    assert response.headers["www-authenticate"] == 'Bearer realm="casetrace"'
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Token abc",
+        "Bearer two words",
+        "Bearer not-a-token-we-issued",
+        f"Bearer {uuid.uuid4().hex}",
+    ],
+)
+def test_a_malformed_or_unknown_token_is_401(
+    client: TestClient, cases: dict[str, str], authorization: str
+) -> None:
+    path = f"{APPLICATIONS}/{cases['application']}"
+    response = client.get(path, headers={"Authorization": authorization})
+    assert_problem(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    response = client.post(f"{path}/accept", headers={"Authorization": authorization})
+    assert_problem(response, 401, "unauthenticated")
+
+
+def test_a_revoked_token_is_401_from_then_on(
+    client: TestClient, cases: dict[str, str]
+) -> None:
+    registry = client.app.state.services.registry  # type: ignore[attr-defined]
+    boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="test-revoke")
+    staff_no = f"{COUNTY}-leaver-{uuid.uuid4().hex[:8]}"
+    registry.enrol_staff(staff_no, "离职人员", COUNTY, frozenset({Role.CLERK}), boot)
+    secret, token_id = registry.issue_token(staff_no, "tests", boot)
+    headers = {"Authorization": f"Bearer {secret}"}
+    path = f"{APPLICATIONS}/{cases['application']}"
+    assert client.get(path, headers=headers).status_code == 200
+
+    registry.revoke_token(token_id, boot)
+
+    assert_problem(client.get(path, headers=headers), 401, "unauthenticated")
+    assert_problem(
+        client.post(f"{path}/accept", headers=headers), 401, "unauthenticated"
+    )
+
+
+def test_staff_with_several_roles_act_in_the_role_the_command_permits(
+    client: TestClient, staff: StaffBook
+) -> None:
+    registry = client.app.state.services.registry  # type: ignore[attr-defined]
+    boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="test-roles")
+    staff_no = f"{COUNTY}-multi-{uuid.uuid4().hex[:8]}"
+    roles = frozenset({Role.AUDITOR, Role.APPROVER})
+    registry.enrol_staff(staff_no, "兼职负责人", COUNTY, roles, boot)
+    secret, _ = registry.issue_token(staff_no, "tests", boot)
+    multi = Staff(staff_no, secret, COUNTY, Role.APPROVER)
+    case_id = receive(client, staff[(Role.CLERK, COUNTY)])["id"]
+    case = f"{APPLICATIONS}/{case_id}"
+    ok(post(client, f"{case}/accept", staff[(Role.CLERK, COUNTY)]))
+
+    assert_problem(
+        post(client, f"{case}/withdraw", multi, {"reason": "x"}), 403, "forbidden"
+    )
+    ok(post(client, f"{case}/extend", multi, APPLICATION_BODIES["extend"]))
+
+    events = client.get(f"{case}/history", headers=multi.headers).json()["events"]
+    assert events[-1]["actor"]["role"] == "approver"

@@ -1,0 +1,467 @@
+"""The Licensing service end to end on the in-memory (popo) store: permissions,
+jurisdiction, optimistic concurrency, atomic grants, 办件查询 and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from domain.licensing.application import LicenceApplication, Status, application_id
+from domain.licensing.licence import Licence, LicenceStatus, RevocationGround
+from domain.licensing.parties import Channel, CommitmentLetter
+from domain.licensing.service import Licensing, query_code_hash
+from domain.registry.catalogue import ApprovalMode
+from domain.registry.enterprise import EnterpriseProfile
+from domain.registry.service import Registry
+from domain.shared.audit import Actor, ActorKind, Audit, Role
+from domain.shared.clock import FixedClock
+from domain.shared.errors import (
+    IllegalTransitionError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from domain.shared.events import Aggregate
+from domain.shared.service import StaleVersionError
+from tests.domain.conftest import (
+    ACCEPTED_ON,
+    APPLICANT_USCC,
+    APPROVER,
+    BOOTSTRAP,
+    CLERK,
+    COMMIT_ITEM,
+    ON_SITE_ITEM,
+    PLAIN_ITEM,
+    RECEIVED_ON,
+    accepted_case,
+    all_notifications,
+    applicant,
+    commitment_letter,
+    granted_case,
+    item,
+    move_to,
+    receive_via,
+    staff_audit,
+    system_audit,
+)
+
+
+def log_length(service: Licensing) -> int:
+    return len(all_notifications(service))
+
+
+# -- receipt and the clock ---------------------------------------------------------------
+
+
+def test_receipt_is_stored_with_the_clocks_shanghai_date(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    # 17:30 UTC on 9/17 is already 01:30 on Fri 9/18 in Shanghai.
+    clock.at = datetime(2026, 9, 17, 17, 30, tzinfo=UTC)
+
+    receipt = receive_via(licensing, PLAIN_ITEM)
+
+    application = licensing.get_application(receipt.id)
+    assert application.received_on == date(2026, 9, 18)
+    assert application.correction_due.due == date(2026, 9, 24)
+    assert receipt.version == 1
+    assert receipt.receipt_number.startswith("32080320260918")
+    assert receipt.id == application_id(receipt.receipt_number)
+    assert application.query_code_hash == query_code_hash(
+        receipt.receipt_number, receipt.query_code
+    )
+
+
+def test_acceptance_recorded_after_the_clock_moved_on_is_deemed_from_receipt(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    clock.advance(timedelta(days=10))  # Mon 9/28, after the 5-wd period
+
+    licensing.accept(receipt.id, CLERK)
+
+    application = licensing.get_application(receipt.id)
+    assert application.acceptance_date == RECEIVED_ON
+    assert application.decision_due is not None
+    assert application.decision_due.due == date(2026, 10, 22)
+
+
+def test_bad_credit_in_the_directory_closes_notify_and_commit(
+    licensing: Licensing, registry: Registry
+) -> None:
+    registry.register_enterprise(
+        EnterpriseProfile(uscc=APPLICANT_USCC, name="示例公司", region_code="320803"),
+        BOOTSTRAP,
+    )
+    registry.flag_credit(
+        APPLICANT_USCC, "false_commitment", staff_audit(Role.ADMIN, reason="虚假承诺")
+    )
+    with pytest.raises(IllegalTransitionError) as exc:
+        receive_via(
+            licensing,
+            COMMIT_ITEM,
+            mode=ApprovalMode.NOTIFY_AND_COMMIT,
+            commitment=commitment_letter(),
+        )
+    assert exc.value.rule == "国办发〔2020〕42号"
+    assert log_length(licensing) == 0
+
+
+def test_unknown_item_is_not_found_at_receipt(licensing: Licensing) -> None:
+    with pytest.raises(NotFoundError):
+        receive_via(licensing, "XK-NONE", materials=("申请书",))
+    assert log_length(licensing) == 0
+
+
+# -- permissions and jurisdiction ---------------------------------------------------------
+
+
+def test_wrong_role_is_denied(licensing: Licensing) -> None:
+    with pytest.raises(PermissionDeniedError):
+        receive_via(licensing, PLAIN_ITEM, audit=staff_audit(Role.REVIEWER))
+    assert log_length(licensing) == 0
+
+
+def test_approver_cannot_accept_an_application(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    with pytest.raises(PermissionDeniedError):
+        licensing.accept(receipt.id, staff_audit(Role.APPROVER, reason="受理"))
+    assert licensing.get_application(receipt.id).status is Status.RECEIVED
+    assert log_length(licensing) == 1
+
+
+def test_auditor_changes_nothing(licensing: Licensing) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    with pytest.raises(PermissionDeniedError):
+        licensing.withdraw(receipt.id, staff_audit(Role.AUDITOR, reason="撤回"))
+    assert log_length(licensing) == 1
+
+
+def test_staff_of_another_county_cannot_act_on_the_case(licensing: Licensing) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)  # a 320803 case
+    with pytest.raises(PermissionDeniedError):
+        licensing.accept(receipt.id, staff_audit(Role.CLERK, unit="320804"))
+    assert licensing.get_application(receipt.id).status is Status.RECEIVED
+    assert log_length(licensing) == 1
+
+
+def test_city_staff_may_act_on_a_county_case(licensing: Licensing) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+
+    result = licensing.accept(receipt.id, staff_audit(Role.CLERK, unit="3208"))
+
+    assert result.version == 2
+    assert licensing.get_application(receipt.id).status is Status.ACCEPTED
+
+
+def test_staff_without_a_unit_is_denied_rather_than_failing_on_the_code(
+    licensing: Licensing,
+) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    unitless = Audit(
+        actor=Actor(kind=ActorKind.STAFF, id="S-X", name="无单位", role=Role.CLERK),
+        request_id="req-x",
+    )
+    with pytest.raises(PermissionDeniedError):
+        licensing.accept(receipt.id, unitless)
+    assert log_length(licensing) == 1
+
+
+def test_system_actor_bypasses_roles_and_jurisdiction(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    move_to(clock, date(2026, 9, 25))
+
+    licensing.deem_acceptance(receipt.id, system_audit("clock"))
+
+    application = licensing.get_application(receipt.id)
+    assert application.status is Status.ACCEPTED
+    assert application.acceptance_date == RECEIVED_ON
+
+
+def test_clock_commands_are_denied_to_staff(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    move_to(clock, date(2026, 9, 25))
+    with pytest.raises(PermissionDeniedError):
+        licensing.deem_acceptance(receipt.id, CLERK)
+    assert log_length(licensing) == 1
+
+
+# -- optimistic concurrency ------------------------------------------------------------
+
+
+def test_stale_expected_version_is_refused_and_nothing_is_stored(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    move_to(clock, ACCEPTED_ON)
+    with pytest.raises(StaleVersionError):
+        licensing.accept(receipt.id, CLERK, expected_version=2)
+    assert licensing.get_application(receipt.id).version == 1
+    assert log_length(licensing) == 1
+
+
+def test_current_expected_version_is_accepted(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    move_to(clock, ACCEPTED_ON)
+
+    result = licensing.accept(receipt.id, CLERK, expected_version=1)
+
+    assert result.version == 2
+    assert result.position == 2
+
+
+def test_a_refused_command_stores_nothing(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    app_id = accepted_case(licensing, clock, ON_SITE_ITEM)
+    with pytest.raises(IllegalTransitionError):  # no verification yet
+        licensing.grant(app_id, APPROVER, decision_number="XK-1", scope="范围")
+    assert licensing.get_application(app_id).status is Status.ACCEPTED
+    assert log_length(licensing) == 2
+
+
+# -- grant: application and licence together -----------------------------------------------
+
+
+def test_grant_saves_the_licence_and_the_application_together(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    app_id, licence_id = granted_case(licensing, clock, ON_SITE_ITEM)
+
+    application = licensing.get_application(app_id)
+    licence = licensing.get_licence(licence_id)
+    assert application.status is Status.GRANTED
+    assert licence.status is LicenceStatus.VALID
+    topics = [n.topic for n in all_notifications(licensing)][-2:]
+    assert topics == [
+        "casetrace.licensing.LicenceApplication.Granted",
+        "casetrace.licensing.Licence.Issued",
+    ]
+
+
+def test_licence_takes_its_facts_from_the_application(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    app_id, licence_id = granted_case(licensing, clock, ON_SITE_ITEM)
+
+    licence = licensing.get_licence(licence_id)
+    terms = item(ON_SITE_ITEM)
+    assert licence.application_id == app_id
+    assert licence.holder == applicant()
+    assert licence.item_code == terms.code
+    assert licence.item_name == terms.name
+    assert licence.certificate_name == terms.certificate_name
+    assert licence.scope == "衡器检定装置"
+    assert licence.decision_number == "XK-2026-001"
+    assert licence.authority_unit_code == "320803"
+    assert licence.approval_mode is ApprovalMode.STANDARD
+    assert licence.valid_from == date(2026, 10, 9)
+    # 60 months from 2026-10-09: until 2031-10-08.
+    assert licence.valid_until == date(2031, 10, 8)
+    assert licence.renewal_lead_days == 30
+    assert licence.licence_number.startswith(f"{ON_SITE_ITEM}-320803-2026-")
+
+
+def test_grant_with_a_bad_licence_stores_neither(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    app_id = accepted_case(licensing, clock, PLAIN_ITEM)
+    move_to(clock, date(2026, 10, 9))
+    with pytest.raises(InvalidInputError):
+        licensing.grant(app_id, APPROVER, decision_number="XK-1", scope="  ")
+    assert licensing.get_application(app_id).status is Status.ACCEPTED
+    assert log_length(licensing) == 2
+
+
+def test_licence_commands_are_judged_by_the_licensing_unit(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    _, licence_id = granted_case(licensing, clock, ON_SITE_ITEM)
+    with pytest.raises(PermissionDeniedError):
+        licensing.revoke_licence(
+            licence_id,
+            staff_audit(Role.APPROVER, unit="320804", reason="撤销"),
+            ground=RevocationGround.OTHER,
+        )
+    assert licensing.get_licence(licence_id).status is LicenceStatus.VALID
+
+
+def test_breached_commitment_on_a_safety_item_bans_reapplication_for_three_years(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    _, licence_id = granted_case(
+        licensing,
+        clock,
+        "XK-SPXG-SCXK",  # 食品相关产品: 告知承诺, safety-critical
+        mode=ApprovalMode.NOTIFY_AND_COMMIT,
+        commitment=commitment_letter(),
+    )
+    move_to(clock, date(2026, 11, 2))
+
+    licensing.verify_commitment(
+        licence_id,
+        staff_audit(Role.REVIEWER, reason="后置核查"),
+        ("V-1", "V-2"),
+        "现场条件与承诺不符",
+        breached=True,
+    )
+
+    revoked = licensing.history(licence_id)[-1]
+    assert isinstance(revoked, Licence.Revoked)
+    assert revoked.reapplication_banned_until == date(2029, 11, 2)
+    assert licensing.get_licence(licence_id).status is LicenceStatus.REVOKED
+
+
+# -- 办件查询 -------------------------------------------------------------------------------
+
+
+def test_find_by_receipt_with_the_query_code_finds_the_application(
+    licensing: Licensing,
+) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    found = licensing.find_by_receipt(receipt.receipt_number, receipt.query_code)
+    assert found.id == receipt.id
+
+
+def test_wrong_query_code_is_not_found_exactly_like_an_unknown_number(
+    licensing: Licensing,
+) -> None:
+    receipt = receive_via(licensing, PLAIN_ITEM)
+    wrong_code = "0" * 8 if receipt.query_code != "0" * 8 else "1" * 8
+
+    with pytest.raises(NotFoundError) as wrong:
+        licensing.find_by_receipt(receipt.receipt_number, wrong_code)
+    with pytest.raises(NotFoundError) as unknown:
+        licensing.find_by_receipt("32080320260918999999", receipt.query_code)
+
+    assert type(wrong.value) is type(unknown.value)
+    assert str(wrong.value) == str(unknown.value)
+    assert wrong.value.rule == unknown.value.rule
+
+
+def test_unknown_application_id_is_not_found(licensing: Licensing) -> None:
+    with pytest.raises(NotFoundError):
+        licensing.get_application(UUID(int=404))
+
+
+def test_a_licence_id_is_not_an_application(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    _, licence_id = granted_case(licensing, clock, ON_SITE_ITEM)
+    with pytest.raises(NotFoundError):
+        licensing.get_application(licence_id)
+
+
+# -- audit trail -----------------------------------------------------------------------------
+
+
+def test_every_stored_event_carries_actor_and_request_id(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    granted_case(licensing, clock, ON_SITE_ITEM)
+
+    notifications = all_notifications(licensing)
+    assert len(notifications) == 5
+    for notification in notifications:
+        event = licensing.mapper.to_domain_event(notification)
+        assert isinstance(event, Aggregate.Event)
+        assert isinstance(event.audit, Audit)
+        assert event.audit.actor.id
+        assert event.audit.request_id
+        # And in the stored bytes themselves, for any other reader of the log.
+        assert b'"audit":{"actor":{' in notification.state
+        assert b'"request_id":"' in notification.state
+
+
+def test_history_returns_the_events_in_order(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    app_id, _ = granted_case(licensing, clock, ON_SITE_ITEM)
+
+    history = licensing.history(app_id)
+
+    assert [type(e) for e in history] == [
+        LicenceApplication.Received,
+        LicenceApplication.Accepted,
+        LicenceApplication.VerificationRecorded,
+        LicenceApplication.Granted,
+    ]
+    assert [e.originator_version for e in history] == [1, 2, 3, 4]
+    assert [e.audit.actor.role for e in history] == [
+        Role.CLERK,
+        Role.CLERK,
+        Role.REVIEWER,
+        Role.APPROVER,
+    ]
+
+
+def test_a_breached_commitment_enters_the_holders_credit_record_and_closes_notify_and_commit(
+    registry: Registry, licensing: Licensing
+) -> None:
+    holder = applicant()
+    boot = system_audit()
+    registry.register_enterprise(
+        EnterpriseProfile(
+            uscc=holder.uscc or "", name=holder.name, region_code=holder.region_code
+        ),
+        boot,
+    )
+    receipt = licensing.receive(
+        staff_audit(Role.CLERK),
+        item_code="XK-SPXG-SCXK",
+        approval_mode=ApprovalMode.NOTIFY_AND_COMMIT,
+        channel=Channel.COUNTER,
+        applicant=holder,
+        agent=None,
+        materials=tuple(m.name for m in registry.get_item("XK-SPXG-SCXK").materials),
+        commitment=CommitmentLetter(
+            signed_on=licensing.today(),
+            signatory="法定代表人",
+            statement="承诺符合条件",
+        ),
+    )
+    licensing.accept(receipt.id, staff_audit(Role.CLERK))
+    licensing.grant(
+        receipt.id,
+        staff_audit(Role.APPROVER, reason="依承诺准予"),
+        decision_number="D-1",
+        scope="塑料容器",
+    )
+    licence_id = licensing.get_application(receipt.id).licence_id
+    assert licence_id is not None
+    licensing.verify_commitment(
+        licence_id,
+        staff_audit(Role.REVIEWER, reason="现场核查"),
+        ("V-1", "V-2"),
+        "与承诺不符",
+        breached=True,
+    )
+    enterprise = registry.get_enterprise(holder.uscc or "")
+    assert enterprise is not None
+    assert "虚假承诺" in enterprise.credit_flags
+    with pytest.raises(IllegalTransitionError) as refused:
+        licensing.receive(
+            staff_audit(Role.CLERK),
+            item_code="XK-SPXG-SCXK",
+            approval_mode=ApprovalMode.NOTIFY_AND_COMMIT,
+            channel=Channel.COUNTER,
+            applicant=holder,
+            agent=None,
+            materials=(),
+            commitment=CommitmentLetter(
+                signed_on=licensing.today(),
+                signatory="法定代表人",
+                statement="再次承诺",
+            ),
+        )
+    assert refused.value.rule == "国办发〔2020〕42号"
