@@ -55,6 +55,7 @@ HTTP_TITLES = {
     422: ("invalid-input", "Invalid input"),
     428: ("precondition-required", "Precondition required"),
     429: ("too-many-requests", "Too many requests"),
+    500: ("internal", "Internal error"),
 }
 
 

@@ -150,6 +150,55 @@ SUMMARIES: dict[str, str] = {
 }
 
 
+# The bureau's words for the coded values that appear in summaries.
+LABELS: dict[str, str] = {
+    "counter": "窗口",
+    "online": "网上",
+    "mail": "信函",
+    "fax": "传真",
+    "email": "电子邮件",
+    "in_person": "直接送达",
+    "post": "邮寄送达",
+    "electronic": "电子送达",
+    "no_licence_required": "依法不需要取得行政许可",
+    "outside_powers": "不属于本机关职权范围",
+    "corrections_not_supplied": "未按要求补正",
+    "false_materials": "隐瞒有关情况或者提供虚假材料",
+    "reapplication_banned": "在禁止再次申请期限内",
+    "deficiency_deadline_missed": "容缺材料逾期未补齐",
+    "hearing": "听证",
+    "tender": "招标",
+    "auction": "拍卖",
+    "inspection": "检验",
+    "testing": "检测",
+    "quarantine": "检疫",
+    "appraisal": "鉴定",
+    "expert_review": "专家评审",
+    "lost": "遗失",
+    "damaged": "损毁",
+    "abuse_of_power": "滥用职权、玩忽职守",
+    "beyond_authority": "超越法定职权",
+    "procedure_violated": "违反法定程序",
+    "ineligible_applicant": "对不具备申请资格或者不符合法定条件的申请人准予许可",
+    "fraud_or_bribery": "以欺骗、贿赂等不正当手段取得",
+    "commitment_breached": "承诺不实",
+    "expired_not_renewed": "有效期届满未延续",
+    "holder_deceased_or_incapable": "持证人死亡或者丧失行为能力",
+    "entity_terminated": "法人或者其他组织依法终止",
+    "revoked_or_withdrawn": "许可依法被撤销、撤回或者证件被吊销",
+    "force_majeure": "因不可抗力导致许可事项无法实施",
+    "other": "其他",
+}
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, list):
+        return "、".join(str(_readable(v)) for v in value)
+    if isinstance(value, str):
+        return LABELS.get(value, value)
+    return value
+
+
 def summary(event_type: str, data: dict[str, Any]) -> str:
     template = SUMMARIES.get(event_type)
     if template is None:
@@ -157,8 +206,11 @@ def summary(event_type: str, data: dict[str, Any]) -> str:
     if event_type == "Issued" and data.get("valid_until") is None:
         template = "许可证 {licence_number} 生效，长期有效"  # no period of validity
     names = [v.get("name") for v in data.get("verifiers", []) if isinstance(v, dict)]
+    fields = {k: v if isinstance(v, dict) else _readable(v) for k, v in data.items()}
     try:
-        return template.format(**data, verifier_names="、".join(n for n in names if n))
+        return template.format(
+            **fields, verifier_names="、".join(n for n in names if n)
+        )
     except (KeyError, IndexError, TypeError):
         return event_type
 

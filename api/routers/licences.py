@@ -60,7 +60,6 @@ class WithdrawLicenceBody(Decision):
 
 class RevokeBody(Decision):
     ground: RevocationGround
-    ban_years: int = Field(default=0, ge=0, le=3)
 
 
 class CancelBody(Decision):
@@ -111,7 +110,7 @@ COMMANDS = [
     Command(
         "revoke",
         RevokeBody,
-        lambda s, i, a, b, v: s.revoke_licence(i, a, b.ground, b.ban_years, v),
+        lambda s, i, a, b, v: s.revoke_licence(i, a, b.ground, v),
         "Revoke (撤销, Art. 69)",
         permission="revoke_licence",
     ),

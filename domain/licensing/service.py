@@ -671,15 +671,17 @@ class Licensing(ContextService):
         licence_id: UUID,
         audit: Audit,
         ground: RevocationGround,
-        ban_years: int = 0,
         expected_version: int | None = None,
     ) -> CommandResult:
+        def change(lic: Licence) -> None:
+            # Art. 79: a licence obtained by fraud or bribery on a matter of public
+            # safety, health or life bars a new application for 3 years.
+            safety = self.registry.get_item(lic.item_code).safety_critical
+            fraud = ground is RevocationGround.FRAUD_OR_BRIBERY
+            lic.revoke(ground, 3 if fraud and safety else 0, self.today(), audit)
+
         return self._on_licence(
-            licence_id,
-            "revoke_licence",
-            audit,
-            expected_version,
-            lambda lic: lic.revoke(ground, ban_years, self.today(), audit),
+            licence_id, "revoke_licence", audit, expected_version, change
         )
 
     def cancel_licence(

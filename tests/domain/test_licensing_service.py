@@ -465,3 +465,27 @@ def test_a_breached_commitment_enters_the_holders_credit_record_and_closes_notif
             ),
         )
     assert refused.value.rule == "国办发〔2020〕42号"
+
+
+@pytest.mark.parametrize(
+    ("item_code", "banned_years"),
+    [("XK-TZSB-SCXK", 3), (ON_SITE_ITEM, 0)],  # safety-critical, and not
+)
+def test_revocation_for_fraud_bans_reapplication_only_on_safety_items(
+    licensing: Licensing, clock: FixedClock, item_code: str, banned_years: int
+) -> None:
+    """Art. 79: three years for matters of public safety, health or life."""
+    _, licence_id = granted_case(licensing, clock, item_code)
+    licensing.revoke_licence(
+        licence_id,
+        staff_audit(Role.APPROVER, reason="以欺骗手段取得"),
+        ground=RevocationGround.FRAUD_OR_BRIBERY,
+    )
+    revoked = licensing.history(licence_id)[-1]
+    assert isinstance(revoked, Licence.Revoked)
+    expected = (
+        revoked.revoked_on.replace(year=revoked.revoked_on.year + 3)
+        if banned_years
+        else None
+    )
+    assert revoked.reapplication_banned_until == expected
