@@ -135,7 +135,9 @@ def test_history_lists_every_event_with_who_when_why_and_a_chinese_summary(
     assert (
         "review" in by_type["VerificationRecorded"]["summary"]
     )  # the verifiers' names
-    assert "（窗口）" in by_type["Received"]["summary"]  # coded values in the bureau's words
+    assert (
+        "（窗口）" in by_type["Received"]["summary"]
+    )  # coded values in the bureau's words
     assert "['" not in by_type["CorrectionRequested"]["summary"]  # lists read as lists
 
 
