@@ -60,6 +60,7 @@ def serve(
             port=bind_port,
             workers=workers,
             access_log=False,
+            log_config=None,  # our JSON logging (api/logging.py) handles uvicorn too
         )
         return
     from api.app import create_app
@@ -71,6 +72,7 @@ def serve(
             host=bind_host,
             port=bind_port,
             access_log=False,
+            log_config=None,
         )
     finally:
         services.close()

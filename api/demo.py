@@ -362,6 +362,7 @@ def _applications(
         rejected,
         withdrawn,
         deemed,
+        lapsed,
         fresh,
         fresh_hy,
     ]
