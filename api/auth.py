@@ -8,38 +8,28 @@ that command; an auditor reads everything and changes nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.errors import ProblemError
-from domain.shared.audit import Actor, ActorKind, Audit, Role
+from domain.registry.service import Registry
+from domain.registry.staff import Staff
+from domain.shared.audit import Audit, Role
 from domain.shared.jurisdiction import covers
 from domain.shared.service import ContextService
 
 BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Principal:
-    staff_no: str
-    name: str
-    unit_code: str
-    roles: frozenset[Role]
+# The acting member of staff is the registry's Staff record itself: its roles,
+# its unit, and `actor(role)` for the audit stamp.
+Principal = Staff
 
-    def actor(self, role: Role | None) -> Actor:
-        return Actor(
-            kind=ActorKind.STAFF,
-            id=self.staff_no,
-            name=self.name,
-            role=role,
-            unit_code=self.unit_code,
-        )
 
-    def can_read(self, case_unit: str) -> bool:
-        """Auditors read every case; other staff read their own jurisdiction."""
-        return Role.AUDITOR in self.roles or covers(self.unit_code, case_unit)
+def can_read(principal: Principal, case_unit: str) -> bool:
+    """Auditors read every case; other staff read their own jurisdiction."""
+    return Role.AUDITOR in principal.roles or covers(principal.unit_code, case_unit)
 
 
 def authenticate(request: Request) -> Principal:
@@ -50,22 +40,16 @@ def authenticate(request: Request) -> Principal:
             401, "send a bearer token: Authorization: Bearer <token>", headers=challenge
         )
     match = BEARER.match(header)
-    staff = (
-        request.app.state.services.registry.authenticate(match.group(1))
-        if match
-        else None
-    )
+    registry: Registry = request.app.state.services.registry
+    staff = registry.authenticate(match.group(1)) if match else None
     if staff is None:
         raise ProblemError(
             401,
             "the token is invalid, revoked, or belongs to inactive staff",
             headers=challenge,
         )
-    principal = Principal(
-        staff.staff_no, staff.name, staff.unit_code, frozenset(staff.roles)
-    )
-    request.state.principal = principal
-    return principal
+    request.state.principal = staff
+    return staff
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
@@ -96,7 +80,7 @@ def audit_for(
 
 
 def require_readable(principal: Principal, case_unit: str) -> None:
-    if not principal.can_read(case_unit):
+    if not can_read(principal, case_unit):
         raise ProblemError(
             403,
             f"the case belongs to unit {case_unit}, outside your jurisdiction",
