@@ -39,6 +39,9 @@ CORRECTION_NOTICE_WD = 5  # Art. 32 ¶1 (4)
 ART_32_4 = "行政许可法 第32条第1款第4项"
 ART_42 = "行政许可法 第42条"
 ART_45 = "行政许可法 第45条"
+ART_44 = "行政许可法 第44条"
+RULE_DEFICIENCIES = "容缺受理 (国发〔2022〕5号; DOMAIN §2.2)"
+RULE_INTERVIEW = "不予许可约谈 (DESIGN §3: refusal interview at the applicant's unit)"
 
 
 def application_id(receipt_number: str) -> UUID:
@@ -310,7 +313,7 @@ class LicenceApplication(Aggregate):
             raise IllegalTransitionError(
                 "a correction notice was already issued", rule=ART_32_4
             )
-        self._require(Status.RECEIVED, "request a correction")
+        self._require(Status.RECEIVED, "request a correction", ART_32_4)
         if on > self.correction_due.due:
             raise DeadlineError(
                 f"the correction notice was due by {self.correction_due.due}; it is now"
@@ -329,7 +332,7 @@ class LicenceApplication(Aggregate):
         self, items: tuple[str, ...], on: date, audit: Audit
     ) -> None:
         require_actor(audit)
-        self._require(Status.CORRECTION_REQUESTED, "submit corrections")
+        self._require(Status.CORRECTION_REQUESTED, "submit corrections", ART_32_4)
         unknown = [i for i in items if i not in self.outstanding_corrections]
         if not items or unknown:
             raise InvalidInputError(
@@ -422,7 +425,7 @@ class LicenceApplication(Aggregate):
     ) -> None:
         """The clock's command: no notice within 5 working days → accepted on receipt."""
         require_actor(audit)
-        self._require(Status.RECEIVED, "deem acceptance")
+        self._require(Status.RECEIVED, "deem acceptance", ART_32_4)
         if not self._acceptance_is_deemed(on):
             raise DeadlineError(
                 f"the correction period runs until {self.correction_due.due}",
@@ -446,7 +449,9 @@ class LicenceApplication(Aggregate):
     ) -> None:
         """Art. 32 ¶1 (1)(2): a dated, sealed decision not to accept, with its ground."""
         require_reason(audit, "a decision not to accept")
-        self._require(BEFORE_ACCEPTANCE, "decide not to accept")
+        self._require(
+            BEFORE_ACCEPTANCE, "decide not to accept", "行政许可法 第32条第1款"
+        )
         if self._acceptance_is_deemed(on):
             raise DeadlineError(
                 "the application is deemed accepted as of its receipt date; it can no"
@@ -474,7 +479,7 @@ class LicenceApplication(Aggregate):
 
     def cure_deficiencies(self, items: tuple[str, ...], on: date, audit: Audit) -> None:
         require_actor(audit)
-        self._require(Status.ACCEPTED, "supply deferred materials")
+        self._require(Status.ACCEPTED, "supply deferred materials", RULE_DEFICIENCIES)
         unknown = [i for i in items if i not in self.outstanding_deficiencies]
         if not items or unknown:
             raise InvalidInputError(
@@ -493,7 +498,7 @@ class LicenceApplication(Aggregate):
     def terminate_for_missed_supply(self, on: date, audit: Audit) -> None:
         """Materials not supplied by the committed date → 终止办理 (DOMAIN §2.2)."""
         require_actor(audit)
-        self._require(Status.ACCEPTED, "terminate processing")
+        self._require(Status.ACCEPTED, "terminate processing", RULE_DEFICIENCIES)
         if not self.outstanding_deficiencies or self.supply_deadline is None:
             raise IllegalTransitionError("no deferred materials are outstanding")
         if on <= self.supply_deadline:
@@ -516,7 +521,9 @@ class LicenceApplication(Aggregate):
     ) -> None:
         """Art. 34 ¶3: substantive verification is done by two or more staff."""
         require_actor(audit)
-        self._require(Status.ACCEPTED, "record a verification")
+        self._require(
+            Status.ACCEPTED, "record a verification", "行政许可法 第34条第3款"
+        )
         if len({v.staff_no for v in verifiers}) < 2:
             raise InvalidInputError(
                 "verification needs two or more distinct staff",
@@ -543,7 +550,7 @@ class LicenceApplication(Aggregate):
     ) -> None:
         """Art. 45: hearing, testing, expert review… are not counted; tell the applicant."""
         require_reason(audit, "excluding time from the decision limit")
-        self._require(Status.ACCEPTED, "stop the decision clock")
+        self._require(Status.ACCEPTED, "stop the decision clock", ART_45)
         if self.open_exclusion is not None:
             raise IllegalTransitionError(
                 f"the clock is already stopped for {self.open_exclusion}", rule=ART_45
@@ -571,7 +578,7 @@ class LicenceApplication(Aggregate):
         self, on: date, calendar: WorkingDayCalendar, audit: Audit
     ) -> None:
         require_actor(audit)
-        self._require(Status.ACCEPTED, "restart the decision clock")
+        self._require(Status.ACCEPTED, "restart the decision clock", ART_45)
         if self.open_exclusion is None or self.exclusion_started_on is None:
             raise IllegalTransitionError("the decision clock is running", rule=ART_45)
         if on < self.exclusion_started_on:
@@ -591,7 +598,7 @@ class LicenceApplication(Aggregate):
     def extend(self, on: date, calendar: WorkingDayCalendar, audit: Audit) -> None:
         """Art. 42: one extension, approved by the agency head, reason told to the applicant."""
         require_reason(audit, "extending the decision limit")
-        self._require(Status.ACCEPTED, "extend the decision limit")
+        self._require(Status.ACCEPTED, "extend the decision limit", ART_42)
         if self.extended:
             raise IllegalTransitionError(
                 "the decision limit may be extended only once", rule=ART_42
@@ -705,7 +712,7 @@ class LicenceApplication(Aggregate):
         self, scheduled_for: date, place: str, on: date, audit: Audit
     ) -> None:
         require_actor(audit)
-        self._require(Status.REFUSED, "schedule the refusal interview")
+        self._require(Status.REFUSED, "schedule the refusal interview", RULE_INTERVIEW)
         if self.interview_held:
             raise IllegalTransitionError("the interview has already been held")
         if scheduled_for < on or not place.strip():
@@ -725,7 +732,7 @@ class LicenceApplication(Aggregate):
         self, held_on: date, attendees: tuple[str, ...], record: str, audit: Audit
     ) -> None:
         require_actor(audit)
-        self._require(Status.REFUSED, "record the refusal interview")
+        self._require(Status.REFUSED, "record the refusal interview", RULE_INTERVIEW)
         if self.interview_scheduled_for is None:
             raise IllegalTransitionError("no interview has been scheduled")
         if self.interview_held:
@@ -745,7 +752,7 @@ class LicenceApplication(Aggregate):
     ) -> None:
         """Art. 44: issue within 10 days of the grant; lateness is recorded, not hidden."""
         require_actor(audit)
-        self._require(Status.GRANTED, "issue the certificate")
+        self._require(Status.GRANTED, "issue the certificate", ART_44)
         assert self.certificate_due is not None
         self._certificate_issued(
             audit=audit,
@@ -758,29 +765,35 @@ class LicenceApplication(Aggregate):
         self, method: CertificateService, on: date, audit: Audit
     ) -> None:
         require_actor(audit)
-        self._require(Status.CERTIFICATE_ISSUED, "serve the certificate")
+        self._require(Status.CERTIFICATE_ISSUED, "serve the certificate", ART_44)
         self._certificate_served(audit=audit, served_on=on, method=method)
 
     def withdraw(self, on: date, audit: Audit) -> None:
         """The applicant withdraws (撤回申请) at any point before the decision."""
         require_reason(audit, "recording the applicant's withdrawal")
-        self._require(BEFORE_DECISION, "withdraw the application")
+        self._require(
+            BEFORE_DECISION,
+            "withdraw the application",
+            "申请人在作出决定前撤回申请 (行政许可法 第37条)",
+        )
         self._withdrawn(audit=audit, withdrawn_on=on)
 
     # -- rules shared by several commands ------------------------------------------
 
-    def _require(self, allowed: Status | frozenset[Status], action: str) -> None:
+    def _require(
+        self, allowed: Status | frozenset[Status], action: str, rule: str
+    ) -> None:
         states = {allowed} if isinstance(allowed, Status) else allowed
         if self.status not in states:
             raise IllegalTransitionError(
-                f"cannot {action}: the application is {self.status}"
+                f"cannot {action}: the application is {self.status}", rule=rule
             )
 
     def _acceptance_is_deemed(self, on: date) -> bool:
         return not self.correction_requested and on > self.correction_due.due
 
     def _check_acceptable(self) -> None:
-        self._require(BEFORE_ACCEPTANCE, "accept")
+        self._require(BEFORE_ACCEPTANCE, "accept", "行政许可法 第32条")
         if self.outstanding_corrections:
             raise IllegalTransitionError(
                 f"items of the correction notice are outstanding: {list(self.outstanding_corrections)}",
@@ -817,7 +830,7 @@ class LicenceApplication(Aggregate):
         )
 
     def _check_decidable(self, on: date) -> None:
-        self._require(Status.ACCEPTED, "decide")
+        self._require(Status.ACCEPTED, "decide", "行政许可法 第37条、第38条")
         if self.open_exclusion is not None:
             raise IllegalTransitionError(
                 f"the clock is stopped for {self.open_exclusion}; resume it before deciding",

@@ -262,7 +262,7 @@ class Licence(Aggregate):
     ) -> None:
         """Art. 49: the licensee applies; the granting agency processes the change."""
         require_reason(audit, "approving a licence change")
-        self._require_valid("change")
+        self._require_valid("change", "行政许可法 第49条")
         if change == LicenceChange():
             raise InvalidInputError("name at least one change", field="change")
         self._changed(
@@ -272,13 +272,15 @@ class Licence(Aggregate):
     def reissue_certificate(self, cause: ReissueCause, on: date, audit: Audit) -> None:
         """补领 (工业产品生产许可证管理条例 Art. 30)."""
         require_actor(audit)
-        self._require_valid("reissue the certificate")
+        self._require_valid(
+            "reissue the certificate", "工业产品生产许可证管理条例 第30条"
+        )
         self._certificate_reissued(audit=audit, cause=cause, reissued_on=on)
 
     def request_renewal(self, on: date, audit: Audit) -> None:
         """Art. 50 ¶1: apply before the lead time (30 days; 6 months for 生产许可证)."""
         require_actor(audit)
-        self._require_valid("request renewal")
+        self._require_valid("request renewal", "行政许可法 第50条")
         deadline = self.renewal_deadline
         if deadline is None:
             raise IllegalTransitionError(
@@ -299,7 +301,7 @@ class Licence(Aggregate):
     ) -> None:
         """Art. 50 ¶2: decided before expiry (else it is deemed granted by the clock)."""
         require_reason(audit, "a renewal decision")
-        self._require_valid("renew")
+        self._require_valid("renew", "行政许可法 第50条")
         if self.renewal_requested_on is None:
             raise IllegalTransitionError("no renewal has been requested")
         assert self.valid_until is not None
@@ -329,7 +331,9 @@ class Licence(Aggregate):
     ) -> None:
         """后置核查 of a 告知承诺 licence; a false commitment → 撤销 (Art. 69 ¶2)."""
         require_reason(audit, "the outcome of a post-approval verification")
-        self._require_valid("verify the commitment")
+        self._require_valid(
+            "verify the commitment", "国办发〔2020〕42号 (事中事后核查)"
+        )
         if self.approval_mode is not ApprovalMode.NOTIFY_AND_COMMIT:
             raise IllegalTransitionError(
                 "only 告知承诺 licences have a commitment to verify"
@@ -361,7 +365,7 @@ class Licence(Aggregate):
     def withdraw(self, compensation: str, on: date, audit: Audit) -> None:
         """撤回 for the public interest when law or circumstances change (Art. 8)."""
         require_reason(audit, "withdrawing a licence")
-        self._require_valid("withdraw")
+        self._require_valid("withdraw", "行政许可法 第8条")
         if not compensation.strip():
             raise InvalidInputError(
                 "Art. 8 requires compensation for property loss; state it (or why none)",
@@ -375,7 +379,7 @@ class Licence(Aggregate):
     ) -> None:
         """撤销 (Art. 69). Fraud or bribery bans a new application for 3 years (Art. 79)."""
         require_reason(audit, "revoking a licence")
-        self._require_valid("revoke")
+        self._require_valid("revoke", "行政许可法 第69条")
         if ground is RevocationGround.FRAUD_OR_BRIBERY and ban_years not in (0, 3):
             raise InvalidInputError(
                 "Art. 79 sets a 3-year ban", field="ban_years", rule="行政许可法 第79条"
@@ -408,15 +412,16 @@ class Licence(Aggregate):
 
     def expire(self, on: date, audit: Audit) -> None:
         require_actor(audit)
-        self._require_valid("expire")
+        self._require_valid("expire", "行政许可法 第70条第1项")
         if self.valid_until is None or on <= self.valid_until:
             raise DeadlineError(f"the licence is valid until {self.valid_until}")
         self._expired(audit=audit, expired_on=on)
 
-    def _require_valid(self, action: str) -> None:
+    def _require_valid(self, action: str, rule: str) -> None:
+        """Only an effective licence can be changed, renewed, withdrawn or revoked."""
         if self.status is not LicenceStatus.VALID:
             raise IllegalTransitionError(
-                f"cannot {action}: the licence is {self.status}"
+                f"cannot {action}: the licence is {self.status}", rule=rule
             )
 
     # -- recorded facts ---------------------------------------------------------

@@ -557,7 +557,8 @@ def test_a_revoked_licence_refuses_every_further_change(
     command: Callable[[Licence], None],
 ) -> None:
     lic = revoked_licence()
-    with pytest.raises(IllegalTransitionError):
+    with pytest.raises(IllegalTransitionError) as refused:
         command(lic)
+    assert refused.value.rule  # the refusal names the article it enforces
     assert lic.collect_events() == []
     assert lic.status is LicenceStatus.REVOKED

@@ -1454,11 +1454,14 @@ STILL_OPEN_AFTER_REFUSAL = {"schedule_interview", "record_interview"}
         if not (state == "refused" and command in STILL_OPEN_AFTER_REFUSAL)
     ],
 )
-def test_every_command_after_a_final_state_is_refused(state: str, command: str) -> None:
+def test_every_command_after_a_final_state_is_refused_naming_its_rule(
+    state: str, command: str
+) -> None:
     application = FINAL_STATES[state]()
     status = application.status
-    with pytest.raises(IllegalTransitionError):
+    with pytest.raises(IllegalTransitionError) as refused:
         COMMANDS[command](application)
+    assert refused.value.rule  # every refusal names the rule it enforces
     assert application.collect_events() == []
     assert application.status is status
 
