@@ -500,7 +500,9 @@ class LicenceApplication(Aggregate):
         require_actor(audit)
         self._require(Status.ACCEPTED, "terminate processing", RULE_DEFICIENCIES)
         if not self.outstanding_deficiencies or self.supply_deadline is None:
-            raise IllegalTransitionError("no deferred materials are outstanding")
+            raise IllegalTransitionError(
+                "no deferred materials are outstanding", rule=RULE_DEFICIENCIES
+            )
         if on <= self.supply_deadline:
             raise DeadlineError(
                 f"the supply deadline {self.supply_deadline} has not passed"
@@ -714,7 +716,9 @@ class LicenceApplication(Aggregate):
         require_actor(audit)
         self._require(Status.REFUSED, "schedule the refusal interview", RULE_INTERVIEW)
         if self.interview_held:
-            raise IllegalTransitionError("the interview has already been held")
+            raise IllegalTransitionError(
+                "the interview has already been held", rule=RULE_INTERVIEW
+            )
         if scheduled_for < on or not place.strip():
             raise InvalidInputError(
                 "schedule the interview on a coming date and place",
@@ -734,9 +738,13 @@ class LicenceApplication(Aggregate):
         require_actor(audit)
         self._require(Status.REFUSED, "record the refusal interview", RULE_INTERVIEW)
         if self.interview_scheduled_for is None:
-            raise IllegalTransitionError("no interview has been scheduled")
+            raise IllegalTransitionError(
+                "no interview has been scheduled", rule=RULE_INTERVIEW
+            )
         if self.interview_held:
-            raise IllegalTransitionError("the interview has already been recorded")
+            raise IllegalTransitionError(
+                "the interview has already been recorded", rule=RULE_INTERVIEW
+            )
         if not attendees or not record.strip():
             raise InvalidInputError(
                 "record who attended and what was said", field="record"

@@ -287,7 +287,9 @@ class Licence(Aggregate):
                 "this licence has no period of validity to renew"
             )
         if self.renewal_requested_on is not None:
-            raise IllegalTransitionError("renewal has already been requested")
+            raise IllegalTransitionError(
+                "renewal has already been requested", rule="行政许可法 第50条"
+            )
         if on > deadline:
             raise DeadlineError(
                 f"renewal had to be requested by {deadline} ({self.renewal_lead_days} days"
@@ -303,7 +305,9 @@ class Licence(Aggregate):
         require_reason(audit, "a renewal decision")
         self._require_valid("renew", "行政许可法 第50条")
         if self.renewal_requested_on is None:
-            raise IllegalTransitionError("no renewal has been requested")
+            raise IllegalTransitionError(
+                "no renewal has been requested", rule="行政许可法 第50条"
+            )
         assert self.valid_until is not None
         # The new period starts the day after expiry, so it ends like any period
         # from that day: 2031-02-28 renewed for 60 months ends 2036-02-29.
