@@ -5,10 +5,8 @@ database on each server and drops only that database afterwards."""
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -21,9 +19,10 @@ SERVERS = ["embedded", *(["external"] if EXTERNAL else [])]
 
 
 @pytest.fixture(scope="session")
-def embedded_server_url() -> str:
-    root = Path(tempfile.mkdtemp(prefix="casetrace-test-pg-"))
-    return start_embedded(root, throwaway=True)
+def embedded_server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    # pytest's temporary directories are pruned by pytest itself (it keeps the
+    # last few runs); the server's data directory is deleted when it stops.
+    return start_embedded(tmp_path_factory.mktemp("embedded-pg"), throwaway=True)
 
 
 def _server_url(kind: str, request: pytest.FixtureRequest) -> str:
