@@ -79,10 +79,10 @@ def audit_for(
     )
 
 
-def require_readable(principal: Principal, case_unit: str) -> None:
-    if not can_read(principal, case_unit):
+def require_readable(principal: Principal, case_units: tuple[str, ...]) -> None:
+    if not any(can_read(principal, unit) for unit in case_units):
         raise ProblemError(
             403,
-            f"the case belongs to unit {case_unit}, outside your jurisdiction",
+            f"the case belongs to unit {case_units[0]}, outside your jurisdiction",
             slug="forbidden",
         )

@@ -79,7 +79,9 @@ class CaseResource:
     what: str
     service: Callable[[Request], ContextService]
     load: Callable[[Request, UUID, int | None], Aggregate]
-    unit_of: Callable[[Any], str]
+    # The units whose staff may read it: the handling unit, and any unit the
+    # case was routed to (e.g. a refusal interview at the applicant's county).
+    units_of: Callable[[Any], tuple[str, ...]]
     view: Callable[[Any], dict[str, Any]]
 
     def readable(
@@ -87,7 +89,7 @@ class CaseResource:
     ) -> Any:
         request.state.case_id = str(case_id)
         case = self.load(request, case_id, version)
-        require_readable(request.state.principal, self.unit_of(case))
+        require_readable(request.state.principal, self.units_of(case))
         return case
 
     def response(self, request: Request, case_id: UUID, **extra: Any) -> JSON:

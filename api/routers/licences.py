@@ -31,7 +31,7 @@ LICENCES = CaseResource(
     load=lambda request, case_id, version: licensing(request).get_licence(
         case_id, version
     ),
-    unit_of=lambda lic: lic.authority_unit_code,
+    units_of=lambda lic: (lic.authority_unit_code,),
     view=licence_view,
 )
 

@@ -27,7 +27,7 @@ from domain.licensing.parties import (
     ExclusionKind,
     NonAcceptanceGround,
 )
-from domain.licensing.service import Licensing
+from domain.licensing.service import Licensing, interview_unit
 from domain.registry.catalogue import ApprovalMode
 
 router = APIRouter(prefix="/v1/licensing/applications", tags=["licensing applications"])
@@ -49,7 +49,7 @@ APPLICATIONS = CaseResource(
     load=lambda request, case_id, version: licensing(request).get_application(
         case_id, version
     ),
-    unit_of=lambda a: a.unit_code,
+    units_of=lambda a: (a.unit_code, interview_unit(a)),
     view=application_view,
 )
 

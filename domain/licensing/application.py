@@ -568,6 +568,7 @@ class LicenceApplication(Aggregate):
             raise InvalidInputError(
                 "an excluded period cannot start before acceptance", field="on"
             )
+        self._check_limit_not_run_out(on, ART_45)
         self._clock_suspended(
             audit=audit,
             kind=kind,
@@ -609,12 +610,8 @@ class LicenceApplication(Aggregate):
             raise IllegalTransitionError(
                 "this item's rule allows no extension", rule=self.item.time_limit_rule
             )
-        assert self.decision_due is not None
-        if self.open_exclusion is None and on > self.decision_due.due:
-            raise DeadlineError(
-                f"the decision limit already ran out on {self.decision_due.due}",
-                rule=ART_42,
-            )
+        # While the clock is stopped, what counts is the day it stopped.
+        self._check_limit_not_run_out(self.exclusion_started_on or on, ART_42)
         self._deadline_extended(
             audit=audit,
             extension_wd=self.item.extension_wd,
@@ -687,12 +684,14 @@ class LicenceApplication(Aggregate):
                 field="reasons",
                 rule="行政许可法 第38条第2款",
             )
-        until = calendar.add_calendar_days(on, 60).due
+        # The period runs from when the applicant learns of the decision, so the
+        # notice states the period; the date recorded is the earliest it can end
+        # (served on the day of the decision), for deadline boards.
         remedy = RemedyNotice(
-            reconsideration_until=until,
+            reconsideration_until=calendar.add_calendar_days(on, 60).due,
             text=(
-                f"如不服本决定，可自收到本决定书之日起60日内（至{until.isoformat()}）依法申请"
-                "行政复议，或者自知道作出本决定之日起6个月内依法提起行政诉讼。"
+                "如不服本决定，可以自收到本决定书之日起60日内依法申请行政复议，"
+                "或者自知道作出本决定之日起6个月内依法提起行政诉讼。"
             ),
         )
         county = normalise_region_code(self.applicant.region_code)
@@ -806,6 +805,15 @@ class LicenceApplication(Aggregate):
             raise IllegalTransitionError(
                 f"items of the correction notice are outstanding: {list(self.outstanding_corrections)}",
                 rule="行政许可法 第32条第1款第5项",
+            )
+
+    def _check_limit_not_run_out(self, on: date, rule: str) -> None:
+        """Time that has run out cannot be excluded or extended after the fact."""
+        assert self.decision_due is not None
+        if on > self.decision_due.due:
+            raise DeadlineError(
+                f"the decision limit already ran out on {self.decision_due.due}",
+                rule=rule,
             )
 
     def _decision_limit_wd(self) -> int:

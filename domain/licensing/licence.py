@@ -51,6 +51,12 @@ class RevocationGround(StrEnum):
     OTHER = "other"
 
 
+# 欺骗、贿赂等不正当手段 (Art. 69 ¶2, Art. 79); a false 告知承诺 is treated alike.
+UNDUE_MEANS = frozenset(
+    {RevocationGround.FRAUD_OR_BRIBERY, RevocationGround.COMMITMENT_BREACHED}
+)
+
+
 class CancellationGround(StrEnum):
     """Art. 70 (1)–(6)."""
 
@@ -60,6 +66,16 @@ class CancellationGround(StrEnum):
     REVOKED_OR_WITHDRAWN = "revoked_or_withdrawn"
     FORCE_MAJEURE = "force_majeure"
     OTHER = "other"
+
+
+# Art. 70: some grounds describe a licence that has already ended.
+CANCELLATION_REQUIRES: dict[CancellationGround, frozenset[LicenceStatus]] = {
+    CancellationGround.EXPIRED_NOT_RENEWED: frozenset({LicenceStatus.EXPIRED}),
+    CancellationGround.REVOKED_OR_WITHDRAWN: frozenset(
+        {LicenceStatus.REVOKED, LicenceStatus.WITHDRAWN}
+    ),
+}
+ART_50 = "行政许可法 第50条"
 
 
 class LicenceChange(BaseModel):
@@ -82,11 +98,13 @@ class LicenceState(SnapshotState):
     valid_from: date
     valid_until: date | None
     renewal_lead_days: int
+    renewal_lead_months: int
     application_id: UUID
     decision_number: str
     authority_unit_code: str
     approval_mode: ApprovalMode
     post_verification_due: DueDate | None
+    commitment_breached: bool
     status: LicenceStatus
     renewal_requested_on: date | None
     reissues: int
@@ -113,6 +131,7 @@ class Licence(Aggregate):
         authority_unit_code: str
         approval_mode: ApprovalMode
         post_verification_due: DueDate | None
+        renewal_lead_months: int = 0
 
     class Changed(Aggregate.Event):
         change: LicenceChange
@@ -131,6 +150,11 @@ class Licence(Aggregate):
         decision_number: str
         valid_until: date
         renewed_on: date
+
+    class RenewalDeemedGranted(Aggregate.Event):
+        valid_until: date
+        deemed_on: date
+        rule: str
 
     class CommitmentVerified(Aggregate.Event):
         verifiers: tuple[Verifier, ...]
@@ -178,6 +202,7 @@ class Licence(Aggregate):
         authority_unit_code: str,
         approval_mode: ApprovalMode,
         post_verification_due: DueDate | None,
+        renewal_lead_months: int = 0,
     ) -> None:
         self.licence_number = licence_number
         self.holder = holder
@@ -188,6 +213,8 @@ class Licence(Aggregate):
         self.valid_from = valid_from
         self.valid_until = valid_until
         self.renewal_lead_days = renewal_lead_days
+        self.renewal_lead_months = renewal_lead_months
+        self.commitment_breached = False
         self.application_id = application_id
         self.decision_number = decision_number
         self.authority_unit_code = authority_unit_code
@@ -217,6 +244,7 @@ class Licence(Aggregate):
         authority_unit_code: str,
         approval_mode: ApprovalMode,
         calendar: WorkingDayCalendar,
+        renewal_lead_months: int = 0,
     ) -> Licence:
         require_actor(audit)
         if not scope.strip():
@@ -241,6 +269,7 @@ class Licence(Aggregate):
             valid_from=valid_from,
             valid_until=_validity_end(valid_from, validity_months),
             renewal_lead_days=renewal_lead_days,
+            renewal_lead_months=renewal_lead_months,
             application_id=application_id,
             decision_number=decision_number,
             authority_unit_code=authority_unit_code,
@@ -250,10 +279,19 @@ class Licence(Aggregate):
 
     @property
     def renewal_deadline(self) -> date | None:
-        """Art. 50: apply 30 days before expiry, or the item's own rule (6 months)."""
+        """Art. 50: apply 30 days before expiry, or the item's own rule, e.g.
+        6 months for 生产许可证 (条例 Art. 25): counted back by calendar month."""
         if self.valid_until is None:
             return None
-        return date.fromordinal(self.valid_until.toordinal() - self.renewal_lead_days)
+        months_back = _add_months(self.valid_until, -self.renewal_lead_months)
+        return date.fromordinal(months_back.toordinal() - self.renewal_lead_days)
+
+    def _lead_text(self) -> str:
+        months = (
+            f"{self.renewal_lead_months} months" if self.renewal_lead_months else ""
+        )
+        days = f"{self.renewal_lead_days} days" if self.renewal_lead_days else ""
+        return " and ".join(p for p in (months, days) if p) or "no lead time"
 
     # -- commands ---------------------------------------------------------------
 
@@ -292,7 +330,7 @@ class Licence(Aggregate):
             )
         if on > deadline:
             raise DeadlineError(
-                f"renewal had to be requested by {deadline} ({self.renewal_lead_days} days"
+                f"renewal had to be requested by {deadline} ({self._lead_text()}"
                 f" before expiry on {self.valid_until})",
                 rule="行政许可法 第50条",
             )
@@ -303,26 +341,53 @@ class Licence(Aggregate):
     ) -> None:
         """Art. 50 ¶2: decided before expiry (else it is deemed granted by the clock)."""
         require_reason(audit, "a renewal decision")
-        self._require_valid("renew", "行政许可法 第50条")
-        if self.renewal_requested_on is None:
-            raise IllegalTransitionError(
-                "no renewal has been requested", rule="行政许可法 第50条"
-            )
+        self._check_renewal_pending("renew")
         assert self.valid_until is not None
+        if on > self.valid_until:
+            raise DeadlineError(
+                f"the licence expired on {self.valid_until} with renewal undecided, so"
+                " renewal is deemed granted by law",
+                rule=ART_50,
+            )
+        self._renewed(
+            audit=audit,
+            decision_number=decision_number,
+            valid_until=self._next_period_end(validity_months),
+            renewed_on=on,
+        )
+
+    def deem_renewal(self, validity_months: int, on: date, audit: Audit) -> None:
+        """Art. 50 ¶2: 逾期未作决定的，视为准予延续 — the clock's command at expiry."""
+        require_actor(audit)
+        self._check_renewal_pending("deem renewal")
+        assert self.valid_until is not None
+        if on <= self.valid_until:
+            raise DeadlineError(
+                f"the agency may decide until {self.valid_until}", rule=ART_50
+            )
+        self._renewal_deemed_granted(
+            audit=audit,
+            valid_until=self._next_period_end(validity_months),
+            deemed_on=on,
+            rule=ART_50,
+        )
+
+    def _check_renewal_pending(self, action: str) -> None:
+        self._require_valid(action, ART_50)
+        if self.renewal_requested_on is None:
+            raise IllegalTransitionError("no renewal has been requested", rule=ART_50)
+
+    def _next_period_end(self, validity_months: int) -> date:
         # The new period starts the day after expiry, so it ends like any period
         # from that day: 2031-02-28 renewed for 60 months ends 2036-02-29.
+        assert self.valid_until is not None
         next_start = date.fromordinal(self.valid_until.toordinal() + 1)
         valid_until = _validity_end(next_start, validity_months)
         if valid_until is None:
             raise InvalidInputError(
                 "a renewal needs a period of validity", field="validity_months"
             )
-        self._renewed(
-            audit=audit,
-            decision_number=decision_number,
-            valid_until=valid_until,
-            renewed_on=on,
-        )
+        return valid_until
 
     def record_commitment_check(
         self,
@@ -330,17 +395,22 @@ class Licence(Aggregate):
         findings: str,
         breached: bool,
         on: date,
-        ban_years: int,
         audit: Audit,
     ) -> None:
-        """后置核查 of a 告知承诺 licence; a false commitment → 撤销 (Art. 69 ¶2)."""
+        """后置核查 of a 告知承诺 licence. A false commitment is recorded here; the
+        revocation that follows (Art. 69 ¶2) is the approver's own decision."""
         require_reason(audit, "the outcome of a post-approval verification")
         self._require_valid(
             "verify the commitment", "国办发〔2020〕42号 (事中事后核查)"
         )
         if self.approval_mode is not ApprovalMode.NOTIFY_AND_COMMIT:
             raise IllegalTransitionError(
-                "only 告知承诺 licences have a commitment to verify"
+                "only 告知承诺 licences have a commitment to verify",
+                rule="国办发〔2020〕42号",
+            )
+        if self.commitment_breached:
+            raise IllegalTransitionError(
+                "the commitment has already been found false", rule="行政许可法 第69条"
             )
         if len({v.staff_no for v in verifiers}) < 2:
             raise InvalidInputError(
@@ -348,23 +418,8 @@ class Licence(Aggregate):
                 field="verifiers",
                 rule="行政许可法 第34条",
             )
-        if not breached:
-            self._commitment_verified(
-                audit=audit, verifiers=verifiers, findings=findings, verified_on=on
-            )
-            return
-        self._commitment_breached(
-            audit=audit, verifiers=verifiers, findings=findings, verified_on=on
-        )
-        self._revoked(
-            audit=audit,
-            ground=RevocationGround.COMMITMENT_BREACHED,
-            revoked_on=on,
-            reapplication_banned_until=_add_months(on, 12 * ban_years)
-            if ban_years
-            else None,
-            rule="行政许可法 第69条第2款; 国办发〔2020〕42号",
-        )
+        record = self._commitment_breached if breached else self._commitment_verified
+        record(audit=audit, verifiers=verifiers, findings=findings, verified_on=on)
 
     def withdraw(self, compensation: str, on: date, audit: Audit) -> None:
         """撤回 for the public interest when law or circumstances change (Art. 8)."""
@@ -381,12 +436,23 @@ class Licence(Aggregate):
     def revoke(
         self, ground: RevocationGround, ban_years: int, on: date, audit: Audit
     ) -> None:
-        """撤销 (Art. 69). Fraud or bribery bans a new application for 3 years (Art. 79)."""
+        """撤销 (Art. 69). A licence got by fraud, bribery or a false commitment on a
+        matter of public safety, health or life bars reapplying for 3 years (Art. 79)."""
         require_reason(audit, "revoking a licence")
         self._require_valid("revoke", "行政许可法 第69条")
-        if ground is RevocationGround.FRAUD_OR_BRIBERY and ban_years not in (0, 3):
+        if (
+            ground is RevocationGround.COMMITMENT_BREACHED
+            and not self.commitment_breached
+        ):
+            raise IllegalTransitionError(
+                "no post-approval verification has found the commitment false",
+                rule="行政许可法 第69条第2款; 国办发〔2020〕42号",
+            )
+        if ban_years not in ((0, 3) if ground in UNDUE_MEANS else (0,)):
             raise InvalidInputError(
-                "Art. 79 sets a 3-year ban", field="ban_years", rule="行政许可法 第79条"
+                "Art. 79 sets a 3-year ban, for undue means only",
+                field="ban_years",
+                rule="行政许可法 第79条",
             )
         self._revoked(
             audit=audit,
@@ -405,20 +471,29 @@ class Licence(Aggregate):
             raise IllegalTransitionError(
                 "the licence is already cancelled", rule="行政许可法 第70条"
             )
-        if (
-            ground is CancellationGround.EXPIRED_NOT_RENEWED
-            and self.status is not LicenceStatus.EXPIRED
-        ):
+        required = CANCELLATION_REQUIRES.get(ground)
+        if required is not None and self.status not in required:
             raise IllegalTransitionError(
-                "the licence has not expired", rule="行政许可法 第70条第1项"
+                f"the ground {ground} does not fit a licence that is {self.status}",
+                rule="行政许可法 第70条",
             )
         self._cancelled(audit=audit, ground=ground, cancelled_on=on)
 
     def expire(self, on: date, audit: Audit) -> None:
+        """The clock's command after the last day of validity."""
         require_actor(audit)
         self._require_valid("expire", "行政许可法 第70条第1项")
         if self.valid_until is None or on <= self.valid_until:
-            raise DeadlineError(f"the licence is valid until {self.valid_until}")
+            raise DeadlineError(
+                f"the licence is valid until {self.valid_until}",
+                rule="行政许可法 第70条第1项",
+            )
+        if self.renewal_requested_on is not None:
+            raise IllegalTransitionError(
+                "renewal was requested in time and not decided: it is deemed granted,"
+                " the licence does not expire",
+                rule=ART_50,
+            )
         self._expired(audit=audit, expired_on=on)
 
     def _require_valid(self, action: str, rule: str) -> None:
@@ -462,6 +537,13 @@ class Licence(Aggregate):
         self.valid_until = valid_until
         self.renewal_requested_on = None
 
+    @event(RenewalDeemedGranted)
+    def _renewal_deemed_granted(
+        self, audit: Audit, valid_until: date, deemed_on: date, rule: str
+    ) -> None:
+        self.valid_until = valid_until
+        self.renewal_requested_on = None
+
     @event(CommitmentVerified)
     def _commitment_verified(
         self,
@@ -481,6 +563,7 @@ class Licence(Aggregate):
         verified_on: date,
     ) -> None:
         self.post_verification_due = None
+        self.commitment_breached = True
 
     @event(Withdrawn)
     def _withdrawn(self, audit: Audit, withdrawn_on: date, compensation: str) -> None:
@@ -509,14 +592,18 @@ class Licence(Aggregate):
 
 
 def _validity_end(valid_from: date, months: int | None) -> date | None:
-    """A 5-year licence from 2026-03-15 is valid until 2031-03-14 inclusive."""
+    """The day before the same date `months` later: 2026-03-15 for 5 years is valid
+    until 2031-03-14; from 2028-02-29 (no 2033-02-29) until 2033-02-28."""
     if not months:
         return None
-    return date.fromordinal(_add_months(valid_from, months).toordinal() - 1)
+    anniversary = _add_months(valid_from, months)
+    if anniversary.day != valid_from.day:  # clamped: the date does not exist
+        return anniversary
+    return date.fromordinal(anniversary.toordinal() - 1)
 
 
 def _add_months(start: date, months: int) -> date:
-    """Validity periods are in months or years; the day is clamped to the month's end."""
+    """Same day `months` later (or earlier), clamped to the end of a short month."""
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
     for day in (start.day, 30, 29, 28):

@@ -111,6 +111,7 @@ class RemedyNotice(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     reconsideration_days: int = 60  # 行政复议法 (2023) Art. 20
+    # The earliest end of that period (if served the day of the decision).
     reconsideration_until: date
     litigation_months: int = 6  # 行政诉讼法 Art. 46
     text: str

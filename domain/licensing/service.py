@@ -19,8 +19,15 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import EnvType
 
+from domain.licensing.applicant_record import (
+    ART_78,
+    ART_79,
+    ApplicantRecord,
+    applicant_record_id,
+)
 from domain.licensing.application import LicenceApplication, application_id
 from domain.licensing.licence import (
+    UNDUE_MEANS,
     CancellationGround,
     Licence,
     LicenceChange,
@@ -43,12 +50,18 @@ from domain.shared.audit import Audit, Role, require_actor
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, SystemClock, legal_date
 from domain.shared.errors import InvalidInputError, NotFoundError
+from domain.shared.jurisdiction import covers
 from domain.shared.service import CommandResult, ContextService
 
-FALSE_COMMITMENT = "虚假承诺"  # credit flag entered when a 告知承诺 proves false
 CLERK = frozenset({Role.CLERK})
 REVIEWER = frozenset({Role.REVIEWER})
 APPROVER = frozenset({Role.APPROVER})
+
+
+def interview_unit(application: LicenceApplication) -> str:
+    """约谈 is held, and so scheduled and recorded, by the unit it was routed to:
+    the applicant's county, or the city for safety/livelihood items."""
+    return application.interview_unit_code or application.unit_code
 
 
 class Receipt(CommandResult):
@@ -58,8 +71,23 @@ class Receipt(CommandResult):
     query_code: str
 
 
+# Crockford's base32: no I, L, O or U to misread when typed from a paper voucher.
+QUERY_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_query_code() -> str:
+    """12 characters, 60 bits: too many to guess, even from a stolen hash."""
+    raw = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalise_query_code(query_code: str) -> str:
+    return "".join(query_code.split()).replace("-", "").upper()
+
+
 def query_code_hash(receipt_number: str, query_code: str) -> str:
-    return hashlib.sha256(f"{receipt_number}:{query_code}".encode()).hexdigest()
+    code = normalise_query_code(query_code)
+    return hashlib.sha256(f"{receipt_number}:{code}".encode()).hexdigest()
 
 
 class Licensing(ContextService):
@@ -155,13 +183,13 @@ class Licensing(ContextService):
         unit = audit.actor.unit_code or applicant.region_code
         self.authorise("receive", audit.actor, unit)
         item = self.registry.get_item(item_code)
-        enterprise = (
-            self.registry.get_enterprise(applicant.uscc) if applicant.uscc else None
-        )
         on = self.today()
+        record = self.find(ApplicantRecord, applicant_record_id(applicant))
+        if record is not None:
+            record.check_may_apply(item.code, on)  # Arts. 78–79
         for _ in range(3):  # a receipt number collision is astronomically rare
             receipt_number = f"{unit:0<6}{on:%Y%m%d}{secrets.randbelow(10**6):06d}"
-            query_code = f"{secrets.randbelow(10**8):08d}"
+            query_code = new_query_code()
             application = LicenceApplication.receive(
                 audit=audit,
                 receipt_number=receipt_number,
@@ -176,7 +204,7 @@ class Licensing(ContextService):
                 unit_code=unit,
                 on=on,
                 calendar=self.calendar,
-                applicant_has_bad_credit=bool(enterprise and enterprise.has_bad_credit),
+                applicant_has_bad_credit=self._bad_credit(applicant),
             )
             try:
                 result = self.commit(application)
@@ -200,6 +228,7 @@ class Licensing(ContextService):
         audit: Audit,
         expected_version: int | None,
         change: Callable[[LicenceApplication], Any],
+        unit_of: Callable[[LicenceApplication], str] = lambda a: a.unit_code,
     ) -> CommandResult:
         require_actor(audit)
         return self.act(
@@ -210,7 +239,7 @@ class Licensing(ContextService):
             expected_version,
             change,
             what="licence application",
-            unit_of=lambda a: a.unit_code,
+            unit_of=unit_of,
         )
 
     def request_correction(
@@ -297,15 +326,21 @@ class Licensing(ContextService):
         redirect_to: str | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "reject",
-            audit,
-            expected_version,
-            lambda a: a.reject(
-                f"{a.receipt_number}-BSL", ground, redirect_to, self.today(), audit
-            ),
-        )
+        def change(a: LicenceApplication) -> list[ApplicantRecord]:
+            on = self.today()
+            a.reject(f"{a.receipt_number}-BSL", ground, redirect_to, on, audit)
+            if (
+                ground is not NonAcceptanceGround.FALSE_MATERIALS
+                or not a.item.safety_critical
+            ):
+                return []
+            # Art. 78: false materials on a safety/health/life matter → 1-year ban.
+            record = self._applicant_record(a.applicant, audit)
+            until = _years_later(on, 1)
+            record.ban(a.item.code, until, a.id, ART_78, audit)
+            return [record]
+
+        return self._on_application(app_id, "reject", audit, expected_version, change)
 
     def cure_deficiencies(
         self,
@@ -341,15 +376,12 @@ class Licensing(ContextService):
         findings: str,
         expected_version: int | None = None,
     ) -> CommandResult:
-        verifiers = self._verifiers(verifier_staff_nos)
+        def change(a: LicenceApplication) -> None:
+            verifiers = self._verifiers(verifier_staff_nos, a.unit_code)
+            a.record_verification(verifiers, on_site, findings, self.today(), audit)
+
         return self._on_application(
-            app_id,
-            "record_verification",
-            audit,
-            expected_version,
-            lambda a: a.record_verification(
-                verifiers, on_site, findings, self.today(), audit
-            ),
+            app_id, "record_verification", audit, expected_version, change
         )
 
     def suspend_clock(
@@ -423,6 +455,7 @@ class Licensing(ContextService):
                 valid_from=on,
                 validity_months=a.item.validity_months,
                 renewal_lead_days=a.item.renewal_lead_days,
+                renewal_lead_months=a.item.renewal_lead_months,
                 application_id=a.id,
                 decision_number=decision_number,
                 authority_unit_code=a.unit_code,
@@ -472,6 +505,7 @@ class Licensing(ContextService):
             audit,
             expected_version,
             lambda a: a.schedule_interview(scheduled_for, place, self.today(), audit),
+            unit_of=interview_unit,
         )
 
     def record_interview(
@@ -488,6 +522,7 @@ class Licensing(ContextService):
             audit,
             expected_version,
             lambda a: a.record_interview(self.today(), attendees, record, audit),
+            unit_of=interview_unit,
         )
 
     def issue_certificate(
@@ -602,13 +637,33 @@ class Licensing(ContextService):
         decision_number: str,
         expected_version: int | None = None,
     ) -> CommandResult:
-        def change(lic: Licence) -> None:
-            months = self.registry.get_item(lic.item_code).validity_months
-            if not months:
-                raise InvalidInputError("this item's licences have no period to renew")
-            lic.renew(decision_number, months, self.today(), audit)
+        return self._on_licence(
+            licence_id,
+            "renew",
+            audit,
+            expected_version,
+            lambda lic: lic.renew(
+                decision_number, self._validity_months(lic), self.today(), audit
+            ),
+        )
 
-        return self._on_licence(licence_id, "renew", audit, expected_version, change)
+    def deem_renewal(self, licence_id: UUID, audit: Audit) -> CommandResult:
+        """Fired by the clock at expiry when a timely renewal is undecided (Art. 50)."""
+        return self._on_licence(
+            licence_id,
+            "deem_renewal",
+            audit,
+            None,
+            lambda lic: lic.deem_renewal(
+                self._validity_months(lic), self.today(), audit
+            ),
+        )
+
+    def _validity_months(self, lic: Licence) -> int:
+        months = self.registry.get_item(lic.item_code).validity_months
+        if not months:
+            raise InvalidInputError("this item's licences have no period to renew")
+        return months
 
     def verify_commitment(
         self,
@@ -619,37 +674,21 @@ class Licensing(ContextService):
         breached: bool,
         expected_version: int | None = None,
     ) -> CommandResult:
-        verifiers = self._verifiers(verifier_staff_nos)
+        def change(lic: Licence) -> list[ApplicantRecord]:
+            verifiers = self._verifiers(verifier_staff_nos, lic.authority_unit_code)
+            on = self.today()
+            lic.record_commitment_check(verifiers, findings, breached, on, audit)
+            if not breached:
+                return []
+            # 国办发〔2020〕42号: a false commitment enters the applicant's record
+            # (closing 告知承诺 and 容缺 to it), in the same save as the finding.
+            record = self._applicant_record(lic.holder, audit)
+            record.record_false_commitment(lic.id, on, audit)
+            return [record]
 
-        def change(lic: Licence) -> None:
-            # Arts. 78–79: a false commitment on a safety item bars reapplication.
-            safety = self.registry.get_item(lic.item_code).safety_critical
-            lic.record_commitment_check(
-                verifiers,
-                findings,
-                breached,
-                self.today(),
-                3 if breached and safety else 0,
-                audit,
-            )
-
-        result = self._on_licence(
+        return self._on_licence(
             licence_id, "verify_commitment", audit, expected_version, change
         )
-        if breached:
-            self._record_false_commitment(self.get_licence(licence_id).holder, audit)
-        return result
-
-    def _record_false_commitment(self, holder: Applicant, audit: Audit) -> None:
-        """A false commitment enters the credit record (国办发〔2020〕42号), which
-        closes 告知承诺 and 容缺 to the holder until 信用修复. The registry is
-        another context, so this is a second save after the revocation: should
-        it fail, the revocation stands and the flag can be entered again."""
-        enterprise = self.registry.get_enterprise(holder.uscc) if holder.uscc else None
-        if enterprise is None or FALSE_COMMITMENT in enterprise.credit_flags:
-            return
-        enterprise.flag_credit(FALSE_COMMITMENT, audit)
-        self.registry.save(enterprise)
 
     def withdraw_licence(
         self,
@@ -673,12 +712,18 @@ class Licensing(ContextService):
         ground: RevocationGround,
         expected_version: int | None = None,
     ) -> CommandResult:
-        def change(lic: Licence) -> None:
-            # Art. 79: a licence obtained by fraud or bribery on a matter of public
+        def change(lic: Licence) -> list[ApplicantRecord]:
+            # Art. 79: a licence obtained by undue means on a matter of public
             # safety, health or life bars a new application for 3 years.
+            on = self.today()
             safety = self.registry.get_item(lic.item_code).safety_critical
-            fraud = ground is RevocationGround.FRAUD_OR_BRIBERY
-            lic.revoke(ground, 3 if fraud and safety else 0, self.today(), audit)
+            banned = ground in UNDUE_MEANS and safety
+            lic.revoke(ground, 3 if banned else 0, on, audit)
+            if not banned:
+                return []
+            record = self._applicant_record(lic.holder, audit)
+            record.ban(lic.item_code, _years_later(on, 3), lic.id, ART_79, audit)
+            return [record]
 
         return self._on_licence(
             licence_id, "revoke_licence", audit, expected_version, change
@@ -711,19 +756,47 @@ class Licensing(ContextService):
 
     # -- helpers -----------------------------------------------------------------
 
-    def _verifiers(self, staff_nos: tuple[str, ...]) -> tuple[Verifier, ...]:
+    def _verifiers(
+        self, staff_nos: tuple[str, ...], case_unit: str
+    ) -> tuple[Verifier, ...]:
+        """Art. 34 ¶3: the agency's own staff verify — active reviewers whose unit
+        has jurisdiction over the case."""
         verifiers = []
         for staff_no in staff_nos:
             staff = self.registry.get_staff(staff_no)
-            if not staff.active:
+            if not staff.active or Role.REVIEWER not in staff.roles:
                 raise InvalidInputError(
-                    f"{staff_no} is not active staff", field="verifiers"
+                    f"{staff_no} is not an active reviewer",
+                    field="verifiers",
+                    rule="行政许可法 第34条第3款",
+                )
+            if not covers(staff.unit_code, case_unit):
+                raise InvalidInputError(
+                    f"{staff_no} ({staff.unit_code}) has no jurisdiction over unit {case_unit}",
+                    field="verifiers",
+                    rule="行政许可法 第34条第3款",
                 )
             verifiers.append(Verifier(staff_no=staff.staff_no, name=staff.name))
         return tuple(verifiers)
 
     def _bad_credit(self, applicant: Applicant) -> bool:
+        """A directory credit flag, or a false commitment found by licensing."""
         enterprise = (
             self.registry.get_enterprise(applicant.uscc) if applicant.uscc else None
         )
-        return bool(enterprise and enterprise.has_bad_credit)
+        record = self.find(ApplicantRecord, applicant_record_id(applicant))
+        return bool(enterprise and enterprise.has_bad_credit) or bool(
+            record and record.has_false_commitment
+        )
+
+    def _applicant_record(self, applicant: Applicant, audit: Audit) -> ApplicantRecord:
+        found = self.find(ApplicantRecord, applicant_record_id(applicant))
+        return found or ApplicantRecord.open(applicant, audit)
+
+
+def _years_later(on: date, years: int) -> date:
+    """The same date `years` later (29 February → 28 February)."""
+    try:
+        return on.replace(year=on.year + years)
+    except ValueError:
+        return on.replace(year=on.year + years, day=28)

@@ -61,6 +61,9 @@ class ItemTerms(BaseModel):
     certificate_limit_wd: int = Field(default=10, ge=1, le=60)
     certificate_name: str = Field(min_length=1, max_length=200)
     validity_months: int | None = Field(default=None, ge=1, le=1200)
+    # Art. 50: apply 30 days before expiry, unless the item's rule says otherwise
+    # (生产许可证: 6 months, 条例 Art. 25); months count back by calendar month.
+    renewal_lead_months: int = Field(default=0, ge=0, le=24)
     renewal_lead_days: int = Field(default=30, ge=0, le=730)
     renewal_rule: str = Field(default="行政许可法 第50条", max_length=300)
     materials: tuple[Material, ...] = Field(min_length=1)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from domain.shared.audit import Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import FixedClock
-from tests.api.conftest import CITY, COUNTY, advance, applicant, receive
+from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY, advance, applicant, receive
 from tests.api.helpers import (
     APPLICATION_BODIES,
     APPLICATIONS,
@@ -276,11 +276,12 @@ def test_the_refusal_interview_is_scheduled_then_recorded_once(
     case.ok(Role.APPROVER, "refuse")
 
     with case.unchanged():
-        unscheduled = case.do(Role.CLERK, "record-interview")
+        unscheduled = case.do(Role.CLERK, "record-interview", unit=CITY)
         past = case.do(
             Role.CLERK,
             "schedule-interview",
             {"scheduled_for": "2026-11-20", "place": "201 室"},
+            unit=CITY,
         )
     assert_problem(unscheduled, 409, "illegal-transition", detail="no interview")
     assert "scheduled_for" in field_errors(assert_problem(past, 422, "invalid-input"))
@@ -295,12 +296,53 @@ def test_the_refusal_interview_is_scheduled_then_recorded_once(
     )
     assert scheduled["interview"]["scheduled_for"] == "2026-11-30"
     assert case.events()[-1]["data"]["unit_code"] == CITY
-    held = case.ok(Role.CLERK, "record-interview")
+    held = ok(case.do(Role.CLERK, "record-interview", unit=CITY))
     assert held["interview"]["held"] is True
 
     with case.unchanged():
-        again = case.do(Role.CLERK, "record-interview")
+        again = case.do(Role.CLERK, "record-interview", unit=CITY)
     assert_problem(again, 409, "illegal-transition", detail="already")
+
+
+def test_an_escalated_interview_belongs_to_the_city_not_the_county(
+    client: TestClient, staff: StaffBook
+) -> None:
+    case = Case(client, staff)  # safety-critical: escalated to the city
+    case.ok(Role.CLERK, "accept")
+    case.ok(Role.APPROVER, "refuse")
+    with case.unchanged():
+        county = case.do(
+            Role.CLERK, "schedule-interview", APPLICATION_BODIES["schedule-interview"]
+        )
+    assert_problem(county, 403, "forbidden", detail="3208")
+
+
+def test_an_interview_routed_to_the_applicants_county_is_that_countys_to_hold(
+    client: TestClient, staff: StaffBook
+) -> None:
+    """Received at 320803 for an applicant of 320804, not safety-critical: the
+    interview is at 320804, whose staff schedule it and may read the case."""
+    case = Case(
+        client,
+        staff,
+        item_code="XK-JL-XSPZ",
+        materials=["型式批准申请书"],
+        applicant=applicant(91, region=OTHER_COUNTY),
+    )
+    case.ok(Role.CLERK, "accept")
+    case.ok(Role.APPROVER, "refuse")
+    routed = ok(
+        case.do(
+            Role.CLERK,
+            "schedule-interview",
+            APPLICATION_BODIES["schedule-interview"],
+            unit=OTHER_COUNTY,
+        )
+    )
+    assert routed["interview"]["unit_code"] == OTHER_COUNTY
+    with case.unchanged():
+        receiving_unit = case.do(Role.CLERK, "record-interview", unit=COUNTY)
+    assert_problem(receiving_unit, 403, "forbidden")
 
 
 def test_a_refusal_without_reasons_is_422_citing_article_38(

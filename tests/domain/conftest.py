@@ -266,6 +266,7 @@ def issue_licence(
         valid_from=valid_from,
         validity_months=validity_months,
         renewal_lead_days=terms.renewal_lead_days,
+        renewal_lead_months=terms.renewal_lead_months,
         application_id=UUID(int=1),
         decision_number="XK-2026-001",
         authority_unit_code="320803",

@@ -40,6 +40,7 @@ from tests.domain.conftest import (
     licence,
     settled,
     staff_audit,
+    system_audit,
     verifiers,
 )
 
@@ -140,12 +141,21 @@ def test_renewal_deadline_is_thirty_days_before_expiry() -> None:
     assert licence(ON_SITE_ITEM).renewal_deadline == date(2031, 2, 12)
 
 
-def test_production_licence_renewal_deadline_is_183_days_before_expiry() -> None:
-    # 2031-03-14 − 183 days: −28 → 2/14, −59 → 1/14, −90 → 2030-12-14,
-    # −120 → 11/14, −150 → 10/14, −181 → 9/14, −183 → 2030-09-12.
+def test_production_licence_renewal_deadline_is_six_calendar_months_before_expiry() -> (
+    None
+):
+    # 条例 Art. 25: 6 months before 2031-03-14 is 2030-09-14 (not 183 days, 09-12).
     lic = licence(PRODUCTION_ITEM, valid_from=date(2026, 3, 15))
     assert lic.valid_until == VALID_UNTIL
-    assert lic.renewal_deadline == date(2030, 9, 12)
+    assert lic.renewal_deadline == date(2030, 9, 14)
+
+
+def test_six_months_before_an_end_of_month_expiry_is_clamped_to_that_month() -> None:
+    # Valid from 2026-09-01 for 5 years → until 2031-08-31; 6 months back is
+    # 2031-02-31, which does not exist: the last day of February, 2031-02-28.
+    lic = licence(PRODUCTION_ITEM, valid_from=date(2026, 9, 1))
+    assert lic.valid_until == date(2031, 8, 31)
+    assert lic.renewal_deadline == date(2031, 2, 28)
 
 
 def test_renewal_requested_by_the_deadline_is_recorded() -> None:
@@ -300,7 +310,6 @@ def test_verified_commitment_closes_the_follow_up() -> None:
         "现场核查与承诺一致",
         False,
         date(2026, 5, 6),
-        0,
         REVIEWER_WITH_REASON,
     )
 
@@ -313,33 +322,57 @@ def test_verified_commitment_closes_the_follow_up() -> None:
     assert lic.status is LicenceStatus.VALID
 
 
-def test_breached_commitment_revokes_the_licence_in_the_same_command() -> None:
+def test_a_reviewer_finding_a_false_commitment_records_it_but_does_not_revoke() -> None:
     lic = commitment_licence()
 
     lic.record_commitment_check(
-        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), 3, REVIEWER_WITH_REASON
+        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
     )
 
-    breached, revoked = lic.collect_events()
+    [breached] = lic.collect_events()
     assert isinstance(breached, Licence.CommitmentBreached)
     assert breached.findings == "承诺不实"
     assert breached.verified_on == date(2026, 5, 6)
+    # Revocation (Art. 69 ¶2) is the approver's own decision, not the reviewer's.
+    assert lic.status is LicenceStatus.VALID
+    assert lic.commitment_breached
+
+
+def test_an_approver_revokes_for_a_breached_commitment_with_the_ban() -> None:
+    lic = commitment_licence()
+    lic.record_commitment_check(
+        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
+    )
+    lic.collect_events()
+
+    lic.revoke(RevocationGround.COMMITMENT_BREACHED, 3, date(2026, 5, 8), APPROVER)
+
+    [revoked] = lic.collect_events()
     assert isinstance(revoked, Licence.Revoked)
     assert revoked.ground is RevocationGround.COMMITMENT_BREACHED
-    assert revoked.revoked_on == date(2026, 5, 6)
-    assert revoked.reapplication_banned_until == date(2029, 5, 6)
-    assert "行政许可法 第69条第2款" in revoked.rule
+    assert revoked.reapplication_banned_until == date(2029, 5, 8)
     assert lic.status is LicenceStatus.REVOKED
 
 
-def test_breached_commitment_without_a_ban_records_no_ban_date() -> None:
+def test_revoking_for_a_breached_commitment_needs_the_finding_first() -> None:
+    lic = commitment_licence()
+    with pytest.raises(IllegalTransitionError) as refused:
+        lic.revoke(RevocationGround.COMMITMENT_BREACHED, 0, date(2026, 5, 8), APPROVER)
+    assert "第69条" in (refused.value.rule or "")
+    assert lic.collect_events() == []
+
+
+def test_a_commitment_found_false_cannot_be_checked_again() -> None:
     lic = commitment_licence()
     lic.record_commitment_check(
-        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), 0, REVIEWER_WITH_REASON
+        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
     )
-    revoked = lic.collect_events()[-1]
-    assert isinstance(revoked, Licence.Revoked)
-    assert revoked.reapplication_banned_until is None
+    lic.collect_events()
+    with pytest.raises(IllegalTransitionError):
+        lic.record_commitment_check(
+            TWO_VERIFIERS, "复核", False, date(2026, 5, 7), REVIEWER_WITH_REASON
+        )
+    assert lic.collect_events() == []
 
 
 def test_commitment_check_needs_two_distinct_staff() -> None:
@@ -350,7 +383,6 @@ def test_commitment_check_needs_two_distinct_staff() -> None:
             "核查",
             False,
             date(2026, 5, 6),
-            0,
             REVIEWER_WITH_REASON,
         )
     assert exc.value.rule == "行政许可法 第34条"
@@ -361,7 +393,7 @@ def test_commitment_check_is_only_for_notify_and_commit_licences() -> None:
     lic = licence()
     with pytest.raises(IllegalTransitionError):
         lic.record_commitment_check(
-            TWO_VERIFIERS, "核查", False, date(2026, 5, 6), 0, REVIEWER_WITH_REASON
+            TWO_VERIFIERS, "核查", False, date(2026, 5, 6), REVIEWER_WITH_REASON
         )
     assert lic.collect_events() == []
 
@@ -374,7 +406,6 @@ def test_commitment_check_without_a_reason_is_refused() -> None:
             "核查",
             False,
             date(2026, 5, 6),
-            0,
             staff_audit(Role.REVIEWER),
         )
     assert lic.collect_events() == []
@@ -469,8 +500,71 @@ def test_cancellation_as_expired_before_expiry_is_refused() -> None:
     lic = licence()
     with pytest.raises(IllegalTransitionError) as exc:
         lic.cancel(CancellationGround.EXPIRED_NOT_RENEWED, date(2031, 3, 14), APPROVER)
-    assert exc.value.rule == "行政许可法 第70条第1项"
+    assert exc.value.rule == "行政许可法 第70条"
     assert lic.collect_events() == []
+
+
+def test_cancelling_a_valid_licence_as_revoked_or_withdrawn_is_refused() -> None:
+    lic = licence()
+    with pytest.raises(IllegalTransitionError) as exc:
+        lic.cancel(CancellationGround.REVOKED_OR_WITHDRAWN, date(2027, 1, 5), APPROVER)
+    assert exc.value.rule == "行政许可法 第70条"
+    assert lic.collect_events() == []
+
+
+def test_a_revoked_licence_is_cancelled_on_that_ground() -> None:
+    lic = licence()
+    lic.revoke(RevocationGround.INELIGIBLE_APPLICANT, 0, date(2027, 1, 5), APPROVER)
+    lic.cancel(CancellationGround.REVOKED_OR_WITHDRAWN, date(2027, 1, 6), APPROVER)
+    assert lic.status is LicenceStatus.CANCELLED
+
+
+def test_a_licence_with_a_timely_undecided_renewal_does_not_expire() -> None:
+    """Art. 50 ¶2: it is deemed renewed instead."""
+    lic = licence()  # valid until 2031-03-14, renewal by 2031-02-12
+    lic.request_renewal(date(2031, 2, 1), staff_audit(Role.CLERK))
+    lic.collect_events()
+    with pytest.raises(IllegalTransitionError) as exc:
+        lic.expire(date(2031, 3, 15), system_audit())
+    assert exc.value.rule == "行政许可法 第50条"
+    assert lic.collect_events() == []
+
+
+def test_renewal_undecided_at_expiry_is_deemed_granted_for_a_new_period() -> None:
+    lic = licence()
+    lic.request_renewal(date(2031, 2, 1), staff_audit(Role.CLERK))
+    lic.collect_events()
+    lic.deem_renewal(60, date(2031, 3, 15), system_audit())
+    [event] = lic.collect_events()
+    assert isinstance(event, Licence.RenewalDeemedGranted)
+    # The new period starts 2031-03-15: valid until 2036-03-14.
+    assert event.valid_until == date(2036, 3, 14)
+    assert lic.valid_until == date(2036, 3, 14)
+    assert lic.renewal_requested_on is None
+
+
+def test_renewal_is_not_deemed_before_the_licence_runs_out() -> None:
+    lic = licence()
+    lic.request_renewal(date(2031, 2, 1), staff_audit(Role.CLERK))
+    lic.collect_events()
+    with pytest.raises(DeadlineError):
+        lic.deem_renewal(60, date(2031, 3, 14), system_audit())
+    assert lic.collect_events() == []
+
+
+def test_an_explicit_renewal_after_expiry_is_refused_as_already_deemed() -> None:
+    lic = licence()
+    lic.request_renewal(date(2031, 2, 1), staff_audit(Role.CLERK))
+    lic.collect_events()
+    with pytest.raises(DeadlineError) as exc:
+        lic.renew("续-1", 60, date(2031, 3, 15), APPROVER)
+    assert exc.value.rule == "行政许可法 第50条"
+    assert lic.collect_events() == []
+
+
+def test_validity_from_29_february_ends_on_28_february() -> None:
+    assert licence(valid_from=date(2028, 2, 29)).valid_until == date(2033, 2, 28)
+    assert licence(valid_from=date(2028, 2, 28)).valid_until == date(2033, 2, 27)
 
 
 def test_expired_licence_is_cancelled_as_not_renewed() -> None:

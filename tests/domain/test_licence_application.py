@@ -1116,7 +1116,9 @@ def test_refusal_tells_of_remedies_until_sixty_days_later_moved_off_the_holiday(
     # 8/5 + 60 days = Sun 10/4 (国庆); the next working day is Thu 10/8.
     assert event.remedy.reconsideration_until == date(2026, 10, 8)
     assert event.remedy.reconsideration_days == 60
-    assert "2026-10-08" in event.remedy.text
+    # The notice states the period, counted from service of the decision.
+    assert "自收到本决定书之日起60日内" in event.remedy.text
+    assert "6个月内" in event.remedy.text
     assert application.status is Status.REFUSED
 
 

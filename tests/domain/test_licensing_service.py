@@ -315,11 +315,21 @@ def test_breached_commitment_on_a_safety_item_bans_reapplication_for_three_years
         "现场条件与承诺不符",
         breached=True,
     )
+    assert licensing.get_licence(licence_id).status is LicenceStatus.VALID
+    licensing.revoke_licence(
+        licence_id,
+        staff_audit(Role.APPROVER, reason="承诺不实，依法撤销"),
+        ground=RevocationGround.COMMITMENT_BREACHED,
+    )
 
     revoked = licensing.history(licence_id)[-1]
     assert isinstance(revoked, Licence.Revoked)
     assert revoked.reapplication_banned_until == date(2029, 11, 2)
     assert licensing.get_licence(licence_id).status is LicenceStatus.REVOKED
+    # Art. 79: the ban binds the next application for the same item.
+    with pytest.raises(IllegalTransitionError) as refused:
+        receive_via(licensing, "XK-SPXG-SCXK")
+    assert "第79条" in (refused.value.rule or "")
 
 
 # -- 办件查询 -------------------------------------------------------------------------------
@@ -405,17 +415,10 @@ def test_history_returns_the_events_in_order(
     ]
 
 
-def test_a_breached_commitment_enters_the_holders_credit_record_and_closes_notify_and_commit(
+def test_a_breached_commitment_enters_the_applicants_record_and_closes_notify_and_commit(
     registry: Registry, licensing: Licensing
 ) -> None:
     holder = applicant()
-    boot = system_audit()
-    registry.register_enterprise(
-        EnterpriseProfile(
-            uscc=holder.uscc or "", name=holder.name, region_code=holder.region_code
-        ),
-        boot,
-    )
     receipt = licensing.receive(
         staff_audit(Role.CLERK),
         item_code="XK-SPXG-SCXK",
@@ -439,16 +442,21 @@ def test_a_breached_commitment_enters_the_holders_credit_record_and_closes_notif
     )
     licence_id = licensing.get_application(receipt.id).licence_id
     assert licence_id is not None
-    licensing.verify_commitment(
+    result = licensing.verify_commitment(
         licence_id,
         staff_audit(Role.REVIEWER, reason="现场核查"),
         ("V-1", "V-2"),
         "与承诺不符",
         breached=True,
     )
-    enterprise = registry.get_enterprise(holder.uscc or "")
-    assert enterprise is not None
-    assert "虚假承诺" in enterprise.credit_flags
+    # The finding and the applicant's record were saved together (one save).
+    last = all_notifications(licensing)[-3:]
+    assert [n.topic for n in last] == [
+        "casetrace.licensing.Licence.CommitmentBreached",
+        "casetrace.licensing.ApplicantRecord.Opened",
+        "casetrace.licensing.ApplicantRecord.FalseCommitmentRecorded",
+    ]
+    assert result.position == last[-1].id
     with pytest.raises(IllegalTransitionError) as refused:
         licensing.receive(
             staff_audit(Role.CLERK),

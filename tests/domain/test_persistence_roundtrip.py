@@ -21,6 +21,7 @@ from eventsourcing.domain import event
 from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoder
 from pydantic import BaseModel
 
+from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import (
     CancellationGround,
@@ -28,6 +29,7 @@ from domain.licensing.licence import (
     LicenceChange,
     LicenceStatus,
     ReissueCause,
+    RevocationGround,
 )
 from domain.licensing.parties import (
     Agent,
@@ -66,6 +68,7 @@ from tests.domain.conftest import (
     REVIEWER_WITH_REASON,
     SPOT_ITEM,
     TWO_VERIFIERS,
+    applicant,
     commitment_letter,
     granted_case,
     issue_licence,
@@ -171,7 +174,7 @@ def _licence_lifecycles() -> list[list[Any]]:
     f.change(LicenceChange(holder_name="新名称"), "BG-1", date(2026, 4, 1), APPROVER)
     f.reissue_certificate(ReissueCause.DAMAGED, date(2026, 4, 2), CLERK)
     f.record_commitment_check(
-        TWO_VERIFIERS, "一致", False, date(2026, 5, 6), 0, REVIEWER_WITH_REASON
+        TWO_VERIFIERS, "一致", False, date(2026, 5, 6), REVIEWER_WITH_REASON
     )
     f.request_renewal(date(2031, 9, 1), CLERK)
     f.renew("YX-1", 72, date(2032, 2, 1), APPROVER)
@@ -183,9 +186,15 @@ def _licence_lifecycles() -> list[list[Any]]:
         COMMIT_ITEM, mode=ApprovalMode.NOTIFY_AND_COMMIT, licence_id=uuid4()
     )
     g.record_commitment_check(
-        TWO_VERIFIERS, "不实", True, date(2026, 5, 6), 3, REVIEWER_WITH_REASON
+        TWO_VERIFIERS, "不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
     )
+    g.revoke(RevocationGround.COMMITMENT_BREACHED, 3, date(2026, 5, 8), APPROVER)
     lifecycles.append(list(g.collect_events()))
+
+    r = issue_licence(licence_id=uuid4())
+    r.request_renewal(date(2031, 2, 1), CLERK)
+    r.deem_renewal(60, date(2031, 3, 15), system_audit())
+    lifecycles.append(list(r.collect_events()))
 
     h = issue_licence(licence_id=uuid4())
     h.expire(date(2031, 3, 15), system_audit())
@@ -193,8 +202,19 @@ def _licence_lifecycles() -> list[list[Any]]:
     return lifecycles
 
 
+def _applicant_record_lifecycles() -> list[list[Any]]:
+    record = ApplicantRecord.open(applicant(), CLERK)
+    record.ban("XK-TZSB-SCXK", date(2029, 5, 8), uuid4(), "行政许可法 第79条", APPROVER)
+    record.record_false_commitment(uuid4(), date(2026, 5, 6), REVIEWER_WITH_REASON)
+    return [list(record.collect_events())]
+
+
 def all_lifecycles() -> list[list[Any]]:
-    return _application_lifecycles() + _licence_lifecycles()
+    return (
+        _application_lifecycles()
+        + _licence_lifecycles()
+        + _applicant_record_lifecycles()
+    )
 
 
 def assert_same_types(original: Any, restored: Any, path: str = "event") -> None:
@@ -234,7 +254,7 @@ def test_the_lifecycles_produce_every_event_class() -> None:
     produced = {type(e) for events in all_lifecycles() for e in events}
     expected = {
         cls
-        for aggregate in (LicenceApplication, Licence)
+        for aggregate in (LicenceApplication, Licence, ApplicantRecord)
         for cls in event_classes(aggregate)
         if cls.__name__ != "Created"  # defined by the library, never emitted
     }

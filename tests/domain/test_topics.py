@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from eventsourcing.utils import get_topic, resolve_topic
 
+from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import Licence
 from domain.registry.catalogue import Catalogue
@@ -50,6 +51,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.Licence.CertificateReissued",
         "casetrace.licensing.Licence.RenewalRequested",
         "casetrace.licensing.Licence.Renewed",
+        "casetrace.licensing.Licence.RenewalDeemedGranted",
         "casetrace.licensing.Licence.CommitmentVerified",
         "casetrace.licensing.Licence.CommitmentBreached",
         "casetrace.licensing.Licence.Withdrawn",
@@ -57,6 +59,12 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.Licence.Cancelled",
         "casetrace.licensing.Licence.Expired",
         "casetrace.licensing.Licence.Created",
+    ],
+    ApplicantRecord: [
+        "casetrace.licensing.ApplicantRecord.Opened",
+        "casetrace.licensing.ApplicantRecord.ReapplicationBanned",
+        "casetrace.licensing.ApplicantRecord.FalseCommitmentRecorded",
+        "casetrace.licensing.ApplicantRecord.Created",
     ],
     Catalogue: [
         "casetrace.registry.Catalogue.Opened",
