@@ -909,6 +909,25 @@ def test_extension_after_the_limit_ran_out_is_refused() -> None:
     assert application.collect_events() == []
 
 
+def test_stopping_the_clock_after_the_limit_ran_out_is_refused() -> None:
+    """Time already run out cannot be excluded after the fact (Art. 45)."""
+    application = accepted()  # decision due 10/29
+    with pytest.raises(DeadlineError) as exc:
+        application.suspend_clock(
+            ExclusionKind.TESTING, 5, "送检", date(2026, 10, 30), REVIEWER_WITH_REASON
+        )
+    assert exc.value.rule == ART_45
+    assert application.collect_events() == []
+
+
+def test_an_extension_while_stopped_counts_the_day_the_clock_stopped() -> None:
+    """Stopped on 10/9, inside the limit: an extension during the stop is in time,
+    even on a calendar day after the original due date."""
+    application = suspended(on=date(2026, 10, 9))
+    application.extend(date(2026, 11, 2), CALENDAR, APPROVER)
+    assert application.extended is True
+
+
 def test_extension_on_the_last_day_of_the_limit_is_allowed() -> None:
     application = accepted()
     application.extend(DECISION_DUE, CALENDAR, APPROVER)

@@ -10,7 +10,7 @@ import pytest
 
 from domain.licensing.application import LicenceApplication, Status, application_id
 from domain.licensing.licence import Licence, LicenceStatus, RevocationGround
-from domain.licensing.parties import Channel, CommitmentLetter
+from domain.licensing.parties import Channel, CommitmentLetter, NonAcceptanceGround
 from domain.licensing.service import Licensing, query_code_hash
 from domain.registry.catalogue import ApprovalMode
 from domain.registry.enterprise import EnterpriseProfile
@@ -497,3 +497,104 @@ def test_revocation_for_fraud_bans_reapplication_only_on_safety_items(
         else None
     )
     assert revoked.reapplication_banned_until == expected
+
+
+# -- rules that bind the next application (Arts. 78–79) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item_code", "banned"),
+    [("XK-TZSB-SCXK", True), (PLAIN_ITEM, False)],  # safety-critical, and not
+)
+def test_false_materials_bar_reapplying_for_a_year_on_safety_items_only(
+    licensing: Licensing, clock: FixedClock, item_code: str, banned: bool
+) -> None:
+    """Art. 78: concealment or false materials → not accepted, and for matters of
+    safety, health or life no new application for one year."""
+    move_to(clock, date(2026, 9, 18))
+    receipt = receive_via(licensing, item_code)
+    licensing.reject(
+        receipt.id,
+        staff_audit(Role.CLERK, reason="检验报告系伪造"),
+        NonAcceptanceGround.FALSE_MATERIALS,
+    )
+    move_to(clock, date(2027, 9, 18))  # the last day of the year's ban
+    if not banned:
+        receive_via(licensing, item_code)
+        return
+    before = log_length(licensing)
+    with pytest.raises(IllegalTransitionError) as refused:
+        receive_via(licensing, item_code)
+    assert "第78条" in (refused.value.rule or "")
+    assert "2027-09-18" in refused.value.detail
+    assert log_length(licensing) == before
+    move_to(clock, date(2027, 9, 19))
+    receive_via(licensing, item_code)  # the ban has run out
+    receive_via(licensing, PLAIN_ITEM)  # and never covered other items
+
+
+def test_the_ban_is_saved_with_the_decision_that_imposes_it(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    move_to(clock, date(2026, 9, 18))
+    receipt = receive_via(licensing, "XK-TZSB-SCXK")
+    result = licensing.reject(
+        receipt.id,
+        staff_audit(Role.CLERK, reason="虚假材料"),
+        NonAcceptanceGround.FALSE_MATERIALS,
+    )
+    topics = [n.topic for n in all_notifications(licensing)[-3:]]
+    assert topics == [
+        "casetrace.licensing.LicenceApplication.NotAccepted",
+        "casetrace.licensing.ApplicantRecord.Opened",
+        "casetrace.licensing.ApplicantRecord.ReapplicationBanned",
+    ]
+    assert result.position == all_notifications(licensing)[-1].id
+
+
+# -- who may verify (Art. 34 ¶3) ---------------------------------------------------------
+
+
+def test_verifiers_must_be_reviewers(
+    registry: Registry, licensing: Licensing, clock: FixedClock
+) -> None:
+    app_id = accepted_case(licensing, clock, ON_SITE_ITEM)
+    registry.enrol_staff("CL-9", "窗口", "320803", frozenset({Role.CLERK}), BOOTSTRAP)
+    before = log_length(licensing)
+    with pytest.raises(InvalidInputError) as refused:
+        licensing.record_verification(
+            app_id, staff_audit(Role.REVIEWER), ("V-1", "CL-9"), True, "核查"
+        )
+    assert "CL-9" in refused.value.detail
+    assert refused.value.rule == "行政许可法 第34条第3款"
+    assert log_length(licensing) == before
+
+
+def test_verifiers_must_have_jurisdiction_over_the_case(
+    registry: Registry, licensing: Licensing, clock: FixedClock
+) -> None:
+    app_id = accepted_case(licensing, clock, ON_SITE_ITEM)
+    registry.enrol_staff(
+        "HY-9", "他县", "320804", frozenset({Role.REVIEWER}), BOOTSTRAP
+    )
+    registry.enrol_staff("SJ-9", "市局", "3208", frozenset({Role.REVIEWER}), BOOTSTRAP)
+    with pytest.raises(InvalidInputError) as refused:
+        licensing.record_verification(
+            app_id, staff_audit(Role.REVIEWER), ("V-1", "HY-9"), True, "核查"
+        )
+    assert "320804" in refused.value.detail
+    # The city's reviewer has jurisdiction over its counties.
+    licensing.record_verification(
+        app_id, staff_audit(Role.REVIEWER), ("V-1", "SJ-9"), True, "核查"
+    )
+
+
+# -- the query code ---------------------------------------------------------------------
+
+
+def test_the_query_code_may_be_typed_in_lower_case_and_without_hyphens(
+    licensing: Licensing,
+) -> None:
+    receipt = receive_via(licensing)
+    typed = receipt.query_code.replace("-", " ").lower()
+    assert licensing.find_by_receipt(receipt.receipt_number, typed).id == receipt.id
