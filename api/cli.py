@@ -99,13 +99,16 @@ def tokens_create(
 
 
 @tokens.command("revoke")
-def tokens_revoke(token_id: str) -> None:
+def tokens_revoke(
+    token_id: str,
+    reason: Annotated[str, typer.Option(help="why (recorded in the audit trail)")],
+) -> None:
     """Revoke a token by its id; requests bearing it get 401 from then on."""
     from uuid import UUID
 
     services = _services(Settings.from_env())
     try:
-        audit = _operator().because("revoked at the console")
+        audit = _operator().because(reason)
         services.registry.revoke_token(UUID(token_id), audit)
     finally:
         services.close()

@@ -2,11 +2,14 @@
 
 A key is claimed before the command runs (so two concurrent retries cannot
 both run it), completed with the response, or released when the outcome is
-one a retry should re-attempt (5xx, 409 races, 412, 401).
+one a retry should re-attempt (5xx, 409 races, 412, 401). Keys are kept for a
+day. A claim whose request died mid-way stays "in progress" (409) rather than
+risk running the command twice; the caller retries with a new key.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +19,9 @@ from psycopg_pool import ConnectionPool
 from api.storage import API_SCHEMA
 
 StoredResponse = tuple[int, list[tuple[bytes, bytes]], bytes]
+# A retry comes within seconds or hours; a day is ample. Stored answers may hold
+# a query code shown once at receipt, so they are not kept longer than needed.
+KEEP_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,12 @@ class IdempotencyStore:
 
     def claim(self, principal: str, key: str, fingerprint: str) -> Claim:
         with self.pool.connection() as conn:
+            if secrets.randbelow(100) == 0:  # now and then, forget old keys
+                conn.execute(
+                    f"DELETE FROM {API_SCHEMA}.idempotency_keys"  # noqa: S608
+                    " WHERE created_at < now() - %s * interval '1 second'",
+                    (KEEP_SECONDS,),
+                )
             inserted = conn.execute(
                 f"INSERT INTO {API_SCHEMA}.idempotency_keys (principal, key, fingerprint)"  # noqa: S608
                 " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",

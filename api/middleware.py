@@ -20,8 +20,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth import BEARER
 from api.errors import problem, validation_problem
 from api.idempotency import IdempotencyStore
+from domain.registry.token import token_id_for
 
 log = structlog.get_logger()
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
@@ -179,9 +181,7 @@ class BodyGuard:
         body: bytes,
     ) -> None:
         request = Request(scope)
-        principal = hashlib.sha256(
-            (_header(scope, b"authorization") or "").encode()
-        ).hexdigest()
+        principal = idempotency_principal(_header(scope, b"authorization"))
         fingerprint = hashlib.sha256(
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
         ).hexdigest()
@@ -244,6 +244,15 @@ class BodyGuard:
                     captured["headers"],
                     b"".join(captured["body"]),
                 )
+
+
+def idempotency_principal(authorization: str | None) -> str:
+    """Keys are scoped to the token, however its header is spelt ("bearer",
+    extra spaces), so one caller's retries match and no two callers share."""
+    match = BEARER.match(authorization or "")
+    if match:
+        return f"token:{token_id_for(match.group(1))}"
+    return "header:" + hashlib.sha256((authorization or "").encode()).hexdigest()
 
 
 def _replayer(body: bytes, downstream: Receive) -> Receive:

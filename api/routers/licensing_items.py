@@ -4,11 +4,13 @@ Reading is public. Revising or withdrawing an item is an admin's decision and
 is recorded as an event on the catalogue like any other change.
 """
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
 
 from api.auth import CurrentPrincipal, audit_for
 from api.errors import ProblemError
-from api.routers.cases import Decision
+from api.routers.cases import Decision, expected_version
 from api.views import JSON
 from domain.registry.catalogue import ItemTerms
 from domain.registry.service import Registry
@@ -63,7 +65,11 @@ class RevisionBody(Decision):
     summary="Revise an item's published terms (admin)",
 )
 def revise_item(
-    code: str, body: RevisionBody, request: Request, principal: CurrentPrincipal
+    code: str,
+    body: RevisionBody,
+    request: Request,
+    principal: CurrentPrincipal,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> JSON:
     service = registry(request)
     audit = audit_for(request, principal, service, "manage_catalogue", body.reason)
@@ -71,7 +77,7 @@ def revise_item(
         raise ProblemError(
             422, "the terms' code must match the item in the path", slug="invalid-input"
         )
-    service.revise_item(body.terms, audit)
+    service.revise_item(body.terms, audit, expected_version(if_match))
     return catalogue_response(request)
 
 
@@ -81,9 +87,13 @@ def revise_item(
     summary="Withdraw an item from the catalogue (admin)",
 )
 def withdraw_item(
-    code: str, body: Decision, request: Request, principal: CurrentPrincipal
+    code: str,
+    body: Decision,
+    request: Request,
+    principal: CurrentPrincipal,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> JSON:
     service = registry(request)
     audit = audit_for(request, principal, service, "manage_catalogue", body.reason)
-    service.withdraw_item(code, audit)
+    service.withdraw_item(code, audit, expected_version(if_match))
     return catalogue_response(request)

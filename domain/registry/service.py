@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import ClassVar
 from uuid import UUID
@@ -57,17 +58,38 @@ class Registry(ContextService):
         self.save(catalogue)
         return len(new)
 
-    def revise_item(self, terms: ItemTerms, audit: Audit) -> CommandResult:
-        self.authorise("manage_catalogue", audit.actor, None)
-        catalogue = self.catalogue()
-        catalogue.revise(terms, audit)
-        return self.commit(catalogue)
+    def revise_item(
+        self, terms: ItemTerms, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._on_catalogue(
+            audit, expected_version, lambda c: c.revise(terms, audit)
+        )
 
-    def withdraw_item(self, code: str, audit: Audit) -> CommandResult:
-        self.authorise("manage_catalogue", audit.actor, None)
-        catalogue = self.catalogue()
-        catalogue.withdraw(code, audit)
-        return self.commit(catalogue)
+    def withdraw_item(
+        self, code: str, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._on_catalogue(
+            audit, expected_version, lambda c: c.withdraw(code, audit)
+        )
+
+    def _on_catalogue(
+        self,
+        audit: Audit,
+        expected_version: int | None,
+        change: Callable[[Catalogue], None],
+    ) -> CommandResult:
+        """Catalogue changes honour If-Match: two admins must not overwrite each
+        other's revision unknowingly. The catalogue is not any unit's."""
+        return self.act(
+            Catalogue,
+            CATALOGUE_ID,
+            "manage_catalogue",
+            require_actor(audit).actor,
+            expected_version,
+            change,
+            what="catalogue",
+            unit_of=lambda _: None,
+        )
 
     # -- units and enterprises --------------------------------------------------
 

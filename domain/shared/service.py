@@ -85,7 +85,7 @@ class ContextService(Application[UUID]):
         change: Callable[[A], Sequence[Aggregate] | None],
         *,
         what: str,
-        unit_of: Callable[[A], str],
+        unit_of: Callable[[A], str | None],
     ) -> CommandResult:
         """The one shape of a command: load, authorise, check If-Match, decide, save."""
         aggregate = self.load(cls, aggregate_id, what)

@@ -122,3 +122,26 @@ def test_withdrawing_an_item_needs_a_reason(
     )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "reason"
+
+
+def test_a_revision_from_a_stale_read_of_the_catalogue_is_refused_with_412(
+    own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
+) -> None:
+    client, headers = own_catalogue
+    stale = client.get("/v1/licensing/items").headers["etag"]
+    first = {**_terms(client, "XK-JL-XSPZ"), "fee_fen": 100}
+    r = client.post(
+        "/v1/licensing/items/XK-JL-XSPZ/revise",
+        json={"terms": first, "reason": "收费调整"},
+        headers={**headers[Role.ADMIN], "If-Match": stale},
+    )
+    assert r.status_code == 200, r.text
+    second = {**_terms(client, "XK-JL-XSPZ"), "promised_limit_wd": 12}
+    r = client.post(
+        "/v1/licensing/items/XK-JL-XSPZ/revise",
+        json={"terms": {**second, "fee_fen": 0}, "reason": "时限调整"},
+        headers={**headers[Role.ADMIN], "If-Match": stale},
+    )
+    assert r.status_code == 412
+    assert r.headers["content-type"] == "application/problem+json"
+    assert _terms(client, "XK-JL-XSPZ")["fee_fen"] == 100  # the first revision stands

@@ -315,6 +315,29 @@ def test_keys_of_different_tokens_are_independent(
     assert second.json()["unit_code"] == CITY
 
 
+def test_a_retry_spelling_the_bearer_header_differently_is_still_the_same_caller(
+    client: TestClient, staff: StaffBook
+) -> None:
+    clerk = staff[(Role.CLERK, COUNTY)]
+    retried = key()
+    first = post(
+        client, APPLICATIONS, clerk, receive_body(), **{"Idempotency-Key": retried}
+    )
+    head = log_head(client)
+    again = client.post(
+        APPLICATIONS,
+        json=receive_body(),
+        headers={
+            "Authorization": f"bearer   {clerk.token}",
+            "Idempotency-Key": retried,
+        },
+    )
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert log_head(client) == head  # no second case
+
+
 def test_a_retried_command_returns_the_first_response_and_records_one_event(
     client: TestClient, staff: StaffBook
 ) -> None:

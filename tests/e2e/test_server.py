@@ -152,7 +152,7 @@ def test_a_revoked_token_is_refused_by_the_server(
     headers = {"Authorization": f"Bearer {token}"}
     probe = f"{base}/v1/licensing/applications/00000000-0000-0000-0000-000000000000"
     assert httpx.get(probe, headers=headers).status_code == 404
-    cli(env, "tokens", "revoke", token_id)
+    cli(env, "tokens", "revoke", token_id, "--reason", "离职")
     refused = httpx.get(probe, headers=headers)
     assert refused.status_code == 401
     assert "Bearer" in refused.headers["www-authenticate"]
