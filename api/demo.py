@@ -44,6 +44,7 @@ PEOPLE = [
     ("SJ-002", "何平", CITY, Role.APPROVER),
     ("SJ-003", "冯涛", CITY, Role.AUDITOR),
     ("SJ-004", "韩梅", CITY, Role.ADMIN),
+    ("SJ-005", "罗斌", CITY, Role.REVIEWER),
 ]
 ENTERPRISES = [
     ("淮安华信电梯工程有限公司", HUAIAN, "电梯安装维修"),
@@ -192,7 +193,7 @@ def _applications(
 
     issued = new("XK-JL-BZKH", d, by=hy_clerk)
     hy_approver = staff("HY-003", Role.APPROVER, "考核合格")
-    hy_reviewers = ("HY-002", "HA-003")
+    hy_reviewers = ("HY-002", "SJ-005")  # the city's reviewer joins the county's
     step(1, lambda: licensing.accept(issued, hy_clerk))
     step(
         3,
@@ -225,8 +226,12 @@ def _applications(
     )
     step(
         1,
+        # A safety item: the refusal interview is escalated to the city's unit.
         lambda: licensing.schedule_interview(
-            refused, clerk, licensing.today() + timedelta(days=3), "淮安市局三楼会议室"
+            refused,
+            staff("SJ-001", Role.CLERK),
+            licensing.today() + timedelta(days=3),
+            "淮安市局三楼会议室",
         ),
     )
 
