@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from base64 import b64encode
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import psycopg
 
 from api.settings import Settings
 from api.storage import Services, open_services
-from domain.licensing.parties import Applicant, Channel
+from domain.licensing.licence import Licence, LicenceStatus
+from domain.licensing.parties import Applicant, Channel, CommitmentLetter
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Actor, ActorKind, Audit, Role
+from domain.shared.calendar import DueDate
 from tests.api.conftest import make_uscc
 
 
@@ -92,3 +95,51 @@ def test_without_a_cipher_key_the_same_data_is_readable_in_the_table(
     with psycopg.connect(fresh_database) as conn:
         rows = conn.execute("SELECT state FROM registry_events").fetchall()
     assert any("特种设备使用登记".encode() in bytes(r[0]) for r in rows)
+
+
+def test_a_licence_snapshot_in_postgresql_restores_real_types(
+    services: Services, staff: Any
+) -> None:
+    """The snapshot path on the real store with orjson, not only the in-memory one."""
+
+    def as_staff(role: Role, reason: str | None = None) -> Audit:
+        member = services.registry.get_staff(f"320803-{role.value}")
+        return Audit(actor=member.actor(role), request_id="t", reason=reason)
+
+    receipt = services.licensing.receive(
+        as_staff(Role.CLERK),
+        item_code="XK-SPXG-SCXK",
+        approval_mode=ApprovalMode.NOTIFY_AND_COMMIT,
+        channel=Channel.COUNTER,
+        applicant=Applicant(
+            name="快照测试有限公司", uscc=make_uscc(606), region_code="320803"
+        ),
+        agent=None,
+        materials=tuple(
+            m.name for m in services.registry.get_item("XK-SPXG-SCXK").materials
+        ),
+        commitment=CommitmentLetter(
+            signed_on=services.licensing.today(), signatory="法人", statement="承诺"
+        ),
+    )
+    services.licensing.accept(receipt.id, as_staff(Role.CLERK))
+    services.licensing.grant(
+        receipt.id,
+        as_staff(Role.APPROVER, "依承诺准予"),
+        decision_number="K-1",
+        scope="容器",
+    )
+    licence_id = services.licensing.get_application(receipt.id).licence_id
+    assert licence_id is not None
+    before = services.licensing.get_licence(licence_id)
+    services.licensing.take_snapshot(licence_id)
+    assert services.licensing.snapshots is not None
+    [snapshot] = list(services.licensing.snapshots.get(licence_id))
+    restored = snapshot.mutate(None)
+    assert isinstance(restored, Licence)
+    assert restored.status is LicenceStatus.VALID
+    assert isinstance(restored.post_verification_due, DueDate)
+    assert restored.valid_until == before.valid_until
+    assert type(restored.valid_until) is type(before.valid_until)
+    assert restored.holder == before.holder
+    assert restored.application_id == receipt.id

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
-import orjson
 import pytest
 from eventsourcing.domain import event
-from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoder
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from pydantic import BaseModel
 
 from domain.licensing.applicant_record import ApplicantRecord
@@ -52,7 +53,13 @@ from domain.registry.service import Registry
 from domain.shared.audit import Audit
 from domain.shared.calendar import DueDate
 from domain.shared.clock import FixedClock
-from domain.shared.events import Aggregate, PydanticMapper, event_classes
+from domain.shared.events import (
+    Aggregate,
+    AggregateSnapshot,
+    PydanticMapper,
+    SnapshotState,
+    event_classes,
+)
 from domain.shared.service import ContextService
 from tests.domain.conftest import (
     ACCEPTED_ON,
@@ -78,22 +85,10 @@ from tests.domain.conftest import (
     system_audit,
 )
 
-
-class OrjsonTranscoder(Transcoder):
-    """The transcoder the API is to configure (STYLE §3); JSON in, JSON out."""
-
-    def encode(self, obj: Any) -> bytes:
-        return orjson.dumps(obj)
-
-    def decode(self, data: bytes) -> Any:
-        return orjson.loads(data)
-
-
 TRANSCODERS = {
     "library JSONTranscoder": {},
-    "orjson": {
-        "TRANSCODER_TOPIC": "tests.domain.test_persistence_roundtrip:OrjsonTranscoder"
-    },
+    # The transcoder the service is configured with (api/storage.py).
+    "orjson": {"TRANSCODER_TOPIC": "api.storage:OrjsonTranscoder"},
 }
 
 
@@ -452,3 +447,93 @@ def test_current_event_is_stored_with_its_class_version_and_not_upcast_again(
     restored: Aggregate = store.repository.get(probe.id)
     assert isinstance(restored, UpcastProbe)
     assert restored.priority == 5
+
+
+# -- Decimal, and every kind of value in a snapshot ------------------------------------
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+class Money(BaseModel):
+    amount: Decimal
+    currency: str
+
+
+class PriceProbeState(SnapshotState):
+    price: Money
+    rate: Decimal
+    due: date
+    owner: UUID
+    colour: Colour
+    seen: datetime
+
+
+class PriceProbe(Aggregate):
+    """A test-only aggregate holding every kind of value an event may carry."""
+
+    PINNED_TOPIC = "tests.PriceProbe"
+
+    class Snapshot(AggregateSnapshot):
+        state: PriceProbeState
+
+    class Priced(Aggregate.Created):
+        price: Money
+        rate: Decimal
+        due: date
+        owner: UUID
+        colour: Colour
+        seen: datetime
+
+    @event(Priced)
+    def __init__(
+        self,
+        *,
+        audit: Audit,
+        price: Money,
+        rate: Decimal,
+        due: date,
+        owner: UUID,
+        colour: Colour,
+        seen: datetime,
+    ) -> None:
+        self.price, self.rate, self.due = price, rate, due
+        self.owner, self.colour, self.seen = owner, colour, seen
+
+
+def _price_probe() -> PriceProbe:
+    return PriceProbe(
+        audit=BOOTSTRAP,
+        price=Money(amount=Decimal("1234.50"), currency="CNY"),
+        rate=Decimal("0.0001"),
+        due=date(2026, 12, 31),
+        owner=uuid4(),
+        colour=Colour.RED,
+        seen=datetime(2026, 11, 23, 1, 2, 3, 456789, tzinfo=UTC),
+    )
+
+
+def _values(probe: PriceProbe) -> dict[str, Any]:
+    return {
+        k: getattr(probe, k)
+        for k in ("price", "rate", "due", "owner", "colour", "seen")
+    }
+
+
+@pytest.mark.parametrize("transcoder", list(TRANSCODERS))
+def test_decimals_and_every_value_type_survive_the_store_and_a_snapshot(
+    transcoder: str,
+) -> None:
+    store = ContextService(
+        env=POPO | TRANSCODERS[transcoder] | {"IS_SNAPSHOTTING_ENABLED": "y"}
+    )
+    original = _price_probe()
+    store.save(original)
+    store.take_snapshot(original.id)
+    assert store.snapshots is not None
+    snapshot = next(iter(store.snapshots.get(original.id)))
+    for restored in (store.repository.get(original.id), snapshot.mutate(None)):
+        assert_same_types(_values(original), _values(restored), "probe")
+        # Decimal keeps its exact digits, not a float's approximation.
+        assert str(restored.price.amount) == "1234.50"
