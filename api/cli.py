@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 from base64 import b64encode
 from pathlib import Path
-from typing import Annotated
+from types import FrameType
+from typing import Annotated, Any
 
 import typer
 
 from api.logging import route_stdlib_logging
 from api.settings import Settings
-from api.storage import Services, open_services
+from api.storage import Services, database_url, open_services
 from domain.shared.audit import Actor, ActorKind, Audit, Role
 
 app = typer.Typer(
@@ -53,31 +56,36 @@ def serve(
 
     settings = Settings.from_env()
     route_stdlib_logging(settings.log_level)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; with the default
+    # action the process would die there, skipping the clean-up that stops the
+    # embedded PostgreSQL. Exiting normally runs it.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    # This process owns the database: workers are handed its URL, so they never
+    # start (or leave running) an embedded server of their own.
+    url = database_url(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
+    options: dict[str, Any] = {
+        "host": bind_host,
+        "port": bind_port,
+        "access_log": False,
+        "log_config": None,
+    }  # our JSON logging handles uvicorn too
     typer.echo(f"casetrace: API docs at http://{bind_host}:{bind_port}/docs", err=True)
     if workers > 1:
-        uvicorn.run(
-            "api.asgi:app",
-            host=bind_host,
-            port=bind_port,
-            workers=workers,
-            access_log=False,
-            log_config=None,  # our JSON logging (api/logging.py) handles uvicorn too
-        )
+        os.environ["CASETRACE_DATABASE_URL"] = url
+        uvicorn.run("api.asgi:app", workers=workers, **options)
         return
     from api.app import create_app
 
-    services = _services(settings)
+    services = open_services(settings, url=url)
     try:
-        uvicorn.run(
-            create_app(settings, services),
-            host=bind_host,
-            port=bind_port,
-            access_log=False,
-            log_config=None,
-        )
+        uvicorn.run(create_app(settings, services), **options)
     finally:
         services.close()
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 @tokens.command("create")

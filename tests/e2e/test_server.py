@@ -156,3 +156,47 @@ def test_a_revoked_token_is_refused_by_the_server(
     refused = httpx.get(probe, headers=headers)
     assert refused.status_code == 401
     assert "Bearer" in refused.headers["www-authenticate"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_stopping_the_server_also_stops_its_embedded_postgresql(
+    tmp_path: Path, workers: int
+) -> None:
+    """uvicorn re-raises SIGTERM after shutting down; the embedded database must
+    still be stopped (nothing left running on the machine), with one worker or several."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "CASETRACE_DATABASE_URL"}
+    env |= {"CASETRACE_DATA_DIR": str(tmp_path), "CASETRACE_PORT": str(port)}
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen(
+        [CASETRACE, "serve", "--workers", str(workers)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if (
+                    httpx.get(
+                        f"http://127.0.0.1:{port}/v1/licensing/items", timeout=1
+                    ).status_code
+                    == 200
+                ):
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail((tmp_path / "server.log").read_text())
+        assert (tmp_path / "pg" / "postmaster.pid").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+    deadline = time.monotonic() + 15
+    while (tmp_path / "pg" / "postmaster.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not (tmp_path / "pg" / "postmaster.pid").exists(), (
+        tmp_path / "server.log"
+    ).read_text()
