@@ -8,7 +8,12 @@ from api import errors
 from api.idempotency import IdempotencyStore
 from api.logging import configure_logging
 from api.middleware import BodyGuard, RequestContext
-from api.routers import licences, licensing_applications, licensing_items
+from api.routers import (
+    applicant_records,
+    licences,
+    licensing_applications,
+    licensing_items,
+)
 from api.settings import Settings
 from api.storage import Services
 
@@ -30,7 +35,12 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.services = services
     app.state.idempotency = IdempotencyStore(services.url)
     errors.install(app)
-    for module in (licensing_items, licensing_applications, licences):
+    for module in (
+        licensing_items,
+        licensing_applications,
+        licences,
+        applicant_records,
+    ):
         app.include_router(module.router)
     # Outermost first: the request id must exist before anything can fail.
     app.add_middleware(

@@ -142,6 +142,8 @@ SUMMARIES: dict[str, str] = {
     "CertificateReissued": "补领证件（{cause}）",
     "RenewalRequested": "申请延续",
     "Renewed": "准予延续至 {valid_until}",
+    "RenewalRefused": "不予延续：{reasons}",
+    "RenewalDeemedGranted": "有效期届满前未作决定，视为准予延续至 {valid_until}",
     "CommitmentVerified": "后置核查：承诺属实",
     "CommitmentBreached": "后置核查：承诺不实",
     "Revoked": "撤销许可（{ground}）",

@@ -13,7 +13,7 @@ from api.routers.cases import (
     NoBody,
     add_case_routes,
 )
-from api.routers.licensing_applications import VerificationBody, licensing
+from api.routers.licensing_applications import Items, VerificationBody, licensing
 from api.views import licence_view
 from domain.licensing.licence import (
     CancellationGround,
@@ -47,6 +47,10 @@ class ReissueBody(CommandBody):
 
 class RenewBody(Decision):
     decision_number: str = Field(min_length=1, max_length=100)
+
+
+class RefuseRenewalBody(Decision):
+    reasons: Items
 
 
 class CommitmentCheckBody(VerificationBody):
@@ -91,6 +95,12 @@ COMMANDS = [
         RenewBody,
         lambda s, i, a, b, v: s.renew(i, a, b.decision_number, v),
         "Grant renewal",
+    ),
+    Command(
+        "refuse-renewal",
+        RefuseRenewalBody,
+        lambda s, i, a, b, v: s.refuse_renewal(i, a, tuple(b.reasons), v),
+        "Refuse renewal before expiry, with reasons (Art. 50 ¶2, Art. 38)",
     ),
     Command(
         "verify-commitment",

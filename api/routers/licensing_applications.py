@@ -139,6 +139,8 @@ class RefuseBody(Decision):
     decision_number: str = Field(min_length=1, max_length=100)
     reasons: Items
     technical_standard: str | None = Field(default=None, max_length=300)
+    # Art. 78: the refusal rests on concealment or false materials.
+    false_materials: bool = False
 
 
 class InterviewScheduleBody(CommandBody):
@@ -249,6 +251,7 @@ COMMANDS = [
             decision_number=b.decision_number,
             reasons=tuple(b.reasons),
             technical_standard=b.technical_standard,
+            false_materials=b.false_materials,
             expected_version=v,
         ),
         "Refuse with reasons and remedies (Art. 38 ¶2)",

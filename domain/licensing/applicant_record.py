@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.licensing.parties import Applicant
-from domain.shared.audit import Audit, require_actor
+from domain.shared.audit import Audit, require_actor, require_reason
 from domain.shared.errors import IllegalTransitionError
 from domain.shared.events import Aggregate
 
@@ -24,11 +24,13 @@ ART_79 = "行政许可法 第79条"
 
 
 def party_key(applicant: Applicant) -> str:
-    """Organisations by USCC; a natural person by a hash of the ID number, so the
-    record's id and events never carry the number itself."""
+    """Organisations by USCC; a natural person by a hash of the ID number (spaces
+    and the case of a final 'x' do not make another person), so the record's id
+    and events never carry the number itself."""
     if applicant.uscc:
         return f"uscc:{applicant.uscc}"
-    digest = hashlib.sha256((applicant.id_document_number or "").encode()).hexdigest()
+    number = "".join((applicant.id_document_number or "").split()).upper()
+    digest = hashlib.sha256(number.encode()).hexdigest()
     return f"person:{digest}"
 
 
@@ -51,6 +53,9 @@ class ApplicantRecord(Aggregate):
     class FalseCommitmentRecorded(Aggregate.Event):
         licence_id: UUID
         found_on: date
+
+    class CreditRestored(Aggregate.Event):
+        restored_on: date
 
     @event(Opened)
     def __init__(self, *, audit: Audit, party_key: str) -> None:
@@ -100,6 +105,21 @@ class ApplicantRecord(Aggregate):
         if licence_id in self.false_commitments:
             return
         self._false_commitment_recorded(audit=audit, licence_id=licence_id, found_on=on)
+
+    def restore_credit(self, on: date, audit: Audit) -> None:
+        """信用修复: the false commitments no longer close 告知承诺 and 容缺.
+        Reapplication bans are statutory periods and are not lifted by it."""
+        require_reason(audit, "credit restoration (信用修复)")
+        if not self.false_commitments:
+            raise IllegalTransitionError(
+                "there is no false commitment on record to restore from",
+                rule="国办发〔2020〕42号",
+            )
+        self._credit_restored(audit=audit, restored_on=on)
+
+    @event(CreditRestored)
+    def _credit_restored(self, audit: Audit, restored_on: date) -> None:
+        self.false_commitments = []
 
     @event(ReapplicationBanned)
     def _reapplication_banned(

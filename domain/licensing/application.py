@@ -7,6 +7,7 @@ methods only assign and run again on every replay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -165,6 +166,7 @@ class LicenceApplication(Aggregate):
         within_limit: bool
         interview_unit_code: str
         interview_escalated: bool
+        false_materials: bool = False  # Art. 78: grounds a reapplication ban
 
     class InterviewScheduled(Aggregate.Event):
         unit_code: str
@@ -673,8 +675,14 @@ class LicenceApplication(Aggregate):
         on: date,
         calendar: WorkingDayCalendar,
         audit: Audit,
+        *,
+        unit_exists: Callable[[str], bool] = lambda _: True,
+        false_materials: bool = False,
     ) -> None:
-        """Art. 38 ¶2: reasons and the right to 行政复议 or 行政诉讼; then an interview."""
+        """Art. 38 ¶2: reasons and the right to 行政复议 or 行政诉讼; then an interview.
+
+        `false_materials` records that the refusal rests on concealment or false
+        materials (Art. 78), which bars reapplying on safety/health/life items."""
         require_reason(audit, "a licensing decision")
         self._check_decidable(on)
         reasons = tuple(r for r in reasons if r.strip())
@@ -694,7 +702,6 @@ class LicenceApplication(Aggregate):
                 "或者自知道作出本决定之日起6个月内依法提起行政诉讼。"
             ),
         )
-        county = normalise_region_code(self.applicant.region_code)
         escalated = self.item.safety_critical
         self._refused(
             audit=audit,
@@ -704,9 +711,11 @@ class LicenceApplication(Aggregate):
             technical_standard=technical_standard,
             remedy=remedy,
             within_limit=self._within_limit(on),
-            # 约谈 at the applicant's county unit; safety/livelihood items go to the city.
-            interview_unit_code=county[:4] if escalated else county,
+            interview_unit_code=route_interview(
+                self.applicant.region_code, self.unit_code, escalated, unit_exists
+            ),
             interview_escalated=escalated,
+            false_materials=false_materials,
         )
 
     def schedule_interview(
@@ -1028,6 +1037,7 @@ class LicenceApplication(Aggregate):
         within_limit: bool,
         interview_unit_code: str,
         interview_escalated: bool,
+        false_materials: bool,
     ) -> None:
         self.status = Status.REFUSED
         self.decision_number = decision_number
@@ -1063,6 +1073,25 @@ class LicenceApplication(Aggregate):
     def _withdrawn(self, audit: Audit, withdrawn_on: date) -> None:
         self.status = Status.WITHDRAWN
         self.decided_on = withdrawn_on
+
+
+def route_interview(
+    applicant_region: str,
+    handling_unit: str,
+    escalated: bool,
+    unit_exists: Callable[[str], bool],
+) -> str:
+    """约谈 after a refusal: at the applicant's county unit, or its city unit for
+    safety/livelihood items. The applicant's region is as entered at receipt, so
+    a region with no unit of this bureau falls back to the handling unit (or
+    its city, when escalated) — an interview nobody can hold helps no one."""
+    county = normalise_region_code(applicant_region)
+    target = county[:4] if escalated else county
+    if unit_exists(target):
+        return target
+    handling = normalise_region_code(handling_unit)
+    fallback = handling[:4] if escalated else handling
+    return fallback if unit_exists(fallback) else handling
 
 
 def _check_mode_open(item: ItemTerms, mode: ApprovalMode, bad_credit: bool) -> None:

@@ -98,13 +98,13 @@ class LicenceState(SnapshotState):
     valid_from: date
     valid_until: date | None
     renewal_lead_days: int
-    renewal_lead_months: int
+    renewal_lead_months: int = 0  # added later: old snapshots lack it
     application_id: UUID
     decision_number: str
     authority_unit_code: str
     approval_mode: ApprovalMode
     post_verification_due: DueDate | None
-    commitment_breached: bool
+    commitment_breached: bool = False  # added later: old snapshots lack it
     status: LicenceStatus
     renewal_requested_on: date | None
     reissues: int
@@ -150,6 +150,11 @@ class Licence(Aggregate):
         decision_number: str
         valid_until: date
         renewed_on: date
+
+    class RenewalRefused(Aggregate.Event):
+        reasons: tuple[str, ...]
+        refused_on: date
+        remedy: str
 
     class RenewalDeemedGranted(Aggregate.Event):
         valid_until: date
@@ -280,11 +285,14 @@ class Licence(Aggregate):
     @property
     def renewal_deadline(self) -> date | None:
         """Art. 50: apply 30 days before expiry, or the item's own rule, e.g.
-        6 months for 生产许可证 (条例 Art. 25): counted back by calendar month."""
+        6 months for 生产许可证 (条例 Art. 25). The licence expires at the end of
+        its last valid day, so the lead is counted back from the day after:
+        valid until 2031-03-14 → by 2030-09-14; until 2031-02-28 → by 2030-08-31."""
         if self.valid_until is None:
             return None
-        months_back = _add_months(self.valid_until, -self.renewal_lead_months)
-        return date.fromordinal(months_back.toordinal() - self.renewal_lead_days)
+        expiry = date.fromordinal(self.valid_until.toordinal() + 1)
+        months_back = _add_months(expiry, -self.renewal_lead_months)
+        return date.fromordinal(months_back.toordinal() - self.renewal_lead_days - 1)
 
     def _lead_text(self) -> str:
         months = (
@@ -356,6 +364,34 @@ class Licence(Aggregate):
             renewed_on=on,
         )
 
+    def refuse_renewal(self, reasons: tuple[str, ...], on: date, audit: Audit) -> None:
+        """Art. 50 ¶2: the agency decides before expiry whether to renew; a refusal
+        gives reasons and the remedies (Art. 38 ¶2). The licence then runs out."""
+        require_reason(audit, "a renewal decision")
+        self._check_renewal_pending("refuse renewal")
+        assert self.valid_until is not None
+        if on > self.valid_until:
+            raise DeadlineError(
+                f"undecided at expiry on {self.valid_until}: renewal is deemed granted",
+                rule=ART_50,
+            )
+        reasons = tuple(r for r in reasons if r.strip())
+        if not reasons:
+            raise InvalidInputError(
+                "a refusal must state its reasons",
+                field="reasons",
+                rule="行政许可法 第38条第2款",
+            )
+        self._renewal_refused(
+            audit=audit,
+            reasons=reasons,
+            refused_on=on,
+            remedy=(
+                "如不服本决定，可以自收到本决定书之日起60日内依法申请行政复议，"
+                "或者自知道作出本决定之日起6个月内依法提起行政诉讼。"
+            ),
+        )
+
     def deem_renewal(self, validity_months: int, on: date, audit: Audit) -> None:
         """Art. 50 ¶2: 逾期未作决定的，视为准予延续 — the clock's command at expiry."""
         require_actor(audit)
@@ -424,7 +460,7 @@ class Licence(Aggregate):
     def withdraw(self, compensation: str, on: date, audit: Audit) -> None:
         """撤回 for the public interest when law or circumstances change (Art. 8)."""
         require_reason(audit, "withdrawing a licence")
-        self._require_valid("withdraw", "行政许可法 第8条")
+        self._require_valid("withdraw", "行政许可法 第8条", if_breached=True)
         if not compensation.strip():
             raise InvalidInputError(
                 "Art. 8 requires compensation for property loss; state it (or why none)",
@@ -439,7 +475,7 @@ class Licence(Aggregate):
         """撤销 (Art. 69). A licence got by fraud, bribery or a false commitment on a
         matter of public safety, health or life bars reapplying for 3 years (Art. 79)."""
         require_reason(audit, "revoking a licence")
-        self._require_valid("revoke", "行政许可法 第69条")
+        self._require_valid("revoke", "行政许可法 第69条", if_breached=True)
         if (
             ground is RevocationGround.COMMITMENT_BREACHED
             and not self.commitment_breached
@@ -482,7 +518,7 @@ class Licence(Aggregate):
     def expire(self, on: date, audit: Audit) -> None:
         """The clock's command after the last day of validity."""
         require_actor(audit)
-        self._require_valid("expire", "行政许可法 第70条第1项")
+        self._require_valid("expire", "行政许可法 第70条第1项", if_breached=True)
         if self.valid_until is None or on <= self.valid_until:
             raise DeadlineError(
                 f"the licence is valid until {self.valid_until}",
@@ -496,8 +532,17 @@ class Licence(Aggregate):
             )
         self._expired(audit=audit, expired_on=on)
 
-    def _require_valid(self, action: str, rule: str) -> None:
-        """Only an effective licence can be changed, renewed, withdrawn or revoked."""
+    def _require_valid(
+        self, action: str, rule: str, *, if_breached: bool = False
+    ) -> None:
+        """Only an effective licence can be changed, renewed, withdrawn or revoked;
+        one found to rest on a false commitment only awaits its revocation
+        (国发〔2018〕33号: 对虚假承诺的，一律撤销)."""
+        if self.commitment_breached and not if_breached:
+            raise IllegalTransitionError(
+                f"cannot {action}: the commitment was found false; revocation is pending",
+                rule="行政许可法 第69条第2款; 国发〔2018〕33号",
+            )
         if self.status is not LicenceStatus.VALID:
             raise IllegalTransitionError(
                 f"cannot {action}: the licence is {self.status}", rule=rule
@@ -535,6 +580,12 @@ class Licence(Aggregate):
         self, audit: Audit, decision_number: str, valid_until: date, renewed_on: date
     ) -> None:
         self.valid_until = valid_until
+        self.renewal_requested_on = None
+
+    @event(RenewalRefused)
+    def _renewal_refused(
+        self, audit: Audit, reasons: tuple[str, ...], refused_on: date, remedy: str
+    ) -> None:
         self.renewal_requested_on = None
 
     @event(RenewalDeemedGranted)

@@ -117,6 +117,8 @@ class Licensing(ContextService):
         "reissue_certificate": CLERK,
         "request_renewal": CLERK,
         "renew": APPROVER,
+        "refuse_renewal": APPROVER,
+        "restore_credit": frozenset({Role.APPROVER, Role.ADMIN}),
         "verify_commitment": REVIEWER,
         "withdraw_licence": APPROVER,
         "revoke_licence": APPROVER,
@@ -185,8 +187,7 @@ class Licensing(ContextService):
         item = self.registry.get_item(item_code)
         on = self.today()
         record = self.find(ApplicantRecord, applicant_record_id(applicant))
-        if record is not None:
-            record.check_may_apply(item.code, on)  # Arts. 78–79
+        banned_until = record.banned_until(item.code, on) if record else None
         for _ in range(3):  # a receipt number collision is astronomically rare
             receipt_number = f"{unit:0<6}{on:%Y%m%d}{secrets.randbelow(10**6):06d}"
             query_code = new_query_code()
@@ -206,6 +207,18 @@ class Licensing(ContextService):
                 calendar=self.calendar,
                 applicant_has_bad_credit=self._bad_credit(applicant),
             )
+            if banned_until is not None:
+                # Arts. 78–79: the receipt is still recorded and answered with a
+                # dated decision not to accept (Art. 32), naming the ban.
+                application.reject(
+                    f"{receipt_number}-BSL",
+                    NonAcceptanceGround.REAPPLICATION_BANNED,
+                    None,
+                    on,
+                    audit.because(
+                        f"申请人在禁止再次申请期限内（至{banned_until.isoformat()}）"
+                    ),
+                )
             try:
                 result = self.commit(application)
             except IntegrityError:
@@ -329,16 +342,8 @@ class Licensing(ContextService):
         def change(a: LicenceApplication) -> list[ApplicantRecord]:
             on = self.today()
             a.reject(f"{a.receipt_number}-BSL", ground, redirect_to, on, audit)
-            if (
-                ground is not NonAcceptanceGround.FALSE_MATERIALS
-                or not a.item.safety_critical
-            ):
-                return []
-            # Art. 78: false materials on a safety/health/life matter → 1-year ban.
-            record = self._applicant_record(a.applicant, audit)
-            until = _years_later(on, 1)
-            record.ban(a.item.code, until, a.id, ART_78, audit)
-            return [record]
+            false_materials = ground is NonAcceptanceGround.FALSE_MATERIALS
+            return self._art_78_ban(a, false_materials, on, audit)
 
         return self._on_application(app_id, "reject", audit, expected_version, change)
 
@@ -474,22 +479,35 @@ class Licensing(ContextService):
         decision_number: str,
         reasons: tuple[str, ...],
         technical_standard: str | None = None,
+        false_materials: bool = False,
         expected_version: int | None = None,
     ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "refuse",
-            audit,
-            expected_version,
-            lambda a: a.refuse(
+        def change(a: LicenceApplication) -> list[ApplicantRecord]:
+            on = self.today()
+            a.refuse(
                 decision_number,
                 reasons,
                 technical_standard,
-                self.today(),
+                on,
                 self.calendar,
                 audit,
-            ),
-        )
+                unit_exists=lambda code: self.registry.get_unit(code) is not None,
+                false_materials=false_materials,
+            )
+            return self._art_78_ban(a, false_materials, on, audit)
+
+        return self._on_application(app_id, "refuse", audit, expected_version, change)
+
+    def _art_78_ban(
+        self, a: LicenceApplication, false_materials: bool, on: date, audit: Audit
+    ) -> list[ApplicantRecord]:
+        """Art. 78: concealment or false materials on a matter of safety, health
+        or life → no new application for the item for one year."""
+        if not false_materials or not a.item.safety_critical:
+            return []
+        record = self._applicant_record(a.applicant, audit)
+        record.ban(a.item.code, _years_later(on, 1), a.id, ART_78, audit)
+        return [record]
 
     def schedule_interview(
         self,
@@ -647,6 +665,21 @@ class Licensing(ContextService):
             ),
         )
 
+    def refuse_renewal(
+        self,
+        licence_id: UUID,
+        audit: Audit,
+        reasons: tuple[str, ...],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._on_licence(
+            licence_id,
+            "refuse_renewal",
+            audit,
+            expected_version,
+            lambda lic: lic.refuse_renewal(reasons, self.today(), audit),
+        )
+
     def deem_renewal(self, licence_id: UUID, audit: Audit) -> CommandResult:
         """Fired by the clock at expiry when a timely renewal is undecided (Art. 50)."""
         return self._on_licence(
@@ -657,6 +690,24 @@ class Licensing(ContextService):
             lambda lic: lic.deem_renewal(
                 self._validity_months(lic), self.today(), audit
             ),
+        )
+
+    def get_applicant_record(self, applicant: Applicant) -> ApplicantRecord | None:
+        return self.find(ApplicantRecord, applicant_record_id(applicant))
+
+    def restore_credit(
+        self, record_id: UUID, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        """信用修复: reopens 告知承诺 and 容缺 to an applicant after a false commitment."""
+        return self.act(
+            ApplicantRecord,
+            record_id,
+            "restore_credit",
+            require_actor(audit).actor,
+            expected_version,
+            lambda r: r.restore_credit(self.today(), audit),
+            what="applicant record",
+            unit_of=lambda _: None,
         )
 
     def _validity_months(self, lic: Licence) -> int:

@@ -8,12 +8,13 @@ every change to them is an event on the catalogue (nothing is edited in place).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.shared.audit import Audit, require_actor, require_reason
+from domain.shared.audit import ActorKind, Audit, require_actor, require_reason
 from domain.shared.errors import IllegalTransitionError, NotFoundError
 from domain.shared.events import Aggregate, AggregateSnapshot, SnapshotState
 
@@ -72,6 +73,18 @@ class ItemTerms(BaseModel):
     safety_critical: bool = False  # refusal interviews escalate to the city unit
     fee_fen: int = Field(default=0, ge=0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _lead_in_months_or_days(cls, data: Any) -> Any:
+        # A lead given in months (生产许可证: 6 months) is not also 30 days on top.
+        if (
+            isinstance(data, dict)
+            and data.get("renewal_lead_months")
+            and ("renewal_lead_days" not in data)
+        ):
+            return {**data, "renewal_lead_days": 0}
+        return data
+
     @model_validator(mode="after")
     def _coherent(self) -> ItemTerms:
         if self.promised_limit_wd > self.statutory_limit_wd:
@@ -96,6 +109,7 @@ CATALOGUE_ID = uuid5(NAMESPACE_URL, "casetrace:registry:catalogue")
 class CatalogueState(SnapshotState):
     items: dict[str, ItemTerms]
     withdrawn: dict[str, ItemTerms]
+    revised_by_staff: set[str] = Field(default_factory=set)
 
 
 class Catalogue(Aggregate):
@@ -126,6 +140,8 @@ class Catalogue(Aggregate):
     def __init__(self, *, audit: Audit) -> None:
         self.items: dict[str, ItemTerms] = {}
         self.withdrawn: dict[str, ItemTerms] = {}
+        # Items a person has revised or withdrawn: shipped updates leave them be.
+        self.revised_by_staff: set[str] = set()
 
     @classmethod
     def open(cls, audit: Audit) -> Catalogue:
@@ -167,7 +183,11 @@ class Catalogue(Aggregate):
     @event(ItemRevised)
     def _item_revised(self, audit: Audit, terms: ItemTerms) -> None:
         self.items[terms.code] = terms
+        if audit.actor.kind is ActorKind.STAFF:
+            self.revised_by_staff.add(terms.code)
 
     @event(ItemWithdrawn)
     def _item_withdrawn(self, audit: Audit, code: str) -> None:
         self.withdrawn[code] = self.items.pop(code)
+        if audit.actor.kind is ActorKind.STAFF:
+            self.revised_by_staff.add(code)

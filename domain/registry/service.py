@@ -49,14 +49,28 @@ class Registry(ContextService):
         return self.catalogue().get(code)
 
     def load_catalogue(self, items: list[ItemTerms], audit: Audit) -> int:
-        """Publish shipped items not yet in the catalogue; never overwrite revisions."""
+        """Publish shipped items not yet in the catalogue, and apply a shipped
+        correction to items no person has revised or withdrawn (an admin's own
+        change is never overwritten). Returns how many items changed."""
         catalogue = self.find(Catalogue, CATALOGUE_ID) or Catalogue.open(audit)
-        known = catalogue.items.keys() | catalogue.withdrawn.keys()
-        new = [item for item in items if item.code not in known]
-        for item in new:
-            catalogue.publish(item, audit)
+        changed = 0
+        for item in items:
+            if (
+                item.code not in catalogue.items
+                and item.code not in catalogue.withdrawn
+            ):
+                catalogue.publish(item, audit)
+            elif (
+                item.code in catalogue.items
+                and item.code not in catalogue.revised_by_staff
+                and catalogue.items[item.code] != item
+            ):
+                catalogue.revise(item, audit.because("随软件发布的事项目录更新"))
+            else:
+                continue
+            changed += 1
         self.save(catalogue)
-        return len(new)
+        return changed
 
     def revise_item(
         self, terms: ItemTerms, audit: Audit, expected_version: int | None = None

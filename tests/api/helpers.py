@@ -152,6 +152,7 @@ LICENCE_BODIES: dict[str, dict[str, Any] | None] = {
     "reissue-certificate": {"cause": "lost"},
     "request-renewal": None,
     "renew": {"decision_number": "淮区市监延〔2026〕1号", "reason": "符合延续条件"},
+    "refuse-renewal": {"reasons": ["生产条件已不符合要求"], "reason": "不予延续"},
     "verify-commitment": {
         "verifiers": [f"{COUNTY}-reviewer", "3208-reviewer"],
         "findings": "承诺属实",
@@ -181,7 +182,10 @@ APPLICATION_PREREQUISITES: dict[str, list[str]] = {
     "issue-certificate": ["accept", "grant"],
     "serve-certificate": ["accept", "grant", "issue-certificate"],
 }
-LICENCE_PREREQUISITES: dict[str, list[str]] = {"renew": ["request-renewal"]}
+LICENCE_PREREQUISITES: dict[str, list[str]] = {
+    "renew": ["request-renewal"],
+    "refuse-renewal": ["request-renewal"],
+}
 
 # 检验检测机构资质认定 under 告知承诺: a licence with a validity period (72 months)
 # and a commitment to verify, so every licence command has something to act on.

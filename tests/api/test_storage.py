@@ -131,15 +131,31 @@ def test_a_licence_snapshot_in_postgresql_restores_real_types(
     )
     licence_id = services.licensing.get_application(receipt.id).licence_id
     assert licence_id is not None
-    before = services.licensing.get_licence(licence_id)
     services.licensing.take_snapshot(licence_id)
     assert services.licensing.snapshots is not None
-    [snapshot] = list(services.licensing.snapshots.get(licence_id))
+    [first] = list(services.licensing.snapshots.get(licence_id))
+    assert isinstance(first.mutate(None).post_verification_due, DueDate)
+    services.licensing.verify_commitment(
+        licence_id,
+        as_staff(Role.REVIEWER, "后置核查"),
+        ("320803-reviewer", "3208-reviewer"),
+        "不实",
+        breached=True,
+    )
+    before = services.licensing.get_licence(licence_id)
+    services.licensing.take_snapshot(licence_id)
+    snapshot = next(
+        iter(services.licensing.snapshots.get(licence_id, desc=True, limit=1))
+    )
+    assert snapshot.originator_version == before.version  # the later snapshot
     restored = snapshot.mutate(None)
     assert isinstance(restored, Licence)
     assert restored.status is LicenceStatus.VALID
-    assert isinstance(restored.post_verification_due, DueDate)
     assert restored.valid_until == before.valid_until
     assert type(restored.valid_until) is type(before.valid_until)
     assert restored.holder == before.holder
     assert restored.application_id == receipt.id
+    # Attributes added after the first release, with non-default values.
+    assert restored.renewal_lead_months == 6  # 生产许可证: 6 months (条例 Art. 25)
+    assert restored.commitment_breached is True
+    assert restored.renewal_deadline == before.renewal_deadline

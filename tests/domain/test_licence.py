@@ -562,6 +562,69 @@ def test_an_explicit_renewal_after_expiry_is_refused_as_already_deemed() -> None
     assert lic.collect_events() == []
 
 
+def test_an_approver_may_refuse_a_renewal_before_expiry_and_the_licence_then_runs_out() -> (
+    None
+):
+    lic = licence()  # valid until 2031-03-14
+    lic.request_renewal(date(2031, 2, 1), staff_audit(Role.CLERK))
+    lic.collect_events()
+    lic.refuse_renewal(("生产条件已不符合要求",), date(2031, 3, 1), APPROVER)
+    lic.expire(date(2031, 3, 15), system_audit())
+    refused, expired = lic.collect_events()
+    assert isinstance(refused, Licence.RenewalRefused)
+    assert refused.reasons == ("生产条件已不符合要求",)
+    assert "行政复议" in refused.remedy
+    assert isinstance(expired, Licence.Expired)
+
+
+def test_a_renewal_refusal_needs_reasons_and_comes_before_expiry() -> None:
+    lic = licence()
+    lic.request_renewal(date(2031, 2, 1), staff_audit(Role.CLERK))
+    lic.collect_events()
+    with pytest.raises(InvalidInputError):
+        lic.refuse_renewal(("  ",), date(2031, 3, 1), APPROVER)
+    with pytest.raises(DeadlineError) as late:
+        lic.refuse_renewal(("迟到",), date(2031, 3, 15), APPROVER)
+    assert late.value.rule == "行政许可法 第50条"
+    assert lic.collect_events() == []
+
+
+def test_a_month_end_expiry_counts_the_lead_from_the_day_after() -> None:
+    # Valid until 2031-02-28 (from 2026-03-01): expiry is at the start of 03-01;
+    # 6 months before that is 2030-09-01, so apply by 2030-08-31.
+    lic = licence(PRODUCTION_ITEM, valid_from=date(2026, 3, 1))
+    assert lic.valid_until == date(2031, 2, 28)
+    assert lic.renewal_deadline == date(2030, 8, 31)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda lic: lic.change(
+            LicenceChange(scope="扩项"), "BG-9", date(2026, 6, 1), APPROVER
+        ),
+        lambda lic: lic.reissue_certificate(
+            ReissueCause.LOST, date(2026, 6, 1), staff_audit(Role.CLERK)
+        ),
+        lambda lic: lic.request_renewal(date(2026, 6, 1), staff_audit(Role.CLERK)),
+    ],
+)
+def test_a_licence_found_to_rest_on_a_false_commitment_awaits_only_its_revocation(
+    command: Callable[[Licence], None],
+) -> None:
+    lic = commitment_licence()
+    lic.record_commitment_check(
+        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
+    )
+    lic.collect_events()
+    with pytest.raises(IllegalTransitionError) as refused:
+        command(lic)
+    assert "第69条" in (refused.value.rule or "")
+    assert lic.collect_events() == []
+    lic.revoke(RevocationGround.COMMITMENT_BREACHED, 0, date(2026, 5, 8), APPROVER)
+    assert lic.status is LicenceStatus.REVOKED
+
+
 def test_validity_from_29_february_ends_on_28_february() -> None:
     assert licence(valid_from=date(2028, 2, 29)).valid_until == date(2033, 2, 28)
     assert licence(valid_from=date(2028, 2, 28)).valid_until == date(2033, 2, 27)

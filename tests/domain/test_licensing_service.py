@@ -10,7 +10,12 @@ import pytest
 
 from domain.licensing.application import LicenceApplication, Status, application_id
 from domain.licensing.licence import Licence, LicenceStatus, RevocationGround
-from domain.licensing.parties import Channel, CommitmentLetter, NonAcceptanceGround
+from domain.licensing.parties import (
+    Channel,
+    CommitmentLetter,
+    NonAcceptanceGround,
+    PartyType,
+)
 from domain.licensing.service import Licensing, query_code_hash
 from domain.registry.catalogue import ApprovalMode
 from domain.registry.enterprise import EnterpriseProfile
@@ -18,6 +23,7 @@ from domain.registry.service import Registry
 from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.errors import (
+    AuditContractError,
     IllegalTransitionError,
     InvalidInputError,
     NotFoundError,
@@ -326,10 +332,13 @@ def test_breached_commitment_on_a_safety_item_bans_reapplication_for_three_years
     assert isinstance(revoked, Licence.Revoked)
     assert revoked.reapplication_banned_until == date(2029, 11, 2)
     assert licensing.get_licence(licence_id).status is LicenceStatus.REVOKED
-    # Art. 79: the ban binds the next application for the same item.
-    with pytest.raises(IllegalTransitionError) as refused:
-        receive_via(licensing, "XK-SPXG-SCXK")
-    assert "第79条" in (refused.value.rule or "")
+    # Art. 79: the ban binds the next application for the same item: it is
+    # received and at once not accepted, with the ban as the ground.
+    again = licensing.get_application(receive_via(licensing, "XK-SPXG-SCXK").id)
+    assert again.status is Status.NOT_ACCEPTED
+    [*_, not_accepted] = licensing.history(again.id)
+    assert not_accepted.ground is NonAcceptanceGround.REAPPLICATION_BANNED
+    assert "2029-11-02" in (not_accepted.audit.reason or "")
 
 
 # -- 办件查询 -------------------------------------------------------------------------------
@@ -519,18 +528,13 @@ def test_false_materials_bar_reapplying_for_a_year_on_safety_items_only(
         NonAcceptanceGround.FALSE_MATERIALS,
     )
     move_to(clock, date(2027, 9, 18))  # the last day of the year's ban
-    if not banned:
-        receive_via(licensing, item_code)
-        return
-    before = log_length(licensing)
-    with pytest.raises(IllegalTransitionError) as refused:
-        receive_via(licensing, item_code)
-    assert "第78条" in (refused.value.rule or "")
-    assert "2027-09-18" in refused.value.detail
-    assert log_length(licensing) == before
+    status = licensing.get_application(receive_via(licensing, item_code).id).status
+    assert status is (Status.NOT_ACCEPTED if banned else Status.RECEIVED)
     move_to(clock, date(2027, 9, 19))
-    receive_via(licensing, item_code)  # the ban has run out
-    receive_via(licensing, PLAIN_ITEM)  # and never covered other items
+    fresh = licensing.get_application(receive_via(licensing, item_code).id)
+    assert fresh.status is Status.RECEIVED  # the ban has run out
+    other = licensing.get_application(receive_via(licensing, PLAIN_ITEM).id)
+    assert other.status is Status.RECEIVED  # and never covered other items
 
 
 def test_the_ban_is_saved_with_the_decision_that_imposes_it(
@@ -598,3 +602,132 @@ def test_the_query_code_may_be_typed_in_lower_case_and_without_hyphens(
     receipt = receive_via(licensing)
     typed = receipt.query_code.replace("-", " ").lower()
     assert licensing.find_by_receipt(receipt.receipt_number, typed).id == receipt.id
+
+
+def test_a_refusal_for_false_materials_bars_reapplying_for_a_year_on_safety_items(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    """Art. 78 also covers false materials found after acceptance, in review."""
+    move_to(clock, date(2026, 9, 18))
+    receipt = receive_via(licensing, "XK-TZSB-SCXK")
+    licensing.accept(receipt.id, CLERK)
+    result = licensing.refuse(
+        receipt.id,
+        staff_audit(Role.APPROVER, reason="鉴定评审报告系伪造"),
+        decision_number="BY-78",
+        reasons=("提供虚假材料",),
+        false_materials=True,
+    )
+    assert (
+        all_notifications(licensing)[-1].topic
+        == "casetrace.licensing.ApplicantRecord.ReapplicationBanned"
+    )
+    assert result.position == all_notifications(licensing)[-1].id
+    again = licensing.get_application(receive_via(licensing, "XK-TZSB-SCXK").id)
+    assert again.status is Status.NOT_ACCEPTED
+
+
+def test_a_banned_applicants_receipt_is_recorded_with_its_non_acceptance_in_one_save(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    move_to(clock, date(2026, 9, 18))
+    first = receive_via(licensing, "XK-TZSB-SCXK")
+    licensing.reject(
+        first.id,
+        staff_audit(Role.CLERK, reason="虚假材料"),
+        NonAcceptanceGround.FALSE_MATERIALS,
+    )
+    second = receive_via(licensing, "XK-TZSB-SCXK")
+    received, not_accepted = licensing.history(second.id)
+    assert isinstance(received, LicenceApplication.Received)
+    assert isinstance(not_accepted, LicenceApplication.NotAccepted)
+    assert not_accepted.voucher_number == f"{second.receipt_number}-BSL"
+    assert not_accepted.audit.actor == CLERK.actor  # the clerk at the window
+    assert second.position == all_notifications(licensing)[-1].id
+
+
+def test_spacing_or_case_of_an_id_number_does_not_escape_a_ban(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    person = applicant(
+        party_type=PartyType.NATURAL_PERSON,
+        uscc=None,
+        id_document_number="32080319900101123x",
+    )
+    move_to(clock, date(2026, 9, 18))
+    first = receive_via(licensing, "XK-TZSB-SCXK", who=person)
+    licensing.reject(
+        first.id,
+        staff_audit(Role.CLERK, reason="虚假材料"),
+        NonAcceptanceGround.FALSE_MATERIALS,
+    )
+    respelt = person.model_copy(update={"id_document_number": " 320803 19900101 123X"})
+    again = licensing.get_application(
+        receive_via(licensing, "XK-TZSB-SCXK", who=respelt).id
+    )
+    assert again.status is Status.NOT_ACCEPTED
+
+
+def test_an_interview_routed_to_a_region_with_no_unit_of_the_bureau_stays_with_the_handling_unit(
+    registry: Registry, licensing: Licensing, clock: FixedClock
+) -> None:
+    for code in ("3208", "320803"):
+        registry.establish_unit(code, code, BOOTSTRAP)
+    stranger = applicant(region_code="110101")  # entered at the window: Beijing
+    app_id = accepted_case(licensing, clock, PLAIN_ITEM, who=stranger)
+    licensing.refuse(
+        app_id,
+        staff_audit(Role.APPROVER, reason="不符合条件"),
+        decision_number="BY-1",
+        reasons=("不符",),
+    )
+    assert licensing.get_application(app_id).interview_unit_code == "320803"
+    safety = accepted_case(licensing, clock, "XK-TZSB-SCXK", who=stranger)
+    licensing.record_verification(
+        safety, staff_audit(Role.REVIEWER), ("V-1", "V-2"), True, "核查"
+    )
+    licensing.refuse(
+        safety,
+        staff_audit(Role.APPROVER, reason="不符合条件"),
+        decision_number="BY-2",
+        reasons=("不符",),
+    )
+    assert (
+        licensing.get_application(safety).interview_unit_code == "3208"
+    )  # escalated to the city
+
+
+def test_credit_restoration_reopens_notify_and_commit_after_a_false_commitment(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    holder = applicant()
+    _, licence_id = granted_case(
+        licensing,
+        clock,
+        "XK-SPXG-SCXK",
+        mode=ApprovalMode.NOTIFY_AND_COMMIT,
+        commitment=commitment_letter(),
+    )
+    licensing.verify_commitment(
+        licence_id,
+        staff_audit(Role.REVIEWER, reason="核查"),
+        ("V-1", "V-2"),
+        "不实",
+        breached=True,
+    )
+    record = licensing.get_applicant_record(holder)
+    assert record is not None
+    with pytest.raises(AuditContractError):
+        licensing.restore_credit(record.id, staff_audit(Role.ADMIN))
+    with pytest.raises(PermissionDeniedError):
+        licensing.restore_credit(record.id, staff_audit(Role.CLERK, reason="修复"))
+    licensing.restore_credit(
+        record.id, staff_audit(Role.ADMIN, reason="已完成整改，信用修复")
+    )
+    reopened = receive_via(
+        licensing,
+        "XK-SPXG-SCXK",
+        mode=ApprovalMode.NOTIFY_AND_COMMIT,
+        commitment=commitment_letter(),
+    )
+    assert licensing.get_application(reopened.id).status is Status.RECEIVED

@@ -191,6 +191,12 @@ def _licence_lifecycles() -> list[list[Any]]:
     r.deem_renewal(60, date(2031, 3, 15), system_audit())
     lifecycles.append(list(r.collect_events()))
 
+    q = issue_licence(licence_id=uuid4())
+    q.request_renewal(date(2031, 2, 1), CLERK)
+    q.refuse_renewal(("条件不再具备",), date(2031, 3, 1), APPROVER)
+    q.expire(date(2031, 3, 15), system_audit())
+    lifecycles.append(list(q.collect_events()))
+
     h = issue_licence(licence_id=uuid4())
     h.expire(date(2031, 3, 15), system_audit())
     lifecycles.append(list(h.collect_events()))
@@ -201,6 +207,7 @@ def _applicant_record_lifecycles() -> list[list[Any]]:
     record = ApplicantRecord.open(applicant(), CLERK)
     record.ban("XK-TZSB-SCXK", date(2029, 5, 8), uuid4(), "行政许可法 第79条", APPROVER)
     record.record_false_commitment(uuid4(), date(2026, 5, 6), REVIEWER_WITH_REASON)
+    record.restore_credit(date(2027, 5, 6), APPROVER)
     return [list(record.collect_events())]
 
 

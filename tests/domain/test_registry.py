@@ -614,3 +614,50 @@ def test_token_secret_is_never_stored(with_staff: Registry) -> None:
         # Nor the part after the public prefix, in any encoding of it.
         body = secret.removeprefix(TOKEN_PREFIX).encode()
         assert all(body not in state for state in states)
+
+
+# -- shipped catalogue updates ----------------------------------------------------------
+
+
+def test_a_shipped_correction_revises_items_no_person_has_touched(
+    registry: Registry,
+) -> None:
+    corrected = [
+        item_with(i.code, promised_limit_wd=i.promised_limit_wd - 1)
+        if i.code == PLAIN_ITEM
+        else i
+        for i in shipped_catalogue()
+    ]
+    assert registry.load_catalogue(corrected, BOOTSTRAP) == 1
+    assert (
+        registry.get_item(PLAIN_ITEM).promised_limit_wd
+        == item(PLAIN_ITEM).promised_limit_wd - 1
+    )
+    revision = all_notifications(registry)[-1]
+    assert revision.topic == "casetrace.registry.Catalogue.ItemRevised"
+
+
+def test_a_shipped_correction_never_overwrites_an_admins_revision(
+    registry: Registry,
+) -> None:
+    registry.revise_item(item_with(PLAIN_ITEM, fee_fen=500), ADMIN)
+    corrected = [
+        item_with(i.code, promised_limit_wd=i.promised_limit_wd - 1)
+        if i.code == PLAIN_ITEM
+        else i
+        for i in shipped_catalogue()
+    ]
+    assert registry.load_catalogue(corrected, BOOTSTRAP) == 0
+    assert registry.get_item(PLAIN_ITEM).fee_fen == 500
+
+
+def test_a_renewal_lead_in_months_is_not_also_thirty_days() -> None:
+    terms = item(PLAIN_ITEM).model_dump()
+    terms.pop("renewal_lead_days")
+    assert (
+        ItemTerms.model_validate({**terms, "renewal_lead_months": 6}).renewal_lead_days
+        == 0
+    )
+    assert (
+        ItemTerms.model_validate(terms).renewal_lead_days == 30
+    )  # the Art. 50 default

@@ -51,6 +51,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.Licence.CertificateReissued",
         "casetrace.licensing.Licence.RenewalRequested",
         "casetrace.licensing.Licence.Renewed",
+        "casetrace.licensing.Licence.RenewalRefused",
         "casetrace.licensing.Licence.RenewalDeemedGranted",
         "casetrace.licensing.Licence.CommitmentVerified",
         "casetrace.licensing.Licence.CommitmentBreached",
@@ -64,6 +65,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.ApplicantRecord.Opened",
         "casetrace.licensing.ApplicantRecord.ReapplicationBanned",
         "casetrace.licensing.ApplicantRecord.FalseCommitmentRecorded",
+        "casetrace.licensing.ApplicantRecord.CreditRestored",
         "casetrace.licensing.ApplicantRecord.Created",
     ],
     Catalogue: [
