@@ -87,7 +87,6 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
     if settings.cipher_key:
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key
-    env.update(settings.extra_env)
     return env
 
 

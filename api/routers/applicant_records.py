@@ -68,7 +68,7 @@ def restore_credit(
     audit = audit_for(request, principal, service, "restore_credit", body.reason)
     record = _record(request, uscc)
     result = service.restore_credit(record.id, audit, expected_version(if_match))
-    restored = _record(request, uscc)
+    restored: ApplicantRecord = result.case
     return case_response(
         {**_view(restored), "position": result.position}, restored.version
     )

@@ -85,15 +85,24 @@ class CaseResource:
     view: Callable[[Any], dict[str, Any]]
 
     def readable(
-        self, request: Request, case_id: UUID, version: int | None = None
+        self,
+        request: Request,
+        case_id: UUID,
+        version: int | None = None,
+        *,
+        loaded: Any = None,
     ) -> Any:
+        """The case, if the principal may read it; `loaded` is one a command just
+        saved, which needs no second read from the store."""
         request.state.case_id = str(case_id)
-        case = self.load(request, case_id, version)
+        case = loaded if loaded is not None else self.load(request, case_id, version)
         require_readable(request.state.principal, self.units_of(case))
         return case
 
-    def response(self, request: Request, case_id: UUID, **extra: Any) -> JSON:
-        case = self.readable(request, case_id)
+    def response(
+        self, request: Request, case_id: UUID, *, loaded: Any = None, **extra: Any
+    ) -> JSON:
+        case = self.readable(request, case_id, loaded=loaded)
         return case_response({**self.view(case), **extra}, case.version)
 
 
@@ -177,7 +186,9 @@ def _add(router: APIRouter, command: Command, resource: CaseResource) -> None:
             request, principal, service, command.name, getattr(body, "reason", None)
         )
         result = command.run(service, case_id, audit, body, expected_version(if_match))
-        return resource.response(request, case_id, position=result.position)
+        return resource.response(
+            request, case_id, loaded=result.case, position=result.position
+        )
 
     router.add_api_route(
         f"/{{case_id}}/{command.verb}",

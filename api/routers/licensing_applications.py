@@ -86,7 +86,11 @@ def receive(body: ReceiveBody, request: Request, principal: CurrentPrincipal) ->
         commitment=body.commitment,
     )
     response = APPLICATIONS.response(
-        request, receipt.id, position=receipt.position, query_code=receipt.query_code
+        request,
+        receipt.id,
+        loaded=receipt.case,  # the case as saved: no read-back
+        position=receipt.position,
+        query_code=receipt.query_code,
     )
     response.status_code = 201
     response.headers["Location"] = f"{router.prefix}/{receipt.id}"

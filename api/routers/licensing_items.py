@@ -12,7 +12,7 @@ from api.auth import CurrentPrincipal, audit_for
 from api.errors import ProblemError
 from api.routers.cases import Decision, expected_version
 from api.views import JSON
-from domain.registry.catalogue import ItemTerms
+from domain.registry.catalogue import Catalogue, ItemTerms
 from domain.registry.service import Registry
 
 router = APIRouter(prefix="/v1/licensing/items", tags=["licence item catalogue"])
@@ -23,8 +23,7 @@ def registry(request: Request) -> Registry:
     return service
 
 
-def catalogue_response(request: Request, status: int = 200) -> JSON:
-    catalogue = registry(request).catalogue()
+def catalogue_response(catalogue: Catalogue, status: int = 200) -> JSON:
     items = sorted(catalogue.items.values(), key=lambda i: i.code)
     return JSON(
         {
@@ -45,7 +44,7 @@ def catalogue_response(request: Request, status: int = 200) -> JSON:
     summary="The licence items anyone may apply for, with their terms",
 )
 def list_items(request: Request) -> JSON:
-    return catalogue_response(request)
+    return catalogue_response(registry(request).catalogue())
 
 
 @router.get(
@@ -77,8 +76,8 @@ def revise_item(
         raise ProblemError(
             422, "the terms' code must match the item in the path", slug="invalid-input"
         )
-    service.revise_item(body.terms, audit, expected_version(if_match))
-    return catalogue_response(request)
+    result = service.revise_item(body.terms, audit, expected_version(if_match))
+    return catalogue_response(result.case)
 
 
 @router.post(
@@ -95,5 +94,5 @@ def withdraw_item(
 ) -> JSON:
     service = registry(request)
     audit = audit_for(request, principal, service, "manage_catalogue", body.reason)
-    service.withdraw_item(code, audit, expected_version(if_match))
-    return catalogue_response(request)
+    result = service.withdraw_item(code, audit, expected_version(if_match))
+    return catalogue_response(result.case)

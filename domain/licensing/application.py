@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.licensing.parties import (
+    REMEDY_TEXT,
     Agent,
     Applicant,
     CertificateService,
@@ -24,6 +25,7 @@ from domain.licensing.parties import (
     NonAcceptanceGround,
     RemedyNotice,
     Verifier,
+    require_reasons,
 )
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
 from domain.shared.audit import Audit, require_actor, require_reason
@@ -507,7 +509,8 @@ class LicenceApplication(Aggregate):
             )
         if on <= self.supply_deadline:
             raise DeadlineError(
-                f"the supply deadline {self.supply_deadline} has not passed"
+                f"the supply deadline {self.supply_deadline} has not passed",
+                rule=RULE_DEFICIENCIES,
             )
         self._processing_terminated(
             audit=audit, ground="deficiency_deadline_missed", terminated_on=on
@@ -685,22 +688,13 @@ class LicenceApplication(Aggregate):
         materials (Art. 78), which bars reapplying on safety/health/life items."""
         require_reason(audit, "a licensing decision")
         self._check_decidable(on)
-        reasons = tuple(r for r in reasons if r.strip())
-        if not reasons:
-            raise InvalidInputError(
-                "a refusal must state its reasons",
-                field="reasons",
-                rule="行政许可法 第38条第2款",
-            )
+        reasons = require_reasons(reasons)
         # The period runs from when the applicant learns of the decision, so the
         # notice states the period; the date recorded is the earliest it can end
         # (served on the day of the decision), for deadline boards.
         remedy = RemedyNotice(
             reconsideration_until=calendar.add_calendar_days(on, 60).due,
-            text=(
-                "如不服本决定，可以自收到本决定书之日起60日内依法申请行政复议，"
-                "或者自知道作出本决定之日起6个月内依法提起行政诉讼。"
-            ),
+            text=REMEDY_TEXT,
         )
         escalated = self.item.safety_critical
         self._refused(

@@ -12,10 +12,10 @@ from uuid import UUID
 from eventsourcing.domain import event
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.licensing.parties import Applicant, Verifier
+from domain.licensing.parties import REMEDY_TEXT, Applicant, Verifier, require_reasons
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Audit, require_actor, require_reason
-from domain.shared.calendar import DueDate, WorkingDayCalendar
+from domain.shared.calendar import DueDate, WorkingDayCalendar, add_months
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
@@ -291,7 +291,7 @@ class Licence(Aggregate):
         if self.valid_until is None:
             return None
         expiry = date.fromordinal(self.valid_until.toordinal() + 1)
-        months_back = _add_months(expiry, -self.renewal_lead_months)
+        months_back = add_months(expiry, -self.renewal_lead_months)
         return date.fromordinal(months_back.toordinal() - self.renewal_lead_days - 1)
 
     def _lead_text(self) -> str:
@@ -330,7 +330,7 @@ class Licence(Aggregate):
         deadline = self.renewal_deadline
         if deadline is None:
             raise IllegalTransitionError(
-                "this licence has no period of validity to renew"
+                "this licence has no period of validity to renew", rule=ART_50
             )
         if self.renewal_requested_on is not None:
             raise IllegalTransitionError(
@@ -375,21 +375,12 @@ class Licence(Aggregate):
                 f"undecided at expiry on {self.valid_until}: renewal is deemed granted",
                 rule=ART_50,
             )
-        reasons = tuple(r for r in reasons if r.strip())
-        if not reasons:
-            raise InvalidInputError(
-                "a refusal must state its reasons",
-                field="reasons",
-                rule="行政许可法 第38条第2款",
-            )
+        reasons = require_reasons(reasons)
         self._renewal_refused(
             audit=audit,
             reasons=reasons,
             refused_on=on,
-            remedy=(
-                "如不服本决定，可以自收到本决定书之日起60日内依法申请行政复议，"
-                "或者自知道作出本决定之日起6个月内依法提起行政诉讼。"
-            ),
+            remedy=REMEDY_TEXT,
         )
 
     def deem_renewal(self, validity_months: int, on: date, audit: Audit) -> None:
@@ -494,7 +485,7 @@ class Licence(Aggregate):
             audit=audit,
             ground=ground,
             revoked_on=on,
-            reapplication_banned_until=_add_months(on, 12 * ban_years)
+            reapplication_banned_until=add_months(on, 12 * ban_years)
             if ban_years
             else None,
             rule="行政许可法 第69条",
@@ -647,19 +638,7 @@ def _validity_end(valid_from: date, months: int | None) -> date | None:
     until 2031-03-14; from 2028-02-29 (no 2033-02-29) until 2033-02-28."""
     if not months:
         return None
-    anniversary = _add_months(valid_from, months)
+    anniversary = add_months(valid_from, months)
     if anniversary.day != valid_from.day:  # clamped: the date does not exist
         return anniversary
     return date.fromordinal(anniversary.toordinal() - 1)
-
-
-def _add_months(start: date, months: int) -> date:
-    """Same day `months` later (or earlier), clamped to the end of a short month."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    for day in (start.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import RegionCode
 from domain.shared.uscc import USCC
 
@@ -103,6 +104,26 @@ class Verifier(BaseModel):
 
     staff_no: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=100)
+
+
+# Art. 38 ¶2: the remedies a refusal tells the applicant of (行政复议法 Art. 20;
+# 行政诉讼法 Art. 46). The period runs from when the applicant learns of it.
+REMEDY_TEXT = (
+    "如不服本决定，可以自收到本决定书之日起60日内依法申请行政复议，"
+    "或者自知道作出本决定之日起6个月内依法提起行政诉讼。"
+)
+
+
+def require_reasons(reasons: tuple[str, ...]) -> tuple[str, ...]:
+    """Art. 38 ¶2: a refusal states its reasons (blank lines are not reasons)."""
+    stated = tuple(r for r in reasons if r.strip())
+    if not stated:
+        raise InvalidInputError(
+            "a refusal must state its reasons",
+            field="reasons",
+            rule="行政许可法 第38条第2款",
+        )
+    return stated
 
 
 class RemedyNotice(BaseModel):

@@ -47,7 +47,7 @@ from domain.licensing.parties import (
 from domain.registry.catalogue import ApprovalMode
 from domain.registry.service import Registry
 from domain.shared.audit import Audit, Role, require_actor
-from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.calendar import WorkingDayCalendar, add_months
 from domain.shared.clock import Clock, SystemClock, legal_date
 from domain.shared.errors import InvalidInputError, NotFoundError
 from domain.shared.jurisdiction import covers
@@ -186,7 +186,7 @@ class Licensing(ContextService):
         self.authorise("receive", audit.actor, unit)
         item = self.registry.get_item(item_code)
         on = self.today()
-        record = self.find(ApplicantRecord, applicant_record_id(applicant))
+        record = self.get_applicant_record(applicant)
         banned_until = record.banned_until(item.code, on) if record else None
         for _ in range(3):  # a receipt number collision is astronomically rare
             receipt_number = f"{unit:0<6}{on:%Y%m%d}{secrets.randbelow(10**6):06d}"
@@ -205,7 +205,7 @@ class Licensing(ContextService):
                 unit_code=unit,
                 on=on,
                 calendar=self.calendar,
-                applicant_has_bad_credit=self._bad_credit(applicant),
+                applicant_has_bad_credit=self._bad_credit(applicant, record),
             )
             if banned_until is not None:
                 # Arts. 78–79: the receipt is still recorded and answered with a
@@ -225,6 +225,7 @@ class Licensing(ContextService):
                 continue
             return Receipt(
                 **result.model_dump(),
+                case=result.case,
                 receipt_number=receipt_number,
                 query_code=query_code,
             )
@@ -506,7 +507,7 @@ class Licensing(ContextService):
         if not false_materials or not a.item.safety_critical:
             return []
         record = self._applicant_record(a.applicant, audit)
-        record.ban(a.item.code, _years_later(on, 1), a.id, ART_78, audit)
+        record.ban(a.item.code, add_months(on, 12), a.id, ART_78, audit)
         return [record]
 
     def schedule_interview(
@@ -773,7 +774,7 @@ class Licensing(ContextService):
             if not banned:
                 return []
             record = self._applicant_record(lic.holder, audit)
-            record.ban(lic.item_code, _years_later(on, 3), lic.id, ART_79, audit)
+            record.ban(lic.item_code, add_months(on, 36), lic.id, ART_79, audit)
             return [record]
 
         return self._on_licence(
@@ -830,24 +831,19 @@ class Licensing(ContextService):
             verifiers.append(Verifier(staff_no=staff.staff_no, name=staff.name))
         return tuple(verifiers)
 
-    def _bad_credit(self, applicant: Applicant) -> bool:
+    def _bad_credit(
+        self, applicant: Applicant, record: ApplicantRecord | None = None
+    ) -> bool:
         """A directory credit flag, or a false commitment found by licensing."""
         enterprise = (
             self.registry.get_enterprise(applicant.uscc) if applicant.uscc else None
         )
-        record = self.find(ApplicantRecord, applicant_record_id(applicant))
+        record = record or self.get_applicant_record(applicant)
         return bool(enterprise and enterprise.has_bad_credit) or bool(
             record and record.has_false_commitment
         )
 
     def _applicant_record(self, applicant: Applicant, audit: Audit) -> ApplicantRecord:
-        found = self.find(ApplicantRecord, applicant_record_id(applicant))
-        return found or ApplicantRecord.open(applicant, audit)
-
-
-def _years_later(on: date, years: int) -> date:
-    """The same date `years` later (29 February → 28 February)."""
-    try:
-        return on.replace(year=on.year + years)
-    except ValueError:
-        return on.replace(year=on.year + years, day=28)
+        return self.get_applicant_record(applicant) or ApplicantRecord.open(
+            applicant, audit
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import importlib.metadata
 import re
@@ -208,6 +209,15 @@ def _check_arrangement(arrangement: YearArrangement, field: str) -> None:
                 field=f"{field}.makeup_workdays",
                 rule=RULE_ARRANGEMENT,
             )
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later (or earlier), clamped to the end of a short
+    month: validity periods, renewal leads and bans count by calendar month or
+    year (2028-02-29 plus one year is 2029-02-28)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 class WorkingDayCalendar:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, ClassVar, cast
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import (
     BaseAggregate,
@@ -95,8 +95,6 @@ class Aggregate(BaseAggregate[UUID]):
 
     @staticmethod
     def create_id(*_: Any, **__: Any) -> UUID:
-        from uuid import uuid4
-
         return uuid4()
 
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.shared.audit import Actor, ActorKind, Role
 from domain.shared.errors import DomainError, NotFoundError, PermissionDeniedError
@@ -39,6 +39,9 @@ class CommandResult(BaseModel):
     id: UUID
     version: int
     position: int
+    # The case as the command left it, so a caller can show it without reading
+    # it back from the store (not part of the serialised result).
+    case: Any = Field(default=None, exclude=True, repr=False)
 
 
 class ContextService(Application[UUID]):
@@ -73,7 +76,9 @@ class ContextService(Application[UUID]):
         recordings = self.save(*aggregates)
         head = aggregates[0]
         position = max((r.notification.id for r in recordings), default=0)
-        return CommandResult(id=head.id, version=head.version, position=position)
+        return CommandResult(
+            id=head.id, version=head.version, position=position, case=head
+        )
 
     def act(
         self,
