@@ -65,6 +65,13 @@ class Status(StrEnum):
     TERMINATED = "terminated"
 
 
+class DeadlineKind(StrEnum):
+    """Legal deadlines whose passing the clock records as a fact (DESIGN §3)."""
+
+    DECISION = "decision"  # Arts. 42, 45: the decision limit as moved
+    CERTIFICATE = "certificate"  # Art. 44: certificate within 10 working days
+
+
 BEFORE_ACCEPTANCE = frozenset({Status.RECEIVED, Status.CORRECTION_REQUESTED})
 BEFORE_DECISION = BEFORE_ACCEPTANCE | {Status.ACCEPTED}
 
@@ -192,6 +199,14 @@ class LicenceApplication(Aggregate):
     class Withdrawn(Aggregate.Event):
         withdrawn_on: date
 
+    class DeadlineMissed(Aggregate.Event):
+        """A legal deadline passed with the step undone: recorded, not a silent flag."""
+
+        kind: DeadlineKind
+        due: date
+        recorded_on: date
+        rule: str
+
     @event(Received)
     def __init__(
         self,
@@ -243,6 +258,7 @@ class LicenceApplication(Aggregate):
         self.interview_unit_code: str | None = None
         self.interview_scheduled_for: date | None = None
         self.interview_held = False
+        self.missed_deadlines: list[tuple[DeadlineKind, date]] = []
 
     # -- receipt ----------------------------------------------------------------
 
@@ -788,6 +804,50 @@ class LicenceApplication(Aggregate):
         )
         self._withdrawn(audit=audit, withdrawn_on=on)
 
+    # -- deadlines (the clock) -----------------------------------------------------
+
+    def open_deadline(self, kind: DeadlineKind) -> tuple[date, str] | None:
+        """The deadline of that kind now running, with its rule; None if none runs."""
+        if (
+            kind is DeadlineKind.DECISION
+            and self.status is Status.ACCEPTED
+            and self.open_exclusion is None
+            and self.decision_due is not None
+        ):
+            return self.decision_due.due, ART_42
+        if (
+            kind is DeadlineKind.CERTIFICATE
+            and self.status is Status.GRANTED
+            and self.certificate_due is not None
+        ):
+            return self.certificate_due.due, ART_44
+        return None
+
+    def record_missed_deadline(
+        self, kind: DeadlineKind, on: date, audit: Audit
+    ) -> None:
+        """The clock's command the day after a deadline passed with the step undone.
+
+        Recorded once per deadline: a deadline moved later (extension, excluded
+        period) that passes again is a new fact."""
+        require_actor(audit)
+        running = self.open_deadline(kind)
+        if running is None:
+            raise IllegalTransitionError(
+                f"no {kind} deadline is running: the application is {self.status}",
+                rule=ART_42 if kind is DeadlineKind.DECISION else ART_44,
+            )
+        due, rule = running
+        if on <= due:
+            raise DeadlineError(f"the {kind} deadline runs until {due}", rule=rule)
+        if (kind, due) in self.missed_deadlines:
+            raise IllegalTransitionError(
+                f"the {kind} deadline of {due} is already recorded as missed", rule=rule
+            )
+        self._deadline_missed(
+            audit=audit, kind=kind, due=due, recorded_on=on, rule=rule
+        )
+
     # -- rules shared by several commands ------------------------------------------
 
     def _require(
@@ -1067,6 +1127,12 @@ class LicenceApplication(Aggregate):
     def _withdrawn(self, audit: Audit, withdrawn_on: date) -> None:
         self.status = Status.WITHDRAWN
         self.decided_on = withdrawn_on
+
+    @event(DeadlineMissed)
+    def _deadline_missed(
+        self, audit: Audit, kind: DeadlineKind, due: date, recorded_on: date, rule: str
+    ) -> None:
+        self.missed_deadlines.append((kind, due))
 
 
 def route_interview(

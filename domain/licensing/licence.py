@@ -5,7 +5,7 @@ Long-lived, so it is snapshotted (see Licensing.snapshotting_intervals).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -23,6 +23,10 @@ from domain.shared.errors import (
 )
 from domain.shared.events import Aggregate, AggregateSnapshot, SnapshotState
 
+# 提醒式服务: the holder is reminded this many calendar days ahead of the last
+# day to apply for renewal, and of expiry (local service commitment, not law).
+REMINDER_LEAD_DAYS = 30
+RULE_REMINDER = "提醒式服务 (行政许可法 第50条 延续期限的事前提醒)"
 POST_APPROVAL_VERIFICATION_WD = 60  # 告知承诺 follow-up; local practice (DOMAIN §2.1)
 
 
@@ -78,6 +82,11 @@ CANCELLATION_REQUIRES: dict[CancellationGround, frozenset[LicenceStatus]] = {
 ART_50 = "行政许可法 第50条"
 
 
+class ReminderSubject(StrEnum):
+    RENEWAL_DEADLINE = "renewal_deadline"  # the last day to apply for renewal
+    EXPIRY = "expiry"  # the last day of validity
+
+
 class LicenceChange(BaseModel):
     """Art. 49 变更: what changed (at least one field)."""
 
@@ -108,6 +117,8 @@ class LicenceState(SnapshotState):
     status: LicenceStatus
     renewal_requested_on: date | None
     reissues: int
+    # added later: old snapshots lack it
+    reminders_sent: list[tuple[ReminderSubject, date]] = Field(default_factory=list)
 
 
 class Licence(Aggregate):
@@ -188,6 +199,14 @@ class Licence(Aggregate):
     class Expired(Aggregate.Event):
         expired_on: date
 
+    class ReminderSent(Aggregate.Event):
+        """提醒式服务: read by the notification consumer, which tells the holder."""
+
+        subject: ReminderSubject
+        deadline: date
+        sent_on: date
+        text: str
+
     @event(Issued)
     def __init__(
         self,
@@ -228,6 +247,7 @@ class Licence(Aggregate):
         self.status = LicenceStatus.VALID
         self.renewal_requested_on: date | None = None
         self.reissues = 0
+        self.reminders_sent: list[tuple[ReminderSubject, date]] = []
 
     @classmethod
     def issue(
@@ -284,15 +304,9 @@ class Licence(Aggregate):
 
     @property
     def renewal_deadline(self) -> date | None:
-        """Art. 50: apply 30 days before expiry, or the item's own rule, e.g.
-        6 months for 生产许可证 (条例 Art. 25). The licence expires at the end of
-        its last valid day, so the lead is counted back from the day after:
-        valid until 2031-03-14 → by 2030-09-14; until 2031-02-28 → by 2030-08-31."""
-        if self.valid_until is None:
-            return None
-        expiry = date.fromordinal(self.valid_until.toordinal() + 1)
-        months_back = add_months(expiry, -self.renewal_lead_months)
-        return date.fromordinal(months_back.toordinal() - self.renewal_lead_days - 1)
+        return renewal_deadline(
+            self.valid_until, self.renewal_lead_months, self.renewal_lead_days
+        )
 
     def _lead_text(self) -> str:
         months = (
@@ -523,6 +537,45 @@ class Licence(Aggregate):
             )
         self._expired(audit=audit, expired_on=on)
 
+    def reminder_due(self, subject: ReminderSubject) -> date | None:
+        """The deadline a reminder of that subject is about, while one is owed."""
+        if self.status is not LicenceStatus.VALID or self.commitment_breached:
+            return None
+        if self.renewal_requested_on is not None:
+            return None  # renewal is under way: nothing to remind of
+        deadline = (
+            self.renewal_deadline
+            if subject is ReminderSubject.RENEWAL_DEADLINE
+            else self.valid_until
+        )
+        if deadline is None or (subject, deadline) in self.reminders_sent:
+            return None
+        return deadline
+
+    def send_reminder(self, subject: ReminderSubject, on: date, audit: Audit) -> None:
+        """The clock's command, REMINDER_LEAD_DAYS ahead of the deadline."""
+        require_actor(audit)
+        deadline = self.reminder_due(subject)
+        if deadline is None:
+            raise IllegalTransitionError(
+                f"no {subject} reminder is owed on this licence", rule=RULE_REMINDER
+            )
+        if not deadline - timedelta(days=REMINDER_LEAD_DAYS) <= on <= deadline:
+            raise DeadlineError(
+                f"a {subject} reminder goes out in the {REMINDER_LEAD_DAYS} days up to {deadline}",
+                rule=RULE_REMINDER,
+            )
+        what = (
+            "申请延续" if subject is ReminderSubject.RENEWAL_DEADLINE else "有效期届满"
+        )
+        self._reminder_sent(
+            audit=audit,
+            subject=subject,
+            deadline=deadline,
+            sent_on=on,
+            text=f"许可证 {self.licence_number} 应于 {deadline.isoformat()} 前{what}",
+        )
+
     def _require_valid(
         self, action: str, rule: str, *, if_breached: bool = False
     ) -> None:
@@ -631,6 +684,31 @@ class Licence(Aggregate):
     @event(Expired)
     def _expired(self, audit: Audit, expired_on: date) -> None:
         self.status = LicenceStatus.EXPIRED
+
+    @event(ReminderSent)
+    def _reminder_sent(
+        self,
+        audit: Audit,
+        subject: ReminderSubject,
+        deadline: date,
+        sent_on: date,
+        text: str,
+    ) -> None:
+        self.reminders_sent.append((subject, deadline))
+
+
+def renewal_deadline(
+    valid_until: date | None, lead_months: int, lead_days: int
+) -> date | None:
+    """Art. 50: apply 30 days before expiry, or the item's own rule, e.g.
+    6 months for 生产许可证 (条例 Art. 25). The licence expires at the end of
+    its last valid day, so the lead is counted back from the day after:
+    valid until 2031-03-14 → by 2030-09-14; until 2031-02-28 → by 2030-08-31."""
+    if valid_until is None:
+        return None
+    expiry = date.fromordinal(valid_until.toordinal() + 1)
+    months_back = add_months(expiry, -lead_months)
+    return date.fromordinal(months_back.toordinal() - lead_days - 1)
 
 
 def _validity_end(valid_from: date, months: int | None) -> date | None:

@@ -25,13 +25,18 @@ from domain.licensing.applicant_record import (
     ApplicantRecord,
     applicant_record_id,
 )
-from domain.licensing.application import LicenceApplication, application_id
+from domain.licensing.application import (
+    DeadlineKind,
+    LicenceApplication,
+    application_id,
+)
 from domain.licensing.licence import (
     UNDUE_MEANS,
     CancellationGround,
     Licence,
     LicenceChange,
     ReissueCause,
+    ReminderSubject,
     RevocationGround,
 )
 from domain.licensing.parties import (
@@ -691,6 +696,30 @@ class Licensing(ContextService):
             lambda lic: lic.deem_renewal(
                 self._validity_months(lic), self.today(), audit
             ),
+        )
+
+    def send_reminder(
+        self, licence_id: UUID, subject: ReminderSubject, audit: Audit
+    ) -> CommandResult:
+        """Fired by the clock ahead of the renewal deadline and of expiry (提醒式服务)."""
+        return self._on_licence(
+            licence_id,
+            "send_reminder",
+            audit,
+            None,
+            lambda lic: lic.send_reminder(subject, self.today(), audit),
+        )
+
+    def record_missed_deadline(
+        self, app_id: UUID, kind: DeadlineKind, audit: Audit
+    ) -> CommandResult:
+        """Fired by the clock the day after a decision or certificate deadline passed."""
+        return self._on_application(
+            app_id,
+            "record_missed_deadline",
+            audit,
+            None,
+            lambda a: a.record_missed_deadline(kind, self.today(), audit),
         )
 
     def get_applicant_record(self, applicant: Applicant) -> ApplicantRecord | None:

@@ -23,13 +23,14 @@ from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from pydantic import BaseModel
 
 from domain.licensing.applicant_record import ApplicantRecord
-from domain.licensing.application import LicenceApplication
+from domain.licensing.application import DeadlineKind, LicenceApplication
 from domain.licensing.licence import (
     CancellationGround,
     Licence,
     LicenceChange,
     LicenceStatus,
     ReissueCause,
+    ReminderSubject,
     RevocationGround,
 )
 from domain.licensing.parties import (
@@ -157,6 +158,12 @@ def _application_lifecycles() -> list[list[Any]]:
     )
     e.terminate_for_missed_supply(date(2026, 10, 12), system_audit())
     lifecycles.append(list(e.collect_events()))
+
+    # The decision deadline passed with no decision: the clock records it.
+    m = receive_application(SPOT_ITEM, receipt_number="R-M")
+    m.accept("SL-M", ACCEPTED_ON, CALENDAR, CLERK)
+    m.record_missed_deadline(DeadlineKind.DECISION, date(2026, 12, 31), system_audit())
+    lifecycles.append(list(m.collect_events()))
     return lifecycles
 
 
@@ -198,6 +205,7 @@ def _licence_lifecycles() -> list[list[Any]]:
     lifecycles.append(list(q.collect_events()))
 
     h = issue_licence(licence_id=uuid4())
+    h.send_reminder(ReminderSubject.EXPIRY, date(2031, 3, 1), system_audit())
     h.expire(date(2031, 3, 15), system_audit())
     lifecycles.append(list(h.collect_events()))
     return lifecycles

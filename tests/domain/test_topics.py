@@ -43,6 +43,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.LicenceApplication.CertificateIssued",
         "casetrace.licensing.LicenceApplication.CertificateServed",
         "casetrace.licensing.LicenceApplication.Withdrawn",
+        "casetrace.licensing.LicenceApplication.DeadlineMissed",
         "casetrace.licensing.LicenceApplication.Created",
     ],
     Licence: [
@@ -59,6 +60,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.Licence.Revoked",
         "casetrace.licensing.Licence.Cancelled",
         "casetrace.licensing.Licence.Expired",
+        "casetrace.licensing.Licence.ReminderSent",
         "casetrace.licensing.Licence.Created",
     ],
     ApplicantRecord: [

@@ -1,0 +1,512 @@
+"""Read model `applications`: every licence application as one row.
+
+Feeds the staff index, the application side of the deadline board and of the
+clock's timers, the public progress lookup (办件查询) and the statistics facts
+(one row per countable event, so each figure is dated by its own event).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.licensing.application import (
+    ART_32_4,
+    ART_42,
+    ART_44,
+    RULE_DEFICIENCIES,
+    DeadlineKind,
+    LicenceApplication,
+    Status,
+)
+from domain.shared.calendar import WorkingDayCalendar
+
+from projections.cases import CaseReadModel, Deadline, Handler
+
+A = LicenceApplication
+
+# What the applicant and the public see (办件状态), never the internal detail.
+PUBLIC_STATUS: Mapping[Status, str] = {
+    Status.RECEIVED: "已收件",
+    Status.CORRECTION_REQUESTED: "待补正",
+    Status.ACCEPTED: "已受理，审查中",
+    Status.NOT_ACCEPTED: "不予受理",
+    Status.GRANTED: "准予许可，制证中",
+    Status.REFUSED: "不予许可",
+    Status.CERTIFICATE_ISSUED: "已制证，待送达",
+    Status.CERTIFICATE_SERVED: "已办结",
+    Status.WITHDRAWN: "已撤回",
+    Status.TERMINATED: "终止办理",
+}
+OPEN_STATUSES = frozenset(
+    {
+        Status.RECEIVED,
+        Status.CORRECTION_REQUESTED,
+        Status.ACCEPTED,
+        Status.GRANTED,
+        Status.CERTIFICATE_ISSUED,
+    }
+)
+
+
+@dataclasses.dataclass
+class ApplicationRow:
+    id: UUID
+    seq: int  # log position of the receipt: the index's stable order
+    version: int
+    receipt_number: str
+    query_code_hash: str
+    item_code: str
+    item_name: str
+    category: str
+    unit_code: str
+    applicant_name: str
+    applicant_uscc: str | None
+    channel: str
+    approval_mode: str
+    status: str
+    received_on: date
+    correction_due: date
+    correction_due_provisional: bool
+    statutory_limit_wd: int
+    promised_limit_wd: int
+    acceptance: str | None = (
+        None  # accepted | deemed | with_deficiencies | not_accepted
+    )
+    accepted_on: date | None = None
+    decision_due: date | None = None
+    decision_due_provisional: bool = False
+    clock_stopped: bool = False
+    excluded_wd: int = 0
+    extended: bool = False
+    outstanding_deficiencies: list[str] = dataclasses.field(default_factory=list)
+    supply_deadline: date | None = None
+    decision: str | None = None  # granted | refused
+    decided_on: date | None = None
+    within_legal: bool | None = None
+    within_promised: bool | None = None
+    working_days_to_decision: int | None = None
+    interview_unit_code: str | None = None
+    certificate_due: date | None = None
+    certificate_due_provisional: bool = False
+    certificate_issued_on: date | None = None
+    certificate_served_on: date | None = None
+    licence_id: UUID | None = None
+    closed_on: date | None = None
+    missed: list[str] = dataclasses.field(default_factory=list)  # "decision:2026-12-01"
+    deadline_kind: str | None = None  # the current deadline, for the index
+    deadline_due: date | None = None
+    deadline_provisional: bool = False
+    updated_at: datetime | None = None
+
+
+COLUMN_TYPES: Mapping[str, str] = {
+    "id": "uuid NOT NULL",
+    "seq": "bigint NOT NULL",
+    "version": "integer NOT NULL",
+    "receipt_number": "text NOT NULL",
+    "query_code_hash": "text NOT NULL",
+    "item_code": "text NOT NULL",
+    "item_name": "text NOT NULL",
+    "category": "text NOT NULL",
+    "unit_code": "text NOT NULL",
+    "applicant_name": "text NOT NULL",
+    "applicant_uscc": "text",
+    "channel": "text NOT NULL",
+    "approval_mode": "text NOT NULL",
+    "status": "text NOT NULL",
+    "received_on": "date NOT NULL",
+    "correction_due": "date NOT NULL",
+    "correction_due_provisional": "boolean NOT NULL",
+    "statutory_limit_wd": "integer NOT NULL",
+    "promised_limit_wd": "integer NOT NULL",
+    "acceptance": "text",
+    "accepted_on": "date",
+    "decision_due": "date",
+    "decision_due_provisional": "boolean NOT NULL",
+    "clock_stopped": "boolean NOT NULL",
+    "excluded_wd": "integer NOT NULL",
+    "extended": "boolean NOT NULL",
+    "outstanding_deficiencies": "text[] NOT NULL",
+    "supply_deadline": "date",
+    "decision": "text",
+    "decided_on": "date",
+    "within_legal": "boolean",
+    "within_promised": "boolean",
+    "working_days_to_decision": "integer",
+    "interview_unit_code": "text",
+    "certificate_due": "date",
+    "certificate_due_provisional": "boolean NOT NULL",
+    "certificate_issued_on": "date",
+    "certificate_served_on": "date",
+    "licence_id": "uuid",
+    "closed_on": "date",
+    "missed": "text[] NOT NULL",
+    "deadline_kind": "text",
+    "deadline_due": "date",
+    "deadline_provisional": "boolean NOT NULL",
+    "updated_at": "timestamptz",
+}
+
+FACTS_DDL = """
+    case_id        uuid    NOT NULL,
+    metric         text    NOT NULL,
+    on_date        date    NOT NULL,
+    category       text    NOT NULL,
+    item_code      text    NOT NULL,
+    unit_code      text    NOT NULL,
+    within_legal   boolean,
+    within_promised boolean,
+    working_days   integer
+"""
+
+METRICS = (
+    "received",
+    "accepted",
+    "not_accepted",
+    "completed",
+    "granted",
+    "refused",
+    "terminated",
+    "withdrawn",
+    "certificate_issued",
+    "certificate_served",
+    "deadline_missed",
+)
+
+
+def _day_after(d: date) -> date:
+    return d + timedelta(days=1)
+
+
+class Applications(CaseReadModel[ApplicationRow]):
+    name = "applications"
+    version = 1
+    case_kind = "application"
+    row_type = ApplicationRow
+    column_types = COLUMN_TYPES
+    facts_ddl = FACTS_DDL
+    indexes = (
+        "(seq)",
+        "(receipt_number)",
+        "(status, seq)",
+        "(unit_code text_pattern_ops, seq)",
+        "(applicant_uscc, seq)",
+        "(received_on, seq)",
+    )
+
+    def __init__(self, calendar: WorkingDayCalendar) -> None:
+        self.calendar = calendar
+
+    @property
+    def handlers(self) -> Mapping[type[Any], Handler]:
+        return {
+            A.Received: self._received,
+            A.CorrectionRequested: _status(Status.CORRECTION_REQUESTED),
+            A.CorrectionsSubmitted: _touch,
+            A.Accepted: self._accepted,
+            A.AcceptedWithDeficiencies: self._accepted,
+            A.AcceptanceDeemed: self._accepted,
+            A.NotAccepted: self._not_accepted,
+            A.DeficienciesCured: _deficiencies_cured,
+            A.ProcessingTerminated: _closed(Status.TERMINATED, "terminated_on"),
+            A.VerificationRecorded: _touch,
+            A.ClockSuspended: _clock_suspended,
+            A.ClockResumed: _clock_resumed,
+            A.DeadlineExtended: _deadline_extended,
+            A.Granted: self._decided,
+            A.Refused: self._decided,
+            A.InterviewScheduled: _touch,
+            A.InterviewHeld: _touch,
+            A.CertificateIssued: _certificate_issued,
+            A.CertificateServed: _closed(Status.CERTIFICATE_SERVED, "served_on"),
+            A.Withdrawn: _closed(Status.WITHDRAWN, "withdrawn_on"),
+            A.DeadlineMissed: _deadline_missed,
+        }
+
+    # -- folds that need the calendar ---------------------------------------------
+
+    def _received(self, _: None, e: A.Received, position: int) -> ApplicationRow:
+        row = ApplicationRow(
+            id=e.originator_id,
+            seq=position,
+            version=e.originator_version,
+            receipt_number=e.receipt_number,
+            query_code_hash=e.query_code_hash,
+            item_code=e.item.code,
+            item_name=e.item.name,
+            category=e.item.category,
+            unit_code=e.unit_code,
+            applicant_name=e.applicant.name,
+            applicant_uscc=e.applicant.uscc,
+            channel=e.channel.value,
+            approval_mode=e.approval_mode.value,
+            status=Status.RECEIVED.value,
+            received_on=e.received_on,
+            correction_due=e.correction_due.due,
+            correction_due_provisional=e.correction_due.provisional,
+            statutory_limit_wd=e.item.statutory_limit_wd,
+            promised_limit_wd=e.item.promised_limit_wd,
+        )
+        return _touch(row, e, position)
+
+    def _accepted(
+        self,
+        row: ApplicationRow,
+        e: A.Accepted | A.AcceptedWithDeficiencies | A.AcceptanceDeemed,
+        _: int,
+    ) -> ApplicationRow:
+        if isinstance(e, A.AcceptedWithDeficiencies):
+            row.acceptance = "with_deficiencies"
+            row.outstanding_deficiencies = list(e.deficiency_items)
+            row.supply_deadline = e.supply_deadline
+        elif isinstance(e, A.AcceptanceDeemed) or e.deemed:
+            row.acceptance = "deemed"
+        else:
+            row.acceptance = "accepted"
+        row.status = Status.ACCEPTED.value
+        row.accepted_on = e.acceptance_date
+        _set_decision_due(row, e.decision_due.due, e.decision_due.provisional)
+        return _touch(row, e, _)
+
+    def _not_accepted(
+        self, row: ApplicationRow, e: A.NotAccepted, _: int
+    ) -> ApplicationRow:
+        row.acceptance = "not_accepted"
+        row.status = Status.NOT_ACCEPTED.value
+        row.closed_on = e.decided_on
+        return _touch(row, e, _)
+
+    def _decided(
+        self, row: ApplicationRow, e: A.Granted | A.Refused, _: int
+    ) -> ApplicationRow:
+        granted = isinstance(e, A.Granted)
+        row.status = (Status.GRANTED if granted else Status.REFUSED).value
+        row.decision = "granted" if granted else "refused"
+        row.decided_on = e.decided_on
+        row.within_legal = e.within_limit
+        assert row.accepted_on is not None
+        days = self.calendar.working_days_between(row.accepted_on, e.decided_on)
+        row.working_days_to_decision = max(days - row.excluded_wd, 0)
+        row.within_promised = row.working_days_to_decision <= row.promised_limit_wd
+        if isinstance(e, A.Granted):
+            row.licence_id = e.licence_id
+            row.certificate_due = e.certificate_due.due
+            row.certificate_due_provisional = e.certificate_due.provisional
+        else:
+            row.interview_unit_code = e.interview_unit_code
+            row.closed_on = e.decided_on
+        return _touch(row, e, _)
+
+    # -- what the runtime derives from a row -------------------------------------------
+
+    def deadlines(self, row: ApplicationRow) -> Iterable[Deadline]:
+        return application_deadlines(row)
+
+    def deadline_context(self, row: ApplicationRow) -> tuple[str, str, str, str, str]:
+        return (
+            row.unit_code,
+            row.receipt_number,
+            row.item_code,
+            row.item_name,
+            row.applicant_name,
+        )
+
+    def facts(self, row: ApplicationRow, event: Any) -> Iterable[tuple[Any, ...]]:
+        for metric, on, legal, promised, days in _facts_of(row, event):
+            yield (
+                row.id,
+                metric,
+                on,
+                row.category,
+                row.item_code,
+                row.unit_code,
+                legal,
+                promised,
+                days,
+            )
+
+
+def application_deadlines(row: ApplicationRow) -> list[Deadline]:
+    """The legal deadlines running on an application, and what the clock does
+    the day after each passes."""
+    status = Status(row.status)
+    found: list[Deadline] = []
+    if status is Status.RECEIVED:
+        found.append(
+            Deadline(
+                "correction",
+                row.correction_due,
+                ART_32_4,
+                row.correction_due_provisional,
+                action="deem_acceptance",
+                fires_on=_day_after(row.correction_due),
+            )
+        )
+    if (
+        status is Status.ACCEPTED
+        and row.outstanding_deficiencies
+        and row.supply_deadline
+    ):
+        found.append(
+            Deadline(
+                "supply",
+                row.supply_deadline,
+                RULE_DEFICIENCIES,
+                action="terminate_for_missed_supply",
+                fires_on=_day_after(row.supply_deadline),
+            )
+        )
+    if status is Status.ACCEPTED and not row.clock_stopped and row.decision_due:
+        found.append(
+            _missable(
+                row,
+                DeadlineKind.DECISION,
+                row.decision_due,
+                ART_42,
+                row.decision_due_provisional,
+            )
+        )
+    if status is Status.GRANTED and row.certificate_due:
+        found.append(
+            _missable(
+                row,
+                DeadlineKind.CERTIFICATE,
+                row.certificate_due,
+                ART_44,
+                row.certificate_due_provisional,
+            )
+        )
+    return found
+
+
+def _missable(
+    row: ApplicationRow, kind: DeadlineKind, due: date, rule: str, provisional: bool
+) -> Deadline:
+    recorded = f"{kind.value}:{due.isoformat()}" in row.missed
+    return Deadline(
+        kind.value,
+        due,
+        rule,
+        provisional,
+        action=None if recorded else f"record_missed_deadline:{kind.value}",
+        fires_on=None if recorded else _day_after(due),
+    )
+
+
+def current_deadline(row: ApplicationRow) -> Deadline | None:
+    running = application_deadlines(row)
+    return min(running, key=lambda d: d.due) if running else None
+
+
+def _facts_of(
+    row: ApplicationRow, e: Any
+) -> Iterable[tuple[str, date, bool | None, bool | None, int | None]]:
+    if isinstance(e, A.Received):
+        yield "received", e.received_on, None, None, None
+    elif isinstance(e, A.Accepted | A.AcceptedWithDeficiencies | A.AcceptanceDeemed):
+        yield "accepted", e.acceptance_date, None, None, None
+    elif isinstance(e, A.NotAccepted):
+        yield "not_accepted", e.decided_on, None, None, None
+    elif isinstance(e, A.Granted | A.Refused):
+        for metric in ("completed", row.decision or ""):
+            yield (
+                metric,
+                e.decided_on,
+                row.within_legal,
+                row.within_promised,
+                row.working_days_to_decision,
+            )
+    elif isinstance(e, A.ProcessingTerminated):
+        yield "terminated", e.terminated_on, None, None, None
+    elif isinstance(e, A.Withdrawn):
+        yield "withdrawn", e.withdrawn_on, None, None, None
+    elif isinstance(e, A.CertificateIssued):
+        yield "certificate_issued", e.issued_on, e.within_limit, None, None
+    elif isinstance(e, A.CertificateServed):
+        yield "certificate_served", e.served_on, None, None, None
+    elif isinstance(e, A.DeadlineMissed):
+        yield "deadline_missed", e.recorded_on, False, None, None
+
+
+# -- folds that need nothing but the event ------------------------------------------
+
+
+def _touch(row: ApplicationRow, e: Any, _: int) -> ApplicationRow:
+    row.updated_at = e.timestamp
+    current = current_deadline(row)
+    row.deadline_kind = current.kind if current else None
+    row.deadline_due = current.due if current else None
+    row.deadline_provisional = current.provisional if current else False
+    return row
+
+
+def _status(status: Status) -> Handler:
+    def fold(row: ApplicationRow, e: Any, position: int) -> ApplicationRow:
+        row.status = status.value
+        return _touch(row, e, position)
+
+    return fold
+
+
+def _closed(status: Status, date_field: str) -> Handler:
+    def fold(row: ApplicationRow, e: Any, position: int) -> ApplicationRow:
+        row.status = status.value
+        row.closed_on = getattr(e, date_field)
+        return _touch(row, e, position)
+
+    return fold
+
+
+def _set_decision_due(row: ApplicationRow, due: date, provisional: bool) -> None:
+    row.decision_due = due
+    row.decision_due_provisional = provisional
+
+
+def _deficiencies_cured(
+    row: ApplicationRow, e: A.DeficienciesCured, p: int
+) -> ApplicationRow:
+    row.outstanding_deficiencies = [
+        i for i in row.outstanding_deficiencies if i not in e.items
+    ]
+    return _touch(row, e, p)
+
+
+def _clock_suspended(
+    row: ApplicationRow, e: A.ClockSuspended, p: int
+) -> ApplicationRow:
+    row.clock_stopped = True
+    return _touch(row, e, p)
+
+
+def _clock_resumed(row: ApplicationRow, e: A.ClockResumed, p: int) -> ApplicationRow:
+    row.clock_stopped = False
+    row.excluded_wd += e.excluded_working_days
+    _set_decision_due(row, e.decision_due.due, e.decision_due.provisional)
+    return _touch(row, e, p)
+
+
+def _deadline_extended(
+    row: ApplicationRow, e: A.DeadlineExtended, p: int
+) -> ApplicationRow:
+    row.extended = True
+    _set_decision_due(row, e.decision_due.due, e.decision_due.provisional)
+    return _touch(row, e, p)
+
+
+def _certificate_issued(
+    row: ApplicationRow, e: A.CertificateIssued, p: int
+) -> ApplicationRow:
+    row.status = Status.CERTIFICATE_ISSUED.value
+    row.certificate_issued_on = e.issued_on
+    return _touch(row, e, p)
+
+
+def _deadline_missed(
+    row: ApplicationRow, e: A.DeadlineMissed, p: int
+) -> ApplicationRow:
+    row.missed = [*row.missed, f"{e.kind.value}:{e.due.isoformat()}"]
+    return _touch(row, e, p)

@@ -1,0 +1,470 @@
+"""The projection runtime: read models that follow a notification log exactly once.
+
+A read model folds domain events into tables in the `casetrace_read` schema.
+Each build of a model is a *generation* with its own tables; one generation
+per model is active (queries read it), and a rebuild fills a new generation
+side by side, then switches reads over when it has caught up.
+
+Exactly-once: every batch runs in one transaction that takes the model's
+advisory lock, reads the generation's tracking position `FOR UPDATE`, applies
+the next notifications, writes the new position and commits. A crash anywhere
+before the commit leaves rows and position as they were, so nothing is applied
+twice and nothing is lost; two runners of one model take turns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import sql
+
+log = logging.getLogger("casetrace.projections")
+
+SCHEMA = "casetrace_read"
+SCHEMA_LOCK = 0x0CA5E7 << 8 | 1  # creating the runtime's own tables
+LIVE_BATCH = 1000
+REBUILD_BATCH = 5000
+
+RUNTIME_TABLES = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.generations (
+    model         text        NOT NULL,
+    generation    integer     NOT NULL,
+    model_version integer     NOT NULL,
+    state         text        NOT NULL CHECK (state IN ('building', 'active', 'retired')),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    activated_at  timestamptz,
+    PRIMARY KEY (model, generation)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS generations_one_active
+    ON {SCHEMA}.generations (model) WHERE state = 'active';
+CREATE TABLE IF NOT EXISTS {SCHEMA}.tracking (
+    model       text    NOT NULL,
+    generation  integer NOT NULL,
+    application text    NOT NULL,
+    position    bigint  NOT NULL,
+    PRIMARY KEY (model, generation, application)
+);
+"""
+
+Cursor = psycopg.Cursor[Any]
+Fault = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The table names of one generation of one model: `applications_g3_deadlines`."""
+
+    model: str
+    generation: int
+
+    def __call__(self, part: str = "") -> sql.Composed:
+        name = f"{self.model}_g{self.generation}" + (f"_{part}" if part else "")
+        return sql.SQL("{}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(name))
+
+
+class ReadModel(ABC):
+    """One view of one application's events, folded into its own tables."""
+
+    name: ClassVar[str]
+    # Bump when the fold or the tables change: a running projector then builds
+    # a new generation side by side and switches over (no migration scripts).
+    version: ClassVar[int]
+    application: ClassVar[str] = "licensing"
+
+    @property
+    @abstractmethod
+    def topics(self) -> frozenset[str]:
+        """Topics of the events it folds; others are skipped without decoding."""
+
+    @abstractmethod
+    def create_tables(self, cur: Cursor, tables: Tables) -> None: ...
+
+    @abstractmethod
+    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Positioned]) -> None:
+        """Fold a batch of events (in log order) into the tables."""
+
+
+@dataclass(frozen=True)
+class Positioned:
+    """A domain event with its position in the notification log."""
+
+    position: int
+    event: DomainEventProtocol[Any]
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def lock_key(model: str) -> int:
+    """A stable 63-bit advisory lock key per model name."""
+    return (
+        int.from_bytes(hashlib.sha256(f"casetrace:read:{model}".encode()).digest()[:8])
+        >> 1
+    )
+
+
+def ensure_runtime(conn: psycopg.Connection[Any]) -> None:
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        conn.execute(RUNTIME_TABLES)
+
+
+def active_generation(cur: Cursor, model: str) -> tuple[int, int] | None:
+    """(generation, model_version) of the model's active generation."""
+    cur.execute(
+        f"SELECT generation, model_version FROM {SCHEMA}.generations"
+        " WHERE model = %s AND state = 'active'",
+        (model,),
+    )
+    row = cur.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def active_tables(conn: psycopg.Connection[Any], model: str) -> Tables:
+    with conn.cursor() as cur:
+        found = active_generation(cur, model)
+    if found is None:
+        msg = f"read model {model!r} has not been created; run `casetrace project`"
+        raise LookupError(msg)
+    return Tables(model, found[0])
+
+
+def position(conn: psycopg.Connection[Any], model: str) -> int:
+    """How far the active generation of a model has read its log."""
+    row = conn.execute(
+        f"SELECT t.position FROM {SCHEMA}.tracking t JOIN {SCHEMA}.generations g"
+        " USING (model, generation) WHERE t.model = %s AND g.state = 'active'",
+        (model,),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def wait_for(
+    conn: psycopg.Connection[Any],
+    models: Iterable[str],
+    target: int,
+    timeout: float,
+    interval: float = 0.005,
+) -> bool:
+    """Read-your-writes: wait (bounded) until every model has read up to target."""
+    deadline = time.monotonic() + timeout
+    pending = list(models)
+    while pending:
+        pending = [m for m in pending if position(conn, m) < target]
+        if not pending:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+        interval = min(interval * 2, 0.05)
+    return True
+
+
+def _new_generation(
+    conn: psycopg.Connection[Any], model: ReadModel, state: str
+) -> Tables:
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
+        cur.execute(
+            f"SELECT coalesce(max(generation), 0) + 1 FROM {SCHEMA}.generations"
+            " WHERE model = %s",
+            (model.name,),
+        )
+        row = cur.fetchone()
+        assert row is not None
+        tables = Tables(model.name, int(row[0]))
+        model.create_tables(cur, tables)
+        cur.execute(
+            f"INSERT INTO {SCHEMA}.generations (model, generation, model_version, state,"
+            " activated_at) VALUES (%s, %s, %s, %s,"
+            " CASE WHEN %s = 'active' THEN now() END)",
+            (model.name, tables.generation, model.version, state, state),
+        )
+        cur.execute(
+            f"INSERT INTO {SCHEMA}.tracking (model, generation, application, position)"
+            " VALUES (%s, %s, %s, 0)",
+            (model.name, tables.generation, model.application),
+        )
+    return tables
+
+
+class Projector:
+    """Feeds read models from their applications' notification logs."""
+
+    def __init__(
+        self,
+        url: str,
+        applications: Mapping[str, Application[Any]],
+        models: Sequence[ReadModel],
+        *,
+        fault: Fault | None = None,
+    ) -> None:
+        self.url = url
+        self.applications = applications
+        self.models = {m.name: m for m in models}
+        self.fault = fault  # tests inject crashes at named points
+        self.conn = psycopg.connect(url)
+        ensure_runtime(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def model(self, name: str) -> ReadModel:
+        try:
+            return self.models[name]
+        except KeyError:
+            known = ", ".join(sorted(self.models))
+            msg = f"no read model named {name!r} (known: {known})"
+            raise LookupError(msg) from None
+
+    # -- set-up --------------------------------------------------------------------
+
+    def ensure(self, model: ReadModel) -> bool:
+        """Create the first generation if none is active; True if the active one
+        was built by an older version of the model (it needs a rebuild)."""
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
+            found = active_generation(cur, model.name)
+        if found is None:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
+                if active_generation(cur, model.name) is not None:
+                    return False  # another process created it meanwhile
+            _new_generation(self.conn, model, "active")
+            return False
+        return found[1] != model.version
+
+    # -- one batch -------------------------------------------------------------------
+
+    def step(
+        self, model: ReadModel, generation: int | None = None, limit: int = LIVE_BATCH
+    ) -> int:
+        """Apply the next batch to the active (or a given) generation; how many
+        notifications were read (0 when caught up)."""
+        app = self.applications[model.application]
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
+            if generation is None:
+                found = active_generation(cur, model.name)
+                if found is None:
+                    return 0
+                generation = found[0]
+            tables = Tables(model.name, generation)
+            cur.execute(
+                f"SELECT position FROM {SCHEMA}.tracking WHERE model = %s"
+                " AND generation = %s AND application = %s FOR UPDATE",
+                (model.name, generation, model.application),
+            )
+            row = cur.fetchone()
+            if row is None:
+                msg = f"no tracking for {model.name} generation {generation}"
+                raise LookupError(msg)
+            notifications = app.recorder.select_notifications(
+                int(row[0]), limit, inclusive_of_start=False
+            )
+            if not notifications:
+                return 0
+            model.apply(cur, tables, self._decode(app, model, notifications))
+            self._at("rows-written")
+            cur.execute(
+                f"UPDATE {SCHEMA}.tracking SET position = %s WHERE model = %s"
+                " AND generation = %s AND application = %s",
+                (notifications[-1].id, model.name, generation, model.application),
+            )
+            self._at("before-commit")
+        return len(notifications)
+
+    def _decode(
+        self,
+        app: Application[Any],
+        model: ReadModel,
+        notifications: Sequence[Notification],
+    ) -> list[Positioned]:
+        topics = model.topics
+        return [
+            Positioned(n.id, app.mapper.to_domain_event(n))
+            for n in notifications
+            if n.topic in topics
+        ]
+
+    def _at(self, point: str) -> None:
+        if self.fault is not None:
+            self.fault(point)
+
+    # -- following and rebuilding ------------------------------------------------------
+
+    def catch_up(
+        self,
+        model: ReadModel,
+        generation: int | None = None,
+        *,
+        limit: int = LIVE_BATCH,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> int:
+        """Apply batches until the log is exhausted; how many notifications were read."""
+        head = self._head(model) if progress else 0
+        started, done = time.monotonic(), 0
+        while count := self.step(model, generation, limit):
+            done += count
+            if progress:
+                progress(Progress(done, max(head, done), time.monotonic() - started))
+        return done
+
+    def _head(self, model: ReadModel) -> int:
+        recorder = self.applications[model.application].recorder
+        return int(recorder.max_notification_id() or 0)
+
+    def rebuild(
+        self, name: str, progress: Callable[[Progress], None] | None = None
+    ) -> Tables:
+        """Build a new generation from zero beside the active one, then switch reads."""
+        model = self.model(name)
+        tables = _new_generation(self.conn, model, "building")
+        self.catch_up(model, tables.generation, limit=REBUILD_BATCH, progress=progress)
+        self._activate(model, tables)
+        return tables
+
+    def _activate(self, model: ReadModel, tables: Tables) -> None:
+        """Switch reads over once the new generation has caught up, atomically:
+        the final batches run under the model's lock in the switching transaction."""
+        while self.step(model, tables.generation, REBUILD_BATCH) == REBUILD_BATCH:
+            pass
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
+            cur.execute(
+                f"SELECT position FROM {SCHEMA}.tracking WHERE model = %s"
+                " AND generation = %s",
+                (model.name, tables.generation),
+            )
+            row = cur.fetchone()
+            assert row is not None
+            rest = self.applications[model.application].recorder.select_notifications(
+                int(row[0]), 1_000_000, inclusive_of_start=False
+            )
+            if rest:
+                model.apply(
+                    cur,
+                    tables,
+                    self._decode(self.applications[model.application], model, rest),
+                )
+                cur.execute(
+                    f"UPDATE {SCHEMA}.tracking SET position = %s WHERE model = %s"
+                    " AND generation = %s",
+                    (rest[-1].id, model.name, tables.generation),
+                )
+            cur.execute(
+                f"UPDATE {SCHEMA}.generations SET state = 'retired'"
+                " WHERE model = %s AND state = 'active'",
+                (model.name,),
+            )
+            cur.execute(
+                f"UPDATE {SCHEMA}.generations SET state = 'active', activated_at = now()"
+                " WHERE model = %s AND generation = %s",
+                (model.name, tables.generation),
+            )
+        self._drop_old_generations(model)
+        log.info(
+            "read model switched",
+            extra={"model": model.name, "generation": tables.generation},
+        )
+
+    def _drop_old_generations(self, model: ReadModel) -> None:
+        """Keep the generation just retired (in-flight queries, a way back); drop older."""
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute(
+                f"SELECT generation FROM {SCHEMA}.generations WHERE model = %s"
+                " AND state <> 'active' ORDER BY generation DESC OFFSET 1",
+                (model.name,),
+            )
+            for (generation,) in cur.fetchall():
+                model_tables = Tables(model.name, generation)
+                for table in self._tables_of(cur, model_tables):
+                    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+                cur.execute(
+                    f"DELETE FROM {SCHEMA}.tracking WHERE model = %s AND generation = %s",
+                    (model.name, generation),
+                )
+                cur.execute(
+                    f"DELETE FROM {SCHEMA}.generations WHERE model = %s AND generation = %s",
+                    (model.name, generation),
+                )
+
+    @staticmethod
+    def _tables_of(cur: Cursor, tables: Tables) -> list[sql.Composed]:
+        prefix = f"{tables.model}_g{tables.generation}"
+        cur.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s"
+            " AND (tablename = %s OR tablename LIKE %s)",
+            (SCHEMA, prefix, prefix.replace("_", r"\_") + r"\_%"),
+        )
+        return [
+            sql.SQL("{}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(name))
+            for (name,) in cur.fetchall()
+        ]
+
+    def prepare(self) -> None:
+        """Create missing models; rebuild, side by side, those an upgrade changed."""
+        for model in self.models.values():
+            if self.ensure(model):
+                log.info("read model is stale: rebuilding", extra={"model": model.name})
+                self.rebuild(model.name)
+
+    def follow(self, stop: threading.Event, idle_wait: float = 1.0) -> None:
+        """Catch up, then wake on every new event (LISTEN/NOTIFY) until stopped."""
+        self.prepare()
+        channels = {name: _channel(app) for name, app in self.applications.items()}
+        with psycopg.connect(self.url, autocommit=True) as listener:
+            for channel in set(channels.values()):
+                listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+            while not stop.is_set():
+                for model in self.models.values():
+                    self.catch_up(model)
+                # Any notification means "look again"; the timeout bounds the
+                # wait for events from a writer that could not NOTIFY.
+                for _ in listener.notifies(timeout=idle_wait, stop_after=1):
+                    pass
+
+
+def _channel(app: Application[Any]) -> str:
+    recorder = app.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    return recorder.channel_name
+
+
+def run_in_thread(projector: Projector) -> tuple[threading.Thread, threading.Event]:
+    """`casetrace serve`'s in-process projector (the production layout runs
+    `casetrace project` instead)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                projector.follow(stop)
+            except Exception:  # keep serving; the next pass starts from tracking
+                log.exception("projector failed; retrying")
+                stop.wait(1.0)
+
+    thread = threading.Thread(target=loop, name="casetrace-projector", daemon=True)
+    thread.start()
+    return thread, stop
