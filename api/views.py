@@ -137,6 +137,7 @@ SUMMARIES: dict[str, str] = {
     "CertificateIssued": "颁发许可证件 {certificate_number}",
     "CertificateServed": "送达许可证件（{method}）",
     "Withdrawn": "撤回",
+    "DeadlineMissed": "法定期限 {due} 届满未办结（系统记录）",
     "Issued": "许可证 {licence_number} 生效，有效期至 {valid_until}",
     "Changed": "许可变更（{decision_number}）",
     "CertificateReissued": "补领证件（{cause}）",
@@ -149,6 +150,7 @@ SUMMARIES: dict[str, str] = {
     "Revoked": "撤销许可（{ground}）",
     "Cancelled": "注销许可（{ground}）",
     "Expired": "许可有效期届满",
+    "ReminderSent": "到期提醒（提醒式服务）：{text}",
 }
 
 

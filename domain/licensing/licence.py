@@ -565,15 +565,17 @@ class Licence(Aggregate):
                 f"a {subject} reminder goes out in the {REMINDER_LEAD_DAYS} days up to {deadline}",
                 rule=RULE_REMINDER,
             )
-        what = (
-            "申请延续" if subject is ReminderSubject.RENEWAL_DEADLINE else "有效期届满"
+        text = (
+            f"许可证 {self.licence_number} 申请延续的最后一日为 {deadline.isoformat()}"
+            if subject is ReminderSubject.RENEWAL_DEADLINE
+            else f"许可证 {self.licence_number} 有效期至 {deadline.isoformat()} 届满"
         )
         self._reminder_sent(
             audit=audit,
             subject=subject,
             deadline=deadline,
             sent_on=on,
-            text=f"许可证 {self.licence_number} 应于 {deadline.isoformat()} 前{what}",
+            text=text,
         )
 
     def _require_valid(
