@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from api import errors
 from api.idempotency import IdempotencyStore
 from api.logging import configure_logging
 from api.middleware import BodyGuard, RequestContext
+from api.reads import ReadSide
 from api.routers import (
     applicant_records,
     licences,
     licensing_applications,
+    licensing_deadlines,
     licensing_items,
+    licensing_statistics,
+    public_progress,
 )
 from api.settings import Settings
 from api.storage import Services
@@ -30,16 +37,35 @@ write (412) and `Idempotency-Key` to make a retry safe. Errors are RFC 9457
 
 def create_app(settings: Settings, services: Services) -> FastAPI:
     configure_logging(settings.log_level)
-    app = FastAPI(title="casetrace", version="0.1.0", description=DESCRIPTION)
+    reads = ReadSide(
+        services.url,
+        services.licensing.calendar,
+        services.licensing.clock,
+        settings.pool_size,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        reads.close()
+
+    app = FastAPI(
+        title="casetrace", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.services = services
     app.state.idempotency = IdempotencyStore(services.url)
+    app.state.reads = reads
+    app.state.lookup_limiter = public_progress.FailureLimiter()
     errors.install(app)
     for module in (
         licensing_items,
         licensing_applications,
         licences,
         applicant_records,
+        licensing_deadlines,
+        licensing_statistics,
+        public_progress,
     ):
         app.include_router(module.router)
     # Outermost first: the request id must exist before anything can fail.

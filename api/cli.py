@@ -1,11 +1,14 @@
-"""The `casetrace` command: serve, tokens, staff, demo."""
+"""The `casetrace` command: serve, project, clock, bench, tokens, staff, demo."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import signal
+import sys
+import threading
 from base64 import b64encode
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -50,6 +53,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="interface to bind")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port")] = None,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    projections: Annotated[
+        bool,
+        typer.Option(
+            help="also run the read-model projector and the deadline clock in this"
+            " process (production runs `casetrace project` and `casetrace clock`)"
+        ),
+    ] = True,
 ) -> None:
     """Run the HTTP API (uvicorn) on the configured database."""
     import uvicorn
@@ -71,15 +81,118 @@ def serve(
         "log_config": None,
     }  # our JSON logging handles uvicorn too
     typer.echo(f"casetrace: API docs at http://{bind_host}:{bind_port}/docs", err=True)
-    if workers > 1:
-        os.environ["CASETRACE_DATABASE_URL"] = url
-        uvicorn.run("api.asgi:app", workers=workers, **options)
-        return
-    from api.app import create_app
-
     services = open_services(settings, url=url)
+    stop = _start_background(services) if projections else (lambda: None)
     try:
+        if workers > 1:
+            os.environ["CASETRACE_DATABASE_URL"] = url
+            uvicorn.run("api.asgi:app", workers=workers, **options)
+            return
+        from api.app import create_app
+
         uvicorn.run(create_app(settings, services), **options)
+    finally:
+        stop()
+        services.close()
+
+
+def _start_background(services: Services) -> Callable[[], None]:
+    """The projector and the clock as threads of this process; returns their stop."""
+    from api import clock
+    from projections import licensing_read_models
+    from projections.runtime import Projector, run_in_thread
+
+    projector = Projector(
+        services.url,
+        {"licensing": services.licensing},
+        licensing_read_models(services.licensing.calendar),
+    )
+    projector_thread, projector_stop = run_in_thread(projector)
+    clock_thread, clock_stop = clock.run_in_thread(clock.DeadlineClock(services))
+
+    def stop() -> None:
+        projector_stop.set()
+        clock_stop.set()
+        projector_thread.join(timeout=5)
+        clock_thread.join(timeout=5)
+        projector.close()
+
+    return stop
+
+
+@app.command()
+def project(
+    rebuild: Annotated[
+        str | None,
+        typer.Option(
+            help="rebuild this read model from zero beside the live one, switch reads"
+            " to it, and exit"
+        ),
+    ] = None,
+) -> None:
+    """Run the read-model projector (follows the event logs until stopped)."""
+    from projections import licensing_read_models
+    from projections.runtime import Progress, Projector
+
+    settings = Settings.from_env()
+    route_stdlib_logging(settings.log_level)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    services = _services(settings)
+    projector = Projector(
+        services.url,
+        {"licensing": services.licensing},
+        licensing_read_models(services.licensing.calendar),
+    )
+    try:
+        if rebuild is not None:
+            try:
+                projector.model(rebuild)
+            except LookupError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--rebuild") from None
+            projector.prepare()
+
+            def show(p: Progress) -> None:
+                share = p.done / p.total if p.total else 1.0
+                bar = "#" * int(share * 30)
+                sys.stderr.write(
+                    f"\r{rebuild}: [{bar:<30}] {p.done:,}/{p.total:,} events"
+                    f" {p.rate:,.0f} events/s"
+                )
+                sys.stderr.flush()
+
+            tables = projector.rebuild(rebuild, progress=show)
+            sys.stderr.write("\n")
+            typer.echo(f"{rebuild}: generation {tables.generation} is now live")
+            return
+        typer.echo("casetrace: projector following the event logs", err=True)
+        projector.follow(threading.Event())
+    finally:
+        projector.close()
+        services.close()
+
+
+@app.command("clock")
+def clock_command(
+    interval: Annotated[float, typer.Option(help="seconds between ticks")] = 60.0,
+    once: Annotated[bool, typer.Option("--once", help="one tick, then exit")] = False,
+) -> None:
+    """Run the deadline clock: fire due timers as system:clock commands."""
+    from api.clock import DeadlineClock
+
+    settings = Settings.from_env()
+    route_stdlib_logging(settings.log_level)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    services = _services(settings)
+    clock = DeadlineClock(services)
+    try:
+        if once:
+            tick = clock.tick()
+            typer.echo(
+                f"fired {tick.fired}, refused {tick.refused}"
+                + (" (another clock is active)" if tick.busy else "")
+            )
+            return
+        clock.run(threading.Event(), interval)
     finally:
         services.close()
 

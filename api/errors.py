@@ -56,6 +56,7 @@ HTTP_TITLES = {
     428: ("precondition-required", "Precondition required"),
     429: ("too-many-requests", "Too many requests"),
     500: ("internal", "Internal error"),
+    503: ("unavailable", "Not available yet"),
 }
 
 

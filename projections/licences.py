@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from domain.licensing.licence import (
     ART_50,
     REMINDER_LEAD_DAYS,
@@ -23,8 +25,12 @@ from domain.licensing.licence import (
     ReminderSubject,
     renewal_deadline,
 )
+from psycopg import sql
+from psycopg.rows import dict_row
 
 from projections.cases import CaseReadModel, Deadline, Handler
+from projections.queries import Page, Scope, Where, decode_cursor, page_of
+from projections.runtime import active_tables
 
 L = Licence
 RULE_EXPIRY = "行政许可法 第70条第1项"
@@ -279,3 +285,70 @@ def _ended(status: LicenceStatus, date_field: str) -> Handler:
 def _reminder_sent(row: LicenceRow, e: L.ReminderSent, p: int) -> LicenceRow:
     row.reminders_sent = [*row.reminders_sent, f"{e.subject.value}:{e.deadline}"]
     return _touch(row, e, p)
+
+
+# -- queries ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LicenceQuery:
+    scope: Scope
+    today: date
+    holder_uscc: str | None = None
+    statuses: tuple[LicenceStatus, ...] = ()
+    expiring_within_days: int | None = None
+    unit: str | None = None
+    after: str | None = None
+    limit: int = 50
+
+
+def register(conn: psycopg.Connection[Any], q: LicenceQuery) -> Page[dict[str, Any]]:
+    """The licence register: latest issued first."""
+    where = Where()
+    where.scope(q.scope, "unit_code")
+    if q.holder_uscc is not None:
+        where.add("holder_uscc = %s", q.holder_uscc)
+    if q.statuses:
+        where.add("status = ANY(%s)", [s.value for s in q.statuses])
+    if q.unit is not None:
+        where.add("unit_code LIKE %s", q.unit + "%")
+    if q.expiring_within_days is not None:
+        where.add(
+            "status = 'valid' AND valid_until >= %s AND valid_until <= %s",
+            q.today,
+            q.today + timedelta(days=q.expiring_within_days),
+        )
+    if q.after is not None:
+        (seq,) = decode_cursor(q.after, (int,))
+        where.add("seq < %s", seq)
+    query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY seq DESC LIMIT %s").format(
+        active_tables(conn, Licences.name)(), where.sql()
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(query, [*where.params, q.limit + 1]).fetchall()
+    page = page_of(rows, q.limit, lambda r: (r["seq"],))
+    return Page([_register_view(r, q.today) for r in page.items], page.next_cursor)
+
+
+def _register_view(r: dict[str, Any], today: date) -> dict[str, Any]:
+    until = r["valid_until"]
+    return {
+        "id": r["id"],
+        "version": r["version"],
+        "licence_number": r["licence_number"],
+        "holder": {"name": r["holder_name"], "uscc": r["holder_uscc"]},
+        "item": {"code": r["item_code"], "name": r["item_name"]},
+        "certificate_name": r["certificate_name"],
+        "unit_code": r["unit_code"],
+        "status": r["status"],
+        "valid_from": r["valid_from"],
+        "valid_until": until,
+        "days_to_expiry": (until - today).days if until else None,
+        "renewal_deadline": r["renewal_deadline"],
+        "renewal_requested_on": r["renewal_requested_on"],
+        "commitment_check_due": r["post_verification_due"],
+        "commitment_breached": r["commitment_breached"],
+        "application_id": r["application_id"],
+        "decision_number": r["decision_number"],
+        "ended_on": r["ended_on"],
+    }

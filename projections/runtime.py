@@ -251,7 +251,9 @@ class Projector:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
                 if active_generation(cur, model.name) is not None:
                     return False  # another process created it meanwhile
-            _new_generation(self.conn, model, "active")
+                # Still under the lock (a savepoint inside this transaction), so
+                # two projectors starting together cannot both create one.
+                _new_generation(self.conn, model, "active")
             return False
         return found[1] != model.version
 

@@ -2,9 +2,12 @@
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from pydantic import Field
 
+from api.reads import StaffReader
 from api.routers.cases import (
     CaseResource,
     Command,
@@ -14,13 +17,16 @@ from api.routers.cases import (
     add_case_routes,
 )
 from api.routers.licensing_applications import Items, VerificationBody, licensing
-from api.views import licence_view
+from api.views import JSON, licence_view
 from domain.licensing.licence import (
     CancellationGround,
     LicenceChange,
+    LicenceStatus,
     ReissueCause,
     RevocationGround,
 )
+from projections import licences
+from projections.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/v1/licensing/licences", tags=["licences"])
 
@@ -134,3 +140,33 @@ COMMANDS = [
 ]
 
 add_case_routes(router, LICENCES, COMMANDS)
+
+
+@router.get(
+    "",
+    response_class=JSON,
+    summary="The licence register (read model; your jurisdiction only)",
+)
+def list_licences(
+    reader: StaffReader,
+    holder_uscc: Annotated[str | None, Query(min_length=18, max_length=18)] = None,
+    status: Annotated[list[LicenceStatus] | None, Query()] = None,
+    expiring_within_days: Annotated[int | None, Query(ge=0, le=3660)] = None,
+    unit: Annotated[str | None, Query(description="region code, e.g. 320803")] = None,
+    after: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> JSON:
+    page = licences.register(
+        reader.conn,
+        licences.LicenceQuery(
+            scope=reader.scope,
+            today=reader.today,
+            holder_uscc=holder_uscc.upper() if holder_uscc else None,
+            statuses=tuple(status or ()),
+            expiring_within_days=expiring_within_days,
+            unit=reader.unit(unit),
+            after=after,
+            limit=limit,
+        ),
+    )
+    return JSON({"items": page.items, "next_cursor": page.next_cursor})

@@ -5,10 +5,11 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from api.auth import CurrentPrincipal, audit_for
+from api.reads import StaffReader
 from api.routers.cases import (
     CaseResource,
     Command,
@@ -18,6 +19,7 @@ from api.routers.cases import (
     add_case_routes,
 )
 from api.views import JSON, application_view
+from domain.licensing.application import Status
 from domain.licensing.parties import (
     Agent,
     Applicant,
@@ -29,6 +31,9 @@ from domain.licensing.parties import (
 )
 from domain.licensing.service import Licensing, interview_unit
 from domain.registry.catalogue import ApprovalMode
+from domain.shared.errors import InvalidInputError
+from projections import applications
+from projections.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/v1/licensing/applications", tags=["licensing applications"])
 
@@ -293,3 +298,51 @@ COMMANDS = [
 ]
 
 add_case_routes(router, APPLICATIONS, COMMANDS)
+
+
+@router.get(
+    "",
+    response_class=JSON,
+    summary="The applications index (read model; your jurisdiction only)",
+)
+def list_applications(
+    reader: StaffReader,
+    status: Annotated[list[Status] | None, Query()] = None,
+    item: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    unit: Annotated[str | None, Query(description="region code, e.g. 320803")] = None,
+    applicant_uscc: Annotated[str | None, Query(min_length=18, max_length=18)] = None,
+    applicant_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    overdue: bool | None = None,
+    after: Annotated[
+        str | None,
+        Query(max_length=200, description="`next_cursor` of the previous page"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> JSON:
+    if received_from and received_to and received_from > received_to:
+        raise InvalidInputError(
+            "received_from is after received_to", field="received_from"
+        )
+    page = applications.search(
+        reader.conn,
+        applications.ApplicationQuery(
+            scope=reader.scope,
+            today=reader.today,
+            statuses=tuple(status or ()),
+            item=item,
+            category=category,
+            unit=reader.unit(unit),
+            applicant_uscc=applicant_uscc.upper() if applicant_uscc else None,
+            applicant_name=applicant_name,
+            received_from=received_from,
+            received_to=received_to,
+            overdue=overdue,
+            after=after,
+            limit=limit,
+        ),
+        reader.calendar,
+    )
+    return JSON({"items": page.items, "next_cursor": page.next_cursor})

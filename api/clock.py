@@ -1,0 +1,159 @@
+"""`casetrace clock`: turns due timers into commands, as actor `system:clock`.
+
+The timers are the deadlines read models' rows with an action. One clock is
+active at a time (a PostgreSQL advisory lock); and every command is idempotent
+in the domain (a deadline already recorded missed, an application already
+accepted, a licence already expired is refused, and a concurrent save of the
+same case fails on its version), so two clocks, or a clock restarted
+mid-batch, never record a timer twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import structlog
+from eventsourcing.persistence import IntegrityError
+
+from api.reads import LICENSING_MODELS
+from api.storage import Services
+from domain.licensing.application import DeadlineKind
+from domain.licensing.licence import ReminderSubject
+from domain.licensing.service import Licensing
+from domain.shared.audit import SYSTEM_CLOCK, Audit
+from domain.shared.errors import DomainError
+from domain.shared.service import CommandResult
+from projections.deadline_board import Timer, due_timers
+from projections.runtime import wait_for
+
+log = structlog.get_logger("casetrace.clock")
+
+CLOCK_LOCK = 0x0CA5E7 << 8 | 2
+BATCH = 500
+
+Action = Callable[[Licensing, UUID, Audit], CommandResult]
+ACTIONS: dict[str, Action] = {
+    "deem_acceptance": lambda s, i, a: s.deem_acceptance(i, a),
+    "terminate_for_missed_supply": lambda s, i, a: s.terminate_for_missed_supply(i, a),
+    "record_missed_deadline:decision": lambda s, i, a: s.record_missed_deadline(
+        i, DeadlineKind.DECISION, a
+    ),
+    "record_missed_deadline:certificate": lambda s, i, a: s.record_missed_deadline(
+        i, DeadlineKind.CERTIFICATE, a
+    ),
+    "deem_renewal": lambda s, i, a: s.deem_renewal(i, a),
+    "expire_licence": lambda s, i, a: s.expire_licence(i, a),
+    "send_reminder:renewal_deadline": lambda s, i, a: s.send_reminder(
+        i, ReminderSubject.RENEWAL_DEADLINE, a
+    ),
+    "send_reminder:expiry": lambda s, i, a: s.send_reminder(
+        i, ReminderSubject.EXPIRY, a
+    ),
+}
+
+
+@dataclass
+class Tick:
+    fired: int = 0
+    refused: int = 0
+    busy: bool = False  # another clock holds the lock
+
+
+class DeadlineClock:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        batch: int = BATCH,
+        fault: Callable[[Timer], None] | None = None,
+    ) -> None:
+        self.services = services
+        self.batch = batch
+        self.fault = fault  # tests crash the clock between two commands
+        # Timers the domain refused at a given case version: not retried until
+        # the case changes (so a refusal is logged once, not every minute).
+        self.refused: set[tuple[UUID, str, Any, int]] = set()
+
+    def tick(self) -> Tick:
+        with psycopg.connect(self.services.url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(%s)", (CLOCK_LOCK,)
+            ).fetchone()
+            if not row or not row[0]:
+                return Tick(busy=True)
+            try:
+                return self._fire_due(conn)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (CLOCK_LOCK,))
+
+    def _fire_due(self, conn: psycopg.Connection[Any]) -> Tick:
+        licensing = self.services.licensing
+        today = licensing.today()
+        tick, last = Tick(), 0
+        for timer in due_timers(conn, today, self.batch):
+            key = (timer.case_id, timer.action, timer.due, timer.case_version)
+            if key in self.refused:
+                continue
+            try:
+                result = ACTIONS[timer.action](licensing, timer.case_id, _audit(timer))
+            except DomainError as exc:
+                self.refused.add(key)
+                tick.refused += 1
+                log.info(
+                    "timer refused",
+                    timer=timer.action,
+                    case_id=str(timer.case_id),
+                    why=str(exc),
+                )
+                continue
+            except IntegrityError:
+                continue  # another writer changed the case meanwhile: next tick
+            tick.fired += 1
+            last = max(last, result.position)
+            log.info(
+                "timer fired",
+                timer=timer.action,
+                case_id=str(timer.case_id),
+                due=str(timer.due),
+            )
+            if self.fault is not None:
+                self.fault(timer)
+        if last:
+            # The next tick must see the timers these commands closed.
+            wait_for(conn, LICENSING_MODELS, last, timeout=30.0)
+        return tick
+
+    def run(self, stop: threading.Event, interval: float = 60.0) -> None:
+        while not stop.is_set():
+            try:
+                while self.tick().fired:
+                    pass  # a full batch may have more behind it
+            except Exception:
+                log.exception("clock tick failed; retrying")
+            stop.wait(interval)
+
+
+def _audit(timer: Timer) -> Audit:
+    return Audit(
+        actor=SYSTEM_CLOCK,
+        request_id=f"clock-{secrets.token_hex(8)}",
+        reason=f"{timer.kind} deadline {timer.due.isoformat()} reached ({timer.action})",
+        causation=f"timer:{timer.case_kind}:{timer.case_id}:{timer.kind}:{timer.due.isoformat()}",
+    )
+
+
+def run_in_thread(
+    clock: DeadlineClock, interval: float = 60.0
+) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=clock.run, args=(stop, interval), name="casetrace-clock", daemon=True
+    )
+    thread.start()
+    return thread, stop

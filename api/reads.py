@@ -1,0 +1,123 @@
+"""The read side as the API sees it: a pool of connections to the read models,
+today's legal date, the reader's jurisdiction, and read-your-writes waits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import Depends, Header, Query, Request
+from psycopg_pool import ConnectionPool
+
+from api.auth import CurrentPrincipal, Principal
+from api.errors import ProblemError
+from domain.shared.audit import Role
+from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.clock import Clock, legal_date
+from domain.shared.jurisdiction import covers, normalise_region_code
+from projections.queries import Scope
+from projections.runtime import wait_for
+
+LICENSING_MODELS = ("applications", "licences")
+CONSISTENCY_TIMEOUT_S = 5.0
+
+
+class ReadSide:
+    def __init__(
+        self, url: str, calendar: WorkingDayCalendar, clock: Clock, pool_size: int
+    ) -> None:
+        self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(pool_size, 2),
+            kwargs={"autocommit": True},
+            open=True,
+            name="reads",
+        )
+        self.calendar = calendar
+        self.clock = clock
+
+    def today(self) -> date:
+        return legal_date(self.clock.now())
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One query's context: its connection, today, the calendar and the scope."""
+
+    conn: psycopg.Connection[Any]
+    today: date
+    calendar: WorkingDayCalendar
+    principal: Principal | None
+
+    @property
+    def scope(self) -> Scope:
+        if self.principal is None:
+            return Scope()
+        if Role.AUDITOR in self.principal.roles:
+            return Scope(everything=True)
+        return Scope((normalise_region_code(self.principal.unit_code),))
+
+    def unit(self, unit: str | None) -> str | None:
+        """A unit filter, which must lie within the reader's jurisdiction."""
+        if unit is None:
+            return None
+        code = normalise_region_code(unit)
+        scope = self.scope
+        if not scope.everything and not any(covers(p, code) for p in scope.prefixes):
+            raise ProblemError(
+                403, f"unit {code} is outside your jurisdiction", slug="forbidden"
+            )
+        return code
+
+
+def _connection(
+    request: Request,
+    consistent_after: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="a command's `position`: wait until the read model has caught up to it",
+        ),
+    ] = None,
+    x_consistent_after: Annotated[int | None, Header(ge=0)] = None,
+) -> Iterator[psycopg.Connection[Any]]:
+    reads: ReadSide = request.app.state.reads
+    target = consistent_after if consistent_after is not None else x_consistent_after
+    with reads.pool.connection() as conn:
+        if target and not wait_for(
+            conn, LICENSING_MODELS, target, CONSISTENCY_TIMEOUT_S
+        ):
+            raise ProblemError(
+                503,
+                f"the read models have not reached position {target} within"
+                f" {CONSISTENCY_TIMEOUT_S:g} s; retry shortly",
+                slug="not-caught-up",
+                headers={"Retry-After": "1"},
+            )
+        yield conn
+
+
+Connection = Annotated[psycopg.Connection[Any], Depends(_connection)]
+
+
+def staff_reader(
+    request: Request, principal: CurrentPrincipal, conn: Connection
+) -> Reader:
+    reads: ReadSide = request.app.state.reads
+    return Reader(conn, reads.today(), reads.calendar, principal)
+
+
+def public_reader(request: Request, conn: Connection) -> Reader:
+    reads: ReadSide = request.app.state.reads
+    return Reader(conn, reads.today(), reads.calendar, None)
+
+
+StaffReader = Annotated[Reader, Depends(staff_reader)]
+PublicReader = Annotated[Reader, Depends(public_reader)]

@@ -1,0 +1,54 @@
+"""/v1/licensing/deadlines: the deadline board (every running legal deadline)."""
+
+# No `from __future__ import annotations`: FastAPI resolves these at runtime.
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.reads import StaffReader
+from api.views import JSON
+from projections import deadline_board
+from projections.deadline_board import BoardState
+from projections.queries import MAX_LIMIT
+
+router = APIRouter(prefix="/v1/licensing/deadlines", tags=["licensing read models"])
+
+
+@router.get(
+    "",
+    response_class=JSON,
+    summary="Deadline board: acceptance, decision, certificate, supply and renewal deadlines",
+)
+def list_deadlines(
+    reader: StaffReader,
+    unit: Annotated[str | None, Query(description="region code, e.g. 320803")] = None,
+    due_within_days: Annotated[
+        int | None,
+        Query(ge=0, le=3660, description="due within this many calendar days"),
+    ] = None,
+    state: Annotated[
+        BoardState | None,
+        Query(
+            description="overdue: passed; due: today is the last day; at_risk: 1-3 working days left"
+        ),
+    ] = None,
+    after: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> JSON:
+    page = deadline_board.board(
+        reader.conn,
+        deadline_board.BoardQuery(
+            scope=reader.scope,
+            today=reader.today,
+            unit=reader.unit(unit),
+            due_within_days=due_within_days,
+            state=state,
+            after=after,
+            limit=limit,
+        ),
+        reader.calendar,
+    )
+    return JSON(
+        {"today": reader.today, "items": page.items, "next_cursor": page.next_cursor}
+    )

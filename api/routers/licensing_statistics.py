@@ -1,0 +1,51 @@
+"""/v1/licensing/statistics: counts and on-time rates, from events alone."""
+
+# No `from __future__ import annotations`: FastAPI resolves these at runtime.
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.reads import StaffReader
+from api.views import JSON
+from domain.shared.errors import InvalidInputError
+from projections import statistics
+from projections.statistics import GroupBy
+
+router = APIRouter(prefix="/v1/licensing/statistics", tags=["licensing read models"])
+
+MAX_PERIOD_DAYS = 366 * 20
+
+
+@router.get("", response_class=JSON, summary="Licensing statistics for a period")
+def get_statistics(
+    reader: StaffReader,
+    date_from: Annotated[
+        date | None,
+        Query(alias="from", description="first day; default 1 January this year"),
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(alias="to", description="last day; default today")
+    ] = None,
+    unit: Annotated[str | None, Query(description="region code, e.g. 320803")] = None,
+    group_by: GroupBy | None = None,
+) -> JSON:
+    first = date_from or reader.today.replace(month=1, day=1)
+    last = date_to or reader.today
+    if first > last:
+        raise InvalidInputError("`from` is after `to`", field="from")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise InvalidInputError("the period may span at most 20 years", field="to")
+    return JSON(
+        statistics.statistics(
+            reader.conn,
+            statistics.StatisticsQuery(
+                scope=reader.scope,
+                date_from=first,
+                date_to=last,
+                unit=reader.unit(unit),
+                group_by=group_by,
+            ),
+        )
+    )
