@@ -159,11 +159,14 @@ def test_every_command_route_is_in_the_matrix_with_a_permission(
     client: TestClient,
 ) -> None:
     paths = client.get("/openapi.json").json()["paths"]
+    # The list queries (GET on the collections) read the read models, scoped by
+    # jurisdiction for every role: tests/api/test_read_models.py covers them.
     routes = {
         (method.upper(), path)
         for path, operations in paths.items()
         if path.startswith((APPLICATIONS, LICENCES))
         for method in operations
+        if method.upper() == "POST" or "{" in path
     }
     covered = {(e.method, e.template) for e in ENDPOINTS}
     assert routes == covered

@@ -200,3 +200,60 @@ def test_stopping_the_server_also_stops_its_embedded_postgresql(
     assert not (tmp_path / "pg" / "postmaster.pid").exists(), (
         tmp_path / "server.log"
     ).read_text()
+
+
+def test_the_served_read_models_follow_commands_and_survive_a_live_rebuild(
+    server: tuple[str, dict[str, str], Path],
+) -> None:
+    base, env, _ = server
+    cli(
+        env,
+        "staff",
+        "enrol",
+        "E2E-READ",
+        "读模型",
+        "--unit",
+        "320803",
+        "--role",
+        "clerk",
+    )
+    token = next(
+        line.split()[-1]
+        for line in cli(env, "tokens", "create", "--staff", "E2E-READ").splitlines()
+        if line.startswith("token:")
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    uscc = applicant(78)["uscc"]
+    created = httpx.post(
+        f"{base}/v1/licensing/applications",
+        json={
+            "item_code": "XK-TZSB-SYDJ",
+            "applicant": applicant(78),
+            "materials": ["特种设备使用登记表"],
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    position = created.json()["position"]
+
+    def index() -> list[dict[str, object]]:
+        page = httpx.get(
+            f"{base}/v1/licensing/applications",
+            params={"applicant_uscc": uscc, "consistent_after": position},
+            headers=headers,
+            timeout=10,
+        )
+        assert page.status_code == 200, page.text
+        return list(page.json()["items"])
+
+    before = index()  # the in-process projector has caught up to the command
+    assert [row["receipt_number"] for row in before] == [
+        created.json()["receipt_number"]
+    ]
+
+    rebuilt = cli(env, "project", "--rebuild", "applications")
+    assert "is now live" in rebuilt
+    assert index() == before  # same rows from the new generation
+
+    ticked = cli(env, "clock", "--once")
+    assert ticked.startswith("fired ")
