@@ -17,6 +17,7 @@ from api.errors import ProblemError
 from domain.shared.audit import Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, legal_date
+from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import covers, normalise_region_code
 from projections.queries import Scope
 from projections.runtime import wait_for
@@ -68,7 +69,10 @@ class Reader:
         """A unit filter, which must lie within the reader's jurisdiction."""
         if unit is None:
             return None
-        code = normalise_region_code(unit)
+        try:
+            code = normalise_region_code(unit)
+        except InvalidInputError as exc:  # name the query parameter at fault
+            raise InvalidInputError(exc.detail, field="unit") from None
         scope = self.scope
         if not scope.everything and not any(covers(p, code) for p in scope.prefixes):
             raise ProblemError(

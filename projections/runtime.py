@@ -230,6 +230,12 @@ class Projector:
     def close(self) -> None:
         self.conn.close()
 
+    def reconnect(self) -> None:
+        """After a failure the connection may be dead; the next batch starts
+        from the tracking position, so nothing is lost by starting afresh."""
+        self.conn.close()
+        self.conn = psycopg.connect(self.url)
+
     def model(self, name: str) -> ReadModel:
         try:
             return self.models[name]
@@ -331,6 +337,8 @@ class Projector:
             done += count
             if progress:
                 progress(Progress(done, max(head, done), time.monotonic() - started))
+            if count < limit:
+                break  # a short batch reached the head; don't chase new writes
         return done
 
     def _head(self, model: ReadModel) -> int:
@@ -466,6 +474,10 @@ def run_in_thread(projector: Projector) -> tuple[threading.Thread, threading.Eve
             except Exception:  # keep serving; the next pass starts from tracking
                 log.exception("projector failed; retrying")
                 stop.wait(1.0)
+                try:
+                    projector.reconnect()
+                except psycopg.Error:
+                    log.exception("projector cannot reconnect yet")
 
     thread = threading.Thread(target=loop, name="casetrace-projector", daemon=True)
     thread.start()

@@ -29,7 +29,7 @@ class GroupBy(StrEnum):
 
 
 GROUP_EXPRESSIONS = {
-    None: sql.SQL("'total'"),
+    None: sql.SQL("'total'::text"),  # a bare constant is refused in GROUP BY
     GroupBy.CATEGORY: sql.SQL("category"),
     GroupBy.ITEM: sql.SQL("item_code"),
     GroupBy.UNIT: sql.SQL("unit_code"),

@@ -20,6 +20,8 @@ from api.storage import Services, open_services
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.uscc import org_code_check_character, uscc_check_character
+from projections import licensing_read_models
+from projections.runtime import Projector, run_in_thread
 
 MONDAY_0900 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 CITY, COUNTY, OTHER_COUNTY = "3208", "320803", "320804"
@@ -151,3 +153,21 @@ def fresh_database(database_url: str) -> Iterator[str]:
     yield make_conninfo(**{**params, "dbname": name})  # type: ignore[arg-type]
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def projector(services: Services) -> Iterator[Projector]:
+    """The read models, fed in a background thread for the whole session.
+
+    Not autouse, and `client` does not depend on it: only read-side tests ask
+    for it (and then pass `consistent_after` to read their own writes)."""
+    feeder = Projector(
+        services.url,
+        {"licensing": services.licensing},
+        licensing_read_models(services.licensing.calendar),
+    )
+    thread, stop = run_in_thread(feeder)
+    yield feeder
+    stop.set()
+    thread.join(timeout=10)
+    feeder.close()

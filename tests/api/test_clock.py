@@ -1,0 +1,325 @@
+"""The deadline clock: due timers become commands by `system:clock`, each
+recorded exactly once, whatever the ticks, crashes and rival clocks."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from api.clock import CLOCK_LOCK, DeadlineClock, Tick
+from api.reads import LICENSING_MODELS
+from api.storage import Services
+from domain.shared.audit import Role
+from domain.shared.clock import FixedClock
+from projections.deadline_board import Timer
+from projections.runtime import Projector, wait_for
+from tests.api.conftest import COUNTY, applicant
+from tests.api.helpers import (
+    APPLICATION_BODIES,
+    APPLICATIONS,
+    LICENCES,
+    StaffBook,
+    commitment_licence,
+    log_head,
+    ok,
+    post,
+)
+
+MATERIALS = [
+    "特种设备使用登记表",
+    "使用单位统一社会信用代码证明",
+    "产品合格证",
+    "监督检验证明",
+    "安装告知书",
+]
+
+
+@pytest.fixture
+def settled(services: Services, projector: Projector) -> Any:
+    """Waits until the read models (the clock's timers) reach the log's head."""
+
+    def wait(client: TestClient) -> None:
+        with psycopg.connect(services.url, autocommit=True) as conn:
+            assert wait_for(conn, LICENSING_MODELS, log_head(client), timeout=30)
+
+    return wait
+
+
+def at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)  # 09:00 Shanghai
+
+
+def new_application(client: TestClient, staff: StaffBook, seed: int) -> str:
+    body = {
+        "item_code": "XK-TZSB-SYDJ",
+        "applicant": applicant(seed),
+        "materials": MATERIALS,
+    }
+    return str(
+        ok(post(client, APPLICATIONS, staff[(Role.CLERK, COUNTY)], body), 201)["id"]
+    )
+
+
+def act(
+    client: TestClient, staff: StaffBook, case_id: str, verb: str
+) -> dict[str, Any]:
+    who = staff[(Role.CLERK, COUNTY)]
+    return ok(
+        post(client, f"{APPLICATIONS}/{case_id}/{verb}", who, APPLICATION_BODIES[verb])
+    )
+
+
+def events(client: TestClient, staff: StaffBook, path: str) -> list[dict[str, Any]]:
+    r = client.get(f"{path}/history", headers=staff[(Role.AUDITOR, COUNTY)].headers)
+    return list(ok(r)["events"])
+
+
+def of_type(history: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in history if e["type"] == kind]
+
+
+def by_clock(event: dict[str, Any]) -> bool:
+    actor = event["actor"]
+    text = actor if isinstance(actor, str) else str(actor.get("id") or actor)
+    return "system" in text and "clock" in text
+
+
+def test_a_missed_correction_deadline_deems_the_application_accepted(
+    client: TestClient,
+    staff: StaffBook,
+    clock: FixedClock,
+    services: Services,
+    settled: Any,
+) -> None:
+    case = new_application(client, staff, 730001)  # correction due Mon 2026-11-30
+    settled(client)
+    clock.at = at(date(2026, 11, 30))
+    DeadlineClock(services).tick()
+    assert (
+        ok(
+            client.get(
+                f"{APPLICATIONS}/{case}", headers=staff[(Role.CLERK, COUNTY)].headers
+            )
+        )["status"]
+        == "received"
+    )
+    clock.at = at(date(2026, 12, 1))
+    assert DeadlineClock(services).tick().fired >= 1
+    view = ok(
+        client.get(
+            f"{APPLICATIONS}/{case}", headers=staff[(Role.CLERK, COUNTY)].headers
+        )
+    )
+    assert view["status"] == "accepted"
+    deemed = of_type(
+        events(client, staff, f"{APPLICATIONS}/{case}"), "AcceptanceDeemed"
+    )
+    assert len(deemed) == 1
+    assert by_clock(deemed[0]), deemed[0]["actor"]
+    assert deemed[0]["causation"].startswith(f"timer:application:{case}:correction:")
+    settled(client)
+    DeadlineClock(services).tick()
+    assert (
+        len(
+            of_type(events(client, staff, f"{APPLICATIONS}/{case}"), "AcceptanceDeemed")
+        )
+        == 1
+    )
+
+
+def test_a_missed_supply_deadline_terminates_processing(
+    client: TestClient,
+    staff: StaffBook,
+    clock: FixedClock,
+    services: Services,
+    settled: Any,
+) -> None:
+    case = new_application(client, staff, 730002)
+    act(client, staff, case, "accept-with-deficiencies")  # supply by Fri 2026-11-27
+    settled(client)
+    clock.at = at(date(2026, 11, 28))
+    DeadlineClock(services).tick()
+    history = events(client, staff, f"{APPLICATIONS}/{case}")
+    terminated = of_type(history, "ProcessingTerminated")
+    assert len(terminated) == 1
+    assert by_clock(terminated[0])
+    view = ok(
+        client.get(
+            f"{APPLICATIONS}/{case}", headers=staff[(Role.CLERK, COUNTY)].headers
+        )
+    )
+    assert view["status"] == "terminated"
+
+
+def test_a_missed_decision_deadline_is_recorded_once_by_rival_clocks_and_repeated_ticks(
+    client: TestClient,
+    staff: StaffBook,
+    clock: FixedClock,
+    services: Services,
+    settled: Any,
+) -> None:
+    cases = [new_application(client, staff, 730003 + n) for n in range(3)]
+    for case in cases:
+        act(client, staff, case, "accept")  # decision due Mon 2026-12-21
+    settled(client)
+    clock.at = at(date(2026, 12, 22))
+    results: list[Tick] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(DeadlineClock(services).tick())
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert len(results) == 2
+    settled(client)
+    DeadlineClock(services).tick()
+    DeadlineClock(services).tick()
+    for case in cases:
+        missed = of_type(
+            events(client, staff, f"{APPLICATIONS}/{case}"), "DeadlineMissed"
+        )
+        assert len(missed) == 1, case
+        assert by_clock(missed[0])
+        assert missed[0]["data"]["kind"] == "decision"
+        assert missed[0]["data"]["due"] == "2026-12-21"
+
+
+class ClockCrashError(Exception):
+    pass
+
+
+def test_a_clock_that_crashes_mid_batch_leaves_every_timer_recorded_exactly_once(
+    client: TestClient,
+    staff: StaffBook,
+    clock: FixedClock,
+    services: Services,
+    settled: Any,
+) -> None:
+    cases = [new_application(client, staff, 730010 + n) for n in range(4)]
+    for case in cases:
+        act(client, staff, case, "accept")
+    settled(client)
+    clock.at = at(date(2026, 12, 22))
+    fired: list[Timer] = []
+
+    def crash(timer: Timer) -> None:
+        fired.append(timer)
+        raise ClockCrashError
+
+    with pytest.raises(ClockCrashError):
+        DeadlineClock(services, fault=crash).tick()
+    assert len(fired) == 1
+    # the crashed clock released its lock: a fresh clock is not busy
+    settled(client)
+    assert DeadlineClock(services).tick().busy is False
+    settled(client)
+    DeadlineClock(services).tick()
+    for case in cases:
+        missed = of_type(
+            events(client, staff, f"{APPLICATIONS}/{case}"), "DeadlineMissed"
+        )
+        assert len(missed) == 1, case
+
+
+def test_licence_reminders_and_expiry_fire_once(
+    client: TestClient,
+    staff: StaffBook,
+    clock: FixedClock,
+    services: Services,
+    settled: Any,
+) -> None:
+    clerk = staff[(Role.CLERK, COUNTY)]
+    licence = commitment_licence(client, staff, seed=730020)
+    settled(client)
+    row = next(
+        x
+        for x in ok(
+            client.get(
+                LICENCES,
+                params={
+                    "holder_uscc": licence["holder"]["uscc"],
+                    "consistent_after": log_head(client),
+                },
+                headers=clerk.headers,
+            )
+        )["items"]
+        if x["id"] == licence["id"]
+    )
+    until = date.fromisoformat(row["valid_until"])
+    renewal = date.fromisoformat(row["renewal_deadline"])
+    assert until.year == 2032
+    path = f"{LICENCES}/{licence['id']}"
+
+    def reminders() -> list[dict[str, Any]]:
+        return of_type(events(client, staff, path), "ReminderSent")
+
+    clock.at = at(renewal - timedelta(days=31))
+    settled(client)
+    DeadlineClock(services).tick()
+    assert reminders() == []
+    clock.at = at(renewal - timedelta(days=30))
+    settled(client)
+    DeadlineClock(services).tick()
+    settled(client)
+    DeadlineClock(services).tick()
+    sent = reminders()
+    assert len(sent) == 1
+    assert by_clock(sent[0])
+    clock.at = at(until - timedelta(days=30))
+    settled(client)
+    DeadlineClock(services).tick()
+    settled(client)
+    DeadlineClock(services).tick()
+    assert len(reminders()) == 2
+    clock.at = at(until)
+    settled(client)
+    DeadlineClock(services).tick()
+    assert of_type(events(client, staff, path), "Expired") == []
+    clock.at = at(until + timedelta(days=1))
+    settled(client)
+    DeadlineClock(services).tick()
+    settled(client)
+    DeadlineClock(services).tick()
+    history = events(client, staff, path)
+    expired = of_type(history, "Expired")
+    assert len(expired) == 1
+    assert by_clock(expired[0])
+    assert len(of_type(history, "ReminderSent")) == 2
+    listed = ok(
+        client.get(
+            LICENCES,
+            params={
+                "holder_uscc": licence["holder"]["uscc"],
+                "consistent_after": log_head(client),
+            },
+            headers=clerk.headers,
+        )
+    )["items"]
+    assert [x["status"] for x in listed if x["id"] == licence["id"]] == ["expired"]
+
+
+def test_a_tick_is_busy_while_another_clock_holds_the_lock(
+    services: Services, projector: Projector
+) -> None:
+    with psycopg.connect(services.url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (CLOCK_LOCK,))
+        try:
+            assert DeadlineClock(services).tick() == Tick(busy=True)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (CLOCK_LOCK,))
+    assert DeadlineClock(services).tick().busy is False
