@@ -25,6 +25,7 @@ from domain.shared.errors import (
     PermissionDeniedError,
 )
 from domain.shared.service import StaleVersionError
+from projections.runtime import ReadModelMissingError
 
 PROBLEM_BASE = "https://casetrace.example.gov.cn/problems/"
 PROBLEM_JSON = "application/problem+json"
@@ -148,6 +149,18 @@ def install(app: FastAPI) -> None:
             slug=exc.slug,
             headers=exc.headers,
             **exc.extra,
+        )
+
+    @app.exception_handler(ReadModelMissingError)
+    async def on_read_model_missing(
+        request: Request, exc: ReadModelMissingError
+    ) -> Response:
+        return problem(
+            request,
+            503,
+            str(exc),
+            slug="read-model-missing",
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(IntegrityError)

@@ -20,7 +20,7 @@ from domain.shared.clock import Clock, legal_date
 from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import covers, normalise_region_code
 from projections.queries import Scope
-from projections.runtime import wait_for
+from projections.runtime import ensure_runtime, wait_for
 
 LICENSING_MODELS = ("applications", "licences")
 CONSISTENCY_TIMEOUT_S = 5.0
@@ -40,6 +40,8 @@ class ReadSide:
         )
         self.calendar = calendar
         self.clock = clock
+        with self.pool.connection() as conn:
+            ensure_runtime(conn)  # so a wait before any projector ran is a clean 503
 
     def today(self) -> date:
         return legal_date(self.clock.now())

@@ -63,6 +63,10 @@ Cursor = psycopg.Cursor[Any]
 Fault = Callable[[str], None]
 
 
+class ReadModelMissingError(LookupError):
+    """A query reached a read model no projector has created yet."""
+
+
 @dataclass(frozen=True)
 class Tables:
     """The table names of one generation of one model: `applications_g3_deadlines`."""
@@ -145,8 +149,8 @@ def active_tables(conn: psycopg.Connection[Any], model: str) -> Tables:
     with conn.cursor() as cur:
         found = active_generation(cur, model)
     if found is None:
-        msg = f"read model {model!r} has not been created; run `casetrace project`"
-        raise LookupError(msg)
+        msg = f"read model {model!r} has not been built yet; is `casetrace project` running?"
+        raise ReadModelMissingError(msg)
     return Tables(model, found[0])
 
 
@@ -261,7 +265,9 @@ class Projector:
                 # two projectors starting together cannot both create one.
                 _new_generation(self.conn, model, "active")
             return False
-        return found[1] != model.version
+        # Only a newer model rebuilds: during a rolling upgrade an old process
+        # must not rebuild back over the new generation.
+        return found[1] < model.version
 
     # -- one batch -------------------------------------------------------------------
 
@@ -400,11 +406,13 @@ class Projector:
         )
 
     def _drop_old_generations(self, model: ReadModel) -> None:
-        """Keep the generation just retired (in-flight queries, a way back); drop older."""
+        """Keep the generation just retired (in-flight queries, a way back); drop
+        older retired ones. A generation still building is never dropped here:
+        it may be another process's rebuild in progress."""
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
                 f"SELECT generation FROM {SCHEMA}.generations WHERE model = %s"
-                " AND state <> 'active' ORDER BY generation DESC OFFSET 1",
+                " AND state = 'retired' ORDER BY generation DESC OFFSET 1",
                 (model.name,),
             )
             for (generation,) in cur.fetchall():
