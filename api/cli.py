@@ -171,6 +171,23 @@ def project(
         services.close()
 
 
+@app.command()
+def bench(
+    events: Annotated[
+        int, typer.Option(help="events to generate for the rebuild and query runs")
+    ] = 1_000_000,
+    clients: Annotated[int, typer.Option(help="concurrent HTTP clients")] = 8,
+    seconds: Annotated[float, typer.Option(help="length of each timed phase")] = 10.0,
+    output: Annotated[
+        Path | None, typer.Option(help="also write the table to this file")
+    ] = None,
+) -> None:
+    """Benchmark a fresh throwaway embedded PostgreSQL (see docs/benchmarks.md)."""
+    from api.bench import run
+
+    run(events=events, clients=clients, seconds=seconds, output=output)
+
+
 @app.command("clock")
 def clock_command(
     interval: Annotated[float, typer.Option(help="seconds between ticks")] = 60.0,
