@@ -183,7 +183,13 @@ class CaseReadModel(ReadModel, Generic[R]):
         cur.execute(
             sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(tables()), (ids,)
         )
-        self._copy(cur, tables(), [dataclasses.astuple(r) for r in changed.values()])  # type: ignore[call-overload]
+        # Not dataclasses.astuple: it deep-copies every list (half a rebuild's time).
+        columns = self.columns
+        self._copy(
+            cur,
+            tables(),
+            [tuple(getattr(r, c) for c in columns) for r in changed.values()],
+        )
         cur.execute(
             sql.SQL("DELETE FROM {} WHERE case_id = ANY(%s)").format(
                 tables("deadlines")
