@@ -51,7 +51,7 @@ from domain.licensing.parties import (
 )
 from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Actor, ActorKind, Audit, Role
-from domain.shared.uscc import org_code_check_character, uscc_check_character
+from domain.shared.uscc import compose_uscc
 
 CITY, COUNTY = "3208", "320803"
 ITEM = "XK-TZSB-SYDJ"  # 特种设备使用登记: no on-site review, on the spot allowed
@@ -78,10 +78,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def make_uscc(seed: int, region: str = COUNTY) -> str:
-    body = f"{seed:08d}"[-8:]
-    org = body + org_code_check_character(body)
-    first17 = f"91{region}{org}"
-    return first17 + uscc_check_character(first17)
+    return compose_uscc(region, f"{seed:08d}"[-8:])
 
 
 def free_port() -> int:
@@ -906,15 +903,10 @@ def run(
             results.notes.append(
                 f"generation stopped at the {generation_cap:.0f} s cap before {events:,} events"
             )
-        from projections import licensing_read_models
-        from projections.runtime import Projector
+        from projections import licensing_projector
 
         head_all = int(services.licensing.recorder.max_notification_id() or 0)
-        rebuilder = Projector(
-            url,
-            {"licensing": services.licensing},
-            licensing_read_models(services.licensing.calendar),
-        )
+        rebuilder = licensing_projector(url, services.licensing)
         try:
             rebuilder.prepare()
             for model in rebuilder.models:

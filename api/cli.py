@@ -99,14 +99,10 @@ def serve(
 def _start_background(services: Services) -> Callable[[], None]:
     """The projector and the clock as threads of this process; returns their stop."""
     from api import clock
-    from projections import licensing_read_models
-    from projections.runtime import Projector, run_in_thread
+    from projections import licensing_projector
+    from projections.runtime import run_in_thread
 
-    projector = Projector(
-        services.url,
-        {"licensing": services.licensing},
-        licensing_read_models(services.licensing.calendar),
-    )
+    projector = licensing_projector(services.url, services.licensing)
     projector_thread, projector_stop = run_in_thread(projector)
     clock_thread, clock_stop = clock.run_in_thread(clock.DeadlineClock(services))
 
@@ -120,6 +116,15 @@ def _start_background(services: Services) -> Callable[[], None]:
     return stop
 
 
+def _worker_services() -> Services:
+    """Set-up of a long-running worker process (projector, clock): JSON logs,
+    and SIGTERM exits normally so the services are closed."""
+    settings = Settings.from_env()
+    route_stdlib_logging(settings.log_level)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    return _services(settings)
+
+
 @app.command()
 def project(
     rebuild: Annotated[
@@ -131,18 +136,11 @@ def project(
     ] = None,
 ) -> None:
     """Run the read-model projector (follows the event logs until stopped)."""
-    from projections import licensing_read_models
-    from projections.runtime import Progress, Projector
+    from projections import licensing_projector
+    from projections.runtime import Progress
 
-    settings = Settings.from_env()
-    route_stdlib_logging(settings.log_level)
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    services = _services(settings)
-    projector = Projector(
-        services.url,
-        {"licensing": services.licensing},
-        licensing_read_models(services.licensing.calendar),
-    )
+    services = _worker_services()
+    projector = licensing_projector(services.url, services.licensing)
     try:
         if rebuild is not None:
             try:
@@ -196,10 +194,7 @@ def clock_command(
     """Run the deadline clock: fire due timers as system:clock commands."""
     from api.clock import DeadlineClock
 
-    settings = Settings.from_env()
-    route_stdlib_logging(settings.log_level)
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    services = _services(settings)
+    services = _worker_services()
     clock = DeadlineClock(services)
     try:
         if once:

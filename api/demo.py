@@ -24,7 +24,7 @@ from domain.registry.enterprise import EnterpriseProfile
 from domain.registry.staff import Staff, staff_id
 from domain.shared.audit import SYSTEM_CLOCK, SYSTEM_DEMO, Audit, Role
 from domain.shared.clock import Clock, FixedClock
-from domain.shared.uscc import org_code_check_character, uscc_check_character
+from domain.shared.uscc import compose_uscc
 
 CITY, HUAIAN, HUAIYIN = "3208", "320803", "320804"
 UNITS = {
@@ -56,9 +56,7 @@ ENTERPRISES = [
 
 
 def demo_uscc(n: int, region: str) -> str:
-    body = f"MA{n:05d}X"[:8]
-    first17 = f"91{region}{body}{org_code_check_character(body)}"
-    return first17 + uscc_check_character(first17)
+    return compose_uscc(region, f"MA{n:05d}X"[:8])
 
 
 def load_demo(

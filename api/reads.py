@@ -19,7 +19,7 @@ from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, legal_date
 from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import covers, normalise_region_code
-from projections.queries import Scope
+from projections.queries import MAX_LIMIT, Page, Scope
 from projections.runtime import ensure_runtime, wait_for
 
 LICENSING_MODELS = ("applications", "licences")
@@ -126,4 +126,25 @@ def public_reader(request: Request, conn: Connection) -> Reader:
 
 
 StaffReader = Annotated[Reader, Depends(staff_reader)]
+
+# The query parameters every list shares.
+UnitFilter = Annotated[
+    str | None,
+    Query(description="region code of a unit (and the units under it), e.g. 320803"),
+]
+UsccFilter = Annotated[str | None, Query(min_length=18, max_length=18)]
+After = Annotated[
+    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+def upper(code: str | None) -> str | None:
+    return code.upper() if code else None
+
+
+def page_body(page: Page[Any], **extra: Any) -> dict[str, Any]:
+    return {**extra, "items": page.items, "next_cursor": page.next_cursor}
+
+
 PublicReader = Annotated[Reader, Depends(public_reader)]

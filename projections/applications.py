@@ -35,8 +35,7 @@ from projections.queries import (
     Scope,
     Where,
     deadline_view,
-    decode_cursor,
-    page_of,
+    newest_first,
 )
 from projections.runtime import active_tables
 
@@ -320,6 +319,13 @@ class Applications(CaseReadModel[ApplicationRow]):
     def deadlines(self, row: ApplicationRow) -> Iterable[Deadline]:
         return application_deadlines(row)
 
+    def summarise(self, row: ApplicationRow, deadlines: list[Deadline]) -> None:
+        """The index shows the soonest running deadline."""
+        soonest = min(deadlines, key=lambda d: d.due, default=None)
+        row.deadline_kind = soonest.kind if soonest else None
+        row.deadline_due = soonest.due if soonest else None
+        row.deadline_provisional = soonest.provisional if soonest else False
+
     def deadline_context(self, row: ApplicationRow) -> tuple[str, str, str, str, str]:
         return (
             row.unit_code,
@@ -411,11 +417,6 @@ def _missable(
     )
 
 
-def current_deadline(row: ApplicationRow) -> Deadline | None:
-    running = application_deadlines(row)
-    return min(running, key=lambda d: d.due) if running else None
-
-
 def _facts_of(
     row: ApplicationRow, e: Any
 ) -> Iterable[tuple[str, date, bool | None, bool | None, int | None]]:
@@ -451,10 +452,6 @@ def _facts_of(
 
 def _touch(row: ApplicationRow, e: Any, _: int) -> ApplicationRow:
     row.updated_at = e.timestamp
-    current = current_deadline(row)
-    row.deadline_kind = current.kind if current else None
-    row.deadline_due = current.due if current else None
-    row.deadline_provisional = current.provisional if current else False
     return row
 
 
@@ -569,8 +566,7 @@ def search(
     ):
         if value is not None:
             where.add(sql.SQL("{} = %s").format(sql.Identifier(column)), value)
-    if q.unit is not None:
-        where.add("unit_code LIKE %s", q.unit + "%")
+    where.unit(q.unit)
     if q.applicant_name:
         where.add("applicant_name LIKE %s", "%" + _like_escape(q.applicant_name) + "%")
     if q.received_from is not None:
@@ -581,18 +577,14 @@ def search(
         where.add("deadline_due < %s", q.today)
     elif q.overdue is False:
         where.add("(deadline_due IS NULL OR deadline_due >= %s)", q.today)
-    if q.after is not None:
-        (seq,) = decode_cursor(q.after, (int,))
-        where.add("seq < %s", seq)
-    tables = active_tables(conn, Applications.name)
-    query = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY seq DESC LIMIT %s").format(
+    page = newest_first(
+        conn,
+        active_tables(conn, Applications.name)(),
         sql.SQL(INDEX_COLUMNS),
-        tables(),
-        where.sql(),
+        where,
+        q.after,
+        q.limit,
     )
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(query, [*where.params, q.limit + 1]).fetchall()
-    page = page_of(rows, q.limit, lambda r: (r["seq"],))
     return Page(
         [_index_view(r, calendar, q.today) for r in page.items], page.next_cursor
     )

@@ -91,6 +91,9 @@ class CaseReadModel(ReadModel, Generic[R]):
     def deadlines(self, row: R) -> Iterable[Deadline]:
         return ()
 
+    def summarise(self, row: R, deadlines: list[Deadline]) -> None:
+        """Columns of the row derived from its running deadlines (none by default)."""
+
     def deadline_context(self, row: R) -> tuple[str, str, str, str, str]:
         """(unit_code, reference, item_code, item_name, party_name) of a case."""
         raise NotImplementedError
@@ -180,6 +183,13 @@ class CaseReadModel(ReadModel, Generic[R]):
 
     def _save(self, cur: Cursor, tables: Tables, changed: Mapping[UUID, R]) -> None:
         ids = list(changed)
+        # Deadlines follow from the row as the batch left it: worked out once
+        # per changed case, not after every event.
+        running = {
+            case_id: list(self.deadlines(row)) for case_id, row in changed.items()
+        }
+        for case_id, row in changed.items():
+            self.summarise(row, running[case_id])
         cur.execute(
             sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(tables()), (ids,)
         )
@@ -211,7 +221,7 @@ class CaseReadModel(ReadModel, Generic[R]):
                 row.version,  # type: ignore[attr-defined]
             )
             for case_id, row in changed.items()
-            for d in self.deadlines(row)
+            for d in running[case_id]
         ]
         self._copy(cur, tables("deadlines"), deadline_rows)
 

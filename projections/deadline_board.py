@@ -62,8 +62,7 @@ def board(
     where = Where()
     where.add("on_board")
     where.scope(q.scope, "unit_code")
-    if q.unit is not None:
-        where.add("unit_code LIKE %s", q.unit + "%")
+    where.unit(q.unit)
     if q.due_within_days is not None:
         where.add("due <= %s", q.today + timedelta(days=q.due_within_days))
     if q.state is BoardState.OVERDUE:

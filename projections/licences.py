@@ -26,10 +26,9 @@ from domain.licensing.licence import (
     renewal_deadline,
 )
 from psycopg import sql
-from psycopg.rows import dict_row
 
 from projections.cases import CaseReadModel, Deadline, Handler
-from projections.queries import Page, Scope, Where, decode_cursor, page_of
+from projections.queries import Page, Scope, Where, newest_first
 from projections.runtime import active_tables
 
 L = Licence
@@ -310,23 +309,21 @@ def register(conn: psycopg.Connection[Any], q: LicenceQuery) -> Page[dict[str, A
         where.add("holder_uscc = %s", q.holder_uscc)
     if q.statuses:
         where.add("status = ANY(%s)", [s.value for s in q.statuses])
-    if q.unit is not None:
-        where.add("unit_code LIKE %s", q.unit + "%")
+    where.unit(q.unit)
     if q.expiring_within_days is not None:
         where.add(
             "status = 'valid' AND valid_until >= %s AND valid_until <= %s",
             q.today,
             q.today + timedelta(days=q.expiring_within_days),
         )
-    if q.after is not None:
-        (seq,) = decode_cursor(q.after, (int,))
-        where.add("seq < %s", seq)
-    query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY seq DESC LIMIT %s").format(
-        active_tables(conn, Licences.name)(), where.sql()
+    page = newest_first(
+        conn,
+        active_tables(conn, Licences.name)(),
+        sql.SQL("*"),
+        where,
+        q.after,
+        q.limit,
     )
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(query, [*where.params, q.limit + 1]).fetchall()
-    page = page_of(rows, q.limit, lambda r: (r["seq"],))
     return Page([_register_view(r, q.today) for r in page.items], page.next_cursor)
 
 

@@ -11,9 +11,11 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 import orjson
+import psycopg
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.errors import InvalidInputError
 from psycopg import sql
+from psycopg.rows import dict_row
 
 T = TypeVar("T")
 
@@ -95,8 +97,34 @@ class Where:
         condition, params = scope.clause(*columns)
         self.add(condition, *params)
 
+    def unit(self, prefix: str | None) -> None:
+        """Cases of a unit and of the units under it (a region-code prefix)."""
+        if prefix is not None:
+            self.add("unit_code LIKE %s", prefix + "%")
+
     def sql(self) -> sql.Composable:
         return sql.SQL(" AND ").join(self.parts) if self.parts else sql.SQL("TRUE")
+
+
+def newest_first(
+    conn: psycopg.Connection[Any],
+    table: sql.Composable,
+    columns: sql.Composable,
+    where: Where,
+    after: str | None,
+    limit: int,
+) -> Page[dict[str, Any]]:
+    """A page of rows, newest first by `seq` (the log position of the case's
+    first event): stable however many cases arrive between pages."""
+    if after is not None:
+        (seq,) = decode_cursor(after, (int,))
+        where.add("seq < %s", seq)
+    query = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY seq DESC LIMIT %s").format(
+        columns, table, where.sql()
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(query, [*where.params, limit + 1]).fetchall()
+    return page_of(rows, limit, lambda r: (r["seq"],))
 
 
 def working_days_left(calendar: WorkingDayCalendar, today: date, due: date) -> int:

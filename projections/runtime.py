@@ -254,17 +254,13 @@ class Projector:
         """Create the first generation if none is active; True if the active one
         was built by an older version of the model (it needs a rebuild)."""
         with self.conn.transaction(), self.conn.cursor() as cur:
+            # Checked and created under the model's lock, so two projectors
+            # starting together cannot both create one.
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
             found = active_generation(cur, model.name)
-        if found is None:
-            with self.conn.transaction(), self.conn.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
-                if active_generation(cur, model.name) is not None:
-                    return False  # another process created it meanwhile
-                # Still under the lock (a savepoint inside this transaction), so
-                # two projectors starting together cannot both create one.
-                _new_generation(self.conn, model, "active")
-            return False
+            if found is None:
+                _new_generation(self.conn, model, "active")  # a savepoint here
+                return False
         # Only a newer model rebuilds: during a rolling upgrade an old process
         # must not rebuild back over the new generation.
         return found[1] < model.version
@@ -276,7 +272,6 @@ class Projector:
     ) -> int:
         """Apply the next batch to the active (or a given) generation; how many
         notifications were read (0 when caught up)."""
-        app = self.applications[model.application]
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
             if generation is None:
@@ -284,28 +279,43 @@ class Projector:
                 if found is None:
                     return 0
                 generation = found[0]
-            tables = Tables(model.name, generation)
-            cur.execute(
-                f"SELECT position FROM {SCHEMA}.tracking WHERE model = %s"
-                " AND generation = %s AND application = %s FOR UPDATE",
-                (model.name, generation, model.application),
-            )
-            row = cur.fetchone()
-            if row is None:
-                msg = f"no tracking for {model.name} generation {generation}"
-                raise LookupError(msg)
-            notifications = app.recorder.select_notifications(
-                int(row[0]), limit, inclusive_of_start=False
-            )
-            if not notifications:
-                return 0
-            model.apply(cur, tables, self._decode(app, model, notifications))
+            return self._advance(cur, model, Tables(model.name, generation), limit)
+
+    def _advance(
+        self,
+        cur: Cursor,
+        model: ReadModel,
+        tables: Tables,
+        limit: int,
+        *,
+        faults: bool = True,
+    ) -> int:
+        """One batch inside the caller's transaction, which holds the model's lock."""
+        app = self.applications[model.application]
+        key = (model.name, tables.generation, model.application)
+        cur.execute(
+            f"SELECT position FROM {SCHEMA}.tracking WHERE model = %s"
+            " AND generation = %s AND application = %s FOR UPDATE",
+            key,
+        )
+        row = cur.fetchone()
+        if row is None:
+            msg = f"no tracking for {model.name} generation {tables.generation}"
+            raise LookupError(msg)
+        notifications = app.recorder.select_notifications(
+            int(row[0]), limit, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        model.apply(cur, tables, self._decode(app, model, notifications))
+        if faults:
             self._at("rows-written")
-            cur.execute(
-                f"UPDATE {SCHEMA}.tracking SET position = %s WHERE model = %s"
-                " AND generation = %s AND application = %s",
-                (notifications[-1].id, model.name, generation, model.application),
-            )
+        cur.execute(
+            f"UPDATE {SCHEMA}.tracking SET position = %s WHERE model = %s"
+            " AND generation = %s AND application = %s",
+            (notifications[-1].id, *key),
+        )
+        if faults:
             self._at("before-commit")
         return len(notifications)
 
@@ -363,32 +373,17 @@ class Projector:
 
     def _activate(self, model: ReadModel, tables: Tables) -> None:
         """Switch reads over once the new generation has caught up, atomically:
-        the final batches run under the model's lock in the switching transaction."""
-        while self.step(model, tables.generation, REBUILD_BATCH) == REBUILD_BATCH:
-            pass
+        the last events (written since the catch-up) are applied under the
+        model's lock in the switching transaction."""
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
-            cur.execute(
-                f"SELECT position FROM {SCHEMA}.tracking WHERE model = %s"
-                " AND generation = %s",
-                (model.name, tables.generation),
-            )
-            row = cur.fetchone()
-            assert row is not None
-            rest = self.applications[model.application].recorder.select_notifications(
-                int(row[0]), 1_000_000, inclusive_of_start=False
-            )
-            if rest:
-                model.apply(
-                    cur,
-                    tables,
-                    self._decode(self.applications[model.application], model, rest),
-                )
-                cur.execute(
-                    f"UPDATE {SCHEMA}.tracking SET position = %s WHERE model = %s"
-                    " AND generation = %s",
-                    (rest[-1].id, model.name, tables.generation),
-                )
+            # Fault points are those of ordinary batches (the switch is one
+            # transaction: a crash in it leaves the old generation live).
+            while (
+                self._advance(cur, model, tables, REBUILD_BATCH, faults=False)
+                == REBUILD_BATCH
+            ):
+                pass
             cur.execute(
                 f"UPDATE {SCHEMA}.generations SET state = 'retired'"
                 " WHERE model = %s AND state = 'active'",

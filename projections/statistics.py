@@ -68,8 +68,7 @@ def statistics(conn: psycopg.Connection[Any], q: StatisticsQuery) -> dict[str, A
     where = Where()
     where.add("on_date >= %s AND on_date <= %s", q.date_from, q.date_to)
     where.scope(q.scope, "unit_code")
-    if q.unit is not None:
-        where.add("unit_code LIKE %s", q.unit + "%")
+    where.unit(q.unit)
     facts = active_tables(conn, Applications.name)("facts")
     group = GROUP_EXPRESSIONS[q.group_by]
     query = sql.SQL(

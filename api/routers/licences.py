@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from api.reads import StaffReader
+from api.reads import (
+    After,
+    Limit,
+    StaffReader,
+    UnitFilter,
+    UsccFilter,
+    page_body,
+    upper,
+)
 from api.routers.cases import (
     CaseResource,
     Command,
@@ -26,7 +34,6 @@ from domain.licensing.licence import (
     RevocationGround,
 )
 from projections import licences
-from projections.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/v1/licensing/licences", tags=["licences"])
 
@@ -149,19 +156,19 @@ add_case_routes(router, LICENCES, COMMANDS)
 )
 def list_licences(
     reader: StaffReader,
-    holder_uscc: Annotated[str | None, Query(min_length=18, max_length=18)] = None,
+    holder_uscc: UsccFilter = None,
     status: Annotated[list[LicenceStatus] | None, Query()] = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3660)] = None,
-    unit: Annotated[str | None, Query(description="region code, e.g. 320803")] = None,
-    after: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    unit: UnitFilter = None,
+    after: After = None,
+    limit: Limit = 50,
 ) -> JSON:
     page = licences.register(
         reader.conn,
         licences.LicenceQuery(
             scope=reader.scope,
             today=reader.today,
-            holder_uscc=holder_uscc.upper() if holder_uscc else None,
+            holder_uscc=upper(holder_uscc),
             statuses=tuple(status or ()),
             expiring_within_days=expiring_within_days,
             unit=reader.unit(unit),
@@ -169,4 +176,4 @@ def list_licences(
             limit=limit,
         ),
     )
-    return JSON({"items": page.items, "next_cursor": page.next_cursor})
+    return JSON(page_body(page))

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from api.auth import CurrentPrincipal, audit_for
-from api.reads import StaffReader
+from api.reads import (
+    After,
+    Limit,
+    StaffReader,
+    UnitFilter,
+    UsccFilter,
+    page_body,
+    upper,
+)
 from api.routers.cases import (
     CaseResource,
     Command,
@@ -33,7 +41,6 @@ from domain.licensing.service import Licensing, interview_unit
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.errors import InvalidInputError
 from projections import applications
-from projections.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/v1/licensing/applications", tags=["licensing applications"])
 
@@ -310,17 +317,14 @@ def list_applications(
     status: Annotated[list[Status] | None, Query()] = None,
     item: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    unit: Annotated[str | None, Query(description="region code, e.g. 320803")] = None,
-    applicant_uscc: Annotated[str | None, Query(min_length=18, max_length=18)] = None,
+    unit: UnitFilter = None,
+    applicant_uscc: UsccFilter = None,
     applicant_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     received_from: date | None = None,
     received_to: date | None = None,
     overdue: bool | None = None,
-    after: Annotated[
-        str | None,
-        Query(max_length=200, description="`next_cursor` of the previous page"),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    after: After = None,
+    limit: Limit = 50,
 ) -> JSON:
     if received_from and received_to and received_from > received_to:
         raise InvalidInputError(
@@ -335,7 +339,7 @@ def list_applications(
             item=item,
             category=category,
             unit=reader.unit(unit),
-            applicant_uscc=applicant_uscc.upper() if applicant_uscc else None,
+            applicant_uscc=upper(applicant_uscc),
             applicant_name=applicant_name,
             received_from=received_from,
             received_to=received_to,
@@ -345,4 +349,4 @@ def list_applications(
         ),
         reader.calendar,
     )
-    return JSON({"items": page.items, "next_cursor": page.next_cursor})
+    return JSON(page_body(page))

@@ -6,11 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.reads import StaffReader
+from api.reads import (
+    After,
+    Limit,
+    StaffReader,
+    UnitFilter,
+    page_body,
+)
 from api.views import JSON
 from projections import deadline_board
 from projections.deadline_board import BoardState
-from projections.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/v1/licensing/deadlines", tags=["licensing read models"])
 
@@ -22,7 +27,7 @@ router = APIRouter(prefix="/v1/licensing/deadlines", tags=["licensing read model
 )
 def list_deadlines(
     reader: StaffReader,
-    unit: Annotated[str | None, Query(description="region code, e.g. 320803")] = None,
+    unit: UnitFilter = None,
     due_within_days: Annotated[
         int | None,
         Query(ge=0, le=3660, description="due within this many calendar days"),
@@ -33,8 +38,8 @@ def list_deadlines(
             description="overdue: passed; due: today is the last day; at_risk: 1-3 working days left"
         ),
     ] = None,
-    after: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    after: After = None,
+    limit: Limit = 50,
 ) -> JSON:
     page = deadline_board.board(
         reader.conn,
@@ -49,6 +54,4 @@ def list_deadlines(
         ),
         reader.calendar,
     )
-    return JSON(
-        {"today": reader.today, "items": page.items, "next_cursor": page.next_cursor}
-    )
+    return JSON(page_body(page, today=reader.today))

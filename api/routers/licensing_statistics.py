@@ -7,7 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.reads import StaffReader
+from api.reads import (
+    StaffReader,
+    UnitFilter,
+)
 from api.views import JSON
 from domain.shared.errors import InvalidInputError
 from projections import statistics
@@ -28,7 +31,7 @@ def get_statistics(
     date_to: Annotated[
         date | None, Query(alias="to", description="last day; default today")
     ] = None,
-    unit: Annotated[str | None, Query(description="region code, e.g. 320803")] = None,
+    unit: UnitFilter = None,
     group_by: GroupBy | None = None,
 ) -> JSON:
     first = date_from or reader.today.replace(month=1, day=1)

@@ -100,6 +100,15 @@ def org_code_check_character(body8: str) -> str:
     return str(check)
 
 
+def compose_uscc(region_code: str, org_body8: str, prefix: str = "91") -> str:
+    """A USCC from its parts, with both check characters computed: the
+    registration authority and entity type (`91`: 工商, 企业), the region
+    code, the 8-character organisation code body plus its GB 11714 check
+    character, and the GB 32100 check character."""
+    first17 = f"{prefix}{region_code}{org_body8}{org_code_check_character(org_body8)}"
+    return first17 + uscc_check_character(first17)
+
+
 def _charset_error(position: int, char: str) -> InvalidInputError:
     return InvalidInputError(
         f"USCC character {position} is {char!r}, which is not in the GB 32100-2015 "

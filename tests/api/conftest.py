@@ -19,8 +19,8 @@ from api.settings import Settings
 from api.storage import Services, open_services
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
-from domain.shared.uscc import org_code_check_character, uscc_check_character
-from projections import licensing_read_models
+from domain.shared.uscc import compose_uscc
+from projections import licensing_projector
 from projections.runtime import Projector, run_in_thread
 
 MONDAY_0900 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -95,10 +95,7 @@ def client(app_client: TestClient) -> TestClient:
 
 def make_uscc(seed: int, region: str = "320803") -> str:
     """A valid USCC (GB 32100 + GB 11714 check characters) built from a number."""
-    body = f"{seed:08d}"[-8:]
-    org = body + org_code_check_character(body)
-    first17 = f"91{region}{org}"
-    return first17 + uscc_check_character(first17)
+    return compose_uscc(region, f"{seed:08d}"[-8:])
 
 
 def applicant(
@@ -161,11 +158,7 @@ def projector(services: Services) -> Iterator[Projector]:
 
     Not autouse, and `client` does not depend on it: only read-side tests ask
     for it (and then pass `consistent_after` to read their own writes)."""
-    feeder = Projector(
-        services.url,
-        {"licensing": services.licensing},
-        licensing_read_models(services.licensing.calendar),
-    )
+    feeder = licensing_projector(services.url, services.licensing)
     thread, stop = run_in_thread(feeder)
     yield feeder
     stop.set()

@@ -13,6 +13,7 @@ from domain.shared.uscc import (
     RULE_ORG_CHECK_CHARACTER,
     RULE_REGION_CODE,
     USCC,
+    compose_uscc,
     org_code_check_character,
     region_code_of,
     uscc_check_character,
@@ -134,3 +135,11 @@ def test_pydantic_type_normalises_a_valid_code() -> None:
 def test_pydantic_type_raises_validation_error_with_the_rule_message() -> None:
     with pytest.raises(ValidationError, match="should be '3', found '4'"):
         Party(uscc="91350100M000100Y44")
+
+
+def test_composed_code_reproduces_a_published_one_and_validates() -> None:
+    # 91350100M000100Y43 (DOMAIN §6): region 350100, organisation body M000100Y.
+    assert compose_uscc("350100", "M000100Y") == "91350100M000100Y43"
+    assert validate_uscc(compose_uscc("320803", "00000042")) == compose_uscc(
+        "320803", "00000042"
+    )
