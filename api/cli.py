@@ -202,6 +202,7 @@ def clock_command(
             typer.echo(
                 f"fired {tick.fired}, refused {tick.refused}"
                 + (" (another clock is active)" if tick.busy else "")
+                + (" (the read models are not built yet)" if tick.not_ready else "")
             )
             return
         clock.run(threading.Event(), interval)

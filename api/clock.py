@@ -30,7 +30,7 @@ from domain.shared.audit import SYSTEM_CLOCK, Audit
 from domain.shared.errors import DomainError
 from domain.shared.service import CommandResult
 from projections.deadline_board import Timer, due_timers
-from projections.runtime import wait_for
+from projections.runtime import ReadModelMissingError, ensure_runtime, wait_for
 
 log = structlog.get_logger("casetrace.clock")
 
@@ -63,6 +63,7 @@ class Tick:
     fired: int = 0
     refused: int = 0
     busy: bool = False  # another clock holds the lock
+    not_ready: bool = False  # no projector has built the timers yet
 
 
 class DeadlineClock:
@@ -74,6 +75,8 @@ class DeadlineClock:
         fault: Callable[[Timer], None] | None = None,
     ) -> None:
         self.services = services
+        with psycopg.connect(services.url, autocommit=True) as conn:
+            ensure_runtime(conn)  # so the clock may start before any projector
         self.batch = batch
         self.fault = fault  # tests crash the clock between two commands
         # Timers the domain refused at a given case version: not retried until
@@ -89,6 +92,10 @@ class DeadlineClock:
                 return Tick(busy=True)
             try:
                 return self._fire_due(conn)
+            except ReadModelMissingError:
+                # A fresh database: the projector (another thread or process)
+                # has not built the timers yet. Nothing is due before it has.
+                return Tick(not_ready=True)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (CLOCK_LOCK,))
 
@@ -131,12 +138,15 @@ class DeadlineClock:
 
     def run(self, stop: threading.Event, interval: float = 60.0) -> None:
         while not stop.is_set():
+            wait = interval
             try:
-                while self.tick().fired:
+                while (tick := self.tick()).fired:
                     pass  # a full batch may have more behind it
+                if tick.not_ready:
+                    wait = min(interval, 1.0)  # look again soon after start-up
             except Exception:
                 log.exception("clock tick failed; retrying")
-            stop.wait(interval)
+            stop.wait(wait)
 
 
 def _audit(timer: Timer) -> Audit:

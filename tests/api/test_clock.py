@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from api.clock import CLOCK_LOCK, DeadlineClock, Tick
 from api.reads import LICENSING_MODELS
-from api.storage import Services
+from api.settings import Settings
+from api.storage import Services, open_services
 from domain.shared.audit import Role
 from domain.shared.clock import FixedClock
 from projections.deadline_board import Timer
@@ -323,3 +324,14 @@ def test_a_tick_is_busy_while_another_clock_holds_the_lock(
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (CLOCK_LOCK,))
     assert DeadlineClock(services).tick().busy is False
+
+
+def test_a_clock_on_a_database_no_projector_has_built_waits_instead_of_failing(
+    fresh_database: str, clock: FixedClock
+) -> None:
+    services = open_services(Settings(), clock=clock, url=fresh_database)
+    try:
+        tick = DeadlineClock(services).tick()
+    finally:
+        services.close()
+    assert tick == Tick(not_ready=True)
