@@ -9,6 +9,7 @@ import sys
 import threading
 from base64 import b64encode
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from api.logging import route_stdlib_logging
 from api.settings import Settings
 from api.storage import Services, database_url, open_services
 from domain.shared.audit import Actor, ActorKind, Audit, Role
+from projections.runtime import ModelStatus
 
 app = typer.Typer(
     help="casetrace: event-sourced case management for a market-supervision bureau."
@@ -134,6 +136,14 @@ def project(
             " to it, and exit"
         ),
     ] = None,
+    status: Annotated[
+        bool,
+        typer.Option(
+            "--status",
+            help="print each read model's position, its log's head, the lag and"
+            " whether it is stalled, and exit (status 1 if any is stalled)",
+        ),
+    ] = False,
 ) -> None:
     """Run the read-model projector (follows the event logs until stopped)."""
     from projections import licensing_projector
@@ -142,6 +152,13 @@ def project(
     services = _worker_services()
     projector = licensing_projector(services.url, services.licensing)
     try:
+        if status:
+            rows = projector.status()
+            for line in _status_lines(rows):
+                typer.echo(line)
+            if any(row.stall for row in rows):
+                raise typer.Exit(1)
+            return
         if rebuild is not None:
             try:
                 projector.model(rebuild)
@@ -167,6 +184,24 @@ def project(
     finally:
         projector.close()
         services.close()
+
+
+def _status_lines(rows: list[ModelStatus]) -> list[str]:
+    lines = [f"{'model':<14} {'position':>10} {'head':>10} {'lag':>8}  state"]
+    for row in rows:
+        state = "following"
+        if row.stall is not None:
+            stall = row.stall
+            since, retry = stall.since.astimezone(UTC), stall.retry_at.astimezone(UTC)
+            state = (
+                f"STALLED since {since:%Y-%m-%dT%H:%M:%SZ} at position"
+                f" {stall.position} ({stall.topic}), attempt {stall.attempts},"
+                f" next retry {retry:%H:%M:%SZ}: {stall.error}"
+            )
+        lines.append(
+            f"{row.model:<14} {row.position:>10} {row.head:>10} {row.lag:>8}  {state}"
+        )
+    return lines
 
 
 @app.command()

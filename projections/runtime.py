@@ -10,6 +10,14 @@ advisory lock, reads the generation's tracking position `FOR UPDATE`, applies
 the next notifications, writes the new position and commits. A crash anywhere
 before the commit leaves rows and position as they were, so nothing is applied
 twice and nothing is lost; two runners of one model take turns.
+
+No event stops the read side (DESIGN §4): an event a model cannot apply stalls
+that model only. The follower retries it with a growing, bounded delay, logs
+the position and topic at error level and records the stall (position, error,
+since when) in `stalls`, where `casetrace project --status` and `/readyz` read
+it; the other models, the writes and the queries (from the last good state)
+carry on. A lost database connection is not a stall: the follower reconnects
+by itself and carries on from the tracking positions.
 """
 
 from __future__ import annotations
@@ -20,13 +28,14 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, PersistenceError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import sql
 
@@ -57,7 +66,24 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.tracking (
     position    bigint  NOT NULL,
     PRIMARY KEY (model, generation, application)
 );
+CREATE TABLE IF NOT EXISTS {SCHEMA}.stalls (
+    model      text        PRIMARY KEY,
+    generation integer     NOT NULL,
+    position   bigint      NOT NULL,
+    topic      text,
+    error      text        NOT NULL,
+    since      timestamptz NOT NULL DEFAULT now(),
+    attempts   integer     NOT NULL DEFAULT 1,
+    retry_at   timestamptz NOT NULL
+);
 """
+# The live follower's retry of a stalled model: 0.5 s, 1 s, 2 s, … at most 30 s
+# (a stall is a bug or bad data: retrying faster only fills the log). After a
+# lost connection it tries again sooner: reconnecting is cheap, and every
+# second away is lag.
+STALL_RETRY = (0.5, 30.0)
+RECONNECT_RETRY = (0.25, 2.0)
+CONNECT_TIMEOUT_S = 5
 
 Cursor = psycopg.Cursor[Any]
 Fault = Callable[[str], None]
@@ -65,6 +91,57 @@ Fault = Callable[[str], None]
 
 class ReadModelMissingError(LookupError):
     """A query reached a read model no projector has created yet."""
+
+
+class BatchFailedError(Exception):
+    """Applying the notifications `first`..`last` to a model failed; the cause
+    is chained. `topic` is the topic of the first of them."""
+
+    def __init__(self, model: str, first: int, last: int, topic: str) -> None:
+        where = f"position {first}" if first == last else f"positions {first}-{last}"
+        super().__init__(f"{model}: cannot apply the event at {where} ({topic})")
+        self.model = model
+        self.first = first
+        self.last = last
+        self.topic = topic
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+
+def backoff(attempt: int, bounds: tuple[float, float]) -> float:
+    """The delay before retry `attempt` (1, 2, …): doubling from the first
+    bound, never beyond the second."""
+    initial, maximum = bounds
+    return float(min(initial * 2 ** min(attempt - 1, 30), maximum))
+
+
+@dataclass(frozen=True)
+class Stall:
+    """A model that cannot apply the event at `position`, since `since`."""
+
+    model: str
+    position: int
+    topic: str | None
+    error: str
+    since: datetime
+    attempts: int
+    retry_at: datetime
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """How far a model has read its log, and whether it is stuck."""
+
+    model: str
+    position: int
+    head: int
+    stall: Stall | None
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
 
 
 @dataclass(frozen=True)
@@ -164,6 +241,30 @@ def position(conn: psycopg.Connection[Any], model: str) -> int:
     return int(row[0]) if row else 0
 
 
+def stall_of(conn: psycopg.Connection[Any], model: str) -> Stall | None:
+    row = conn.execute(
+        f"SELECT position, topic, error, since, attempts, retry_at FROM {SCHEMA}.stalls"
+        " WHERE model = %s",
+        (model,),
+    ).fetchone()
+    return Stall(model, *row) if row else None
+
+
+def head(conn: psycopg.Connection[Any], app: Application[Any]) -> int:
+    """The last position of an application's notification log."""
+    recorder = app.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    table = sql.Identifier(recorder.datastore.schema, recorder.events_table_name)
+    row = conn.execute(
+        sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(table)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def model_status(conn: psycopg.Connection[Any], model: str, head: int) -> ModelStatus:
+    return ModelStatus(model, position(conn, model), head, stall_of(conn, model))
+
+
 def wait_for(
     conn: psycopg.Connection[Any],
     models: Iterable[str],
@@ -223,13 +324,22 @@ class Projector:
         models: Sequence[ReadModel],
         *,
         fault: Fault | None = None,
+        stall_retry: tuple[float, float] = STALL_RETRY,
+        reconnect_retry: tuple[float, float] = RECONNECT_RETRY,
     ) -> None:
         self.url = url
         self.applications = applications
         self.models = {m.name: m for m in models}
         self.fault = fault  # tests inject crashes at named points
-        self.conn = psycopg.connect(url)
+        self.stall_retry = stall_retry
+        self.reconnect_retry = reconnect_retry
+        self.stalls: dict[str, Stall] = {}  # this follower's stalled models
+        self.reconnects = 0  # failed attempts since the database went away
+        self.conn = self._connect()
         ensure_runtime(self.conn)
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S)
 
     def close(self) -> None:
         self.conn.close()
@@ -238,7 +348,7 @@ class Projector:
         """After a failure the connection may be dead; the next batch starts
         from the tracking position, so nothing is lost by starting afresh."""
         self.conn.close()
-        self.conn = psycopg.connect(self.url)
+        self.conn = self._connect()
 
     def model(self, name: str) -> ReadModel:
         try:
@@ -307,7 +417,11 @@ class Projector:
         )
         if not notifications:
             return 0
-        model.apply(cur, tables, self._decode(app, model, notifications))
+        try:
+            model.apply(cur, tables, self._decode(app, model, notifications))
+        except Exception as exc:
+            first, last = notifications[0], notifications[-1]
+            raise BatchFailedError(model.name, first.id, last.id, first.topic) from exc
         if faults:
             self._at("rows-written")
         cur.execute(
@@ -443,19 +557,193 @@ class Projector:
                 log.info("read model is stale: rebuilding", extra={"model": model.name})
                 self.rebuild(model.name)
 
+    # -- the live follower ---------------------------------------------------------
+
+    def feed(self, model: ReadModel) -> None:
+        """Catch one model up. An event it cannot apply stalls this model only:
+        the batch is retried one event at a time up to the bad one (so the
+        events before it are applied), which is then retried with backoff."""
+        stall = self.stalls.get(model.name)
+        if stall is not None and datetime.now(UTC) < stall.retry_at:
+            return
+        one_by_one = 1 if stall is not None else 0
+        while True:
+            limit = 1 if one_by_one else LIVE_BATCH
+            try:
+                count = self.step(model, limit=limit)
+            except BatchFailedError as failure:
+                self._raise_if_disconnected(failure)
+                if failure.size > 1:
+                    one_by_one = failure.size
+                    continue
+                self._stall(model, failure)
+                return
+            if model.name in self.stalls:
+                self._resume(model)
+            one_by_one = max(one_by_one - 1, 0)
+            if count < limit:
+                return
+
+    def _raise_if_disconnected(self, failure: BatchFailedError) -> None:
+        """A batch that failed because the database went away is no stall."""
+        try:
+            self.conn.execute("SELECT 1")
+            self.conn.rollback()
+        except psycopg.Error as exc:
+            raise exc from failure
+
+    def _stall(self, model: ReadModel, failure: BatchFailedError) -> None:
+        before = self.stalls.get(model.name)
+        again = before is not None and before.position == failure.first
+        attempts = before.attempts + 1 if before is not None and again else 1
+        now = datetime.now(UTC)
+        delay = backoff(attempts, self.stall_retry)
+        cause = failure.__cause__
+        stall = Stall(
+            model=model.name,
+            position=failure.first,
+            topic=failure.topic,
+            error=f"{type(cause).__name__}: {cause}"[:2000],
+            since=before.since if before is not None and again else now,
+            attempts=attempts,
+            retry_at=now + timedelta(seconds=delay),
+        )
+        self.stalls[model.name] = stall
+        log.error(
+            "read model stalled",
+            exc_info=cause if attempts == 1 else None,
+            extra={
+                "model": model.name,
+                "position": stall.position,
+                "topic": stall.topic,
+                "error": stall.error,
+                "attempts": attempts,
+                "retry_in_s": delay,
+            },
+        )
+        self._record_stall(stall)
+
+    def _record_stall(self, stall: Stall) -> None:
+        generation = self._active_generation(stall.model)
+        with self.conn.transaction():
+            self.conn.execute(
+                f"INSERT INTO {SCHEMA}.stalls (model, generation, position, topic,"
+                " error, since, attempts, retry_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (model) DO UPDATE SET generation = excluded.generation,"
+                " position = excluded.position, topic = excluded.topic,"
+                " error = excluded.error, since = excluded.since,"
+                " attempts = excluded.attempts, retry_at = excluded.retry_at",
+                (
+                    stall.model,
+                    generation,
+                    stall.position,
+                    stall.topic,
+                    stall.error,
+                    stall.since,
+                    stall.attempts,
+                    stall.retry_at,
+                ),
+            )
+
+    def _active_generation(self, model: str) -> int:
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            found = active_generation(cur, model)
+        return found[0] if found else 0
+
+    def _resume(self, model: ReadModel) -> None:
+        stall = self.stalls.pop(model.name)
+        with self.conn.transaction():
+            self.conn.execute(
+                f"DELETE FROM {SCHEMA}.stalls WHERE model = %s", (model.name,)
+            )
+        log.info(
+            "read model resumed",
+            extra={
+                "model": model.name,
+                "position": stall.position,
+                "stalled_s": round(
+                    (datetime.now(UTC) - stall.since).total_seconds(), 1
+                ),
+            },
+        )
+
+    def _forget_old_stalls(self) -> None:
+        """A stall recorded by a follower that has since stopped is retried
+        afresh by this one (and removed once the model moves on)."""
+        with self.conn.transaction():
+            rows = self.conn.execute(
+                f"SELECT position, topic, error, since, attempts, retry_at, model"
+                f" FROM {SCHEMA}.stalls WHERE model = ANY(%s)",
+                (list(self.models),),
+            ).fetchall()
+        for *fields, name in rows:
+            stall = Stall(name, *fields)
+            self.stalls[name] = replace(stall, retry_at=datetime.now(UTC))
+
+    def _next_retry_in(self) -> float:
+        if not self.stalls:
+            return float("inf")
+        soonest = min(s.retry_at for s in self.stalls.values())
+        return max((soonest - datetime.now(UTC)).total_seconds(), 0.0)
+
+    def status(self) -> list[ModelStatus]:
+        """Every model's position, its log's head, and its stall if any."""
+        with self.conn.transaction():
+            heads = {
+                name: head(self.conn, app) for name, app in self.applications.items()
+            }
+            return [
+                model_status(self.conn, m.name, heads[m.application])
+                for m in self.models.values()
+            ]
+
     def follow(self, stop: threading.Event, idle_wait: float = 1.0) -> None:
-        """Catch up, then wake on every new event (LISTEN/NOTIFY) until stopped."""
+        """Catch up, then wake on every new event (LISTEN/NOTIFY) until stopped.
+
+        When the database goes away (a restart, a failover, a killed backend)
+        the follower reconnects by itself, with a short bounded backoff, and
+        carries on from the tracking positions."""
+        while not stop.is_set():
+            try:
+                self._follow(stop, idle_wait)
+            except (psycopg.Error, PersistenceError) as exc:
+                self.reconnects += 1
+                delay = backoff(self.reconnects, self.reconnect_retry)
+                log.error(
+                    "projector lost the database; reconnecting",
+                    extra={
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "attempts": self.reconnects,
+                        "retry_in_s": delay,
+                    },
+                )
+                if stop.wait(delay):
+                    return
+                try:
+                    self.reconnect()
+                except psycopg.Error:
+                    continue  # still away; the next pass waits a little longer
+
+    def _follow(self, stop: threading.Event, idle_wait: float) -> None:
         self.prepare()
+        self._forget_old_stalls()
         channels = {name: _channel(app) for name, app in self.applications.items()}
-        with psycopg.connect(self.url, autocommit=True) as listener:
+        with psycopg.connect(
+            self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+        ) as listener:
             for channel in set(channels.values()):
                 listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+            if self.reconnects:
+                log.info("projector reconnected", extra={"attempts": self.reconnects})
+                self.reconnects = 0
             while not stop.is_set():
                 for model in self.models.values():
-                    self.catch_up(model)
+                    self.feed(model)
                 # Any notification means "look again"; the timeout bounds the
-                # wait for events from a writer that could not NOTIFY.
-                for _ in listener.notifies(timeout=idle_wait, stop_after=1):
+                # wait for events from a writer that could not NOTIFY, and for
+                # a stalled model's next retry.
+                wait = min(idle_wait, self._next_retry_in())
+                for _ in listener.notifies(timeout=wait, stop_after=1):
                     pass
 
 
