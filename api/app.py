@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.database import availability, harden_pool
 from api.idempotency import IdempotencyStore
+from api.limits import LookupLimiter, networks
 from api.logging import configure_logging
 from api.middleware import BodyGuard, RequestContext
 from api.reads import ReadSide
 from api.routers import (
     applicant_records,
+    health,
     licences,
     licensing_applications,
     licensing_deadlines,
@@ -42,6 +45,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         services.licensing.calendar,
         services.licensing.clock,
         settings.pool_size,
+        settings.timeouts,
     )
 
     @asynccontextmanager
@@ -55,8 +59,13 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.settings = settings
     app.state.services = services
     app.state.idempotency = IdempotencyStore(services.url)
+    harden_pool(app.state.idempotency.pool, services.url, settings.timeouts)
     app.state.reads = reads
-    app.state.lookup_limiter = public_progress.FailureLimiter()
+    app.state.database = database = availability(services.url, settings.timeouts)
+    app.state.trusted_proxies = networks(settings.trusted_proxies)
+    app.state.lookup_limiter = LookupLimiter(
+        reads.pool, public_progress.MAX_FAILURES, public_progress.WINDOW_S
+    )
     errors.install(app)
     for module in (
         licensing_items,
@@ -66,6 +75,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         licensing_deadlines,
         licensing_statistics,
         public_progress,
+        health,
     ):
         app.include_router(module.router)
     # Outermost first: the request id must exist before anything can fail.
@@ -74,10 +84,6 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         store=lambda: app.state.idempotency,
     )
+    app.add_middleware(errors.ErrorBoundary, suspect=database.suspect)
     app.add_middleware(RequestContext)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app

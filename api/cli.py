@@ -80,8 +80,12 @@ def serve(
         "host": bind_host,
         "port": bind_port,
         "access_log": False,
-        "log_config": None,
-    }  # our JSON logging handles uvicorn too
+        "log_config": None,  # our JSON logging handles uvicorn too
+        # Forwarding headers are honoured by the app, from CASETRACE_TRUSTED_PROXIES
+        # only; uvicorn's own handling trusts 127.0.0.1 by default, which would
+        # let anyone on the host (or behind a local proxy) choose their address.
+        "proxy_headers": False,
+    }
     typer.echo(f"casetrace: API docs at http://{bind_host}:{bind_port}/docs", err=True)
     services = open_services(settings, url=url)
     stop = _start_background(services) if projections else (lambda: None)

@@ -1,11 +1,14 @@
 """RFC 9457 problem details for every error; one table maps domain errors to statuses.
 
 No stack trace leaves the server: unknown exceptions become a generic 500
-carrying the request id, and are logged with their traceback.
+carrying the request id, and are logged with their traceback. A database that
+does not answer (unreachable, a pool or statement timeout) is a 503 with
+`Retry-After`, never a 500: the client should simply retry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -16,7 +19,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.database import UNAVAILABLE, DatabaseUnavailableError
 from domain.shared.errors import (
     AuditContractError,
     DomainError,
@@ -59,6 +64,9 @@ HTTP_TITLES = {
     500: ("internal", "Internal error"),
     503: ("unavailable", "Not available yet"),
 }
+# What a 503 for an unreachable database tells the client to wait: about the
+# time the service takes to notice the database is back.
+RETRY_AFTER_S = 2
 
 
 class ProblemError(Exception):
@@ -125,6 +133,80 @@ def validation_problem(request: Request, errors: list[dict[str, Any]]) -> Respon
     ]
     summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
     return problem(request, 422, f"the request is invalid: {summary}", errors=fields)
+
+
+def database_problem(request: Request | None, exc: Exception) -> Response:
+    """503 for a database that did not answer: unreachable, or too slow."""
+    if isinstance(exc, DatabaseUnavailableError):
+        detail = "the database is unreachable; retry shortly"
+    else:
+        detail = "the database did not answer in time; retry shortly"
+    return problem(
+        request,
+        503,
+        detail,
+        slug="database-unavailable",
+        title="Database unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def internal_problem(request: Request, *, outermost: bool = False) -> Response:
+    # Starlette's outermost middleware answers outside RequestContext's
+    # reach, so then the request id header is set here.
+    request_id = getattr(request.state, "request_id", None)
+    return problem(
+        request,
+        500,
+        "an internal error occurred; quote the request id to support",
+        slug="internal",
+        headers={"X-Request-ID": request_id} if request_id and outermost else None,
+    )
+
+
+class ErrorBoundary:
+    """The last word on an exception a request raised: 503 for a database
+    that did not answer, 500 (logged with its traceback) for anything else.
+
+    Answering here, inside the app, matters for keep-alive: Starlette's own
+    outermost handler re-raises after sending its 500, and uvicorn then closes
+    the connection without a `Connection: close`, so a client's next request
+    on it fails. An exception after the response has started is logged and
+    dropped for the same reason (the client has had its answer)."""
+
+    def __init__(self, app: ASGIApp, *, suspect: Callable[[], None]) -> None:
+        self.app = app
+        self.suspect = suspect  # the database may be away: find out
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            request = Request(scope)
+            unavailable = isinstance(exc, UNAVAILABLE)
+            if unavailable:
+                self.suspect()
+                log.warning("database_unavailable", path=scope["path"], error=str(exc))
+            else:
+                log.error("unhandled_error", path=scope["path"], exc_info=exc)
+            if started:
+                return
+            response = (
+                database_problem(request, exc)
+                if unavailable
+                else internal_problem(request)
+            )
+            await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -196,14 +278,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:
+        # Only what escapes ErrorBoundary (the request-id middleware itself).
         log.error("unhandled_error", path=request.url.path, exc_info=exc)
-        # Starlette answers this from its outermost middleware, outside
-        # RequestContext, so the request id header is set here.
-        request_id = getattr(request.state, "request_id", None)
-        return problem(
-            request,
-            500,
-            "an internal error occurred; quote the request id to support",
-            slug="internal",
-            headers={"X-Request-ID": request_id} if request_id else None,
-        )
+        return internal_problem(request, outermost=True)

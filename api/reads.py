@@ -1,9 +1,15 @@
 """The read side as the API sees it: a pool of connections to the read models,
-today's legal date, the reader's jurisdiction, and read-your-writes waits."""
+today's legal date, the reader's jurisdiction, and read-your-writes waits.
+
+A wait never holds one of the pool's few connections: a staff query polls,
+taking a connection for each look only, and a public query does not wait at
+all (it is answered from what is there, or refused at once with 503), so no
+number of unauthenticated requests can starve the staff's queries."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -13,6 +19,7 @@ from fastapi import Depends, Header, Query, Request
 from psycopg_pool import ConnectionPool
 
 from api.auth import CurrentPrincipal, Principal
+from api.database import Timeouts, open_pool
 from api.errors import ProblemError
 from domain.shared.audit import Role
 from domain.shared.calendar import WorkingDayCalendar
@@ -20,7 +27,7 @@ from domain.shared.clock import Clock, legal_date
 from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import covers, normalise_region_code
 from projections.queries import MAX_LIMIT, Page, Scope
-from projections.runtime import ensure_runtime, wait_for
+from projections.runtime import caught_up, ensure_runtime, wait_until
 
 LICENSING_MODELS = ("applications", "licences")
 CONSISTENCY_TIMEOUT_S = 5.0
@@ -28,15 +35,19 @@ CONSISTENCY_TIMEOUT_S = 5.0
 
 class ReadSide:
     def __init__(
-        self, url: str, calendar: WorkingDayCalendar, clock: Clock, pool_size: int
+        self,
+        url: str,
+        calendar: WorkingDayCalendar,
+        clock: Clock,
+        pool_size: int,
+        timeouts: Timeouts | None = None,
     ) -> None:
-        self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+        self.pool: ConnectionPool[psycopg.Connection[Any]] = open_pool(
             url,
+            timeouts or Timeouts(),
+            name="reads",
             min_size=1,
             max_size=max(pool_size, 2),
-            kwargs={"autocommit": True},
-            open=True,
-            name="reads",
         )
         self.calendar = calendar
         self.clock = clock
@@ -45,6 +56,11 @@ class ReadSide:
 
     def today(self) -> date:
         return legal_date(self.clock.now())
+
+    def caught_up(self, target: int) -> bool:
+        """One look, on a connection held only for it."""
+        with self.pool.connection() as conn:
+            return caught_up(conn, LICENSING_MODELS, target)
 
     def close(self) -> None:
         self.pool.close()
@@ -83,46 +99,58 @@ class Reader:
         return code
 
 
-def _connection(
-    request: Request,
+def _consistent_after(
     consistent_after: Annotated[
         int | None,
         Query(
             ge=0,
-            description="a command's `position`: wait until the read model has caught up to it",
+            description="a command's `position`: answer only once the read model has"
+            " caught up to it (staff queries wait up to 5 s; public ones do not wait)",
         ),
     ] = None,
     x_consistent_after: Annotated[int | None, Header(ge=0)] = None,
-) -> Iterator[psycopg.Connection[Any]]:
+) -> int | None:
+    return consistent_after if consistent_after is not None else x_consistent_after
+
+
+ConsistentAfter = Annotated[int | None, Depends(_consistent_after)]
+
+
+def not_caught_up(target: int, detail: str) -> ProblemError:
+    return ProblemError(
+        503,
+        f"the read models have not reached position {target} {detail}; retry shortly",
+        slug="not-caught-up",
+        headers={"Retry-After": "1"},
+    )
+
+
+@contextmanager
+def _reader(request: Request, principal: Principal | None) -> Iterator[Reader]:
     reads: ReadSide = request.app.state.reads
-    target = consistent_after if consistent_after is not None else x_consistent_after
     with reads.pool.connection() as conn:
-        if target and not wait_for(
-            conn, LICENSING_MODELS, target, CONSISTENCY_TIMEOUT_S
-        ):
-            raise ProblemError(
-                503,
-                f"the read models have not reached position {target} within"
-                f" {CONSISTENCY_TIMEOUT_S:g} s; retry shortly",
-                slug="not-caught-up",
-                headers={"Retry-After": "1"},
-            )
-        yield conn
-
-
-Connection = Annotated[psycopg.Connection[Any], Depends(_connection)]
+        yield Reader(conn, reads.today(), reads.calendar, principal)
 
 
 def staff_reader(
-    request: Request, principal: CurrentPrincipal, conn: Connection
-) -> Reader:
+    request: Request, principal: CurrentPrincipal, target: ConsistentAfter
+) -> Iterator[Reader]:
+    """Waits (bounded) for read-your-writes without holding a connection."""
     reads: ReadSide = request.app.state.reads
-    return Reader(conn, reads.today(), reads.calendar, principal)
+    if target and not wait_until(
+        lambda: reads.caught_up(target), CONSISTENCY_TIMEOUT_S
+    ):
+        raise not_caught_up(target, f"within {CONSISTENCY_TIMEOUT_S:g} s")
+    with _reader(request, principal) as reader:
+        yield reader
 
 
-def public_reader(request: Request, conn: Connection) -> Reader:
-    reads: ReadSide = request.app.state.reads
-    return Reader(conn, reads.today(), reads.calendar, None)
+def public_reader(request: Request, target: ConsistentAfter) -> Iterator[Reader]:
+    """Never waits: an unauthenticated request must not hold anything for long."""
+    with _reader(request, None) as reader:
+        if target and not caught_up(reader.conn, LICENSING_MODELS, target):
+            raise not_caught_up(target, "yet (public queries do not wait)")
+        yield reader
 
 
 StaffReader = Annotated[Reader, Depends(staff_reader)]

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.database import Timeouts
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -22,6 +24,25 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     pool_size: int = 4
     log_level: str = "info"
+    # Bounds on every wait on the database (seconds): while it is unreachable a
+    # request fails within about pool_timeout with 503 (README "Health, outages
+    # and retries").
+    connect_timeout: float = 2.0
+    pool_timeout: float = 1.0
+    statement_timeout: float = 5.0
+    lock_timeout: int = 5
+    # Peers whose X-Forwarded-For / Forwarded headers name the client (IPs or
+    # CIDRs); every other peer is the client itself.
+    trusted_proxies: tuple[str, ...] = ()
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return Timeouts(
+            connect=self.connect_timeout,
+            pool=self.pool_timeout,
+            statement=self.statement_timeout,
+            lock=self.lock_timeout,
+        )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -37,4 +58,15 @@ class Settings:
             max_body_bytes=int(env.get("CASETRACE_MAX_BODY_BYTES", str(256 * 1024))),
             pool_size=int(env.get("CASETRACE_POOL_SIZE", "4")),
             log_level=env.get("CASETRACE_LOG_LEVEL", "info"),
+            connect_timeout=float(env.get("CASETRACE_CONNECT_TIMEOUT", "2")),
+            pool_timeout=float(env.get("CASETRACE_POOL_TIMEOUT", "1")),
+            statement_timeout=float(env.get("CASETRACE_STATEMENT_TIMEOUT", "5")),
+            lock_timeout=int(env.get("CASETRACE_LOCK_TIMEOUT", "5")),
+            trusted_proxies=tuple(
+                p
+                for p in env.get("CASETRACE_TRUSTED_PROXIES", "")
+                .replace(",", " ")
+                .split()
+                if p
+            ),
         )

@@ -72,7 +72,8 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
     """Map a libpq URL onto the library's PostgreSQL settings."""
     params = conninfo_to_dict(url)
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # The library's PostgreSQL persistence with our timeouts (api/database).
+        "PERSISTENCE_MODULE": "api.database:Factory",
         "TRANSCODER_TOPIC": "api.storage:OrjsonTranscoder",
         "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
         "POSTGRES_HOST": str(params.get("host") or "127.0.0.1"),
@@ -82,7 +83,14 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": str(settings.pool_size),
         "POSTGRES_MAX_OVERFLOW": "4",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "no",  # keep the table lock and tracking
-        "POSTGRES_LOCK_TIMEOUT": "5000",
+        # Seconds (the library writes `SET LOCAL lock_timeout = '<n>s'`).
+        "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout),
+        # A pooled connection is checked before use, so one the database
+        # closed (a restart) is replaced instead of failing a request.
+        "POSTGRES_PRE_PING": "y",
+        "CASETRACE_CONNECT_TIMEOUT": str(settings.connect_timeout),
+        "CASETRACE_POOL_TIMEOUT": str(settings.pool_timeout),
+        "CASETRACE_STATEMENT_TIMEOUT": str(settings.statement_timeout),
     }
     if settings.cipher_key:
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
@@ -132,6 +140,15 @@ CREATE TABLE IF NOT EXISTS {API_SCHEMA}.idempotency_keys (
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (principal, key)
 );
+-- Failed public lookups (办件查询) per client, shared by every API process
+-- (api/limits.py); rows older than the window are pruned as it goes.
+CREATE TABLE IF NOT EXISTS {API_SCHEMA}.lookup_failures (
+    id     bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    client text        NOT NULL,
+    at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS lookup_failures_by_client
+    ON {API_SCHEMA}.lookup_failures (client, at);
 """
 
 

@@ -265,6 +265,26 @@ def model_status(conn: psycopg.Connection[Any], model: str, head: int) -> ModelS
     return ModelStatus(model, position(conn, model), head, stall_of(conn, model))
 
 
+def caught_up(
+    conn: psycopg.Connection[Any], models: Iterable[str], target: int
+) -> bool:
+    """Whether every model has read its log up to target."""
+    return all(position(conn, m) >= target for m in models)
+
+
+def wait_until(
+    done: Callable[[], bool], timeout: float, interval: float = 0.005
+) -> bool:
+    """Poll `done` (bounded, backing off to 50 ms) until it holds or time is up."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+        interval = min(interval * 2, 0.05)
+    return True
+
+
 def wait_for(
     conn: psycopg.Connection[Any],
     models: Iterable[str],
@@ -273,17 +293,8 @@ def wait_for(
     interval: float = 0.005,
 ) -> bool:
     """Read-your-writes: wait (bounded) until every model has read up to target."""
-    deadline = time.monotonic() + timeout
-    pending = list(models)
-    while pending:
-        pending = [m for m in pending if position(conn, m) < target]
-        if not pending:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
-        interval = min(interval * 2, 0.05)
-    return True
+    models = list(models)
+    return wait_until(lambda: caught_up(conn, models, target), timeout, interval)
 
 
 def _new_generation(

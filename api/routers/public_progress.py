@@ -2,19 +2,20 @@
 
 Nothing personal is shown. A wrong code answers exactly as an unknown number
 does; a client that keeps failing is refused for a while (429), before any
-lookup, so codes cannot be guessed at speed.
+lookup, so codes cannot be guessed at speed. The failures are counted in
+PostgreSQL for every process, per client address (api/limits.py).
 """
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-import threading
-import time
-from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from api.errors import ProblemError
+from api.limits import Attempt, LookupLimiter, client_address
 from api.reads import PublicReader
 from api.views import JSON
 from domain.licensing.service import query_code_hash
@@ -26,67 +27,52 @@ MAX_FAILURES = 10  # per client per window
 WINDOW_S = 15 * 60
 
 
-class FailureLimiter:
-    """Failed lookups per client in a sliding window (per process)."""
+@dataclass(frozen=True)
+class Lookup:
+    receipt_number: str
+    query_code: str
+    attempt: Attempt
 
-    def __init__(
-        self, max_failures: int = MAX_FAILURES, window_s: float = WINDOW_S
-    ) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, client: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(client, deque())
-        while failures and failures[0] <= now - self.window_s:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, client: str) -> int | None:
-        """Seconds until the client may try again, or None if it may now."""
-        now = time.monotonic()
-        with self._lock:
-            failures = self._recent(client, now)
-            if len(failures) < self.max_failures:
-                return None
-            return int(failures[0] + self.window_s - now) + 1
-
-    def fail(self, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(client, now).append(now)
-            if len(self._failures) > 100_000:  # bound memory under a spray of clients
-                self._failures = {
-                    c: f for c, f in self._failures.items() if self._recent(c, now)
-                }
+def counted_lookup(
+    request: Request,
+    receipt_number: Annotated[str, Query(min_length=1, max_length=40)],
+    query_code: Annotated[str, Query(min_length=1, max_length=40)],
+) -> Iterator[Lookup]:
+    """The lookup, counted as a failure unless it ends otherwise than "not
+    found"; refused (429) before any other database work when the client has
+    failed too often."""
+    limiter: LookupLimiter = request.app.state.lookup_limiter
+    client = client_address(request, request.app.state.trusted_proxies)
+    attempt = limiter.attempt(client)
+    if isinstance(attempt, int):
+        raise ProblemError(
+            429,
+            "too many failed lookups from this address; try again later",
+            headers={"Retry-After": str(attempt)},
+        )
+    try:
+        yield Lookup(receipt_number, query_code, attempt)
+    except ProblemError as exc:
+        if exc.status != 404:  # not caught up yet, …: not a guess
+            limiter.refund(attempt)
+        raise
+    limiter.refund(attempt)
 
 
 @router.get("", response_class=JSON, summary="办件查询: an application's progress")
 def get_progress(
-    request: Request,
+    lookup: Annotated[Lookup, Depends(counted_lookup)],  # first: before the reader
     reader: PublicReader,
-    receipt_number: Annotated[str, Query(min_length=1, max_length=40)],
-    query_code: Annotated[str, Query(min_length=1, max_length=40)],
 ) -> JSON:
-    limiter: FailureLimiter = request.app.state.lookup_limiter
-    client = request.client.host if request.client else "unknown"
-    wait = limiter.retry_after(client)
-    if wait is not None:
-        raise ProblemError(
-            429,
-            "too many failed lookups from this address; try again later",
-            headers={"Retry-After": str(wait)},
-        )
     found = applications.progress(
         reader.conn,
-        receipt_number,
-        lambda number: query_code_hash(number, query_code),
+        lookup.receipt_number,
+        lambda number: query_code_hash(number, lookup.query_code),
         reader.calendar,
         reader.today,
     )
     if found is None:
-        limiter.fail(client)
         raise ProblemError(
             404, "no application matches that receipt number and query code"
         )

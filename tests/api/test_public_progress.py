@@ -3,13 +3,15 @@ a client that keeps guessing is refused for a while."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routers.public_progress import MAX_FAILURES, WINDOW_S, FailureLimiter
+from api.routers.public_progress import MAX_FAILURES, WINDOW_S
+from api.storage import API_SCHEMA
 from domain.shared.audit import Role
 from tests.api.conftest import COUNTY, applicant
 from tests.api.helpers import (
@@ -33,13 +35,18 @@ MATERIALS = [
 ]
 
 
+def forget_failures(client: TestClient) -> None:
+    pool = client.app.state.reads.pool  # type: ignore[attr-defined]
+    with pool.connection() as conn:
+        conn.execute(f"DELETE FROM {API_SCHEMA}.lookup_failures")
+
+
 @pytest.fixture(autouse=True)
-def fresh_limiter(client: TestClient) -> Iterator[FailureLimiter]:
+def fresh_limiter(client: TestClient) -> Iterator[None]:
     """Each test starts (and leaves) with no failed lookups on record."""
-    limiter = FailureLimiter()
-    client.app.state.lookup_limiter = limiter  # type: ignore[attr-defined]
-    yield limiter
-    client.app.state.lookup_limiter = FailureLimiter()  # type: ignore[attr-defined]
+    forget_failures(client)
+    yield
+    forget_failures(client)
 
 
 def received(client: TestClient, staff: StaffBook, seed: int) -> dict[str, Any]:
@@ -58,10 +65,17 @@ def received(client: TestClient, staff: StaffBook, seed: int) -> dict[str, Any]:
 
 
 def lookup(client: TestClient, number: str, code: str, position: int = 0) -> Any:
+    """With a position, retried while the answer is 503 not-caught-up (public
+    lookups do not wait), as a client honouring Retry-After would."""
     params: dict[str, Any] = {"receipt_number": number, "query_code": code}
     if position:
         params["consistent_after"] = position
-    return client.get(PROGRESS, params=params)
+    deadline = time.monotonic() + 10
+    while True:
+        r = client.get(PROGRESS, params=params)
+        if r.status_code != 503 or not position or time.monotonic() > deadline:
+            return r
+        time.sleep(0.05)
 
 
 def test_the_right_code_shows_progress_and_nothing_personal(
