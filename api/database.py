@@ -139,6 +139,8 @@ class Availability:
     def _probe_until_up(self) -> None:
         try:
             while (error := self.probe()) is not None:
+                if all(pool.closed for pool in list(self._pools)):
+                    return  # nobody here uses the database any more
                 if self.down_since is None:
                     self.down_since, self.error = time.monotonic(), error
                     log.error("database unreachable", extra={"error": error})
@@ -174,14 +176,18 @@ class Availability:
                 continue
 
 
-_servers: dict[tuple[str, str], Availability] = {}
+_servers: dict[tuple[str, ...], Availability] = {}
 _servers_lock = threading.Lock()
 
 
 def availability(conninfo: str, timeouts: Timeouts) -> Availability:
-    """The process's one view of the server a connection string names."""
+    """The process's one view of the database a connection string names."""
     params = conninfo_to_dict(conninfo)
-    key = (str(params.get("host") or ""), str(params.get("port") or "5432"))
+    defaults = {"port": "5432", "user": "postgres", "dbname": "postgres"}
+    key = tuple(
+        str(params.get(k) or defaults.get(k, ""))
+        for k in ("host", "port", "dbname", "user")
+    )
     with _servers_lock:
         found = _servers.get(key)
         if found is None:

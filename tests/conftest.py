@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.storage import start_embedded
+from projections.applications import Applications
+from projections.runtime import Positioned, Tables
 
 EXTERNAL = os.environ.get("CASETRACE_TEST_DATABASE_URL")
 SERVERS = ["embedded", *(["external"] if EXTERNAL else [])]
@@ -49,3 +53,25 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
             (name,),
         )
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+class PoisonError(Exception):
+    """What the applications model raises for a poisoned case's events."""
+
+
+@pytest.fixture
+def poison(monkeypatch: pytest.MonkeyPatch) -> set[UUID]:
+    """Cases whose events the applications model cannot apply while listed
+    (an event a projection cannot apply, then the cause removed)."""
+    poisoned: set[UUID] = set()
+    apply = Applications.apply
+
+    def failing(
+        self: Applications, cur: Any, tables: Tables, events: Sequence[Positioned]
+    ) -> None:
+        if any(p.event.originator_id in poisoned for p in events):
+            raise PoisonError("this event cannot be applied")
+        apply(self, cur, tables, events)
+
+    monkeypatch.setattr(Applications, "apply", failing)
+    return poisoned

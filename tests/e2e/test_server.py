@@ -257,3 +257,30 @@ def test_the_served_read_models_follow_commands_and_survive_a_live_rebuild(
 
     ticked = cli(env, "clock", "--once")
     assert ticked.startswith("fired ")
+
+
+def test_the_served_lookup_limit_ignores_forwarding_headers_from_an_untrusted_peer(
+    server: tuple[str, dict[str, str], Path], database_url: str
+) -> None:
+    """uvicorn's own proxy-header handling trusted 127.0.0.1 by default, so a
+    client rotating X-Forwarded-For escaped the limit (issue 7 §4)."""
+    import psycopg
+
+    from api.routers.public_progress import MAX_FAILURES
+
+    base, _, _ = server
+    params = {"receipt_number": "32080319990101000000", "query_code": "AAAA-BBBB-CCCC"}
+    try:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            statuses = [
+                client.get(
+                    "/public/v1/progress",
+                    params=params,
+                    headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                ).status_code
+                for n in range(MAX_FAILURES + 2)
+            ]
+        assert statuses == [404] * MAX_FAILURES + [429, 429]
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM casetrace_api.lookup_failures")

@@ -12,32 +12,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import psycopg
 import pytest
 
-from projections.applications import Applications
-from projections.runtime import (
-    Positioned,
-    Projector,
-    Stall,
-    Tables,
-    position,
-    stall_of,
-)
+from projections.runtime import Projector, Stall, position, stall_of
 from tests.projections.conftest import World
 
 pytestmark = pytest.mark.db
 
 CASETRACE = str(Path(sys.executable).parent / "casetrace")
-
-
-class PoisonError(Exception):
-    """What the patched handler raises for the poisoned case."""
 
 
 def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -58,23 +45,6 @@ def positions(world: World) -> dict[str, int]:
 def stall(world: World) -> Stall | None:
     with psycopg.connect(world.url, autocommit=True) as conn:
         return stall_of(conn, "applications")
-
-
-@pytest.fixture
-def poison(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[UUID]]:
-    """Cases whose events the applications model cannot apply while listed."""
-    poisoned: set[UUID] = set()
-    apply = Applications.apply
-
-    def failing(
-        self: Applications, cur: Any, tables: Tables, events: Sequence[Positioned]
-    ) -> None:
-        if any(p.event.originator_id in poisoned for p in events):
-            raise PoisonError("this event cannot be applied")
-        apply(self, cur, tables, events)
-
-    monkeypatch.setattr(Applications, "apply", failing)
-    return poisoned
 
 
 @pytest.fixture
