@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -87,7 +86,7 @@ def test_healthz_needs_no_database_and_readyz_reports_each_read_model(
 
 
 def test_a_stalled_read_model_is_reported_and_the_service_keeps_answering(
-    stack: tuple[TestClient, dict[str, str]], poison: set[UUID]
+    stack: tuple[TestClient, dict[str, str]], poison: set[str]
 ) -> None:
     client, headers = stack
     body = {
@@ -104,8 +103,9 @@ def test_a_stalled_read_model_is_reported_and_the_service_keeps_answering(
         )
     )
 
-    bad = ok(client.post(APPLICATIONS, json=body, headers=headers), 201)
-    poison.add(UUID(bad["id"]))
+    poison.add("机械有限公司999")
+    bad_body = {**body, "applicant": applicant(999)}
+    bad = ok(client.post(APPLICATIONS, json=bad_body, headers=headers), 201)
     eventually(lambda: models(client)["applications"]["stalled"] is not None)
     stalled = models(client)["applications"]
     assert stalled["stalled"]["position"] == bad["position"]
