@@ -14,10 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from uuid import uuid4
 
 import psycopg
 import pytest
+from eventsourcing.persistence import StoredEvent
 
+from domain.licensing.application import LicenceApplication
 from projections.runtime import Projector, Stall, position, stall_of
 from tests.projections.conftest import World
 
@@ -107,6 +110,39 @@ def test_an_event_a_model_cannot_apply_stalls_that_model_only_until_it_can(
     eventually(lambda: stall(world) is None)
     eventually(lambda: positions(world)["applications"] == head)
     assert "applications" not in following.stalls
+
+
+def test_a_stored_event_the_model_cannot_decode_stalls_it_and_nothing_else(
+    world: World, following: Projector
+) -> None:
+    # Data the code does not understand (an old shape with no upcaster, a
+    # hand edit): the event is stored, the projection cannot even decode it.
+    eventually(lambda: positions(world).get("applications") == world.head())
+    recorder = world.services.licensing.recorder
+    recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=uuid4(),
+                originator_version=1,
+                topic=LicenceApplication.Received.TOPIC,
+                state=b'{"what": "is this"}',
+            )
+        ]
+    )
+    bad_position = world.head()
+    world.receive(75)
+    eventually(lambda: stall(world) is not None)
+    found = stall(world)
+    assert found is not None
+    assert found.position == bad_position
+    assert found.topic == LicenceApplication.Received.TOPIC
+    assert "ValidationError" in found.error
+    eventually(
+        lambda: (
+            positions(world)
+            == {"applications": bad_position - 1, "licences": world.head()}
+        )
+    )
 
 
 def test_project_status_prints_position_head_lag_and_the_stall(
