@@ -108,6 +108,7 @@ class Availability:
     def check(self) -> None:
         """Raise at once while the server is known to be away."""
         if self.down_since is not None:
+            self.suspect()  # someone must be looking for its return
             msg = f"the database is unreachable ({self.error})"
             raise DatabaseUnavailableError(msg)
 
@@ -140,7 +141,9 @@ class Availability:
         try:
             while (error := self.probe()) is not None:
                 if all(pool.closed for pool in list(self._pools)):
-                    return  # nobody here uses the database any more
+                    # Nobody here uses it any more: forget, let the next user find out.
+                    self.down_since = self.error = None
+                    return
                 if self.down_since is None:
                     self.down_since, self.error = time.monotonic(), error
                     log.error("database unreachable", extra={"error": error})

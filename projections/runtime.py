@@ -635,9 +635,10 @@ class Projector:
         self._record_stall(stall)
 
     def _record_stall(self, stall: Stall) -> None:
-        generation = self._active_generation(stall.model)
-        with self.conn.transaction():
-            self.conn.execute(
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            found = active_generation(cur, stall.model)
+            generation = found[0] if found else 0
+            cur.execute(
                 f"INSERT INTO {SCHEMA}.stalls (model, generation, position, topic,"
                 " error, since, attempts, retry_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (model) DO UPDATE SET generation = excluded.generation,"
@@ -656,11 +657,6 @@ class Projector:
                 ),
             )
 
-    def _active_generation(self, model: str) -> int:
-        with self.conn.transaction(), self.conn.cursor() as cur:
-            found = active_generation(cur, model)
-        return found[0] if found else 0
-
     def _resume(self, model: ReadModel) -> None:
         stall = self.stalls.pop(model.name)
         with self.conn.transaction():
@@ -678,9 +674,10 @@ class Projector:
             },
         )
 
-    def _forget_old_stalls(self) -> None:
-        """A stall recorded by a follower that has since stopped is retried
-        afresh by this one (and removed once the model moves on)."""
+    def _adopt_recorded_stalls(self) -> None:
+        """A stall recorded before (by this follower before a reconnect, or by
+        one that has stopped) is retried now, one event at a time, and its
+        record removed once the model moves on."""
         with self.conn.transaction():
             rows = self.conn.execute(
                 f"SELECT position, topic, error, since, attempts, retry_at, model"
@@ -737,7 +734,7 @@ class Projector:
 
     def _follow(self, stop: threading.Event, idle_wait: float) -> None:
         self.prepare()
-        self._forget_old_stalls()
+        self._adopt_recorded_stalls()
         channels = {name: _channel(app) for name, app in self.applications.items()}
         with psycopg.connect(
             self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
