@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,12 +18,14 @@ from typing import Any
 
 import httpx
 import psycopg
+import psycopg_pool.pool
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.database import RECONNECT_MAX_DELAY_S
 from api.settings import Settings
 from api.storage import Services, eventsourcing_env, open_services
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
@@ -114,6 +117,11 @@ def test_requests_get_503_at_once_while_the_database_is_away_and_succeed_soon_af
                 "read a case": lambda: client.get(case, headers=headers),
                 "list": lambda: client.get(APPLICATIONS, params=after, headers=headers),
                 "write": lambda: client.post(APPLICATIONS, json=body, headers=headers),
+                "write with a key": lambda: client.post(
+                    APPLICATIONS,
+                    json=body,
+                    headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+                ),
                 "readyz": lambda: client.get("/readyz"),
             }
             for name, call in calls.items():
@@ -146,11 +154,30 @@ def test_requests_get_503_at_once_while_the_database_is_away_and_succeed_soon_af
                 f" back after {', '.join(f'{n} {t:.2f} s' for n, t in recovered.items())}"
             )
             assert max(recovered.values()) < BACK_WITHIN_S, recovered
+            # The in-process projector is back too: a new write is listed.
+            created = client.post(APPLICATIONS, json=body, headers=headers)
+            after = {"consistent_after": created.json()["position"]}
+            listed = client.get(APPLICATIONS, params=after, headers=headers)
+            assert listed.status_code == 200, listed.text
+            assert created.json()["id"] in {i["id"] for i in listed.json()["items"]}
     finally:
         stop.set()
         thread.join(timeout=10)
         projector.close()
         app.state.idempotency.close()
+
+
+def test_a_pool_tries_to_reconnect_at_least_every_half_second_however_long_the_outage() -> (
+    None
+):
+    # psycopg_pool doubles its delay (1, 2, 4, … 32 s …): after a 35 s outage
+    # the first write succeeded 27 s after PostgreSQL was back.
+    attempt = psycopg_pool.pool.AttemptWithBackoff(timeout=300.0)
+    delays = []
+    for n in range(12):
+        attempt.update_delay(now=float(n))
+        delays.append(attempt.delay)
+    assert max(delays) <= RECONNECT_MAX_DELAY_S
 
 
 def test_the_lock_and_statement_timeouts_are_seconds_as_configured(
