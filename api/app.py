@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.idempotency import IdempotencyStore
 from api.logging import configure_logging
 from api.middleware import BodyGuard, RequestContext
 from api.reads import ReadSide
@@ -54,7 +53,6 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     )
     app.state.settings = settings
     app.state.services = services
-    app.state.idempotency = IdempotencyStore(services.url)
     app.state.reads = reads
     app.state.lookup_limiter = public_progress.FailureLimiter()
     errors.install(app)
@@ -69,11 +67,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     ):
         app.include_router(module.router)
     # Outermost first: the request id must exist before anything can fail.
-    app.add_middleware(
-        BodyGuard,
-        max_body_bytes=settings.max_body_bytes,
-        store=lambda: app.state.idempotency,
-    )
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
 
     @app.get("/healthz", include_in_schema=False)

@@ -22,6 +22,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 from api.reads import LICENSING_MODELS
+from api.recorder import forget_old_keys
 from api.storage import Services
 from domain.licensing.application import DeadlineKind
 from domain.licensing.licence import ReminderSubject
@@ -91,6 +92,7 @@ class DeadlineClock:
             if not row or not row[0]:
                 return Tick(busy=True)
             try:
+                forget_old_keys(conn)  # housekeeping of the one active clock
                 return self._fire_due(conn)
             except ReadModelMissingError:
                 # A fresh database: the projector (another thread or process)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import Licence
 from domain.shared.events import Aggregate
+from domain.shared.service import CommandResult
 
 
 def dump(value: Any) -> Any:
@@ -42,6 +43,14 @@ def case_response(
     body: dict[str, Any], version: int, status: int = 200, **headers: str
 ) -> JSON:
     return JSON(body, status_code=status, headers={"ETag": etag(version), **headers})
+
+
+def replay_marked(response: JSON, result: CommandResult) -> JSON:
+    """A keyed retry's answer says it is the first attempt's (RFC draft
+    idempotency-key: the same response, marked)."""
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def application_view(a: LicenceApplication) -> dict[str, Any]:

@@ -97,14 +97,7 @@ def receive(body: ReceiveBody, request: Request, principal: CurrentPrincipal) ->
         materials=tuple(body.materials),
         commitment=body.commitment,
     )
-    response = APPLICATIONS.response(
-        request,
-        receipt.id,
-        loaded=receipt.case,  # the case as saved: no read-back
-        position=receipt.position,
-        query_code=receipt.query_code,
-    )
-    response.status_code = 201
+    response = APPLICATIONS.command_response(request, receipt, status=201)
     response.headers["Location"] = f"{router.prefix}/{receipt.id}"
     return response
 

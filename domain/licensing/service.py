@@ -54,7 +54,7 @@ from domain.registry.service import Registry
 from domain.shared.audit import Audit, Role, require_actor
 from domain.shared.calendar import WorkingDayCalendar, add_months
 from domain.shared.clock import Clock, SystemClock, legal_date
-from domain.shared.errors import InvalidInputError, NotFoundError
+from domain.shared.errors import DomainError, InvalidInputError, NotFoundError
 from domain.shared.jurisdiction import covers
 from domain.shared.service import CommandResult, ContextService
 
@@ -187,6 +187,41 @@ class Licensing(ContextService):
     ) -> Receipt:
         """收到申请材料: a receipt number and a query code for the applicant."""
         require_actor(audit)
+        try:
+            result = self._receive(
+                audit,
+                item_code=item_code,
+                approval_mode=approval_mode,
+                channel=channel,
+                applicant=applicant,
+                agent=agent,
+                materials=materials,
+                commitment=commitment,
+            )
+        except DomainError:
+            replayed = self.replayed()  # a keyed retry of a receipt that committed
+            if replayed is None:
+                raise
+            result = replayed
+        return Receipt(
+            **result.model_dump(),
+            case=result.case,
+            receipt_number=result.extra["receipt_number"],
+            query_code=result.extra["query_code"],
+        )
+
+    def _receive(
+        self,
+        audit: Audit,
+        *,
+        item_code: str,
+        approval_mode: ApprovalMode,
+        channel: Channel,
+        applicant: Applicant,
+        agent: Agent | None,
+        materials: tuple[str, ...],
+        commitment: CommitmentLetter | None,
+    ) -> CommandResult:
         unit = audit.actor.unit_code or applicant.region_code
         self.authorise("receive", audit.actor, unit)
         item = self.registry.get_item(item_code)
@@ -225,15 +260,14 @@ class Licensing(ContextService):
                     ),
                 )
             try:
-                result = self.commit(application)
+                # A replayed key comes back from commit as the first outcome;
+                # an IntegrityError here is only ever a receipt-number clash
+                # (the store itself resolves a lost COMMIT answer).
+                return self.commit(
+                    application, receipt_number=receipt_number, query_code=query_code
+                )
             except IntegrityError:
                 continue
-            return Receipt(
-                **result.model_dump(),
-                case=result.case,
-                receipt_number=receipt_number,
-                query_code=query_code,
-            )
         raise RuntimeError(
             "could not allocate a unique receipt number"
         )  # pragma: no cover
