@@ -135,12 +135,20 @@ class CasetraceRecorder(PostgresApplicationRecorder):
         if command is not None:
             key, log, outcome = command
             # First in the transaction: a same-key attempt waits here for this
-            # one, then fails on the primary key and is answered from the row.
+            # one to end. If that one committed, there is no row to insert and
+            # the save fails before any event is written; the service then
+            # answers with the recorded outcome. (DO NOTHING + a check, not a
+            # unique violation: a failed statement aborts psycopg's pipeline,
+            # which can leave the pooled connection's prepared statements
+            # out of step with the server.)
             curs.execute(
                 f"INSERT INTO {COMMAND_KEYS} (scope, key, fingerprint, log, outcome)"  # noqa: S608
-                " VALUES (%s, %s, %s, %s, %s)",
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
                 (key.scope, key.key, key.fingerprint, log, Jsonb(outcome)),
             )
+            if curs.fetchone() is None:
+                msg = f"Idempotency-Key {key.key!r} is already recorded"
+                raise IntegrityError(msg)
         super()._insert_events(curs, stored_events, **kwargs)
 
     def find_command(self, scope: str, key: str) -> StoredCommand | None:
