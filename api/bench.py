@@ -240,8 +240,8 @@ def make_cast() -> Cast:
         reviewer=staff_audit("B-REV1", Role.REVIEWER, "需检验检测"),
         approver=staff_audit("B-APPR", Role.APPROVER, "符合法定条件和标准"),
         verifiers=(
-            Verifier(staff_no="B-REV1", name="bench reviewer 1"),
-            Verifier(staff_no="B-REV2", name="bench reviewer 2"),
+            Verifier(id="B-REV1", name="bench reviewer 1"),
+            Verifier(id="B-REV2", name="bench reviewer 2"),
         ),
     )
 
@@ -633,9 +633,9 @@ def one_case(
         a.resume_clock(on + timedelta(days=6), calendar, cast.reviewer)
     if kind == 5 and terms.extension_wd:
         a.extend(on + timedelta(days=2), calendar, cast.approver)
-    a.record_verification(
-        cast.verifiers, True, "现场核查与申请材料一致", on, cast.reviewer
-    )
+    first, second = cast.verifiers
+    a.record_verification(first, True, "现场核查与申请材料一致", on, on, cast.reviewer)
+    a.sign_verification(1, second, on, cast.reviewer)
     if kind == 6:
         a.refuse(
             "淮区市监不许〔2026〕1号",

@@ -39,6 +39,8 @@ DEADLINE_COLUMNS = """
     item_name   text    NOT NULL,
     party_name  text    NOT NULL,
     case_version integer NOT NULL,
+    calendar_version text,
+    promised_due date,
     PRIMARY KEY (case_id, kind)
 """
 
@@ -55,6 +57,10 @@ class Deadline:
     action: str | None = None
     fires_on: date | None = None
     lapses_on: date | None = None  # a reminder is pointless after its deadline
+    # The calendar a provisional date was computed with: the clock recomputes
+    # (and so never fires) a date a newer calendar may have moved.
+    calendar_version: str | None = None
+    promised_due: date | None = None  # 承诺时限, shown beside the decision limit
 
 
 Handler = Callable[[Any, Any, int], Any]
@@ -219,6 +225,8 @@ class CaseReadModel(ReadModel, Generic[R]):
                 d.lapses_on,
                 *self.deadline_context(row),
                 row.version,  # type: ignore[attr-defined]
+                d.calendar_version if d.provisional else None,
+                d.promised_due,
             )
             for case_id, row in changed.items()
             for d in running[case_id]

@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.licensing.parties import REMEDY_TEXT, Applicant, Verifier, require_reasons
+from domain.licensing.application import RULE_RECOMPUTE, DeadlineChange
+from domain.licensing.parties import (
+    REMEDY_TEXT,
+    Applicant,
+    Verifier,
+    require_reasons,
+    upcast_verifiers,
+)
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Audit, require_actor, require_reason
 from domain.shared.calendar import DueDate, WorkingDayCalendar, add_months
@@ -28,6 +36,13 @@ from domain.shared.events import Aggregate, AggregateSnapshot, SnapshotState
 REMINDER_LEAD_DAYS = 30
 RULE_REMINDER = "提醒式服务 (行政许可法 第50条 延续期限的事前提醒)"
 POST_APPROVAL_VERIFICATION_WD = 60  # 告知承诺 follow-up; local practice (DOMAIN §2.1)
+# When renewal may first be requested: this many months before the last day to
+# apply. The 行政许可法 (Art. 50) sets only the latest day; a request far ahead
+# of expiry (on the day of the grant, say) is not a renewal application. The
+# bureau's rule, to be confirmed with 法制科: the window opens 6 months before
+# the last day to apply (the holder's reminder comes 30 days before that day).
+RENEWAL_WINDOW_MONTHS = 6
+RULE_RENEWAL_WINDOW = "行政许可法 第50条; 延续申请受理窗口 (本局规则: 最后申请日前6个月起)"
 
 
 class LicenceStatus(StrEnum):
@@ -173,14 +188,32 @@ class Licence(Aggregate):
         rule: str
 
     class CommitmentVerified(Aggregate.Event):
+        class_version: ClassVar[int] = 2  # v1 named a verifier's id `staff_no`
         verifiers: tuple[Verifier, ...]
         findings: str
         verified_on: date
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_verifiers(state)
+
     class CommitmentBreached(Aggregate.Event):
+        class_version: ClassVar[int] = 2
         verifiers: tuple[Verifier, ...]
         findings: str
         verified_on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_verifiers(state)
+
+    class DeadlineRecomputed(Aggregate.Event):
+        """A new calendar (a State Council notice) moved provisional dates."""
+
+        changes: tuple[DeadlineChange, ...]
+        calendar_version: str
+        notices: tuple[str, ...]
+        rule: str
 
     class Withdrawn(Aggregate.Event):
         withdrawn_on: date
@@ -308,6 +341,49 @@ class Licence(Aggregate):
             self.valid_until, self.renewal_lead_months, self.renewal_lead_days
         )
 
+    @property
+    def renewal_window_opens(self) -> date | None:
+        deadline = self.renewal_deadline
+        return add_months(deadline, -RENEWAL_WINDOW_MONTHS) if deadline else None
+
+    def stale_dates(
+        self, calendar: WorkingDayCalendar
+    ) -> list[tuple[str, date, DueDate]]:
+        """The 告知承诺 follow-up date, if provisional under an older calendar."""
+        due = self.post_verification_due
+        if (
+            self.status is not LicenceStatus.VALID
+            or due is None
+            or not due.provisional
+            or due.calendar_version == calendar.version
+        ):
+            return []
+        new = calendar.add_working_days(self.valid_from, POST_APPROVAL_VERIFICATION_WD)
+        return [("commitment_check", due.due, new)]
+
+    def recompute_deadlines(self, calendar: WorkingDayCalendar, audit: Audit) -> None:
+        """DESIGN §3: recompute provisional dates when a holiday notice is out."""
+        require_actor(audit)
+        stale = self.stale_dates(calendar)
+        if not stale:
+            raise IllegalTransitionError(
+                f"no provisional deadline predates calendar {calendar.version}",
+                rule=RULE_RECOMPUTE,
+            )
+        years = {d.year for _, old, new in stale for d in (old, new.due)}
+        self._deadline_recomputed(
+            audit=audit,
+            changes=tuple(
+                DeadlineChange(kind=kind, old_due=old, new_due=new)
+                for kind, old, new in stale
+            ),
+            calendar_version=calendar.version,
+            notices=tuple(
+                n for y in sorted(years) if (n := calendar.notice(y)) is not None
+            ),
+            rule=RULE_RECOMPUTE,
+        )
+
     def _lead_text(self) -> str:
         months = (
             f"{self.renewal_lead_months} months" if self.renewal_lead_months else ""
@@ -355,6 +431,14 @@ class Licence(Aggregate):
                 f"renewal had to be requested by {deadline} ({self._lead_text()}"
                 f" before expiry on {self.valid_until})",
                 rule="行政许可法 第50条",
+            )
+        opens = self.renewal_window_opens
+        assert opens is not None
+        if on < opens:
+            raise DeadlineError(
+                f"renewal can be requested from {opens} ({RENEWAL_WINDOW_MONTHS}"
+                f" months before the last day to apply, {deadline})",
+                rule=RULE_RENEWAL_WINDOW,
             )
         self._renewal_requested(audit=audit, requested_on=on, rule="行政许可法 第50条")
 
@@ -453,7 +537,7 @@ class Licence(Aggregate):
             raise IllegalTransitionError(
                 "the commitment has already been found false", rule="行政许可法 第69条"
             )
-        if len({v.staff_no for v in verifiers}) < 2:
+        if len({v.id for v in verifiers}) < 2:
             raise InvalidInputError(
                 "verification needs two or more staff",
                 field="verifiers",
@@ -687,6 +771,19 @@ class Licence(Aggregate):
     def _expired(self, audit: Audit, expired_on: date) -> None:
         self.status = LicenceStatus.EXPIRED
 
+    @event(DeadlineRecomputed)
+    def _deadline_recomputed(
+        self,
+        audit: Audit,
+        changes: tuple[DeadlineChange, ...],
+        calendar_version: str,
+        notices: tuple[str, ...],
+        rule: str,
+    ) -> None:
+        for change in changes:
+            if change.kind == "commitment_check":
+                self.post_verification_due = change.new_due
+
     @event(ReminderSent)
     def _reminder_sent(
         self,
@@ -703,14 +800,14 @@ def renewal_deadline(
     valid_until: date | None, lead_months: int, lead_days: int
 ) -> date | None:
     """Art. 50: apply 30 days before expiry, or the item's own rule, e.g.
-    6 months for 生产许可证 (条例 Art. 25). The licence expires at the end of
-    its last valid day, so the lead is counted back from the day after:
-    valid until 2031-03-14 → by 2030-09-14; until 2031-02-28 → by 2030-08-31."""
+    6 months for 生产许可证 (条例 Art. 25). Months are counted back from the
+    last valid day to its corresponding day, or the month's last day when there
+    is none (民法典 Arts. 201–202): valid until 2031-03-14 → by 2030-09-14;
+    until 2031-08-30 → by 2031-02-28; until 2031-12-30 → by 2031-06-30."""
     if valid_until is None:
         return None
-    expiry = date.fromordinal(valid_until.toordinal() + 1)
-    months_back = add_months(expiry, -lead_months)
-    return date.fromordinal(months_back.toordinal() - lead_days - 1)
+    months_back = add_months(valid_until, -lead_months)
+    return date.fromordinal(months_back.toordinal() - lead_days)
 
 
 def _validity_end(valid_from: date, months: int | None) -> date | None:

@@ -29,7 +29,7 @@ from domain.licensing.licence import (
     ReminderSubject,
     RevocationGround,
 )
-from domain.licensing.parties import ExclusionKind
+from domain.licensing.parties import CertificateService, ExclusionKind
 from domain.licensing.service import Licensing
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Role
@@ -377,13 +377,33 @@ def test_no_certificate_deadline_runs_before_a_grant() -> None:
     assert application.collect_events() == []
 
 
-def test_no_certificate_deadline_runs_once_the_certificate_is_issued() -> None:
+def test_an_issued_but_unserved_certificate_past_the_limit_is_recorded_missed() -> None:
+    # Art. 44: 颁发、送达 within 10 working days of the decision (due Thu 10/22).
     application = granted()
-    application.issue_certificate("ZS-1", date(2026, 10, 26), CLERK)  # late
+    application.issue_certificate("ZS-1", date(2026, 10, 21), CLERK)  # in time
+    settled(application)
+
+    application.record_missed_deadline(
+        DeadlineKind.CERTIFICATE, date(2026, 10, 23), CLOCK
+    )
+
+    [event] = application.collect_events()
+    assert isinstance(event, LicenceApplication.DeadlineMissed)
+    assert (event.kind, event.due, event.rule) == (
+        DeadlineKind.CERTIFICATE,
+        date(2026, 10, 22),
+        "行政许可法 第44条",
+    )
+
+
+def test_no_certificate_deadline_runs_once_the_certificate_is_served() -> None:
+    application = granted()
+    application.issue_certificate("ZS-1", date(2026, 10, 21), CLERK)
+    application.serve_certificate(CertificateService.POST, date(2026, 10, 22), CLERK)
     settled(application)
     with pytest.raises(IllegalTransitionError):
         application.record_missed_deadline(
-            DeadlineKind.CERTIFICATE, date(2026, 10, 27), CLOCK
+            DeadlineKind.CERTIFICATE, date(2026, 10, 23), CLOCK
         )
     assert application.collect_events() == []
 

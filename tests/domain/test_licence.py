@@ -589,12 +589,12 @@ def test_a_renewal_refusal_needs_reasons_and_comes_before_expiry() -> None:
     assert lic.collect_events() == []
 
 
-def test_a_month_end_expiry_counts_the_lead_from_the_day_after() -> None:
-    # Valid until 2031-02-28 (from 2026-03-01): expiry is at the start of 03-01;
-    # 6 months before that is 2030-09-01, so apply by 2030-08-31.
+def test_a_month_end_expiry_counts_the_lead_back_from_the_last_valid_day() -> None:
+    # Valid until 2031-02-28 (from 2026-03-01): 6 months back from the last
+    # valid day is its corresponding day, 2030-08-28 (民法典 Arts. 201–202).
     lic = licence(PRODUCTION_ITEM, valid_from=date(2026, 3, 1))
     assert lic.valid_until == date(2031, 2, 28)
-    assert lic.renewal_deadline == date(2030, 8, 31)
+    assert lic.renewal_deadline == date(2030, 8, 28)
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.LicenceApplication.DeficienciesCured",
         "casetrace.licensing.LicenceApplication.ProcessingTerminated",
         "casetrace.licensing.LicenceApplication.VerificationRecorded",
+        "casetrace.licensing.LicenceApplication.VerificationSigned",
         "casetrace.licensing.LicenceApplication.ClockSuspended",
         "casetrace.licensing.LicenceApplication.ClockResumed",
         "casetrace.licensing.LicenceApplication.DeadlineExtended",
@@ -44,6 +45,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.LicenceApplication.CertificateServed",
         "casetrace.licensing.LicenceApplication.Withdrawn",
         "casetrace.licensing.LicenceApplication.DeadlineMissed",
+        "casetrace.licensing.LicenceApplication.DeadlineRecomputed",
         "casetrace.licensing.LicenceApplication.Created",
     ],
     Licence: [
@@ -56,6 +58,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.Licence.RenewalDeemedGranted",
         "casetrace.licensing.Licence.CommitmentVerified",
         "casetrace.licensing.Licence.CommitmentBreached",
+        "casetrace.licensing.Licence.DeadlineRecomputed",
         "casetrace.licensing.Licence.Withdrawn",
         "casetrace.licensing.Licence.Revoked",
         "casetrace.licensing.Licence.Cancelled",
