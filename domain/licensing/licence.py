@@ -42,7 +42,9 @@ POST_APPROVAL_VERIFICATION_WD = 60  # 告知承诺 follow-up; local practice (DO
 # bureau's rule, to be confirmed with 法制科: the window opens 6 months before
 # the last day to apply (the holder's reminder comes 30 days before that day).
 RENEWAL_WINDOW_MONTHS = 6
-RULE_RENEWAL_WINDOW = "行政许可法 第50条; 延续申请受理窗口 (本局规则: 最后申请日前6个月起)"
+RULE_RENEWAL_WINDOW = (
+    "行政许可法 第50条; 延续申请受理窗口 (本局规则: 最后申请日前6个月起)"
+)
 
 
 class LicenceStatus(StrEnum):
