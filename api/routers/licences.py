@@ -24,7 +24,7 @@ from api.routers.cases import (
     NoBody,
     add_case_routes,
 )
-from api.routers.licensing_applications import Items, VerificationBody, licensing
+from api.routers.licensing_applications import Items, licensing
 from api.views import JSON, licence_view
 from domain.licensing.licence import (
     CancellationGround,
@@ -66,7 +66,12 @@ class RefuseRenewalBody(Decision):
     reasons: Items
 
 
-class CommitmentCheckBody(VerificationBody):
+class CommitmentCheckBody(CommandBody):
+    # Staff numbers (ids) of the two or more staff who verified (后置核查).
+    verifiers: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=20
+    )
+    findings: str = Field(min_length=1, max_length=5000)
     breached: bool
     reason: str
 

@@ -100,18 +100,20 @@ DEFERRABLE = "安装告知书"  # the deferrable material of XK-TZSB-SYDJ (conft
 
 APPLICATION_BODIES: dict[str, dict[str, Any] | None] = {
     "request-correction": {"missing_items": [DEFERRABLE], "reason": "安装告知书未盖章"},
-    "submit-corrections": {"items": [DEFERRABLE]},
+    "submit-corrections": {"missing_items": [DEFERRABLE]},
     "accept": None,
     "accept-with-deficiencies": {
         "deficiency_items": [DEFERRABLE],
         "supply_deadline": "2026-11-27",
     },
     "reject": {"ground": "no_licence_required", "reason": "该设备无需办理使用登记"},
-    "cure-deficiencies": {"items": [DEFERRABLE]},
+    "cure-deficiencies": {"deficiency_items": [DEFERRABLE]},
     "record-verification": {
-        "verifiers": [f"{COUNTY}-reviewer", "3208-reviewer"],
+        "on_site": True,
+        "verified_on": "2026-11-23",
         "findings": "现场核查与申请材料一致",
     },
+    "sign-verification": {"verification": 1},
     "suspend-clock": {
         "kind": "testing",
         "expected_working_days": 5,
@@ -172,6 +174,7 @@ APPLICATION_PREREQUISITES: dict[str, list[str]] = {
     "submit-corrections": ["request-correction"],
     "cure-deficiencies": ["accept-with-deficiencies"],
     "record-verification": ["accept"],
+    "sign-verification": ["accept", "record-verification"],
     "suspend-clock": ["accept"],
     "resume-clock": ["accept", "suspend-clock"],
     "extend": ["accept"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from domain.shared.audit import Role
+from domain.shared.clock import FixedClock
 from tests.api.conftest import COUNTY, make_uscc
 from tests.api.helpers import (
     APPLICATIONS,
@@ -131,10 +132,11 @@ def test_a_refusal_for_false_materials_bans_a_safety_item_for_a_year(
 
 
 def test_an_approver_refuses_a_renewal_with_reasons(
-    client: TestClient, staff: StaffBook
+    client: TestClient, staff: StaffBook, clock: FixedClock
 ) -> None:
     licence = commitment_licence(client, staff, seed=4245)
     path = f"{LICENCES}/{licence['id']}"
+    clock.at = clock.at.replace(year=2032, month=3)  # in the renewal window
     ok(post(client, f"{path}/request-renewal", staff[(Role.CLERK, COUNTY)]))
     approver = staff[(Role.APPROVER, COUNTY)]
     no_reasons = post(
