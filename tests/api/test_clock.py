@@ -162,6 +162,32 @@ def test_a_missed_supply_deadline_terminates_processing(
     assert view["status"] == "terminated"
 
 
+def test_a_supply_deadline_set_on_a_saturday_runs_to_monday_and_fires_on_tuesday(
+    client: TestClient,
+    staff: StaffBook,
+    clock: FixedClock,
+    services: Services,
+    settled: Any,
+) -> None:
+    case = new_application(client, staff, 730004)
+    clerk = staff[(Role.CLERK, COUNTY)]
+    body = {**(APPLICATION_BODIES["accept-with-deficiencies"] or {})}
+    body["supply_deadline"] = "2026-11-28"  # a Saturday
+    path = f"{APPLICATIONS}/{case}"
+    accepted = ok(post(client, f"{path}/accept-with-deficiencies", clerk, body))
+    # 民法典 Art. 203 by analogy: the last day moves to the next working day.
+    assert accepted["supply_deadline"] == "2026-11-30"
+    assert accepted["supply_deadline_provisional"] is False
+    settled(client)
+    for day in (date(2026, 11, 29), date(2026, 11, 30)):
+        clock.at = at(day)
+        DeadlineClock(services).tick()
+        assert of_type(events(client, staff, path), "ProcessingTerminated") == []
+    clock.at = at(date(2026, 12, 1))
+    DeadlineClock(services).tick()
+    assert len(of_type(events(client, staff, path), "ProcessingTerminated")) == 1
+
+
 def test_a_missed_decision_deadline_is_recorded_once_by_rival_clocks_and_repeated_ticks(
     client: TestClient,
     staff: StaffBook,
