@@ -142,6 +142,15 @@ class CaseReadModel(ReadModel, Generic[R]):
                 tables("deadlines"),
             )
         )
+        # The clock looks for provisional dates of an older calendar every tick.
+        cur.execute(
+            sql.SQL(
+                "CREATE INDEX {} ON {} (calendar_version) WHERE provisional"
+            ).format(
+                sql.Identifier(f"{tables.model}_g{tables.generation}_provisional_idx"),
+                tables("deadlines"),
+            )
+        )
         if self.facts_ddl:
             cur.execute(
                 sql.SQL("CREATE TABLE {} ({})").format(
