@@ -37,7 +37,7 @@ from projections.queries import (
     deadline_view,
     newest_first,
 )
-from projections.runtime import active_tables
+from projections.runtime import Cursor, Tables, active_tables
 
 A = LicenceApplication
 
@@ -231,6 +231,18 @@ class Applications(CaseReadModel[ApplicationRow]):
 
     def __init__(self, calendar: WorkingDayCalendar) -> None:
         self.calendar = calendar
+
+    def create_tables(self, cur: Cursor, tables: Tables) -> None:
+        super().create_tables(cur, tables)
+        # Statistics count a case late when any of its deadlines was missed.
+        cur.execute(
+            sql.SQL(
+                "CREATE INDEX {} ON {} (case_id) WHERE metric = 'deadline_missed'"
+            ).format(
+                sql.Identifier(f"{tables.model}_g{tables.generation}_facts_missed"),
+                tables("facts"),
+            )
+        )
 
     @property
     def handlers(self) -> Mapping[type[Any], Handler]:
