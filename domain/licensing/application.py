@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
-from pydantic import BaseModel, ConfigDict
 
 from domain.licensing.parties import (
     REMEDY_TEXT,
@@ -34,7 +33,12 @@ from domain.licensing.parties import (
 )
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
 from domain.shared.audit import Audit, require_actor, require_reason
-from domain.shared.calendar import DueDate, WorkingDayCalendar
+from domain.shared.calendar import (
+    RULE_RECOMPUTE,
+    DeadlineChange,
+    DueDate,
+    WorkingDayCalendar,
+)
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
@@ -55,7 +59,6 @@ ART_34_3 = "行政许可法 第34条第3款"
 # ends on the next working day, as a period's last day does (民法典 第203条,
 # applied by analogy: DOMAIN §1.1).
 RULE_LAST_DAY = "民法典 第203条 (类推适用)"
-RULE_RECOMPUTE = "国务院办公厅 年度放假安排通知 (DESIGN §3: recomputed when published)"
 
 
 def application_id(receipt_number: str) -> UUID:
@@ -81,16 +84,6 @@ class DeadlineKind(StrEnum):
 
     DECISION = "decision"  # Arts. 42, 45: the decision limit as moved
     CERTIFICATE = "certificate"  # Art. 44: issued and served within 10 working days
-
-
-class DeadlineChange(BaseModel):
-    """One computed date moved by a newly published calendar (DESIGN §3)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: str  # correction | decision | promised | certificate | supply
-    old_due: date
-    new_due: DueDate
 
 
 BEFORE_ACCEPTANCE = frozenset({Status.RECEIVED, Status.CORRECTION_REQUESTED})

@@ -13,7 +13,6 @@ from uuid import UUID
 from eventsourcing.domain import event
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.licensing.application import RULE_RECOMPUTE, DeadlineChange
 from domain.licensing.parties import (
     REMEDY_TEXT,
     Applicant,
@@ -23,7 +22,13 @@ from domain.licensing.parties import (
 )
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Audit, require_actor, require_reason
-from domain.shared.calendar import DueDate, WorkingDayCalendar, add_months
+from domain.shared.calendar import (
+    RULE_RECOMPUTE,
+    DeadlineChange,
+    DueDate,
+    WorkingDayCalendar,
+    add_months,
+)
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,

@@ -21,7 +21,9 @@ from domain.shared.errors import InvalidInputError
 
 __all__ = [
     "RULE_ARRANGEMENT",
+    "RULE_RECOMPUTE",
     "RULE_STATUTORY",
+    "DeadlineChange",
     "DueDate",
     "WorkingDayCalendar",
     "YearArrangement",
@@ -84,6 +86,21 @@ class DueDate(BaseModel):
     working_days: int
     calendar_version: str
     provisional: bool
+
+
+RULE_RECOMPUTE = "国务院办公厅 年度放假安排通知 (DESIGN §3: recomputed when published)"
+
+
+class DeadlineChange(BaseModel):
+    """One computed date moved by a newly published calendar (DESIGN §3): what
+    a `DeadlineRecomputed` event records per date (old date, the new one with
+    its calendar version and provisional flag)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # e.g. correction | decision | promised | certificate | supply
+    old_due: date
+    new_due: DueDate
 
 
 class YearArrangement(BaseModel):
