@@ -168,6 +168,7 @@ SUMMARIES: dict[str, str] = {
     "Renewed": "准予延续至 {valid_until}",
     "RenewalRefused": "不予延续：{reasons}",
     "RenewalDeemedGranted": "有效期届满前未作决定，视为准予延续至 {valid_until}",
+    "CommitmentCheckRecorded": "后置核查（{verifier[name]}签名），待第二核查人签名",
     "CommitmentVerified": "后置核查：承诺属实",
     "CommitmentBreached": "后置核查：承诺不实",
     "Revoked": "撤销许可（{ground}）",

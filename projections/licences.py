@@ -123,6 +123,7 @@ class Licences(CaseReadModel[LicenceRow]):
             L.Renewed: _valid_until,
             L.RenewalRefused: _renewal_refused,
             L.RenewalDeemedGranted: _valid_until,
+            L.CommitmentCheckRecorded: _touch,
             L.CommitmentVerified: _commitment_checked,
             L.CommitmentBreached: _commitment_checked,
             L.Withdrawn: _ended(LicenceStatus.WITHDRAWN, "withdrawn_on"),

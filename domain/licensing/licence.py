@@ -102,6 +102,7 @@ CANCELLATION_REQUIRES: dict[CancellationGround, frozenset[LicenceStatus]] = {
     ),
 }
 ART_50 = "行政许可法 第50条"
+ART_34 = "行政许可法 第34条"
 
 
 class ReminderSubject(StrEnum):
@@ -117,6 +118,17 @@ class LicenceChange(BaseModel):
     holder_name: str | None = Field(default=None, min_length=1, max_length=200)
     scope: str | None = Field(default=None, min_length=1, max_length=1000)
     address: str | None = Field(default=None, min_length=1, max_length=300)
+
+
+class PendingCommitmentCheck(BaseModel):
+    """A 后置核查 recorded and signed by one verifier, awaiting a second."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verifier: Verifier
+    findings: str
+    breached: bool
+    verified_on: date
 
 
 class LicenceState(SnapshotState):
@@ -141,6 +153,7 @@ class LicenceState(SnapshotState):
     reissues: int
     # added later: old snapshots lack it
     reminders_sent: list[tuple[ReminderSubject, date]] = Field(default_factory=list)
+    pending_check: PendingCommitmentCheck | None = None  # added later
 
 
 class Licence(Aggregate):
@@ -213,6 +226,15 @@ class Licence(Aggregate):
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             upcast_verifiers(state)
+
+    class CommitmentCheckRecorded(Aggregate.Event):
+        """One verifier records (and signs) a 后置核查; a second must sign it
+        before its outcome (CommitmentVerified / CommitmentBreached) stands."""
+
+        verifier: Verifier
+        findings: str
+        breached: bool
+        verified_on: date
 
     class DeadlineRecomputed(Aggregate.Event):
         """A new calendar (a State Council notice) moved provisional dates."""
@@ -288,6 +310,7 @@ class Licence(Aggregate):
         self.renewal_requested_on: date | None = None
         self.reissues = 0
         self.reminders_sent: list[tuple[ReminderSubject, date]] = []
+        self.pending_check: PendingCommitmentCheck | None = None
 
     @classmethod
     def issue(
@@ -523,14 +546,15 @@ class Licence(Aggregate):
 
     def record_commitment_check(
         self,
-        verifiers: tuple[Verifier, ...],
+        verifier: Verifier,
         findings: str,
         breached: bool,
         on: date,
         audit: Audit,
     ) -> None:
-        """后置核查 of a 告知承诺 licence. A false commitment is recorded here; the
-        revocation that follows (Art. 69 ¶2) is the approver's own decision."""
+        """后置核查 of a 告知承诺 licence, recorded and signed by one verifier. Its
+        outcome stands once a second verifier signs (Art. 34: two or more staff);
+        a false commitment then awaits the approver's revocation (Art. 69 ¶2)."""
         require_reason(audit, "the outcome of a post-approval verification")
         self._require_valid(
             "verify the commitment", "国办发〔2020〕42号 (事中事后核查)"
@@ -544,14 +568,47 @@ class Licence(Aggregate):
             raise IllegalTransitionError(
                 "the commitment has already been found false", rule="行政许可法 第69条"
             )
-        if len({v.id for v in verifiers}) < 2:
-            raise InvalidInputError(
-                "verification needs two or more staff",
-                field="verifiers",
-                rule="行政许可法 第34条",
+        if self.pending_check is not None:
+            raise IllegalTransitionError(
+                "a verification already awaits a second verifier's signature",
+                rule=ART_34,
             )
-        record = self._commitment_breached if breached else self._commitment_verified
-        record(audit=audit, verifiers=verifiers, findings=findings, verified_on=on)
+        if not findings.strip():
+            raise InvalidInputError("record the findings", field="findings")
+        self._commitment_check_recorded(
+            audit=audit,
+            verifier=verifier,
+            findings=findings,
+            breached=breached,
+            verified_on=on,
+        )
+
+    def sign_commitment_check(self, verifier: Verifier, on: date, audit: Audit) -> None:
+        """The second verifier signs with their own credentials: the outcome stands."""
+        require_reason(audit, "the outcome of a post-approval verification")
+        self._require_valid(
+            "verify the commitment", "国办发〔2020〕42号 (事中事后核查)"
+        )
+        pending = self.pending_check
+        if pending is None:
+            raise IllegalTransitionError(
+                "no verification awaits a signature", rule=ART_34
+            )
+        if verifier.id == pending.verifier.id:
+            raise IllegalTransitionError(
+                f"{verifier.id} recorded this verification; a second verifier must"
+                " sign it",
+                rule=ART_34,
+            )
+        record = (
+            self._commitment_breached if pending.breached else self._commitment_verified
+        )
+        record(
+            audit=audit,
+            verifiers=(pending.verifier, verifier),
+            findings=pending.findings,
+            verified_on=pending.verified_on,
+        )
 
     def withdraw(self, compensation: str, on: date, audit: Audit) -> None:
         """撤回 for the public interest when law or circumstances change (Art. 8)."""
@@ -732,6 +789,22 @@ class Licence(Aggregate):
         self.valid_until = valid_until
         self.renewal_requested_on = None
 
+    @event(CommitmentCheckRecorded)
+    def _commitment_check_recorded(
+        self,
+        audit: Audit,
+        verifier: Verifier,
+        findings: str,
+        breached: bool,
+        verified_on: date,
+    ) -> None:
+        self.pending_check = PendingCommitmentCheck(
+            verifier=verifier,
+            findings=findings,
+            breached=breached,
+            verified_on=verified_on,
+        )
+
     @event(CommitmentVerified)
     def _commitment_verified(
         self,
@@ -741,6 +814,7 @@ class Licence(Aggregate):
         verified_on: date,
     ) -> None:
         self.post_verification_due = None
+        self.pending_check = None
 
     @event(CommitmentBreached)
     def _commitment_breached(
@@ -751,6 +825,7 @@ class Licence(Aggregate):
         verified_on: date,
     ) -> None:
         self.post_verification_due = None
+        self.pending_check = None
         self.commitment_breached = True
 
     @event(Withdrawn)

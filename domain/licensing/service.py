@@ -126,6 +126,7 @@ class Licensing(ContextService):
         "refuse_renewal": APPROVER,
         "restore_credit": frozenset({Role.APPROVER, Role.ADMIN}),
         "verify_commitment": REVIEWER,
+        "sign_commitment_check": REVIEWER,
         "withdraw_licence": APPROVER,
         "revoke_licence": APPROVER,
         "cancel_licence": APPROVER,
@@ -801,16 +802,32 @@ class Licensing(ContextService):
         self,
         licence_id: UUID,
         audit: Audit,
-        verifier_staff_nos: tuple[str, ...],
         findings: str,
         breached: bool,
         expected_version: int | None = None,
     ) -> CommandResult:
+        """后置核查: the acting reviewer records the outcome and signs it."""
+
+        def change(lic: Licence) -> None:
+            (verifier,) = self._verifiers((audit.actor.id,), lic.authority_unit_code)
+            lic.record_commitment_check(
+                verifier, findings, breached, self.today(), audit
+            )
+
+        return self._on_licence(
+            licence_id, "verify_commitment", audit, expected_version, change
+        )
+
+    def sign_commitment_check(
+        self, licence_id: UUID, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        """A second reviewer signs the 后置核查 with their own token (Art. 34)."""
+
         def change(lic: Licence) -> list[ApplicantRecord]:
-            verifiers = self._verifiers(verifier_staff_nos, lic.authority_unit_code)
+            (verifier,) = self._verifiers((audit.actor.id,), lic.authority_unit_code)
             on = self.today()
-            lic.record_commitment_check(verifiers, findings, breached, on, audit)
-            if not breached:
+            lic.sign_commitment_check(verifier, on, audit)
+            if not lic.commitment_breached:
                 return []
             # 国办发〔2020〕42号: a false commitment enters the applicant's record
             # (closing 告知承诺 and 容缺 to it), in the same save as the finding.
@@ -819,7 +836,7 @@ class Licensing(ContextService):
             return [record]
 
         return self._on_licence(
-            licence_id, "verify_commitment", audit, expected_version, change
+            licence_id, "sign_commitment_check", audit, expected_version, change
         )
 
     def withdraw_licence(

@@ -156,11 +156,11 @@ LICENCE_BODIES: dict[str, dict[str, Any] | None] = {
     "renew": {"decision_number": "淮区市监延〔2026〕1号", "reason": "符合延续条件"},
     "refuse-renewal": {"reasons": ["生产条件已不符合要求"], "reason": "不予延续"},
     "verify-commitment": {
-        "verifiers": [f"{COUNTY}-reviewer", "3208-reviewer"],
         "findings": "承诺属实",
         "breached": False,
         "reason": "后置核查完成",
     },
+    "sign-commitment-check": {"reason": "第二核查人复核属实"},
     "withdraw": {
         "compensation": "依法给予补偿 1 万元",
         "reason": "法律修改，公共利益需要",
@@ -186,6 +186,7 @@ APPLICATION_PREREQUISITES: dict[str, list[str]] = {
     "serve-certificate": ["accept", "grant", "issue-certificate"],
 }
 LICENCE_PREREQUISITES: dict[str, list[str]] = {
+    "sign-commitment-check": ["verify-commitment"],
     "renew": ["request-renewal"],
     "refuse-renewal": ["request-renewal"],
 }

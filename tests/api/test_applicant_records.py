@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from domain.shared.audit import Role
 from domain.shared.clock import FixedClock
-from tests.api.conftest import COUNTY, make_uscc
+from tests.api.conftest import CITY, COUNTY, make_uscc
 from tests.api.helpers import (
     APPLICATIONS,
     LICENCES,
@@ -30,12 +30,15 @@ def test_a_false_commitment_closes_notify_and_commit_until_credit_is_restored(
             client,
             f"{LICENCES}/{licence['id']}/verify-commitment",
             reviewer,
-            {
-                "verifiers": [f"{COUNTY}-reviewer", "3208-reviewer"],
-                "findings": "现场与承诺不符",
-                "breached": True,
-                "reason": "后置核查",
-            },
+            {"findings": "现场与承诺不符", "breached": True, "reason": "后置核查"},
+        )
+    )
+    ok(
+        post(
+            client,
+            f"{LICENCES}/{licence['id']}/sign-commitment-check",
+            staff[(Role.REVIEWER, CITY)],
+            {"reason": "第二核查人复核"},
         )
     )
     uscc = make_uscc(SEED)

@@ -261,7 +261,8 @@ def test_a_permitted_role_of_the_county_or_its_city_may_act(
             e for e in CASE_COMMANDS if e.target == endpoint.target and e.verb == verb
         )
         # A second verifier signs: the first is another reviewer in jurisdiction.
-        by = CITY if endpoint.verb == "sign-verification" and unit == COUNTY else COUNTY
+        second = endpoint.verb in {"sign-verification", "sign-commitment-check"}
+        by = CITY if second and unit == COUNTY else COUNTY
         run_verb(client, staff, base, case_id, verb, bodies, min(prior.allowed), by)
     actor = staff[(role, unit)]
     response = post(client, f"{base}/{case_id}{endpoint.suffix}", actor, endpoint.body)

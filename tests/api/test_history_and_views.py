@@ -182,9 +182,23 @@ def test_refusal_interview_and_licence_events_have_readable_summaries(
             (Role.CLERK, "request-renewal"),
             (Role.APPROVER, "renew"),
             (Role.REVIEWER, "verify-commitment"),
-            (Role.APPROVER, "revoke"),
-            (Role.APPROVER, "cancel"),
         ],
+        LICENCE_BODIES,
+    )
+    # Art. 34: a second verifier (the city's reviewer) signs with their own token.
+    act(
+        client,
+        staff,
+        licence,
+        [(Role.REVIEWER, "sign-commitment-check")],
+        LICENCE_BODIES,
+        unit=CITY,
+    )
+    act(
+        client,
+        staff,
+        licence,
+        [(Role.APPROVER, "revoke"), (Role.APPROVER, "cancel")],
         LICENCE_BODIES,
     )
     clerk = staff[(Role.CLERK, COUNTY)]
@@ -203,6 +217,7 @@ def test_refusal_interview_and_licence_events_have_readable_summaries(
         "CertificateReissued",
         "RenewalRequested",
         "Renewed",
+        "CommitmentCheckRecorded",
         "CommitmentVerified",
         "Revoked",
         "Cancelled",

@@ -31,6 +31,7 @@ from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.calendar import WorkingDayCalendar, load_overrides
 from domain.shared.clock import SHANGHAI, FixedClock
 from domain.shared.events import Aggregate
+from domain.shared.service import CommandResult
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 CALENDAR = WorkingDayCalendar()
@@ -391,9 +392,26 @@ def granted_case(
     return app_id, licence_id
 
 
-def reviewer(staff_no: str) -> Audit:
+def reviewer(staff_no: str, reason: str | None = None) -> Audit:
     """The reviewer `staff_no` (enrolled by the registry fixture) acting."""
-    return staff_audit(Role.REVIEWER, staff_no=staff_no)
+    return staff_audit(Role.REVIEWER, reason=reason, staff_no=staff_no)
+
+
+def check_commitment(lic: Licence, findings: str, breached: bool, on: date) -> None:
+    """后置核查 recorded by V-1 and signed by V-2 (Art. 34: two people)."""
+    first, second = TWO_VERIFIERS
+    lic.record_commitment_check(first, findings, breached, on, REVIEWER_WITH_REASON)
+    lic.sign_commitment_check(second, on, REVIEWER_WITH_REASON)
+
+
+def verify_commitment_via(
+    service: Licensing, licence_id: UUID, findings: str, breached: bool
+) -> CommandResult:
+    """Through the service: V-1 records the check, V-2 signs with their token."""
+    service.verify_commitment(
+        licence_id, reviewer("V-1", "后置核查"), findings, breached=breached
+    )
+    return service.sign_commitment_check(licence_id, reviewer("V-2", "后置核查"))
 
 
 def verify_via(service: Licensing, app_id: UUID, on_site: bool = True) -> None:

@@ -52,10 +52,10 @@ from tests.domain.conftest import (
     PLAIN_ITEM,
     REVIEWER,
     REVIEWER_WITH_REASON,
-    TWO_VERIFIERS,
     accepted,
     accepted_case,
     accepted_with_deficiencies,
+    check_commitment,
     granted,
     granted_case,
     licence,
@@ -683,9 +683,7 @@ def test_a_licence_that_is_no_longer_valid_is_owed_no_reminder(
 def test_a_licence_resting_on_a_false_commitment_is_owed_no_reminder() -> None:
     """It awaits only its revocation (国发〔2018〕33号)."""
     lic = licence(COMMIT_ITEM, mode=ApprovalMode.NOTIFY_AND_COMMIT)
-    lic.record_commitment_check(
-        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    check_commitment(lic, "承诺不实", True, date(2026, 5, 6))
     settled(lic)
     assert lic.status is LicenceStatus.VALID
     for subject in ReminderSubject:

@@ -52,6 +52,7 @@ from tests.domain.conftest import (
     reviewer,
     staff_audit,
     system_audit,
+    verify_commitment_via,
     verify_via,
 )
 
@@ -316,13 +317,7 @@ def test_breached_commitment_on_a_safety_item_bans_reapplication_for_three_years
     )
     move_to(clock, date(2026, 11, 2))
 
-    licensing.verify_commitment(
-        licence_id,
-        staff_audit(Role.REVIEWER, reason="后置核查"),
-        ("V-1", "V-2"),
-        "现场条件与承诺不符",
-        breached=True,
-    )
+    verify_commitment_via(licensing, licence_id, "现场条件与承诺不符", True)
     assert licensing.get_licence(licence_id).status is LicenceStatus.VALID
     licensing.revoke_licence(
         licence_id,
@@ -455,13 +450,7 @@ def test_a_breached_commitment_enters_the_applicants_record_and_closes_notify_an
     )
     licence_id = licensing.get_application(receipt.id).licence_id
     assert licence_id is not None
-    result = licensing.verify_commitment(
-        licence_id,
-        staff_audit(Role.REVIEWER, reason="现场核查"),
-        ("V-1", "V-2"),
-        "与承诺不符",
-        breached=True,
-    )
+    result = verify_commitment_via(licensing, licence_id, "与承诺不符", True)
     # The finding and the applicant's record were saved together (one save).
     last = all_notifications(licensing)[-3:]
     assert [n.topic for n in last] == [
@@ -736,13 +725,7 @@ def test_credit_restoration_reopens_notify_and_commit_after_a_false_commitment(
         mode=ApprovalMode.NOTIFY_AND_COMMIT,
         commitment=commitment_letter(),
     )
-    licensing.verify_commitment(
-        licence_id,
-        staff_audit(Role.REVIEWER, reason="核查"),
-        ("V-1", "V-2"),
-        "不实",
-        breached=True,
-    )
+    verify_commitment_via(licensing, licence_id, "不实", True)
     record = licensing.get_applicant_record(holder)
     assert record is not None
     with pytest.raises(AuditContractError):

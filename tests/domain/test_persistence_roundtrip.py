@@ -78,6 +78,7 @@ from tests.domain.conftest import (
     SPOT_ITEM,
     TWO_VERIFIERS,
     applicant,
+    check_commitment,
     commitment_letter,
     granted_case,
     issue_licence,
@@ -189,9 +190,7 @@ def _licence_lifecycles() -> list[list[Any]]:
     )
     f.change(LicenceChange(holder_name="新名称"), "BG-1", date(2026, 4, 1), APPROVER)
     f.reissue_certificate(ReissueCause.DAMAGED, date(2026, 4, 2), CLERK)
-    f.record_commitment_check(
-        TWO_VERIFIERS, "一致", False, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    check_commitment(f, "一致", False, date(2026, 5, 6))
     f.request_renewal(date(2031, 9, 1), CLERK)
     f.renew("YX-1", 72, date(2032, 2, 1), APPROVER)
     f.withdraw("依法补偿", date(2033, 1, 5), APPROVER)
@@ -205,9 +204,7 @@ def _licence_lifecycles() -> list[list[Any]]:
         valid_from=date(2026, 11, 2),
     )
     g.recompute_deadlines(CALENDAR_2027, system_audit())
-    g.record_commitment_check(
-        TWO_VERIFIERS, "不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    check_commitment(g, "不实", True, date(2026, 5, 6))
     g.revoke(RevocationGround.COMMITMENT_BREACHED, 3, date(2026, 5, 8), APPROVER)
     lifecycles.append(list(g.collect_events()))
 

@@ -58,6 +58,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.Licence.RenewalDeemedGranted",
         "casetrace.licensing.Licence.CommitmentVerified",
         "casetrace.licensing.Licence.CommitmentBreached",
+        "casetrace.licensing.Licence.CommitmentCheckRecorded",
         "casetrace.licensing.Licence.DeadlineRecomputed",
         "casetrace.licensing.Licence.Withdrawn",
         "casetrace.licensing.Licence.Revoked",
