@@ -38,6 +38,7 @@ from domain.shared.calendar import (
     DeadlineChange,
     DueDate,
     WorkingDayCalendar,
+    recomputation,
 )
 from domain.shared.errors import (
     DeadlineError,
@@ -1035,25 +1036,13 @@ class LicenceApplication(Aggregate):
         changes), provisional dates are worked out again and the change recorded
         (old date, new date, calendar version, the notice)."""
         require_actor(audit)
-        stale = self.stale_dates(calendar)
-        if not stale:
-            raise IllegalTransitionError(
-                f"no provisional deadline predates calendar {calendar.version}",
-                rule=RULE_RECOMPUTE,
-            )
-        years = {d.year for _, old, new in stale for d in (old, new.due)}
-        notices = tuple(
-            n for y in sorted(years) if (n := calendar.notice(y)) is not None
-        )
+        moved = recomputation(self.stale_dates(calendar), calendar)
         self._deadline_recomputed(
             audit=audit,
-            changes=tuple(
-                DeadlineChange(kind=kind, old_due=old, new_due=new)
-                for kind, old, new in stale
-            ),
-            calendar_version=calendar.version,
-            notices=notices,
-            rule=RULE_RECOMPUTE,
+            changes=moved.changes,
+            calendar_version=moved.calendar_version,
+            notices=moved.notices,
+            rule=moved.rule,
         )
 
     # -- rules shared by several commands ------------------------------------------

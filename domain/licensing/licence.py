@@ -23,11 +23,11 @@ from domain.licensing.parties import (
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Audit, require_actor, require_reason
 from domain.shared.calendar import (
-    RULE_RECOMPUTE,
     DeadlineChange,
     DueDate,
     WorkingDayCalendar,
     add_months,
+    recomputation,
 )
 from domain.shared.errors import (
     DeadlineError,
@@ -394,24 +394,13 @@ class Licence(Aggregate):
     def recompute_deadlines(self, calendar: WorkingDayCalendar, audit: Audit) -> None:
         """DESIGN §3: recompute provisional dates when a holiday notice is out."""
         require_actor(audit)
-        stale = self.stale_dates(calendar)
-        if not stale:
-            raise IllegalTransitionError(
-                f"no provisional deadline predates calendar {calendar.version}",
-                rule=RULE_RECOMPUTE,
-            )
-        years = {d.year for _, old, new in stale for d in (old, new.due)}
+        moved = recomputation(self.stale_dates(calendar), calendar)
         self._deadline_recomputed(
             audit=audit,
-            changes=tuple(
-                DeadlineChange(kind=kind, old_due=old, new_due=new)
-                for kind, old, new in stale
-            ),
-            calendar_version=calendar.version,
-            notices=tuple(
-                n for y in sorted(years) if (n := calendar.notice(y)) is not None
-            ),
-            rule=RULE_RECOMPUTE,
+            changes=moved.changes,
+            calendar_version=moved.calendar_version,
+            notices=moved.notices,
+            rule=moved.rule,
         )
 
     def _lead_text(self) -> str:

@@ -17,7 +17,7 @@ import chinese_calendar  # type: ignore[import-untyped]
 import holidays as holidays_package
 from pydantic import BaseModel, ConfigDict
 
-from domain.shared.errors import InvalidInputError
+from domain.shared.errors import IllegalTransitionError, InvalidInputError
 
 __all__ = [
     "RULE_ARRANGEMENT",
@@ -25,9 +25,11 @@ __all__ = [
     "RULE_STATUTORY",
     "DeadlineChange",
     "DueDate",
+    "Recomputation",
     "WorkingDayCalendar",
     "YearArrangement",
     "load_overrides",
+    "recomputation",
 ]
 
 _ONE_DAY: Final = timedelta(days=1)
@@ -101,6 +103,39 @@ class DeadlineChange(BaseModel):
     kind: str  # e.g. correction | decision | promised | certificate | supply
     old_due: date
     new_due: DueDate
+
+
+class Recomputation(BaseModel):
+    """What a `DeadlineRecomputed` event records: the moved dates, the calendar
+    that moved them and the notices (override years) it rests on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    changes: tuple[DeadlineChange, ...]
+    calendar_version: str
+    notices: tuple[str, ...]
+    rule: str = RULE_RECOMPUTE
+
+
+def recomputation(
+    stale: Iterable[tuple[str, date, DueDate]], calendar: WorkingDayCalendar
+) -> Recomputation:
+    """(kind, old date, new DueDate) triples, as one event's payload; refuses
+    when nothing predates the calendar (recorded once per calendar version)."""
+    changes = tuple(
+        DeadlineChange(kind=kind, old_due=old, new_due=new) for kind, old, new in stale
+    )
+    if not changes:
+        raise IllegalTransitionError(
+            f"no provisional deadline predates calendar {calendar.version}",
+            rule=RULE_RECOMPUTE,
+        )
+    years = sorted({d.year for c in changes for d in (c.old_due, c.new_due.due)})
+    return Recomputation(
+        changes=changes,
+        calendar_version=calendar.version,
+        notices=tuple(n for y in years if (n := calendar.notice(y)) is not None),
+    )
 
 
 class YearArrangement(BaseModel):
