@@ -8,8 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.database import availability, harden_pool
-from api.idempotency import IdempotencyStore
+from api.database import availability
 from api.limits import LookupLimiter, networks
 from api.logging import configure_logging
 from api.middleware import BodyGuard, RequestContext
@@ -58,8 +57,6 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     )
     app.state.settings = settings
     app.state.services = services
-    app.state.idempotency = IdempotencyStore(services.url)
-    harden_pool(app.state.idempotency.pool, services.url, settings.timeouts)
     app.state.reads = reads
     app.state.database = database = availability(services.url, settings.timeouts)
     app.state.trusted_proxies = networks(settings.trusted_proxies)
@@ -79,11 +76,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     ):
         app.include_router(module.router)
     # Outermost first: the request id must exist before anything can fail.
-    app.add_middleware(
-        BodyGuard,
-        max_body_bytes=settings.max_body_bytes,
-        store=lambda: app.state.idempotency,
-    )
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(errors.ErrorBoundary, suspect=database.suspect)
     app.add_middleware(RequestContext)
     return app

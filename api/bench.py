@@ -30,7 +30,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -51,6 +51,7 @@ from domain.licensing.parties import (
 )
 from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Actor, ActorKind, Audit, Role
+from domain.shared.clock import legal_date
 from domain.shared.uscc import compose_uscc
 
 CITY, COUNTY = "3208", "320803"
@@ -240,8 +241,8 @@ def make_cast() -> Cast:
         reviewer=staff_audit("B-REV1", Role.REVIEWER, "需检验检测"),
         approver=staff_audit("B-APPR", Role.APPROVER, "符合法定条件和标准"),
         verifiers=(
-            Verifier(staff_no="B-REV1", name="bench reviewer 1"),
-            Verifier(staff_no="B-REV2", name="bench reviewer 2"),
+            Verifier(id="B-REV1", name="bench reviewer 1"),
+            Verifier(id="B-REV2", name="bench reviewer 2"),
         ),
     )
 
@@ -307,6 +308,7 @@ class Tokens:
     reviewer: str
     approver: str
     auditor: str
+    second_reviewer: str  # Art. 34: a second verifier signs with their own token
 
 
 def enrol_staff(services: Services) -> Tokens:
@@ -327,7 +329,11 @@ def enrol_staff(services: Services) -> Tokens:
         )
         secrets[staff_no] = registry.issue_token(staff_no, "bench", boot)[0]
     return Tokens(
-        secrets["B-CLERK"], secrets["B-REV1"], secrets["B-APPR"], secrets["B-AUD"]
+        secrets["B-CLERK"],
+        secrets["B-REV1"],
+        secrets["B-APPR"],
+        secrets["B-AUD"],
+        secrets["B-REV2"],
     )
 
 
@@ -338,8 +344,9 @@ WORKFLOW: list[tuple[str, str, dict[str, Any] | None]] = [
     (
         "record-verification",
         "reviewer",
-        {"verifiers": ["B-REV1", "B-REV2"], "findings": "现场核查与申请材料一致"},
+        {"on_site": True, "findings": "现场核查与申请材料一致"},  # + verified_on
     ),
+    ("sign-verification", "second_reviewer", {"verification": 1}),
     (
         "grant",
         "approver",
@@ -443,6 +450,7 @@ def run_load(
         "clerk": {"Authorization": f"Bearer {tokens.clerk}"},
         "reviewer": {"Authorization": f"Bearer {tokens.reviewer}"},
         "approver": {"Authorization": f"Bearer {tokens.approver}"},
+        "second_reviewer": {"Authorization": f"Bearer {tokens.second_reviewer}"},
     }
     samples: list[Sample] = []
     errors = [0]
@@ -490,6 +498,9 @@ def run_load(
                     }
                 else:
                     path = f"/v1/licensing/applications/{case_id}/{verb}"
+                if verb == "record-verification":
+                    today = legal_date(datetime.now(UTC)).isoformat()
+                    body = {**(body or {}), "verified_on": today}
                 sent = time.monotonic()
                 try:
                     response = http.post(path, json=body, headers=headers[who])
@@ -633,9 +644,9 @@ def one_case(
         a.resume_clock(on + timedelta(days=6), calendar, cast.reviewer)
     if kind == 5 and terms.extension_wd:
         a.extend(on + timedelta(days=2), calendar, cast.approver)
-    a.record_verification(
-        cast.verifiers, True, "现场核查与申请材料一致", on, cast.reviewer
-    )
+    first, second = cast.verifiers
+    a.record_verification(first, True, "现场核查与申请材料一致", on, on, cast.reviewer)
+    a.sign_verification(1, second, on, cast.reviewer)
     if kind == 6:
         a.refuse(
             "淮区市监不许〔2026〕1号",

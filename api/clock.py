@@ -22,6 +22,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 from api.reads import LICENSING_MODELS
+from api.recorder import forget_old_keys
 from api.storage import Services
 from domain.licensing.application import DeadlineKind
 from domain.licensing.licence import ReminderSubject
@@ -29,7 +30,7 @@ from domain.licensing.service import Licensing
 from domain.shared.audit import SYSTEM_CLOCK, Audit
 from domain.shared.errors import DomainError
 from domain.shared.service import CommandResult
-from projections.deadline_board import Timer, due_timers
+from projections.deadline_board import Timer, due_timers, stale_cases
 from projections.runtime import ReadModelMissingError, ensure_runtime, wait_for
 
 log = structlog.get_logger("casetrace.clock")
@@ -91,6 +92,7 @@ class DeadlineClock:
             if not row or not row[0]:
                 return Tick(busy=True)
             try:
+                forget_old_keys(conn)  # housekeeping of the one active clock
                 return self._fire_due(conn)
             except ReadModelMissingError:
                 # A fresh database: the projector (another thread or process)
@@ -99,10 +101,37 @@ class DeadlineClock:
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (CLOCK_LOCK,))
 
+    def _recompute_stale(self, conn: psycopg.Connection[Any], tick: Tick) -> None:
+        """DESIGN §3: a newly published calendar (an override file or a
+        chinesecalendar release changes the version) moves provisional dates.
+        They are recomputed, by events, before any timer fires, so the clock
+        never acts on a date the new calendar moved."""
+        licensing = self.services.licensing
+        version = licensing.calendar.version
+        last = 0
+        for case_kind, case_id, case_version in stale_cases(conn, version, self.batch):
+            key = (case_id, "recompute_deadlines", version, case_version)
+            if key in self.refused:
+                continue
+            try:
+                result = licensing.recompute_deadlines(case_kind, case_id)
+            except DomainError as exc:
+                self.refused.add(key)
+                log.info("recompute refused", case_id=str(case_id), why=str(exc))
+                continue
+            except IntegrityError:
+                continue
+            tick.fired += 1
+            last = max(last, result.position)
+            log.info("deadlines recomputed", case_id=str(case_id), calendar=version)
+        if last:
+            wait_for(conn, LICENSING_MODELS, last, timeout=30.0)
+
     def _fire_due(self, conn: psycopg.Connection[Any]) -> Tick:
         licensing = self.services.licensing
         today = licensing.today()
         tick, last = Tick(), 0
+        self._recompute_stale(conn, tick)
         for timer in due_timers(conn, today, self.batch):
             key = (timer.case_id, timer.action, timer.due, timer.case_version)
             if key in self.refused:

@@ -191,13 +191,18 @@ def _applications(
 
     issued = new("XK-JL-BZKH", d, by=hy_clerk)
     hy_approver = staff("HY-003", Role.APPROVER, "考核合格")
-    hy_reviewers = ("HY-002", "SJ-005")  # the city's reviewer joins the county's
     step(1, lambda: licensing.accept(issued, hy_clerk))
     step(
         3,
         lambda: licensing.record_verification(
-            issued, staff("HY-002", Role.REVIEWER), hy_reviewers, True, "现场考核合格"
+            issued,
+            staff("HY-002", Role.REVIEWER),
+            on_site=True,
+            findings="现场考核合格",
+            verified_on=licensing.today(),
         ),
+        # The city's reviewer joins the county's and signs with their own token.
+        lambda: licensing.sign_verification(issued, staff("SJ-005", Role.REVIEWER), 1),
     )
     step(
         1,

@@ -29,7 +29,7 @@ from domain.shared.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from domain.shared.service import StaleVersionError
+from domain.shared.service import IdempotencyKeyReusedError, StaleVersionError
 from projections.runtime import ReadModelMissingError
 
 PROBLEM_BASE = "https://casetrace.example.gov.cn/problems/"
@@ -42,6 +42,7 @@ STATUS_FOR: list[tuple[type[DomainError], int]] = [
     (NotFoundError, 404),
     (PermissionDeniedError, 403),
     (StaleVersionError, 412),
+    (IdempotencyKeyReusedError, 422),
     (InvalidInputError, 422),
     (AuditContractError, 422),
     (DomainError, 409),

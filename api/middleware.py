@@ -1,8 +1,10 @@
 """Request plumbing: request ids, structured logs, body limits, media types, idempotency.
 
 Pure ASGI (not BaseHTTPMiddleware) so that a request body is read once and
-replayed downstream, and so that the idempotency store sees the exact bytes
-of the first response it must return to every retry.
+replayed downstream. An Idempotency-Key is checked here and handed to the
+services as the current command's key; they record it in the same transaction
+as the command's events (api/recorder.py), so nothing is claimed or completed
+outside that transaction and no key is ever left "in progress".
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from typing import Any
 
 import orjson
 import structlog
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import BEARER
 from api.errors import problem, validation_problem
-from api.idempotency import IdempotencyStore
 from domain.registry.token import token_id_for
+from domain.shared.service import CommandKey, keyed_command
 
 log = structlog.get_logger()
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
@@ -87,16 +88,9 @@ class BodyGuard:
     """Refuses oversized bodies (413) and non-JSON bodies on writes (415); then
     applies Idempotency-Key to every POST (DESIGN §4)."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        max_body_bytes: int,
-        store: Callable[[], IdempotencyStore | None],
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
@@ -141,8 +135,7 @@ class BodyGuard:
 
         replay = _replayer(body, receive)
         key = _header(scope, b"idempotency-key")
-        store = self.store()
-        if key is None or scope["method"] != "POST" or store is None:
+        if key is None or scope["method"] != "POST":
             await self.app(scope, replay, send)
             return
         if not IDEMPOTENCY_KEY.match(key):
@@ -153,7 +146,15 @@ class BodyGuard:
                 slug="idempotency-key-invalid",
             )(scope, receive, send)
             return
-        await self._idempotent(scope, replay, send, store, key, body)
+        command = CommandKey(
+            scope=idempotency_principal(_header(scope, b"authorization")),
+            key=key,
+            fingerprint=hashlib.sha256(
+                scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
+            ).hexdigest(),
+        )
+        with keyed_command(command):
+            await self.app(scope, replay, send)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -170,80 +171,6 @@ class BodyGuard:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
-
-    async def _idempotent(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        store: IdempotencyStore,
-        key: str,
-        body: bytes,
-    ) -> None:
-        request = Request(scope)
-        principal = idempotency_principal(_header(scope, b"authorization"))
-        fingerprint = hashlib.sha256(
-            scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
-        ).hexdigest()
-        claim = await run_in_threadpool(store.claim, principal, key, fingerprint)
-        if claim.conflict:
-            await problem(
-                request,
-                422,
-                "this Idempotency-Key was already used for a different request",
-                slug="idempotency-key-reused",
-            )(scope, receive, send)
-            return
-        if claim.in_progress:
-            await problem(
-                request,
-                409,
-                "a request with this Idempotency-Key is still being processed",
-                slug="idempotency-in-progress",
-            )(scope, receive, send)
-            return
-        if claim.stored is not None:
-            status, headers, stored_body = claim.stored
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [*headers, (b"idempotent-replayed", b"true")],
-                }
-            )
-            await send({"type": "http.response.body", "body": stored_body})
-            return
-
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() != b"x-request-id"
-                ]
-            elif message["type"] == "http.response.body":
-                captured["body"].append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            status = captured["status"]
-            if status >= 500 or status in (401, 409, 412, 429):
-                # Retryable outcomes: free the key so a retry can run the command.
-                await run_in_threadpool(store.release, principal, key)
-            else:
-                await run_in_threadpool(
-                    store.complete,
-                    principal,
-                    key,
-                    status,
-                    captured["headers"],
-                    b"".join(captured["body"]),
-                )
 
 
 def idempotency_principal(authorization: str | None) -> str:

@@ -23,6 +23,7 @@ import psycopg
 from eventsourcing.persistence import Transcoder, Transcoding
 from psycopg.conninfo import conninfo_to_dict
 
+from api.recorder import API_SCHEMA, COMMAND_KEYS_TABLE
 from api.settings import Settings
 from domain.licensing.service import Licensing
 from domain.registry.service import Registry, shipped_catalogue
@@ -31,7 +32,6 @@ from domain.shared.calendar import WorkingDayCalendar, load_overrides
 from domain.shared.clock import Clock, SystemClock
 
 SCHEMA_LOCK = 0x0CA5E7 << 8  # pg_advisory_lock key for schema creation
-API_SCHEMA = "casetrace_api"
 
 
 class OrjsonTranscoder(Transcoder):
@@ -75,6 +75,8 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
         # The library's PostgreSQL persistence with our timeouts (api/database).
         "PERSISTENCE_MODULE": "api.database:Factory",
         "TRANSCODER_TOPIC": "api.storage:OrjsonTranscoder",
+        # Keyed commands and lost-COMMIT answers (api/recorder.py).
+        "APPLICATION_RECORDER_TOPIC": "api.recorder:CasetraceRecorder",
         "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
         "POSTGRES_HOST": str(params.get("host") or "127.0.0.1"),
         "POSTGRES_PORT": str(params.get("port") or "5432"),
@@ -130,16 +132,9 @@ class Services:
 
 API_TABLES = f"""
 CREATE SCHEMA IF NOT EXISTS {API_SCHEMA};
-CREATE TABLE IF NOT EXISTS {API_SCHEMA}.idempotency_keys (
-    principal   text        NOT NULL,
-    key         text        NOT NULL,
-    fingerprint text        NOT NULL,
-    status      integer,
-    headers     jsonb,
-    body        bytea,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (principal, key)
-);
+-- Superseded by command_keys, written in the events' own transaction.
+DROP TABLE IF EXISTS {API_SCHEMA}.idempotency_keys;
+{COMMAND_KEYS_TABLE}
 -- Failed public lookups (办件查询) per client, shared by every API process
 -- (api/limits.py); rows older than the window are pruned as it goes.
 CREATE TABLE IF NOT EXISTS {API_SCHEMA}.lookup_failures (

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import Licence
 from domain.shared.events import Aggregate
+from domain.shared.service import CommandResult
 
 
 def dump(value: Any) -> Any:
@@ -44,6 +45,14 @@ def case_response(
     return JSON(body, status_code=status, headers={"ETag": etag(version), **headers})
 
 
+def replay_marked(response: JSON, result: CommandResult) -> JSON:
+    """A keyed retry's answer says it is the first attempt's (RFC draft
+    idempotency-key: the same response, marked)."""
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
 def application_view(a: LicenceApplication) -> dict[str, Any]:
     return {
         "id": a.id,
@@ -57,21 +66,42 @@ def application_view(a: LicenceApplication) -> dict[str, Any]:
         "agent": a.agent,
         "unit_code": a.unit_code,
         "materials": a.materials,
-        "missing_materials": a.missing_materials,
+        # The catalogue's materials not among those received (a hint for the
+        # clerk; not a notice): different from the notice's `missing_items`.
+        "materials_not_received": a.missing_materials,
         "commitment": a.commitment,
         "received_on": a.received_on,
         "correction_due": a.correction_due,
         "correction_requested": a.correction_requested,
-        "outstanding_corrections": a.outstanding_corrections,
+        "missing_items": a.outstanding_corrections,  # of the notice, outstanding
         "acceptance_date": a.acceptance_date,
         "decision_limit_wd": a.decision_limit_wd or None,
         "decision_due": a.decision_due,
+        "promised_due": a.promised_due,  # 承诺时限, beside the legal limit
         "excluded_working_days": a.excluded_wd,
         "clock_stopped_for": a.open_exclusion,
         "extended": a.extended,
-        "outstanding_deficiencies": a.outstanding_deficiencies,
+        "deficiency_items": a.outstanding_deficiencies,  # 容缺, outstanding
         "supply_deadline": a.supply_deadline,
-        "verifications": a.verifications,
+        "supply_deadline_provisional": a.supply_deadline_provisional,
+        "verifications": [
+            {
+                "number": v.number,
+                "on_site": v.on_site,
+                "verified_on": v.verified_on,
+                "findings": v.findings,
+                "signatures": [
+                    {
+                        "id": s.verifier.id,
+                        "name": s.verifier.name,
+                        "signed_on": s.signed_on,
+                    }
+                    for s in v.signatures
+                ],
+                "counted": v.counted,
+            }
+            for v in a.verifications
+        ],
         "decision_number": a.decision_number,
         "decided_on": a.decided_on,
         "licence_id": a.licence_id,
@@ -119,14 +149,16 @@ def licence_view(lic: Licence) -> dict[str, Any]:
 SUMMARIES: dict[str, str] = {
     "Received": "收到申请材料（{channel}），出具收件凭证 {receipt_number}",
     "CorrectionRequested": "一次性告知补正：{missing_items}",
-    "CorrectionsSubmitted": "申请人提交补正材料：{items}",
+    "CorrectionsSubmitted": "申请人提交补正材料：{missing_items}",
     "Accepted": "受理（凭证 {voucher_number}），决定期限至 {decision_due[due]}",
     "AcceptedWithDeficiencies": "容缺受理，容缺材料 {deficiency_items} 须于 {supply_deadline} 前补齐",
     "AcceptanceDeemed": "逾期未告知补正，自收到申请材料之日 {acceptance_date} 起视为受理",
     "NotAccepted": "不予受理（{ground}）",
-    "DeficienciesCured": "容缺材料已补齐：{items}",
+    "DeficienciesCured": "容缺材料已补齐：{deficiency_items}",
     "ProcessingTerminated": "终止办理（{ground}）",
-    "VerificationRecorded": "实质核查（{verifier_names}）：{findings}",
+    "VerificationRecorded": "实质核查（{verifier[name]}签名）：{findings}",
+    "VerificationSigned": "第二核查人 {verifier[name]} 签名确认核查 {number}",
+    "DeadlineRecomputed": "放假安排公布（日历 {calendar_version}），重新计算期限",
     "ClockSuspended": "期限中止计算（{kind}），预计 {expected_working_days} 个工作日",
     "ClockResumed": "期限恢复计算，不计入 {excluded_working_days} 个工作日，决定期限至 {decision_due[due]}",
     "DeadlineExtended": "经负责人批准延长 {extension_wd} 个工作日，决定期限至 {decision_due[due]}",
@@ -145,6 +177,7 @@ SUMMARIES: dict[str, str] = {
     "Renewed": "准予延续至 {valid_until}",
     "RenewalRefused": "不予延续：{reasons}",
     "RenewalDeemedGranted": "有效期届满前未作决定，视为准予延续至 {valid_until}",
+    "CommitmentCheckRecorded": "后置核查（{verifier[name]}签名），待第二核查人签名",
     "CommitmentVerified": "后置核查：承诺属实",
     "CommitmentBreached": "后置核查：承诺不实",
     "Revoked": "撤销许可（{ground}）",

@@ -25,7 +25,7 @@ from domain.licensing.application import (
     LicenceApplication,
     Status,
 )
-from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.calendar import DueDate, WorkingDayCalendar
 from psycopg import sql
 from psycopg.rows import dict_row
 
@@ -37,7 +37,7 @@ from projections.queries import (
     deadline_view,
     newest_first,
 )
-from projections.runtime import active_tables
+from projections.runtime import Cursor, Tables, active_tables
 
 A = LicenceApplication
 
@@ -84,6 +84,7 @@ class ApplicationRow:
     received_on: date
     correction_due: date
     correction_due_provisional: bool
+    correction_due_version: str
     statutory_limit_wd: int
     promised_limit_wd: int
     acceptance: str | None = (
@@ -92,11 +93,17 @@ class ApplicationRow:
     accepted_on: date | None = None
     decision_due: date | None = None
     decision_due_provisional: bool = False
+    decision_due_version: str | None = None
+    promised_due: date | None = None  # 承诺时限 (the item's promised limit)
+    promised_due_provisional: bool = False
+    promised_due_version: str | None = None
     clock_stopped: bool = False
     excluded_wd: int = 0
     extended: bool = False
-    outstanding_deficiencies: list[str] = dataclasses.field(default_factory=list)
+    deficiency_items: list[str] = dataclasses.field(default_factory=list)
     supply_deadline: date | None = None
+    supply_deadline_provisional: bool = False
+    supply_deadline_version: str | None = None
     decision: str | None = None  # granted | refused
     decided_on: date | None = None
     within_legal: bool | None = None
@@ -105,6 +112,7 @@ class ApplicationRow:
     interview_unit_code: str | None = None
     certificate_due: date | None = None
     certificate_due_provisional: bool = False
+    certificate_due_version: str | None = None
     certificate_issued_on: date | None = None
     certificate_served_on: date | None = None
     licence_id: UUID | None = None
@@ -134,17 +142,24 @@ COLUMN_TYPES: Mapping[str, str] = {
     "received_on": "date NOT NULL",
     "correction_due": "date NOT NULL",
     "correction_due_provisional": "boolean NOT NULL",
+    "correction_due_version": "text NOT NULL",
     "statutory_limit_wd": "integer NOT NULL",
     "promised_limit_wd": "integer NOT NULL",
     "acceptance": "text",
     "accepted_on": "date",
     "decision_due": "date",
     "decision_due_provisional": "boolean NOT NULL",
+    "decision_due_version": "text",
+    "promised_due": "date",
+    "promised_due_provisional": "boolean NOT NULL",
+    "promised_due_version": "text",
     "clock_stopped": "boolean NOT NULL",
     "excluded_wd": "integer NOT NULL",
     "extended": "boolean NOT NULL",
-    "outstanding_deficiencies": "text[] NOT NULL",
+    "deficiency_items": "text[] NOT NULL",
     "supply_deadline": "date",
+    "supply_deadline_provisional": "boolean NOT NULL",
+    "supply_deadline_version": "text",
     "decision": "text",
     "decided_on": "date",
     "within_legal": "boolean",
@@ -153,6 +168,7 @@ COLUMN_TYPES: Mapping[str, str] = {
     "interview_unit_code": "text",
     "certificate_due": "date",
     "certificate_due_provisional": "boolean NOT NULL",
+    "certificate_due_version": "text",
     "certificate_issued_on": "date",
     "certificate_served_on": "date",
     "licence_id": "uuid",
@@ -197,7 +213,9 @@ def _day_after(d: date) -> date:
 
 class Applications(CaseReadModel[ApplicationRow]):
     name = "applications"
-    version = 1
+    # 2: promised due date, calendar versions of provisional dates, the
+    # certificate deadline until service, deficiency_items (vocabulary).
+    version = 2
     case_kind = "application"
     row_type = ApplicationRow
     column_types = COLUMN_TYPES
@@ -214,6 +232,18 @@ class Applications(CaseReadModel[ApplicationRow]):
     def __init__(self, calendar: WorkingDayCalendar) -> None:
         self.calendar = calendar
 
+    def create_tables(self, cur: Cursor, tables: Tables) -> None:
+        super().create_tables(cur, tables)
+        # Statistics count a case late when any of its deadlines was missed.
+        cur.execute(
+            sql.SQL(
+                "CREATE INDEX {} ON {} (case_id) WHERE metric = 'deadline_missed'"
+            ).format(
+                sql.Identifier(f"{tables.model}_g{tables.generation}_facts_missed"),
+                tables("facts"),
+            )
+        )
+
     @property
     def handlers(self) -> Mapping[type[Any], Handler]:
         return {
@@ -227,15 +257,17 @@ class Applications(CaseReadModel[ApplicationRow]):
             A.DeficienciesCured: _deficiencies_cured,
             A.ProcessingTerminated: _closed(Status.TERMINATED, "terminated_on"),
             A.VerificationRecorded: _touch,
+            A.VerificationSigned: _touch,
+            A.DeadlineRecomputed: _deadline_recomputed,
             A.ClockSuspended: _clock_suspended,
-            A.ClockResumed: _clock_resumed,
+            A.ClockResumed: self._clock_resumed,
             A.DeadlineExtended: _deadline_extended,
             A.Granted: self._decided,
             A.Refused: self._decided,
             A.InterviewScheduled: _touch,
             A.InterviewHeld: _touch,
             A.CertificateIssued: _certificate_issued,
-            A.CertificateServed: _closed(Status.CERTIFICATE_SERVED, "served_on"),
+            A.CertificateServed: _certificate_served,
             A.Withdrawn: _closed(Status.WITHDRAWN, "withdrawn_on"),
             A.DeadlineMissed: _deadline_missed,
         }
@@ -261,6 +293,7 @@ class Applications(CaseReadModel[ApplicationRow]):
             received_on=e.received_on,
             correction_due=e.correction_due.due,
             correction_due_provisional=e.correction_due.provisional,
+            correction_due_version=e.correction_due.calendar_version,
             statutory_limit_wd=e.item.statutory_limit_wd,
             promised_limit_wd=e.item.promised_limit_wd,
         )
@@ -274,15 +307,23 @@ class Applications(CaseReadModel[ApplicationRow]):
     ) -> ApplicationRow:
         if isinstance(e, A.AcceptedWithDeficiencies):
             row.acceptance = "with_deficiencies"
-            row.outstanding_deficiencies = list(e.deficiency_items)
+            row.deficiency_items = list(e.deficiency_items)
             row.supply_deadline = e.supply_deadline
+            row.supply_deadline_provisional = e.supply_deadline_provisional
+            row.supply_deadline_version = e.supply_deadline_calendar_version
         elif isinstance(e, A.AcceptanceDeemed) or e.deemed:
             row.acceptance = "deemed"
         else:
             row.acceptance = "accepted"
         row.status = Status.ACCEPTED.value
         row.accepted_on = e.acceptance_date
-        _set_decision_due(row, e.decision_due.due, e.decision_due.provisional)
+        _set_decision_due(row, e.decision_due)
+        # Older events did not record the promised date: work it out here.
+        _set_promised_due(
+            row,
+            e.promised_due
+            or self.calendar.add_working_days(e.acceptance_date, row.promised_limit_wd),
+        )
         return _touch(row, e, _)
 
     def _not_accepted(
@@ -309,10 +350,25 @@ class Applications(CaseReadModel[ApplicationRow]):
             row.licence_id = e.licence_id
             row.certificate_due = e.certificate_due.due
             row.certificate_due_provisional = e.certificate_due.provisional
+            row.certificate_due_version = e.certificate_due.calendar_version
         else:
             row.interview_unit_code = e.interview_unit_code
             row.closed_on = e.decided_on
         return _touch(row, e, _)
+
+    def _clock_resumed(
+        self, row: ApplicationRow, e: A.ClockResumed, p: int
+    ) -> ApplicationRow:
+        _clock_resumed(row, e, p)
+        if e.promised_due is None and row.accepted_on is not None:
+            # Older events did not record it: the promise moves by the same days.
+            _set_promised_due(
+                row,
+                self.calendar.add_working_days(
+                    row.accepted_on, row.promised_limit_wd + row.excluded_wd
+                ),
+            )
+        return row
 
     # -- what the runtime derives from a row -------------------------------------------
 
@@ -364,20 +420,21 @@ def application_deadlines(row: ApplicationRow) -> list[Deadline]:
                 row.correction_due_provisional,
                 action="deem_acceptance",
                 fires_on=_day_after(row.correction_due),
+                calendar_version=row.correction_due_version,
             )
         )
-    if (
-        status is Status.ACCEPTED
-        and row.outstanding_deficiencies
-        and row.supply_deadline
-    ):
+    if status is Status.ACCEPTED and row.deficiency_items and row.supply_deadline:
+        # Already moved off a non-working day (民法典 Art. 203 by analogy): the
+        # clock fires the day after the day it runs to.
         found.append(
             Deadline(
                 "supply",
                 row.supply_deadline,
                 RULE_DEFICIENCIES,
+                row.supply_deadline_provisional,
                 action="terminate_for_missed_supply",
                 fires_on=_day_after(row.supply_deadline),
+                calendar_version=row.supply_deadline_version,
             )
         )
     if status is Status.ACCEPTED and not row.clock_stopped and row.decision_due:
@@ -388,9 +445,12 @@ def application_deadlines(row: ApplicationRow) -> list[Deadline]:
                 row.decision_due,
                 ART_42,
                 row.decision_due_provisional,
+                row.decision_due_version,
+                promised_due=row.promised_due,
             )
         )
-    if status is Status.GRANTED and row.certificate_due:
+    # Art. 44: issued *and served* within the limit, so it runs until served.
+    if status in {Status.GRANTED, Status.CERTIFICATE_ISSUED} and row.certificate_due:
         found.append(
             _missable(
                 row,
@@ -398,13 +458,20 @@ def application_deadlines(row: ApplicationRow) -> list[Deadline]:
                 row.certificate_due,
                 ART_44,
                 row.certificate_due_provisional,
+                row.certificate_due_version,
             )
         )
     return found
 
 
 def _missable(
-    row: ApplicationRow, kind: DeadlineKind, due: date, rule: str, provisional: bool
+    row: ApplicationRow,
+    kind: DeadlineKind,
+    due: date,
+    rule: str,
+    provisional: bool,
+    calendar_version: str | None,
+    promised_due: date | None = None,
 ) -> Deadline:
     recorded = f"{kind.value}:{due.isoformat()}" in row.missed
     return Deadline(
@@ -414,6 +481,8 @@ def _missable(
         provisional,
         action=None if recorded else f"record_missed_deadline:{kind.value}",
         fires_on=None if recorded else _day_after(due),
+        calendar_version=calendar_version,
+        promised_due=promised_due,
     )
 
 
@@ -472,16 +541,23 @@ def _closed(status: Status, date_field: str) -> Handler:
     return fold
 
 
-def _set_decision_due(row: ApplicationRow, due: date, provisional: bool) -> None:
-    row.decision_due = due
-    row.decision_due_provisional = provisional
+def _set_decision_due(row: ApplicationRow, due: DueDate) -> None:
+    row.decision_due = due.due
+    row.decision_due_provisional = due.provisional
+    row.decision_due_version = due.calendar_version
+
+
+def _set_promised_due(row: ApplicationRow, due: DueDate) -> None:
+    row.promised_due = due.due
+    row.promised_due_provisional = due.provisional
+    row.promised_due_version = due.calendar_version
 
 
 def _deficiencies_cured(
     row: ApplicationRow, e: A.DeficienciesCured, p: int
 ) -> ApplicationRow:
-    row.outstanding_deficiencies = [
-        i for i in row.outstanding_deficiencies if i not in e.items
+    row.deficiency_items = [
+        i for i in row.deficiency_items if i not in e.deficiency_items
     ]
     return _touch(row, e, p)
 
@@ -496,7 +572,9 @@ def _clock_suspended(
 def _clock_resumed(row: ApplicationRow, e: A.ClockResumed, p: int) -> ApplicationRow:
     row.clock_stopped = False
     row.excluded_wd += e.excluded_working_days
-    _set_decision_due(row, e.decision_due.due, e.decision_due.provisional)
+    _set_decision_due(row, e.decision_due)
+    if e.promised_due is not None:
+        _set_promised_due(row, e.promised_due)
     return _touch(row, e, p)
 
 
@@ -504,7 +582,7 @@ def _deadline_extended(
     row: ApplicationRow, e: A.DeadlineExtended, p: int
 ) -> ApplicationRow:
     row.extended = True
-    _set_decision_due(row, e.decision_due.due, e.decision_due.provisional)
+    _set_decision_due(row, e.decision_due)
     return _touch(row, e, p)
 
 
@@ -513,6 +591,39 @@ def _certificate_issued(
 ) -> ApplicationRow:
     row.status = Status.CERTIFICATE_ISSUED.value
     row.certificate_issued_on = e.issued_on
+    return _touch(row, e, p)
+
+
+def _certificate_served(
+    row: ApplicationRow, e: A.CertificateServed, p: int
+) -> ApplicationRow:
+    row.status = Status.CERTIFICATE_SERVED.value
+    row.certificate_served_on = e.served_on
+    row.closed_on = e.served_on
+    return _touch(row, e, p)
+
+
+def _deadline_recomputed(
+    row: ApplicationRow, e: A.DeadlineRecomputed, p: int
+) -> ApplicationRow:
+    for change in e.changes:
+        new = change.new_due
+        if change.kind == "correction":
+            row.correction_due = new.due
+            row.correction_due_provisional = new.provisional
+            row.correction_due_version = new.calendar_version
+        elif change.kind == "decision":
+            _set_decision_due(row, new)
+        elif change.kind == "promised":
+            _set_promised_due(row, new)
+        elif change.kind == "certificate":
+            row.certificate_due = new.due
+            row.certificate_due_provisional = new.provisional
+            row.certificate_due_version = new.calendar_version
+        elif change.kind == "supply":
+            row.supply_deadline = new.due
+            row.supply_deadline_provisional = new.provisional
+            row.supply_deadline_version = new.calendar_version
     return _touch(row, e, p)
 
 

@@ -39,6 +39,8 @@ DEADLINE_COLUMNS = """
     item_name   text    NOT NULL,
     party_name  text    NOT NULL,
     case_version integer NOT NULL,
+    calendar_version text,
+    promised_due date,
     PRIMARY KEY (case_id, kind)
 """
 
@@ -55,6 +57,10 @@ class Deadline:
     action: str | None = None
     fires_on: date | None = None
     lapses_on: date | None = None  # a reminder is pointless after its deadline
+    # The calendar a provisional date was computed with: the clock recomputes
+    # (and so never fires) a date a newer calendar may have moved.
+    calendar_version: str | None = None
+    promised_due: date | None = None  # 承诺时限, shown beside the decision limit
 
 
 Handler = Callable[[Any, Any, int], Any]
@@ -133,6 +139,15 @@ class CaseReadModel(ReadModel, Generic[R]):
         cur.execute(
             sql.SQL("CREATE INDEX {} ON {} (due, case_id) WHERE on_board").format(
                 sql.Identifier(f"{tables.model}_g{tables.generation}_board_idx"),
+                tables("deadlines"),
+            )
+        )
+        # The clock looks for provisional dates of an older calendar every tick.
+        cur.execute(
+            sql.SQL(
+                "CREATE INDEX {} ON {} (calendar_version) WHERE provisional"
+            ).format(
+                sql.Identifier(f"{tables.model}_g{tables.generation}_provisional_idx"),
                 tables("deadlines"),
             )
         )
@@ -219,6 +234,8 @@ class CaseReadModel(ReadModel, Generic[R]):
                 d.lapses_on,
                 *self.deadline_context(row),
                 row.version,  # type: ignore[attr-defined]
+                d.calendar_version if d.provisional else None,
+                d.promised_due,
             )
             for case_id, row in changed.items()
             for d in running[case_id]

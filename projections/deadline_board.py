@@ -97,19 +97,26 @@ def _view(
         if left <= AT_RISK_WD
         else None
     )
+    # The same names as the applications index and the licence register: an
+    # application's receipt_number and applicant, a licence's number and holder.
+    application = r["case_kind"] == "application"
+    party = {"name": r["party_name"]}
     return {
         "case_kind": r["case_kind"],
         "case_id": r["case_id"],
-        "reference": r["reference"],
+        "receipt_number": r["reference"] if application else None,
+        "licence_number": None if application else r["reference"],
         "kind": r["kind"],
         "due": r["due"],
+        "promised_due": r["promised_due"],
         "working_days_left": left,
         "state": state,
         "provisional": r["provisional"],
         "rule": r["rule"],
         "unit_code": r["unit_code"],
         "item": {"code": r["item_code"], "name": r["item_name"]},
-        "party_name": r["party_name"],
+        "applicant": party if application else None,
+        "holder": None if application else party,
     }
 
 
@@ -121,6 +128,19 @@ class Timer:
     due: date
     action: str
     case_version: int
+
+
+def stale_cases(
+    conn: psycopg.Connection[Any], calendar_version: str, limit: int
+) -> list[tuple[str, Any, int]]:
+    """Cases with a provisional deadline worked out under another calendar:
+    (case_kind, case_id, case_version)."""
+    query = sql.SQL(
+        "SELECT DISTINCT case_kind, case_id, case_version FROM ({}) t"
+        " WHERE provisional AND calendar_version IS DISTINCT FROM %s"
+        " ORDER BY case_kind, case_id LIMIT %s"
+    ).format(_union(conn))
+    return [(k, i, v) for k, i, v in conn.execute(query, (calendar_version, limit))]
 
 
 def due_timers(conn: psycopg.Connection[Any], today: date, limit: int) -> list[Timer]:

@@ -58,6 +58,7 @@ class LicenceRow:
     approval_mode: str
     post_verification_due: date | None
     post_verification_provisional: bool
+    post_verification_version: str | None
     issued_at: datetime
     renewal_deadline: date | None = None
     renewal_requested_on: date | None = None
@@ -88,6 +89,7 @@ COLUMN_TYPES: Mapping[str, str] = {
     "approval_mode": "text NOT NULL",
     "post_verification_due": "date",
     "post_verification_provisional": "boolean NOT NULL",
+    "post_verification_version": "text",
     "issued_at": "timestamptz NOT NULL",
     "renewal_deadline": "date",
     "renewal_requested_on": "date",
@@ -100,7 +102,7 @@ COLUMN_TYPES: Mapping[str, str] = {
 
 class Licences(CaseReadModel[LicenceRow]):
     name = "licences"
-    version = 1
+    version = 2  # 2: calendar version of the follow-up date; renewal lead fix
     case_kind = "licence"
     row_type = LicenceRow
     column_types = COLUMN_TYPES
@@ -121,6 +123,7 @@ class Licences(CaseReadModel[LicenceRow]):
             L.Renewed: _valid_until,
             L.RenewalRefused: _renewal_refused,
             L.RenewalDeemedGranted: _valid_until,
+            L.CommitmentCheckRecorded: _touch,
             L.CommitmentVerified: _commitment_checked,
             L.CommitmentBreached: _commitment_checked,
             L.Withdrawn: _ended(LicenceStatus.WITHDRAWN, "withdrawn_on"),
@@ -128,6 +131,7 @@ class Licences(CaseReadModel[LicenceRow]):
             L.Cancelled: _ended(LicenceStatus.CANCELLED, "cancelled_on"),
             L.Expired: _ended(LicenceStatus.EXPIRED, "expired_on"),
             L.ReminderSent: _reminder_sent,
+            L.DeadlineRecomputed: _deadline_recomputed,
         }
 
     def deadlines(self, row: LicenceRow) -> Iterable[Deadline]:
@@ -154,6 +158,7 @@ def licence_deadlines(row: LicenceRow) -> list[Deadline]:
                 row.post_verification_due,
                 RULE_COMMITMENT_CHECK,
                 row.post_verification_provisional,
+                calendar_version=row.post_verification_version,
             )
         )
     if row.valid_until is None:
@@ -235,6 +240,7 @@ def _issued(_: None, e: L.Issued, position: int) -> LicenceRow:
         approval_mode=e.approval_mode.value,
         post_verification_due=due.due if due else None,
         post_verification_provisional=due.provisional if due else False,
+        post_verification_version=due.calendar_version if due else None,
         issued_at=e.timestamp,
     )
     return _touch(row, e, position)
@@ -279,6 +285,17 @@ def _ended(status: LicenceStatus, date_field: str) -> Handler:
         return _touch(row, e, p)
 
     return fold
+
+
+def _deadline_recomputed(
+    row: LicenceRow, e: L.DeadlineRecomputed, p: int
+) -> LicenceRow:
+    for change in e.changes:
+        if change.kind == "commitment_check":
+            row.post_verification_due = change.new_due.due
+            row.post_verification_provisional = change.new_due.provisional
+            row.post_verification_version = change.new_due.calendar_version
+    return _touch(row, e, p)
 
 
 def _reminder_sent(row: LicenceRow, e: L.ReminderSent, p: int) -> LicenceRow:

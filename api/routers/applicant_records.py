@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Request
 from api.auth import CurrentPrincipal, audit_for
 from api.routers.cases import Decision, expected_version
 from api.routers.licensing_applications import licensing
-from api.views import JSON, case_response
+from api.views import JSON, case_response, replay_marked
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.parties import Applicant
 from domain.shared.errors import NotFoundError
@@ -68,7 +68,10 @@ def restore_credit(
     audit = audit_for(request, principal, service, "restore_credit", body.reason)
     record = _record(request, uscc)
     result = service.restore_credit(record.id, audit, expected_version(if_match))
-    restored: ApplicantRecord = result.case
-    return case_response(
-        {**_view(restored), "position": result.position}, restored.version
+    restored: ApplicantRecord = service.case_of(result)
+    return replay_marked(
+        case_response(
+            {**_view(restored), "position": result.position}, restored.version
+        ),
+        result,
     )

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentPrincipal, audit_for, require_readable
 from api.errors import ProblemError
-from api.views import JSON, case_response, history_body, version_at
+from api.views import JSON, case_response, history_body, replay_marked, version_at
 from domain.shared.audit import Audit
 from domain.shared.events import Aggregate
 from domain.shared.service import CommandResult, ContextService
@@ -105,6 +105,21 @@ class CaseResource:
         case = self.readable(request, case_id, loaded=loaded)
         return case_response({**self.view(case), **extra}, case.version)
 
+    def command_response(
+        self, request: Request, result: CommandResult, status: int = 200
+    ) -> JSON:
+        """The answer to a command: the case as the command left it. A replayed
+        key's answer is rebuilt from the store at the recorded version, so a
+        retry gets the first response whatever happened since."""
+        case = self.readable(
+            request,
+            result.id,
+            version=result.version if result.replayed else None,
+            loaded=result.case,
+        )
+        body = {**self.view(case), "position": result.position, **result.extra}
+        return replay_marked(case_response(body, case.version, status), result)
+
 
 def add_case_routes(
     router: APIRouter, resource: CaseResource, commands: list[Command]
@@ -186,9 +201,7 @@ def _add(router: APIRouter, command: Command, resource: CaseResource) -> None:
             request, principal, service, command.name, getattr(body, "reason", None)
         )
         result = command.run(service, case_id, audit, body, expected_version(if_match))
-        return resource.response(
-            request, case_id, loaded=result.case, position=result.position
-        )
+        return resource.command_response(request, result)
 
     router.add_api_route(
         f"/{{case_id}}/{command.verb}",

@@ -24,7 +24,7 @@ from api.routers.cases import (
     NoBody,
     add_case_routes,
 )
-from api.routers.licensing_applications import Items, VerificationBody, licensing
+from api.routers.licensing_applications import Items, licensing
 from api.views import JSON, licence_view
 from domain.licensing.licence import (
     CancellationGround,
@@ -66,9 +66,11 @@ class RefuseRenewalBody(Decision):
     reasons: Items
 
 
-class CommitmentCheckBody(VerificationBody):
+class CommitmentCheckBody(Decision):
+    # Recorded and signed by the reviewer whose token is used; a second one
+    # signs with sign-commitment-check before the outcome stands (Art. 34).
+    findings: str = Field(min_length=1, max_length=5000)
     breached: bool
-    reason: str
 
 
 class WithdrawLicenceBody(Decision):
@@ -118,10 +120,14 @@ COMMANDS = [
     Command(
         "verify-commitment",
         CommitmentCheckBody,
-        lambda s, i, a, b, v: s.verify_commitment(
-            i, a, tuple(b.verifiers), b.findings, b.breached, v
-        ),
-        "Post-approval verification of a 告知承诺 licence",
+        lambda s, i, a, b, v: s.verify_commitment(i, a, b.findings, b.breached, v),
+        "Record and sign a post-approval verification of a 告知承诺 licence",
+    ),
+    Command(
+        "sign-commitment-check",
+        Decision,
+        lambda s, i, a, b, v: s.sign_commitment_check(i, a, v),
+        "A second verifier signs the post-approval verification (Art. 34)",
     ),
     Command(
         "withdraw",

@@ -97,14 +97,7 @@ def receive(body: ReceiveBody, request: Request, principal: CurrentPrincipal) ->
         materials=tuple(body.materials),
         commitment=body.commitment,
     )
-    response = APPLICATIONS.response(
-        request,
-        receipt.id,
-        loaded=receipt.case,  # the case as saved: no read-back
-        position=receipt.position,
-        query_code=receipt.query_code,
-    )
-    response.status_code = 201
+    response = APPLICATIONS.command_response(request, receipt, status=201)
     response.headers["Location"] = f"{router.prefix}/{receipt.id}"
     return response
 
@@ -116,8 +109,12 @@ class CorrectionBody(Decision):
     missing_items: Items
 
 
-class ItemsBody(CommandBody):
-    items: Items
+class CorrectionsBody(CommandBody):
+    missing_items: Items  # the correction notice's items now supplied
+
+
+class DeficienciesCuredBody(CommandBody):
+    deficiency_items: Items  # the deferred (容缺) materials now supplied
 
 
 class DeficienciesBody(CommandBody):
@@ -131,11 +128,16 @@ class RejectBody(Decision):
 
 
 class VerificationBody(CommandBody):
-    verifiers: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        min_length=1, max_length=20
-    )
-    on_site: bool = True
+    # Recorded and signed by the reviewer whose token is used; a second one
+    # signs with sign-verification (Art. 34 ¶3). No defaults: an on-site check
+    # is never assumed.
+    on_site: bool
+    verified_on: date
     findings: str = Field(min_length=1, max_length=5000)
+
+
+class SignVerificationBody(CommandBody):
+    verification: int = Field(ge=1, le=1000)  # its `number` in `verifications`
 
 
 class SuspendBody(Decision):
@@ -186,8 +188,8 @@ COMMANDS = [
     ),
     Command(
         "submit-corrections",
-        ItemsBody,
-        lambda s, i, a, b, v: s.submit_corrections(i, a, tuple(b.items), v),
+        CorrectionsBody,
+        lambda s, i, a, b, v: s.submit_corrections(i, a, tuple(b.missing_items), v),
         "Record corrected materials",
     ),
     Command(
@@ -212,17 +214,28 @@ COMMANDS = [
     ),
     Command(
         "cure-deficiencies",
-        ItemsBody,
-        lambda s, i, a, b, v: s.cure_deficiencies(i, a, tuple(b.items), v),
+        DeficienciesCuredBody,
+        lambda s, i, a, b, v: s.cure_deficiencies(i, a, tuple(b.deficiency_items), v),
         "Record deferred materials supplied",
     ),
     Command(
         "record-verification",
         VerificationBody,
         lambda s, i, a, b, v: s.record_verification(
-            i, a, tuple(b.verifiers), b.on_site, b.findings, v
+            i,
+            a,
+            on_site=b.on_site,
+            findings=b.findings,
+            verified_on=b.verified_on,
+            expected_version=v,
         ),
-        "Substantive verification by two or more staff (Art. 34)",
+        "Record and sign a substantive verification (Art. 34 ¶3)",
+    ),
+    Command(
+        "sign-verification",
+        SignVerificationBody,
+        lambda s, i, a, b, v: s.sign_verification(i, a, b.verification, v),
+        "A second verifier signs a verification; it counts once two have (Art. 34)",
     ),
     Command(
         "suspend-clock",

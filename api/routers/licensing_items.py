@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Request
 from api.auth import CurrentPrincipal, audit_for
 from api.errors import ProblemError
 from api.routers.cases import Decision, expected_version
-from api.views import JSON
+from api.views import JSON, replay_marked
 from domain.registry.catalogue import Catalogue, ItemTerms
 from domain.registry.service import Registry
 
@@ -77,7 +77,7 @@ def revise_item(
             422, "the terms' code must match the item in the path", slug="invalid-input"
         )
     result = service.revise_item(body.terms, audit, expected_version(if_match))
-    return catalogue_response(result.case)
+    return replay_marked(catalogue_response(service.case_of(result)), result)
 
 
 @router.post(
@@ -95,4 +95,4 @@ def withdraw_item(
     service = registry(request)
     audit = audit_for(request, principal, service, "manage_catalogue", body.reason)
     result = service.withdraw_item(code, audit, expected_version(if_match))
-    return catalogue_response(result.case)
+    return replay_marked(catalogue_response(service.case_of(result)), result)

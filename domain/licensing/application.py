@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -24,12 +25,21 @@ from domain.licensing.parties import (
     ExclusionKind,
     NonAcceptanceGround,
     RemedyNotice,
+    Signature,
+    Verification,
     Verifier,
     require_reasons,
+    upcast_verifiers,
 )
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
 from domain.shared.audit import Audit, require_actor, require_reason
-from domain.shared.calendar import DueDate, WorkingDayCalendar
+from domain.shared.calendar import (
+    RULE_RECOMPUTE,
+    DeadlineChange,
+    DueDate,
+    WorkingDayCalendar,
+    recomputation,
+)
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
@@ -45,6 +55,11 @@ ART_45 = "行政许可法 第45条"
 ART_44 = "行政许可法 第44条"
 RULE_DEFICIENCIES = "容缺受理 (国发〔2022〕5号; DOMAIN §2.2)"
 RULE_INTERVIEW = "不予许可约谈 (DESIGN §3: refusal interview at the applicant's unit)"
+ART_34_3 = "行政许可法 第34条第3款"
+# A date staff set (the 容缺 supply deadline) that falls on a non-working day
+# ends on the next working day, as a period's last day does (民法典 第203条,
+# applied by analogy: DOMAIN §1.1).
+RULE_LAST_DAY = "民法典 第203条 (类推适用)"
 
 
 def application_id(receipt_number: str) -> UUID:
@@ -69,7 +84,7 @@ class DeadlineKind(StrEnum):
     """Legal deadlines whose passing the clock records as a fact (DESIGN §3)."""
 
     DECISION = "decision"  # Arts. 42, 45: the decision limit as moved
-    CERTIFICATE = "certificate"  # Art. 44: certificate within 10 working days
+    CERTIFICATE = "certificate"  # Art. 44: issued and served within 10 working days
 
 
 BEFORE_ACCEPTANCE = frozenset({Status.RECEIVED, Status.CORRECTION_REQUESTED})
@@ -98,8 +113,13 @@ class LicenceApplication(Aggregate):
         requested_on: date
 
     class CorrectionsSubmitted(Aggregate.Event):
-        items: tuple[str, ...]
+        class_version: ClassVar[int] = 2
+        missing_items: tuple[str, ...]  # the notice's items now supplied
         submitted_on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["missing_items"] = state.pop("items")
 
     class Accepted(Aggregate.Event):
         voucher_number: str
@@ -108,6 +128,7 @@ class LicenceApplication(Aggregate):
         decision_limit_wd: int
         decision_due: DueDate
         rule: str
+        promised_due: DueDate | None = None  # 承诺时限; older events lack it
 
     class AcceptedWithDeficiencies(Aggregate.Event):
         voucher_number: str
@@ -115,12 +136,17 @@ class LicenceApplication(Aggregate):
         decision_limit_wd: int
         decision_due: DueDate
         deficiency_items: tuple[str, ...]
-        supply_deadline: date
+        supply_deadline: date  # as it runs: moved off a non-working day
+        promised_due: DueDate | None = None
+        supply_deadline_as_set: date | None = None  # the date staff entered
+        supply_deadline_provisional: bool = False
+        supply_deadline_calendar_version: str | None = None
 
     class AcceptanceDeemed(Aggregate.Event):
         acceptance_date: date
         decision_limit_wd: int
         decision_due: DueDate
+        promised_due: DueDate | None = None
 
     class NotAccepted(Aggregate.Event):
         voucher_number: str
@@ -129,18 +155,42 @@ class LicenceApplication(Aggregate):
         decided_on: date
 
     class DeficienciesCured(Aggregate.Event):
-        items: tuple[str, ...]
+        class_version: ClassVar[int] = 2
+        deficiency_items: tuple[str, ...]  # the deferred materials now supplied
         cured_on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["deficiency_items"] = state.pop("items")
 
     class ProcessingTerminated(Aggregate.Event):
         ground: str
         terminated_on: date
 
     class VerificationRecorded(Aggregate.Event):
-        verifiers: tuple[Verifier, ...]
+        """A verifier records a verification and signs it (number: its order)."""
+
+        class_version: ClassVar[int] = 2
+        verifier: Verifier
         on_site: bool
         findings: str
         verified_on: date
+        # Before v2 one reviewer named two staff who never signed: kept to show.
+        named_verifiers: tuple[Verifier, ...] = ()
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_verifiers(state)
+            named = state.pop("verifiers")
+            state["verifier"] = named[0]
+            state["named_verifiers"] = named
+
+    class VerificationSigned(Aggregate.Event):
+        """A second verifier signs with their own credentials (Art. 34 ¶3)."""
+
+        number: int
+        verifier: Verifier
+        signed_on: date
 
     class ClockSuspended(Aggregate.Event):
         kind: ExclusionKind
@@ -152,6 +202,7 @@ class LicenceApplication(Aggregate):
         ended_on: date
         excluded_working_days: int
         decision_due: DueDate
+        promised_due: DueDate | None = None
 
     class DeadlineExtended(Aggregate.Event):
         extension_wd: int
@@ -207,6 +258,14 @@ class LicenceApplication(Aggregate):
         recorded_on: date
         rule: str
 
+    class DeadlineRecomputed(Aggregate.Event):
+        """A new calendar (a State Council notice) moved provisional dates."""
+
+        changes: tuple[DeadlineChange, ...]
+        calendar_version: str
+        notices: tuple[str, ...]
+        rule: str
+
     @event(Received)
     def __init__(
         self,
@@ -249,7 +308,11 @@ class LicenceApplication(Aggregate):
         self.extended = False
         self.outstanding_deficiencies: tuple[str, ...] = ()
         self.supply_deadline: date | None = None
-        self.verifications: list[tuple[Verifier, ...]] = []
+        self.supply_deadline_as_set: date | None = None
+        self.supply_deadline_provisional = False
+        self.supply_deadline_version: str | None = None
+        self.promised_due: DueDate | None = None
+        self.verifications: list[Verification] = []
         self.decision_number: str | None = None
         self.decided_on: date | None = None
         self.licence_id: UUID | None = None
@@ -349,18 +412,20 @@ class LicenceApplication(Aggregate):
         )
 
     def submit_corrections(
-        self, items: tuple[str, ...], on: date, audit: Audit
+        self, missing_items: tuple[str, ...], on: date, audit: Audit
     ) -> None:
         require_actor(audit)
         self._require(Status.CORRECTION_REQUESTED, "submit corrections", ART_32_4)
-        unknown = [i for i in items if i not in self.outstanding_corrections]
-        if not items or unknown:
+        unknown = [i for i in missing_items if i not in self.outstanding_corrections]
+        if not missing_items or unknown:
             raise InvalidInputError(
                 f"corrections must be items of the notice still outstanding: {unknown or []}",
-                field="items",
+                field="missing_items",
                 rule=ART_32_4,
             )
-        self._corrections_submitted(audit=audit, items=tuple(items), submitted_on=on)
+        self._corrections_submitted(
+            audit=audit, missing_items=tuple(missing_items), submitted_on=on
+        )
 
     # -- acceptance (受理) -------------------------------------------------------
 
@@ -386,6 +451,7 @@ class LicenceApplication(Aggregate):
             decision_limit_wd=limit,
             decision_due=calendar.add_working_days(start, limit),
             rule=ART_32_4 if deemed else "行政许可法 第32条第1款第5项",
+            promised_due=calendar.add_working_days(start, self.item.promised_limit_wd),
         )
 
     def accept_with_deficiencies(
@@ -422,13 +488,14 @@ class LicenceApplication(Aggregate):
                     field="deficiency_items",
                     rule=rule,
                 )
-        latest = calendar.add_working_days(on, self.item.promised_limit_wd).due
-        if not on < supply_deadline <= latest:
+        promised = calendar.add_working_days(on, self.item.promised_limit_wd)
+        if not on < supply_deadline <= promised.due:
             raise DeadlineError(
-                f"the supply deadline must fall after today and by {latest}, the item's"
-                " promised processing time",
+                f"the supply deadline must fall after today and by {promised.due}, the"
+                " item's promised processing time",
                 rule=rule,
             )
+        runs_to = _last_day(calendar, supply_deadline)
         limit = self._decision_limit_wd()
         self._accepted_with_deficiencies(
             audit=audit,
@@ -437,7 +504,11 @@ class LicenceApplication(Aggregate):
             decision_limit_wd=limit,
             decision_due=calendar.add_working_days(on, limit),
             deficiency_items=tuple(deficiency_items),
-            supply_deadline=supply_deadline,
+            supply_deadline=runs_to.due,
+            promised_due=promised,
+            supply_deadline_as_set=supply_deadline,
+            supply_deadline_provisional=runs_to.provisional,
+            supply_deadline_calendar_version=runs_to.calendar_version,
         )
 
     def deem_acceptance(
@@ -451,12 +522,16 @@ class LicenceApplication(Aggregate):
                 f"the correction period runs until {self.correction_due.due}",
                 rule=ART_32_4,
             )
+        self._require_current(calendar, "deem acceptance")
         limit = self._decision_limit_wd()
         self._acceptance_deemed(
             audit=audit,
             acceptance_date=self.received_on,
             decision_limit_wd=limit,
             decision_due=calendar.add_working_days(self.received_on, limit),
+            promised_due=calendar.add_working_days(
+                self.received_on, self.item.promised_limit_wd
+            ),
         )
 
     def reject(
@@ -497,14 +572,18 @@ class LicenceApplication(Aggregate):
 
     # -- 容缺 follow-up ----------------------------------------------------------
 
-    def cure_deficiencies(self, items: tuple[str, ...], on: date, audit: Audit) -> None:
+    def cure_deficiencies(
+        self, deficiency_items: tuple[str, ...], on: date, audit: Audit
+    ) -> None:
         require_actor(audit)
         self._require(Status.ACCEPTED, "supply deferred materials", RULE_DEFICIENCIES)
-        unknown = [i for i in items if i not in self.outstanding_deficiencies]
-        if not items or unknown:
+        unknown = [
+            i for i in deficiency_items if i not in self.outstanding_deficiencies
+        ]
+        if not deficiency_items or unknown:
             raise InvalidInputError(
                 f"only outstanding deferred materials can be supplied: {unknown or []}",
-                field="items",
+                field="deficiency_items",
             )
         assert self.supply_deadline is not None
         if on > self.supply_deadline:
@@ -513,11 +592,17 @@ class LicenceApplication(Aggregate):
                 " is to be terminated",
                 rule="容缺受理 (DOMAIN §2.2)",
             )
-        self._deficiencies_cured(audit=audit, items=tuple(items), cured_on=on)
+        self._deficiencies_cured(
+            audit=audit, deficiency_items=tuple(deficiency_items), cured_on=on
+        )
 
-    def terminate_for_missed_supply(self, on: date, audit: Audit) -> None:
+    def terminate_for_missed_supply(
+        self, on: date, audit: Audit, calendar: WorkingDayCalendar | None = None
+    ) -> None:
         """Materials not supplied by the committed date → 终止办理 (DOMAIN §2.2)."""
         require_actor(audit)
+        if calendar is not None:
+            self._require_current(calendar, "terminate processing")
         self._require(Status.ACCEPTED, "terminate processing", RULE_DEFICIENCIES)
         if not self.outstanding_deficiencies or self.supply_deadline is None:
             raise IllegalTransitionError(
@@ -536,31 +621,57 @@ class LicenceApplication(Aggregate):
 
     def record_verification(
         self,
-        verifiers: tuple[Verifier, ...],
+        verifier: Verifier,
         on_site: bool,
         findings: str,
+        verified_on: date,
         on: date,
         audit: Audit,
     ) -> None:
-        """Art. 34 ¶3: substantive verification is done by two or more staff."""
+        """Art. 34 ¶3: a verifier records what was verified, and signs it. It
+        counts once a second verifier has signed it too (`sign_verification`)."""
         require_actor(audit)
-        self._require(
-            Status.ACCEPTED, "record a verification", "行政许可法 第34条第3款"
-        )
-        if len({v.staff_no for v in verifiers}) < 2:
-            raise InvalidInputError(
-                "verification needs two or more distinct staff",
-                field="verifiers",
-                rule="行政许可法 第34条第3款",
-            )
+        self._require(Status.ACCEPTED, "record a verification", ART_34_3)
         if not findings.strip():
             raise InvalidInputError("record the findings", field="findings")
+        assert self.acceptance_date is not None
+        if not self.acceptance_date <= verified_on <= on:
+            raise InvalidInputError(
+                f"the verification date must fall between acceptance on"
+                f" {self.acceptance_date} and today ({on})",
+                field="verified_on",
+                rule=ART_34_3,
+            )
         self._verification_recorded(
             audit=audit,
-            verifiers=tuple(verifiers),
+            verifier=verifier,
             on_site=on_site,
             findings=findings,
-            verified_on=on,
+            verified_on=verified_on,
+            named_verifiers=(),
+        )
+
+    def sign_verification(
+        self, number: int, verifier: Verifier, on: date, audit: Audit
+    ) -> None:
+        """Art. 34 ¶3: two or more staff verify — a second one signs in person."""
+        require_actor(audit)
+        self._require(Status.ACCEPTED, "sign a verification", ART_34_3)
+        if not 1 <= number <= len(self.verifications):
+            raise InvalidInputError(
+                f"there is no verification {number} on this application",
+                field="verification",
+                rule=ART_34_3,
+            )
+        verification = self.verifications[number - 1]
+        if verifier.id in {s.verifier.id for s in verification.signatures}:
+            raise IllegalTransitionError(
+                f"{verifier.id} has already signed verification {number}; a second"
+                " verifier must sign",
+                rule=ART_34_3,
+            )
+        self._verification_signed(
+            audit=audit, number=number, verifier=verifier, signed_on=on
         )
 
     def suspend_clock(
@@ -617,6 +728,7 @@ class LicenceApplication(Aggregate):
             decision_due=self._decision_due(
                 calendar, excluded=self.excluded_wd + excluded
             ),
+            promised_due=self._promised_due(calendar, self.excluded_wd + excluded),
         )
 
     def extend(self, on: date, calendar: WorkingDayCalendar, audit: Audit) -> None:
@@ -669,10 +781,13 @@ class LicenceApplication(Aggregate):
                     "an on-the-spot decision is for items that allow it, on the day of acceptance",
                     rule="行政许可法 第34条第2款",
                 )
-        elif self._needs_verification and not self.verifications:
+        elif self._needs_verification and not any(
+            v.counted for v in self.verifications
+        ):
             raise IllegalTransitionError(
-                "this item needs substantive verification by two or more staff before a grant",
-                rule="行政许可法 第34条第3款",
+                "this item needs a substantive verification signed by two or more"
+                " staff before a grant",
+                rule=ART_34_3,
             )
         self._granted(
             audit=audit,
@@ -708,8 +823,10 @@ class LicenceApplication(Aggregate):
         # The period runs from when the applicant learns of the decision, so the
         # notice states the period; the date recorded is the earliest it can end
         # (served on the day of the decision), for deadline boards.
+        reconsideration = calendar.add_calendar_days(on, 60)
         remedy = RemedyNotice(
-            reconsideration_until=calendar.add_calendar_days(on, 60).due,
+            reconsideration_until=reconsideration.due,
+            reconsideration_until_provisional=reconsideration.provisional,
             text=REMEDY_TEXT,
         )
         escalated = self.item.safety_critical
@@ -790,6 +907,7 @@ class LicenceApplication(Aggregate):
     def serve_certificate(
         self, method: CertificateService, on: date, audit: Audit
     ) -> None:
+        """Art. 44: the certificate is issued *and served* within the limit."""
         require_actor(audit)
         self._require(Status.CERTIFICATE_ISSUED, "serve the certificate", ART_44)
         self._certificate_served(audit=audit, served_on=on, method=method)
@@ -817,20 +935,27 @@ class LicenceApplication(Aggregate):
             return self.decision_due.due, ART_42
         if (
             kind is DeadlineKind.CERTIFICATE
-            and self.status is Status.GRANTED
+            # Art. 44: 颁发、送达 — the limit runs until the certificate is served.
+            and self.status in {Status.GRANTED, Status.CERTIFICATE_ISSUED}
             and self.certificate_due is not None
         ):
             return self.certificate_due.due, ART_44
         return None
 
     def record_missed_deadline(
-        self, kind: DeadlineKind, on: date, audit: Audit
+        self,
+        kind: DeadlineKind,
+        on: date,
+        audit: Audit,
+        calendar: WorkingDayCalendar | None = None,
     ) -> None:
         """The clock's command the day after a deadline passed with the step undone.
 
         Recorded once per deadline: a deadline moved later (extension, excluded
         period) that passes again is a new fact."""
         require_actor(audit)
+        if calendar is not None:
+            self._require_current(calendar, "record a missed deadline")
         running = self.open_deadline(kind)
         if running is None:
             raise IllegalTransitionError(
@@ -848,7 +973,96 @@ class LicenceApplication(Aggregate):
             audit=audit, kind=kind, due=due, recorded_on=on, rule=rule
         )
 
+    def stale_dates(
+        self, calendar: WorkingDayCalendar
+    ) -> list[tuple[str, date, DueDate]]:
+        """Running provisional dates computed under another calendar version,
+        each with what the current calendar makes of it (kind, old, new)."""
+        running: list[tuple[str, DueDate | None, Callable[[], DueDate]]] = []
+        if self.status is Status.RECEIVED:
+            running.append(
+                (
+                    "correction",
+                    self.correction_due,
+                    lambda: calendar.add_working_days(
+                        self.received_on, CORRECTION_NOTICE_WD
+                    ),
+                )
+            )
+        if self.status is Status.ACCEPTED and self.acceptance_date is not None:
+            running.append(
+                ("decision", self.decision_due, lambda: self._decision_due(calendar))
+            )
+            running.append(
+                (
+                    "promised",
+                    self.promised_due,
+                    lambda: self._promised_due(calendar, self.excluded_wd),
+                )
+            )
+            if self.outstanding_deficiencies and self.supply_deadline is not None:
+                supply = DueDate(
+                    due=self.supply_deadline,
+                    working_days=0,
+                    calendar_version=self.supply_deadline_version or "",
+                    provisional=self.supply_deadline_provisional,
+                )
+                set_on = self.supply_deadline_as_set or self.supply_deadline
+                running.append(("supply", supply, lambda: _last_day(calendar, set_on)))
+        if (
+            self.status in {Status.GRANTED, Status.CERTIFICATE_ISSUED}
+            and self.decided_on is not None
+        ):
+            decided_on = self.decided_on
+            running.append(
+                (
+                    "certificate",
+                    self.certificate_due,
+                    lambda: calendar.add_working_days(
+                        decided_on, self.item.certificate_limit_wd
+                    ),
+                )
+            )
+        return [
+            (kind, old.due, compute())
+            for kind, old, compute in running
+            if old is not None
+            and old.provisional
+            and old.calendar_version != calendar.version
+        ]
+
+    def recompute_deadlines(self, calendar: WorkingDayCalendar, audit: Audit) -> None:
+        """DESIGN §3: when a holiday notice is published (the calendar version
+        changes), provisional dates are worked out again and the change recorded
+        (old date, new date, calendar version, the notice)."""
+        require_actor(audit)
+        moved = recomputation(self.stale_dates(calendar), calendar)
+        self._deadline_recomputed(
+            audit=audit,
+            changes=moved.changes,
+            calendar_version=moved.calendar_version,
+            notices=moved.notices,
+            rule=moved.rule,
+        )
+
     # -- rules shared by several commands ------------------------------------------
+
+    def _require_current(self, calendar: WorkingDayCalendar, action: str) -> None:
+        """The clock never acts on a provisional date a newer calendar moved."""
+        if self.stale_dates(calendar):
+            raise IllegalTransitionError(
+                f"cannot {action}: provisional deadlines predate calendar"
+                f" {calendar.version}; recompute them first",
+                rule=RULE_RECOMPUTE,
+            )
+
+    def _promised_due(self, calendar: WorkingDayCalendar, excluded: int) -> DueDate:
+        """承诺时限: the item's promised limit, moved like the legal one by
+        excluded periods (but never by the extension)."""
+        assert self.acceptance_date is not None
+        return calendar.add_working_days(
+            self.acceptance_date, self.item.promised_limit_wd + excluded
+        )
 
     def _require(
         self, allowed: Status | frozenset[Status], action: str, rule: str
@@ -935,20 +1149,25 @@ class LicenceApplication(Aggregate):
 
     @event(CorrectionsSubmitted)
     def _corrections_submitted(
-        self, audit: Audit, items: tuple[str, ...], submitted_on: date
+        self, audit: Audit, missing_items: tuple[str, ...], submitted_on: date
     ) -> None:
         self.outstanding_corrections = tuple(
-            i for i in self.outstanding_corrections if i not in items
+            i for i in self.outstanding_corrections if i not in missing_items
         )
-        self.materials = (*self.materials, *items)
+        self.materials = (*self.materials, *missing_items)
 
     def _start_decision_clock(
-        self, acceptance_date: date, limit: int, due: DueDate
+        self,
+        acceptance_date: date,
+        limit: int,
+        due: DueDate,
+        promised_due: DueDate | None,
     ) -> None:
         self.status = Status.ACCEPTED
         self.acceptance_date = acceptance_date
         self.decision_limit_wd = limit
         self.decision_due = due
+        self.promised_due = promised_due
 
     @event(Accepted)
     def _accepted(
@@ -960,9 +1179,12 @@ class LicenceApplication(Aggregate):
         decision_limit_wd: int,
         decision_due: DueDate,
         rule: str,
+        promised_due: DueDate | None,
     ) -> None:
         self.voucher_number = voucher_number
-        self._start_decision_clock(acceptance_date, decision_limit_wd, decision_due)
+        self._start_decision_clock(
+            acceptance_date, decision_limit_wd, decision_due, promised_due
+        )
 
     @event(AcceptedWithDeficiencies)
     def _accepted_with_deficiencies(
@@ -974,11 +1196,20 @@ class LicenceApplication(Aggregate):
         decision_due: DueDate,
         deficiency_items: tuple[str, ...],
         supply_deadline: date,
+        promised_due: DueDate | None,
+        supply_deadline_as_set: date | None,
+        supply_deadline_provisional: bool,
+        supply_deadline_calendar_version: str | None,
     ) -> None:
         self.voucher_number = voucher_number
-        self._start_decision_clock(acceptance_date, decision_limit_wd, decision_due)
+        self._start_decision_clock(
+            acceptance_date, decision_limit_wd, decision_due, promised_due
+        )
         self.outstanding_deficiencies = deficiency_items
         self.supply_deadline = supply_deadline
+        self.supply_deadline_as_set = supply_deadline_as_set
+        self.supply_deadline_provisional = supply_deadline_provisional
+        self.supply_deadline_version = supply_deadline_calendar_version
 
     @event(AcceptanceDeemed)
     def _acceptance_deemed(
@@ -987,8 +1218,11 @@ class LicenceApplication(Aggregate):
         acceptance_date: date,
         decision_limit_wd: int,
         decision_due: DueDate,
+        promised_due: DueDate | None,
     ) -> None:
-        self._start_decision_clock(acceptance_date, decision_limit_wd, decision_due)
+        self._start_decision_clock(
+            acceptance_date, decision_limit_wd, decision_due, promised_due
+        )
 
     @event(NotAccepted)
     def _not_accepted(
@@ -1005,12 +1239,12 @@ class LicenceApplication(Aggregate):
 
     @event(DeficienciesCured)
     def _deficiencies_cured(
-        self, audit: Audit, items: tuple[str, ...], cured_on: date
+        self, audit: Audit, deficiency_items: tuple[str, ...], cured_on: date
     ) -> None:
         self.outstanding_deficiencies = tuple(
-            i for i in self.outstanding_deficiencies if i not in items
+            i for i in self.outstanding_deficiencies if i not in deficiency_items
         )
-        self.materials = (*self.materials, *items)
+        self.materials = (*self.materials, *deficiency_items)
 
     @event(ProcessingTerminated)
     def _processing_terminated(
@@ -1023,12 +1257,35 @@ class LicenceApplication(Aggregate):
     def _verification_recorded(
         self,
         audit: Audit,
-        verifiers: tuple[Verifier, ...],
+        verifier: Verifier,
         on_site: bool,
         findings: str,
         verified_on: date,
+        named_verifiers: tuple[Verifier, ...],
     ) -> None:
-        self.verifications.append(verifiers)
+        self.verifications.append(
+            Verification(
+                number=len(self.verifications) + 1,
+                on_site=on_site,
+                verified_on=verified_on,
+                findings=findings,
+                signatures=(Signature(verifier=verifier, signed_on=verified_on),),
+            )
+        )
+
+    @event(VerificationSigned)
+    def _verification_signed(
+        self, audit: Audit, number: int, verifier: Verifier, signed_on: date
+    ) -> None:
+        signed = self.verifications[number - 1]
+        self.verifications[number - 1] = signed.model_copy(
+            update={
+                "signatures": (
+                    *signed.signatures,
+                    Signature(verifier=verifier, signed_on=signed_on),
+                )
+            }
+        )
 
     @event(ClockSuspended)
     def _clock_suspended(
@@ -1049,11 +1306,14 @@ class LicenceApplication(Aggregate):
         ended_on: date,
         excluded_working_days: int,
         decision_due: DueDate,
+        promised_due: DueDate | None,
     ) -> None:
         self.open_exclusion = None
         self.exclusion_started_on = None
         self.excluded_wd += excluded_working_days
         self.decision_due = decision_due
+        if promised_due is not None:
+            self.promised_due = promised_due
 
     @event(DeadlineExtended)
     def _deadline_extended(
@@ -1133,6 +1393,42 @@ class LicenceApplication(Aggregate):
         self, audit: Audit, kind: DeadlineKind, due: date, recorded_on: date, rule: str
     ) -> None:
         self.missed_deadlines.append((kind, due))
+
+    @event(DeadlineRecomputed)
+    def _deadline_recomputed(
+        self,
+        audit: Audit,
+        changes: tuple[DeadlineChange, ...],
+        calendar_version: str,
+        notices: tuple[str, ...],
+        rule: str,
+    ) -> None:
+        for change in changes:
+            new = change.new_due
+            if change.kind == "correction":
+                self.correction_due = new
+            elif change.kind == "decision":
+                self.decision_due = new
+            elif change.kind == "promised":
+                self.promised_due = new
+            elif change.kind == "certificate":
+                self.certificate_due = new
+            elif change.kind == "supply":
+                self.supply_deadline = new.due
+                self.supply_deadline_provisional = new.provisional
+                self.supply_deadline_version = new.calendar_version
+
+
+def _last_day(calendar: WorkingDayCalendar, day: date) -> DueDate:
+    """A date staff set, as it runs: moved to the next working day when it is
+    not one (民法典 Art. 203 by analogy), with the calendar that said so."""
+    due = calendar.next_working_day_on_or_after(day)
+    return DueDate(
+        due=due,
+        working_days=0,
+        calendar_version=calendar.version,
+        provisional=not all(calendar.is_covered(y) for y in {day.year, due.year}),
+    )
 
 
 def route_interview(

@@ -7,15 +7,28 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.licensing.parties import REMEDY_TEXT, Applicant, Verifier, require_reasons
+from domain.licensing.parties import (
+    REMEDY_TEXT,
+    Applicant,
+    Verifier,
+    require_reasons,
+    upcast_verifiers,
+)
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Audit, require_actor, require_reason
-from domain.shared.calendar import DueDate, WorkingDayCalendar, add_months
+from domain.shared.calendar import (
+    DeadlineChange,
+    DueDate,
+    WorkingDayCalendar,
+    add_months,
+    recomputation,
+)
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
@@ -28,6 +41,15 @@ from domain.shared.events import Aggregate, AggregateSnapshot, SnapshotState
 REMINDER_LEAD_DAYS = 30
 RULE_REMINDER = "提醒式服务 (行政许可法 第50条 延续期限的事前提醒)"
 POST_APPROVAL_VERIFICATION_WD = 60  # 告知承诺 follow-up; local practice (DOMAIN §2.1)
+# When renewal may first be requested: this many months before the last day to
+# apply. The 行政许可法 (Art. 50) sets only the latest day; a request far ahead
+# of expiry (on the day of the grant, say) is not a renewal application. The
+# bureau's rule, to be confirmed with 法制科: the window opens 6 months before
+# the last day to apply (the holder's reminder comes 30 days before that day).
+RENEWAL_WINDOW_MONTHS = 6
+RULE_RENEWAL_WINDOW = (
+    "行政许可法 第50条; 延续申请受理窗口 (本局规则: 最后申请日前6个月起)"
+)
 
 
 class LicenceStatus(StrEnum):
@@ -80,6 +102,7 @@ CANCELLATION_REQUIRES: dict[CancellationGround, frozenset[LicenceStatus]] = {
     ),
 }
 ART_50 = "行政许可法 第50条"
+ART_34 = "行政许可法 第34条"
 
 
 class ReminderSubject(StrEnum):
@@ -95,6 +118,17 @@ class LicenceChange(BaseModel):
     holder_name: str | None = Field(default=None, min_length=1, max_length=200)
     scope: str | None = Field(default=None, min_length=1, max_length=1000)
     address: str | None = Field(default=None, min_length=1, max_length=300)
+
+
+class PendingCommitmentCheck(BaseModel):
+    """A 后置核查 recorded and signed by one verifier, awaiting a second."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verifier: Verifier
+    findings: str
+    breached: bool
+    verified_on: date
 
 
 class LicenceState(SnapshotState):
@@ -119,6 +153,7 @@ class LicenceState(SnapshotState):
     reissues: int
     # added later: old snapshots lack it
     reminders_sent: list[tuple[ReminderSubject, date]] = Field(default_factory=list)
+    pending_check: PendingCommitmentCheck | None = None  # added later
 
 
 class Licence(Aggregate):
@@ -173,14 +208,41 @@ class Licence(Aggregate):
         rule: str
 
     class CommitmentVerified(Aggregate.Event):
+        class_version: ClassVar[int] = 2  # v1 named a verifier's id `staff_no`
         verifiers: tuple[Verifier, ...]
         findings: str
         verified_on: date
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_verifiers(state)
+
     class CommitmentBreached(Aggregate.Event):
+        class_version: ClassVar[int] = 2
         verifiers: tuple[Verifier, ...]
         findings: str
         verified_on: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_verifiers(state)
+
+    class CommitmentCheckRecorded(Aggregate.Event):
+        """One verifier records (and signs) a 后置核查; a second must sign it
+        before its outcome (CommitmentVerified / CommitmentBreached) stands."""
+
+        verifier: Verifier
+        findings: str
+        breached: bool
+        verified_on: date
+
+    class DeadlineRecomputed(Aggregate.Event):
+        """A new calendar (a State Council notice) moved provisional dates."""
+
+        changes: tuple[DeadlineChange, ...]
+        calendar_version: str
+        notices: tuple[str, ...]
+        rule: str
 
     class Withdrawn(Aggregate.Event):
         withdrawn_on: date
@@ -248,6 +310,7 @@ class Licence(Aggregate):
         self.renewal_requested_on: date | None = None
         self.reissues = 0
         self.reminders_sent: list[tuple[ReminderSubject, date]] = []
+        self.pending_check: PendingCommitmentCheck | None = None
 
     @classmethod
     def issue(
@@ -308,6 +371,38 @@ class Licence(Aggregate):
             self.valid_until, self.renewal_lead_months, self.renewal_lead_days
         )
 
+    @property
+    def renewal_window_opens(self) -> date | None:
+        deadline = self.renewal_deadline
+        return add_months(deadline, -RENEWAL_WINDOW_MONTHS) if deadline else None
+
+    def stale_dates(
+        self, calendar: WorkingDayCalendar
+    ) -> list[tuple[str, date, DueDate]]:
+        """The 告知承诺 follow-up date, if provisional under an older calendar."""
+        due = self.post_verification_due
+        if (
+            self.status is not LicenceStatus.VALID
+            or due is None
+            or not due.provisional
+            or due.calendar_version == calendar.version
+        ):
+            return []
+        new = calendar.add_working_days(self.valid_from, POST_APPROVAL_VERIFICATION_WD)
+        return [("commitment_check", due.due, new)]
+
+    def recompute_deadlines(self, calendar: WorkingDayCalendar, audit: Audit) -> None:
+        """DESIGN §3: recompute provisional dates when a holiday notice is out."""
+        require_actor(audit)
+        moved = recomputation(self.stale_dates(calendar), calendar)
+        self._deadline_recomputed(
+            audit=audit,
+            changes=moved.changes,
+            calendar_version=moved.calendar_version,
+            notices=moved.notices,
+            rule=moved.rule,
+        )
+
     def _lead_text(self) -> str:
         months = (
             f"{self.renewal_lead_months} months" if self.renewal_lead_months else ""
@@ -355,6 +450,14 @@ class Licence(Aggregate):
                 f"renewal had to be requested by {deadline} ({self._lead_text()}"
                 f" before expiry on {self.valid_until})",
                 rule="行政许可法 第50条",
+            )
+        opens = self.renewal_window_opens
+        assert opens is not None
+        if on < opens:
+            raise DeadlineError(
+                f"renewal can be requested from {opens} ({RENEWAL_WINDOW_MONTHS}"
+                f" months before the last day to apply, {deadline})",
+                rule=RULE_RENEWAL_WINDOW,
             )
         self._renewal_requested(audit=audit, requested_on=on, rule="行政许可法 第50条")
 
@@ -432,14 +535,15 @@ class Licence(Aggregate):
 
     def record_commitment_check(
         self,
-        verifiers: tuple[Verifier, ...],
+        verifier: Verifier,
         findings: str,
         breached: bool,
         on: date,
         audit: Audit,
     ) -> None:
-        """后置核查 of a 告知承诺 licence. A false commitment is recorded here; the
-        revocation that follows (Art. 69 ¶2) is the approver's own decision."""
+        """后置核查 of a 告知承诺 licence, recorded and signed by one verifier. Its
+        outcome stands once a second verifier signs (Art. 34: two or more staff);
+        a false commitment then awaits the approver's revocation (Art. 69 ¶2)."""
         require_reason(audit, "the outcome of a post-approval verification")
         self._require_valid(
             "verify the commitment", "国办发〔2020〕42号 (事中事后核查)"
@@ -453,14 +557,47 @@ class Licence(Aggregate):
             raise IllegalTransitionError(
                 "the commitment has already been found false", rule="行政许可法 第69条"
             )
-        if len({v.staff_no for v in verifiers}) < 2:
-            raise InvalidInputError(
-                "verification needs two or more staff",
-                field="verifiers",
-                rule="行政许可法 第34条",
+        if self.pending_check is not None:
+            raise IllegalTransitionError(
+                "a verification already awaits a second verifier's signature",
+                rule=ART_34,
             )
-        record = self._commitment_breached if breached else self._commitment_verified
-        record(audit=audit, verifiers=verifiers, findings=findings, verified_on=on)
+        if not findings.strip():
+            raise InvalidInputError("record the findings", field="findings")
+        self._commitment_check_recorded(
+            audit=audit,
+            verifier=verifier,
+            findings=findings,
+            breached=breached,
+            verified_on=on,
+        )
+
+    def sign_commitment_check(self, verifier: Verifier, on: date, audit: Audit) -> None:
+        """The second verifier signs with their own credentials: the outcome stands."""
+        require_reason(audit, "the outcome of a post-approval verification")
+        self._require_valid(
+            "verify the commitment", "国办发〔2020〕42号 (事中事后核查)"
+        )
+        pending = self.pending_check
+        if pending is None:
+            raise IllegalTransitionError(
+                "no verification awaits a signature", rule=ART_34
+            )
+        if verifier.id == pending.verifier.id:
+            raise IllegalTransitionError(
+                f"{verifier.id} recorded this verification; a second verifier must"
+                " sign it",
+                rule=ART_34,
+            )
+        record = (
+            self._commitment_breached if pending.breached else self._commitment_verified
+        )
+        record(
+            audit=audit,
+            verifiers=(pending.verifier, verifier),
+            findings=pending.findings,
+            verified_on=pending.verified_on,
+        )
 
     def withdraw(self, compensation: str, on: date, audit: Audit) -> None:
         """撤回 for the public interest when law or circumstances change (Art. 8)."""
@@ -641,6 +778,22 @@ class Licence(Aggregate):
         self.valid_until = valid_until
         self.renewal_requested_on = None
 
+    @event(CommitmentCheckRecorded)
+    def _commitment_check_recorded(
+        self,
+        audit: Audit,
+        verifier: Verifier,
+        findings: str,
+        breached: bool,
+        verified_on: date,
+    ) -> None:
+        self.pending_check = PendingCommitmentCheck(
+            verifier=verifier,
+            findings=findings,
+            breached=breached,
+            verified_on=verified_on,
+        )
+
     @event(CommitmentVerified)
     def _commitment_verified(
         self,
@@ -650,6 +803,7 @@ class Licence(Aggregate):
         verified_on: date,
     ) -> None:
         self.post_verification_due = None
+        self.pending_check = None
 
     @event(CommitmentBreached)
     def _commitment_breached(
@@ -660,6 +814,7 @@ class Licence(Aggregate):
         verified_on: date,
     ) -> None:
         self.post_verification_due = None
+        self.pending_check = None
         self.commitment_breached = True
 
     @event(Withdrawn)
@@ -687,6 +842,19 @@ class Licence(Aggregate):
     def _expired(self, audit: Audit, expired_on: date) -> None:
         self.status = LicenceStatus.EXPIRED
 
+    @event(DeadlineRecomputed)
+    def _deadline_recomputed(
+        self,
+        audit: Audit,
+        changes: tuple[DeadlineChange, ...],
+        calendar_version: str,
+        notices: tuple[str, ...],
+        rule: str,
+    ) -> None:
+        for change in changes:
+            if change.kind == "commitment_check":
+                self.post_verification_due = change.new_due
+
     @event(ReminderSent)
     def _reminder_sent(
         self,
@@ -703,14 +871,14 @@ def renewal_deadline(
     valid_until: date | None, lead_months: int, lead_days: int
 ) -> date | None:
     """Art. 50: apply 30 days before expiry, or the item's own rule, e.g.
-    6 months for 生产许可证 (条例 Art. 25). The licence expires at the end of
-    its last valid day, so the lead is counted back from the day after:
-    valid until 2031-03-14 → by 2030-09-14; until 2031-02-28 → by 2030-08-31."""
+    6 months for 生产许可证 (条例 Art. 25). Months are counted back from the
+    last valid day to its corresponding day, or the month's last day when there
+    is none (民法典 Arts. 201–202): valid until 2031-03-14 → by 2030-09-14;
+    until 2031-08-30 → by 2031-02-28; until 2031-12-30 → by 2031-06-30."""
     if valid_until is None:
         return None
-    expiry = date.fromordinal(valid_until.toordinal() + 1)
-    months_back = add_months(expiry, -lead_months)
-    return date.fromordinal(months_back.toordinal() - lead_days - 1)
+    months_back = add_months(valid_until, -lead_months)
+    return date.fromordinal(months_back.toordinal() - lead_days)
 
 
 def _validity_end(valid_from: date, months: int | None) -> date | None:

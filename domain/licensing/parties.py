@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -100,10 +101,46 @@ class ExclusionKind(StrEnum):
 
 
 class Verifier(BaseModel):
+    """A member of staff who verifies (核查人员). `id` is the staff number, the
+    same `id` the audit actor carries (one name for a person's identifier)."""
+
     model_config = ConfigDict(frozen=True)
 
-    staff_no: str = Field(min_length=1, max_length=100)
+    id: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=100)
+
+
+def upcast_verifiers(state: dict[str, Any], field: str = "verifiers") -> None:
+    """Stored events before the vocabulary change named the id `staff_no`."""
+    state[field] = [
+        {"id": v.pop("staff_no"), **v} if "staff_no" in v else v
+        for v in state.get(field, [])
+    ]
+
+
+class Signature(BaseModel):
+    """One verifier's own signature on a verification (Art. 34 ¶3)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verifier: Verifier
+    signed_on: date
+
+
+class Verification(BaseModel):
+    """A substantive verification (核查): counted once two distinct staff signed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    on_site: bool
+    verified_on: date
+    findings: str
+    signatures: tuple[Signature, ...]
+
+    @property
+    def counted(self) -> bool:
+        return len({s.verifier.id for s in self.signatures}) >= 2
 
 
 # Art. 38 ¶2: the remedies a refusal tells the applicant of (行政复议法 Art. 20;
@@ -134,6 +171,8 @@ class RemedyNotice(BaseModel):
     reconsideration_days: int = 60  # 行政复议法 (2023) Art. 20
     # The earliest end of that period (if served the day of the decision).
     reconsideration_until: date
+    # Computed with a calendar year that had no State Council notice yet.
+    reconsideration_until_provisional: bool = False
     litigation_months: int = 6  # 行政诉讼法 Art. 46
     text: str
 

@@ -51,10 +51,10 @@ from domain.licensing.parties import (
 )
 from domain.registry.catalogue import ApprovalMode
 from domain.registry.service import Registry
-from domain.shared.audit import Audit, Role, require_actor
+from domain.shared.audit import SYSTEM_CLOCK, Audit, Role, require_actor
 from domain.shared.calendar import WorkingDayCalendar, add_months
 from domain.shared.clock import Clock, SystemClock, legal_date
-from domain.shared.errors import InvalidInputError, NotFoundError
+from domain.shared.errors import DomainError, InvalidInputError, NotFoundError
 from domain.shared.jurisdiction import covers
 from domain.shared.service import CommandResult, ContextService
 
@@ -109,6 +109,7 @@ class Licensing(ContextService):
         "cure_deficiencies": CLERK,
         "withdraw": CLERK,
         "record_verification": REVIEWER,
+        "sign_verification": REVIEWER,
         "suspend_clock": REVIEWER,
         "resume_clock": REVIEWER,
         "extend": APPROVER,
@@ -125,9 +126,11 @@ class Licensing(ContextService):
         "refuse_renewal": APPROVER,
         "restore_credit": frozenset({Role.APPROVER, Role.ADMIN}),
         "verify_commitment": REVIEWER,
+        "sign_commitment_check": REVIEWER,
         "withdraw_licence": APPROVER,
         "revoke_licence": APPROVER,
         "cancel_licence": APPROVER,
+        "recompute_deadlines": frozenset(),  # the clock's (system) command only
         "read": frozenset(Role),
     }
 
@@ -187,6 +190,41 @@ class Licensing(ContextService):
     ) -> Receipt:
         """收到申请材料: a receipt number and a query code for the applicant."""
         require_actor(audit)
+        try:
+            result = self._receive(
+                audit,
+                item_code=item_code,
+                approval_mode=approval_mode,
+                channel=channel,
+                applicant=applicant,
+                agent=agent,
+                materials=materials,
+                commitment=commitment,
+            )
+        except DomainError:
+            replayed = self.replayed()  # a keyed retry of a receipt that committed
+            if replayed is None:
+                raise
+            result = replayed
+        return Receipt(
+            **result.model_dump(),
+            case=result.case,
+            receipt_number=result.extra["receipt_number"],
+            query_code=result.extra["query_code"],
+        )
+
+    def _receive(
+        self,
+        audit: Audit,
+        *,
+        item_code: str,
+        approval_mode: ApprovalMode,
+        channel: Channel,
+        applicant: Applicant,
+        agent: Agent | None,
+        materials: tuple[str, ...],
+        commitment: CommitmentLetter | None,
+    ) -> CommandResult:
         unit = audit.actor.unit_code or applicant.region_code
         self.authorise("receive", audit.actor, unit)
         item = self.registry.get_item(item_code)
@@ -225,15 +263,14 @@ class Licensing(ContextService):
                     ),
                 )
             try:
-                result = self.commit(application)
+                # A replayed key comes back from commit as the first outcome;
+                # an IntegrityError here is only ever a receipt-number clash
+                # (the store itself resolves a lost COMMIT answer).
+                return self.commit(
+                    application, receipt_number=receipt_number, query_code=query_code
+                )
             except IntegrityError:
                 continue
-            return Receipt(
-                **result.model_dump(),
-                case=result.case,
-                receipt_number=receipt_number,
-                query_code=query_code,
-            )
         raise RuntimeError(
             "could not allocate a unique receipt number"
         )  # pragma: no cover
@@ -280,7 +317,7 @@ class Licensing(ContextService):
         self,
         app_id: UUID,
         audit: Audit,
-        items: tuple[str, ...],
+        missing_items: tuple[str, ...],
         expected_version: int | None = None,
     ) -> CommandResult:
         return self._on_application(
@@ -288,7 +325,7 @@ class Licensing(ContextService):
             "submit_corrections",
             audit,
             expected_version,
-            lambda a: a.submit_corrections(items, self.today(), audit),
+            lambda a: a.submit_corrections(missing_items, self.today(), audit),
         )
 
     def accept(
@@ -357,7 +394,7 @@ class Licensing(ContextService):
         self,
         app_id: UUID,
         audit: Audit,
-        items: tuple[str, ...],
+        deficiency_items: tuple[str, ...],
         expected_version: int | None = None,
     ) -> CommandResult:
         return self._on_application(
@@ -365,7 +402,7 @@ class Licensing(ContextService):
             "cure_deficiencies",
             audit,
             expected_version,
-            lambda a: a.cure_deficiencies(items, self.today(), audit),
+            lambda a: a.cure_deficiencies(deficiency_items, self.today(), audit),
         )
 
     def terminate_for_missed_supply(self, app_id: UUID, audit: Audit) -> CommandResult:
@@ -375,24 +412,71 @@ class Licensing(ContextService):
             "terminate_for_missed_supply",
             audit,
             None,
-            lambda a: a.terminate_for_missed_supply(self.today(), audit),
+            lambda a: a.terminate_for_missed_supply(self.today(), audit, self.calendar),
         )
 
     def record_verification(
         self,
         app_id: UUID,
         audit: Audit,
-        verifier_staff_nos: tuple[str, ...],
+        *,
         on_site: bool,
         findings: str,
+        verified_on: date,
         expected_version: int | None = None,
     ) -> CommandResult:
+        """Art. 34 ¶3: the acting reviewer records a verification and signs it."""
+
         def change(a: LicenceApplication) -> None:
-            verifiers = self._verifiers(verifier_staff_nos, a.unit_code)
-            a.record_verification(verifiers, on_site, findings, self.today(), audit)
+            (verifier,) = self._verifiers((audit.actor.id,), a.unit_code)
+            a.record_verification(
+                verifier, on_site, findings, verified_on, self.today(), audit
+            )
 
         return self._on_application(
             app_id, "record_verification", audit, expected_version, change
+        )
+
+    def sign_verification(
+        self,
+        app_id: UUID,
+        audit: Audit,
+        number: int,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Art. 34 ¶3: a second eligible reviewer signs under their own token."""
+
+        def change(a: LicenceApplication) -> None:
+            (verifier,) = self._verifiers((audit.actor.id,), a.unit_code)
+            a.sign_verification(number, verifier, self.today(), audit)
+
+        return self._on_application(
+            app_id, "sign_verification", audit, expected_version, change
+        )
+
+    def recompute_deadlines(self, case_kind: str, case_id: UUID) -> CommandResult:
+        """Fired by the clock for a case whose provisional deadlines were worked
+        out under an older calendar (DESIGN §3: a notice was published)."""
+        audit = Audit(
+            actor=SYSTEM_CLOCK,
+            request_id=f"recompute-{secrets.token_hex(8)}",
+            reason=f"calendar {self.calendar.version}",
+            causation=f"calendar:{self.calendar.version}",
+        )
+        if case_kind == "licence":
+            return self._on_licence(
+                case_id,
+                "recompute_deadlines",
+                audit,
+                None,
+                lambda lic: lic.recompute_deadlines(self.calendar, audit),
+            )
+        return self._on_application(
+            case_id,
+            "recompute_deadlines",
+            audit,
+            None,
+            lambda a: a.recompute_deadlines(self.calendar, audit),
         )
 
     def suspend_clock(
@@ -719,7 +803,9 @@ class Licensing(ContextService):
             "record_missed_deadline",
             audit,
             None,
-            lambda a: a.record_missed_deadline(kind, self.today(), audit),
+            lambda a: a.record_missed_deadline(
+                kind, self.today(), audit, self.calendar
+            ),
         )
 
     def get_applicant_record(self, applicant: Applicant) -> ApplicantRecord | None:
@@ -750,16 +836,32 @@ class Licensing(ContextService):
         self,
         licence_id: UUID,
         audit: Audit,
-        verifier_staff_nos: tuple[str, ...],
         findings: str,
         breached: bool,
         expected_version: int | None = None,
     ) -> CommandResult:
+        """后置核查: the acting reviewer records the outcome and signs it."""
+
+        def change(lic: Licence) -> None:
+            (verifier,) = self._verifiers((audit.actor.id,), lic.authority_unit_code)
+            lic.record_commitment_check(
+                verifier, findings, breached, self.today(), audit
+            )
+
+        return self._on_licence(
+            licence_id, "verify_commitment", audit, expected_version, change
+        )
+
+    def sign_commitment_check(
+        self, licence_id: UUID, audit: Audit, expected_version: int | None = None
+    ) -> CommandResult:
+        """A second reviewer signs the 后置核查 with their own token (Art. 34)."""
+
         def change(lic: Licence) -> list[ApplicantRecord]:
-            verifiers = self._verifiers(verifier_staff_nos, lic.authority_unit_code)
+            (verifier,) = self._verifiers((audit.actor.id,), lic.authority_unit_code)
             on = self.today()
-            lic.record_commitment_check(verifiers, findings, breached, on, audit)
-            if not breached:
+            lic.sign_commitment_check(verifier, on, audit)
+            if not lic.commitment_breached:
                 return []
             # 国办发〔2020〕42号: a false commitment enters the applicant's record
             # (closing 告知承诺 and 容缺 to it), in the same save as the finding.
@@ -768,7 +870,7 @@ class Licensing(ContextService):
             return [record]
 
         return self._on_licence(
-            licence_id, "verify_commitment", audit, expected_version, change
+            licence_id, "sign_commitment_check", audit, expected_version, change
         )
 
     def withdraw_licence(
@@ -857,7 +959,7 @@ class Licensing(ContextService):
                     field="verifiers",
                     rule="行政许可法 第34条第3款",
                 )
-            verifiers.append(Verifier(staff_no=staff.staff_no, name=staff.name))
+            verifiers.append(Verifier(id=staff.staff_no, name=staff.name))
         return tuple(verifiers)
 
     def _bad_credit(

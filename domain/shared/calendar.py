@@ -14,16 +14,22 @@ from functools import cache
 from typing import Any, Final
 
 import chinese_calendar  # type: ignore[import-untyped]
+import holidays as holidays_package
 from pydantic import BaseModel, ConfigDict
 
-from domain.shared.errors import InvalidInputError
+from domain.shared.errors import IllegalTransitionError, InvalidInputError
 
 __all__ = [
     "RULE_ARRANGEMENT",
+    "RULE_RECOMPUTE",
+    "RULE_STATUTORY",
+    "DeadlineChange",
     "DueDate",
+    "Recomputation",
     "WorkingDayCalendar",
     "YearArrangement",
     "load_overrides",
+    "recomputation",
 ]
 
 _ONE_DAY: Final = timedelta(days=1)
@@ -42,17 +48,25 @@ RULE_ARRANGEMENT: Final = (
 )
 
 # 《全国年节及纪念日放假办法》 (2024-11-12 revision, in force 2025-01-01) Art. 2:
-# the holidays fixed on Gregorian dates. The lunar ones (春节, 清明, 端午, 中秋)
-# and all 调休 are only known once the State Council publishes the year's notice,
-# so a year computed from these alone is an approximation (DOMAIN §7.1).
-_FIXED_STATUTORY_HOLIDAYS: Final = (
-    (1, 1),  # 元旦
-    (5, 1),  # 劳动节
-    (5, 2),  # 劳动节 (second day since the 2025 revision)
-    (10, 1),  # 国庆节
-    (10, 2),
-    (10, 3),
-)
+# 元旦 1 day, 春节 4 (除夕 and 初一–初三), 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3;
+# Art. 6: a holiday of all citizens that falls on a Saturday or Sunday is made
+# up on a working day (补假). For a year with no State Council notice these are
+# computed (lunar dates included) by the `holidays` package; only the year's
+# 调休 stays unknown, so such a year is still provisional (DOMAIN §7.1).
+RULE_STATUTORY = "全国年节及纪念日放假办法 (2024年修订) 第2条、第6条"
+_SUBSTITUTED: Final = "Day off (substituted"
+
+
+def _statutory_holidays(year: int) -> frozenset[date]:
+    """The statutory 放假 days of a year, without any 调休 (DOMAIN §7.1)."""
+    computed = holidays_package.country_holidays("CN", years=year, language="en_US")
+    return frozenset(
+        day
+        for day, name in computed.items()
+        if day.year == year
+        and not any(part.startswith(_SUBSTITUTED) for part in str(name).split("; "))
+    )
+
 
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_KEY: Final = re.compile(r"\d{4}")
@@ -74,6 +88,54 @@ class DueDate(BaseModel):
     working_days: int
     calendar_version: str
     provisional: bool
+
+
+RULE_RECOMPUTE = "国务院办公厅 年度放假安排通知 (DESIGN §3: recomputed when published)"
+
+
+class DeadlineChange(BaseModel):
+    """One computed date moved by a newly published calendar (DESIGN §3): what
+    a `DeadlineRecomputed` event records per date (old date, the new one with
+    its calendar version and provisional flag)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # e.g. correction | decision | promised | certificate | supply
+    old_due: date
+    new_due: DueDate
+
+
+class Recomputation(BaseModel):
+    """What a `DeadlineRecomputed` event records: the moved dates, the calendar
+    that moved them and the notices (override years) it rests on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    changes: tuple[DeadlineChange, ...]
+    calendar_version: str
+    notices: tuple[str, ...]
+    rule: str = RULE_RECOMPUTE
+
+
+def recomputation(
+    stale: Iterable[tuple[str, date, DueDate]], calendar: WorkingDayCalendar
+) -> Recomputation:
+    """(kind, old date, new DueDate) triples, as one event's payload; refuses
+    when nothing predates the calendar (recorded once per calendar version)."""
+    changes = tuple(
+        DeadlineChange(kind=kind, old_due=old, new_due=new) for kind, old, new in stale
+    )
+    if not changes:
+        raise IllegalTransitionError(
+            f"no provisional deadline predates calendar {calendar.version}",
+            rule=RULE_RECOMPUTE,
+        )
+    years = sorted({d.year for c in changes for d in (c.old_due, c.new_due.due)})
+    return Recomputation(
+        changes=changes,
+        calendar_version=calendar.version,
+        notices=tuple(n for y in years if (n := calendar.notice(y)) is not None),
+    )
 
 
 class YearArrangement(BaseModel):
@@ -125,10 +187,6 @@ def _from_chinesecalendar(year: int) -> tuple[frozenset[date], frozenset[date]] 
     return holidays, makeup
 
 
-def _fixed_statutory_holidays(year: int) -> frozenset[date]:
-    return frozenset(date(year, m, d) for m, d in _FIXED_STATUTORY_HOLIDAYS)
-
-
 @cache
 def _chinesecalendar_version() -> str:
     for dist in ("chinesecalendar", "chinese-calendar"):
@@ -137,6 +195,14 @@ def _chinesecalendar_version() -> str:
         except importlib.metadata.PackageNotFoundError:
             continue
     return str(getattr(chinese_calendar, "__version__", "unknown"))
+
+
+@cache
+def _holidays_version() -> str:
+    try:
+        return importlib.metadata.version("holidays")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
 
 
 def _arrangement_digest(arrangement: YearArrangement) -> str:
@@ -222,7 +288,8 @@ def add_months(start: date, months: int) -> date:
 
 class WorkingDayCalendar:
     """Working days per year from, in order: an override, chinesecalendar, or
-    the fixed-date statutory holidays (an uncovered, provisional year)."""
+    the statutory holidays computed for the year (an uncovered, provisional
+    year: its 调休 is unknown)."""
 
     def __init__(self, overrides: Iterable[YearArrangement] = ()) -> None:
         self._overrides: dict[int, YearArrangement] = {}
@@ -236,13 +303,24 @@ class WorkingDayCalendar:
                     rule=RULE_ARRANGEMENT,
                 )
             self._overrides[arrangement.year] = arrangement
-        self._version = f"chinesecalendar-{_chinesecalendar_version()}" + "".join(
-            f"+override:{year}@{_arrangement_digest(self._overrides[year])}"
-            for year in sorted(self._overrides)
+        self._version = (
+            f"chinesecalendar-{_chinesecalendar_version()}"
+            # Uncovered years are computed by this package: a release that
+            # computes them differently is a new calendar too.
+            + f"+holidays-{_holidays_version()}"
+            + "".join(
+                f"+override:{year}@{_arrangement_digest(self._overrides[year])}"
+                for year in sorted(self._overrides)
+            )
         )
         # Built lazily, one entry per year, so a request only pays for the years
         # it touches and repeated lookups are a bisection on a sorted tuple.
         self._years: dict[int, _Year] = {}
+
+    def notice(self, year: int) -> str | None:
+        """The notice an override year was loaded from (None otherwise)."""
+        override = self._overrides.get(year)
+        return override.notice if override else None
 
     @property
     def version(self) -> str:
@@ -270,9 +348,7 @@ class WorkingDayCalendar:
             else:
                 data = _Year(
                     False,
-                    _working_days_of(
-                        year, _fixed_statutory_holidays(year), frozenset()
-                    ),
+                    _working_days_of(year, _statutory_holidays(year), frozenset()),
                 )
         self._years[year] = data
         return data

@@ -8,11 +8,15 @@ database driver.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.shared.audit import Actor, ActorKind, Role
@@ -30,6 +34,13 @@ class StaleVersionError(DomainError):
     title = "The case has changed since you read it"
 
 
+class IdempotencyKeyReusedError(DomainError):
+    """The Idempotency-Key already stands for a different request."""
+
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key reused for a different request"
+
+
 class CommandResult(BaseModel):
     """What a command returns: the case, its new version, and the log position
     a query can wait for (read-your-writes)."""
@@ -39,9 +50,59 @@ class CommandResult(BaseModel):
     id: UUID
     version: int
     position: int
+    # What the command made that the case alone does not show (a receipt's
+    # query code, shown once): kept with the Idempotency-Key for a replay.
+    extra: dict[str, str] = Field(default_factory=dict)
+    # True when this is the recorded outcome of an earlier attempt (a retry).
+    replayed: bool = False
     # The case as the command left it, so a caller can show it without reading
-    # it back from the store (not part of the serialised result).
+    # it back from the store (not part of the serialised result; None on a
+    # replay, whose case is read at `version`).
     case: Any = Field(default=None, exclude=True, repr=False)
+
+
+@dataclass(frozen=True)
+class CommandKey:
+    """An Idempotency-Key as the service sees it: whose it is (the token), the
+    key, and a digest of the request it was first used for."""
+
+    scope: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class StoredCommand:
+    """A key recorded with the events its command caused (one transaction)."""
+
+    fingerprint: str
+    outcome: dict[str, Any]
+    position: int | None
+
+
+@runtime_checkable
+class CommandLog(Protocol):
+    """The event store's record of keyed commands (see api/recorder.py). The
+    key is written in the same transaction as the command's events: committed
+    together or not at all, so a retry can always tell which happened."""
+
+    def find_command(self, scope: str, key: str) -> StoredCommand | None: ...
+
+
+# The key of the command being served. Set by the API around a request (it is
+# request-scoped, like the request id) and read where the events are saved.
+current_command: ContextVar[CommandKey | None] = ContextVar(
+    "current_command", default=None
+)
+
+
+@contextmanager
+def keyed_command(command: CommandKey | None) -> Iterator[None]:
+    token = current_command.set(command)
+    try:
+        yield
+    finally:
+        current_command.reset(token)
 
 
 class ContextService(Application[UUID]):
@@ -71,13 +132,53 @@ class ContextService(Application[UUID]):
             return None
         return aggregate if isinstance(aggregate, cls) else None
 
-    def commit(self, *aggregates: Aggregate) -> CommandResult:
-        """Save atomically; the first aggregate is the case the command was about."""
-        recordings = self.save(*aggregates)
+    def commit(self, *aggregates: Aggregate, **extra: str) -> CommandResult:
+        """Save atomically; the first aggregate is the case the command was about.
+
+        With an Idempotency-Key, the key and the outcome are saved in the same
+        transaction as the events. A save that conflicts because the key is
+        already recorded (a retry racing its first attempt, or replaying one
+        that committed) answers with the recorded outcome instead."""
         head = aggregates[0]
+        command = current_command.get()
+        saved: dict[str, Any] = {}
+        if command is not None:
+            outcome = {"id": str(head.id), "version": head.version, "extra": extra}
+            saved["command"] = (command, self.name, outcome)
+        try:
+            recordings = self.save(*aggregates, **saved)
+        except IntegrityError:
+            replayed = self.replayed()
+            if replayed is None:
+                raise
+            return replayed
         position = max((r.notification.id for r in recordings), default=0)
         return CommandResult(
-            id=head.id, version=head.version, position=position, case=head
+            id=head.id, version=head.version, position=position, extra=extra, case=head
+        )
+
+    def replayed(self) -> CommandResult | None:
+        """The recorded outcome of the current keyed command, if it committed.
+
+        Looked up only when a command fails (a rule refuses it, or its save
+        conflicts), so the happy path pays nothing for idempotency."""
+        command = current_command.get()
+        if command is None or not isinstance(self.recorder, CommandLog):
+            return None
+        stored = self.recorder.find_command(command.scope, command.key)
+        if stored is None:
+            return None
+        if stored.fingerprint != command.fingerprint:
+            raise IdempotencyKeyReusedError(
+                "this Idempotency-Key was already used for a different request"
+            )
+        outcome = stored.outcome
+        return CommandResult(
+            id=UUID(outcome["id"]),
+            version=outcome["version"],
+            position=stored.position or 0,
+            extra=outcome.get("extra", {}),
+            replayed=True,
         )
 
     def act(
@@ -93,14 +194,28 @@ class ContextService(Application[UUID]):
         unit_of: Callable[[A], str | None],
     ) -> CommandResult:
         """The one shape of a command: load, authorise, check If-Match, decide, save."""
-        aggregate = self.load(cls, aggregate_id, what)
-        self.authorise(command, actor, unit_of(aggregate))
-        if expected_version is not None and expected_version != aggregate.version:
-            raise StaleVersionError(
-                f"{what} is at version {aggregate.version}, not {expected_version}"
-            )
-        more = change(aggregate) or ()
+        try:
+            aggregate = self.load(cls, aggregate_id, what)
+            self.authorise(command, actor, unit_of(aggregate))
+            if expected_version is not None and expected_version != aggregate.version:
+                raise StaleVersionError(
+                    f"{what} is at version {aggregate.version}, not {expected_version}"
+                )
+            more = change(aggregate) or ()
+        except DomainError:
+            # A keyed retry of a command that committed finds the case moved
+            # on (or If-Match stale): its answer is the first attempt's.
+            replayed = self.replayed()
+            if replayed is None:
+                raise
+            return replayed
         return self.commit(aggregate, *more)
+
+    def case_of(self, result: CommandResult) -> Any:
+        """The case as the command left it (read back at its version on a replay)."""
+        if result.case is not None:
+            return result.case
+        return self.repository.get(result.id, version=result.version)
 
     def authorise(self, command: str, actor: Actor, case_unit: str | None) -> None:
         """Roles per command, and a unit acts only within its region (DESIGN §4)."""

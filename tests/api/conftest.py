@@ -85,7 +85,6 @@ def app_client(
     app = create_app(Settings(), services)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
-    app.state.idempotency.close()
 
 
 @pytest.fixture

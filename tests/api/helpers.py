@@ -100,18 +100,20 @@ DEFERRABLE = "安装告知书"  # the deferrable material of XK-TZSB-SYDJ (conft
 
 APPLICATION_BODIES: dict[str, dict[str, Any] | None] = {
     "request-correction": {"missing_items": [DEFERRABLE], "reason": "安装告知书未盖章"},
-    "submit-corrections": {"items": [DEFERRABLE]},
+    "submit-corrections": {"missing_items": [DEFERRABLE]},
     "accept": None,
     "accept-with-deficiencies": {
         "deficiency_items": [DEFERRABLE],
         "supply_deadline": "2026-11-27",
     },
     "reject": {"ground": "no_licence_required", "reason": "该设备无需办理使用登记"},
-    "cure-deficiencies": {"items": [DEFERRABLE]},
+    "cure-deficiencies": {"deficiency_items": [DEFERRABLE]},
     "record-verification": {
-        "verifiers": [f"{COUNTY}-reviewer", "3208-reviewer"],
+        "on_site": True,
+        "verified_on": "2026-11-23",
         "findings": "现场核查与申请材料一致",
     },
+    "sign-verification": {"verification": 1},
     "suspend-clock": {
         "kind": "testing",
         "expected_working_days": 5,
@@ -154,11 +156,11 @@ LICENCE_BODIES: dict[str, dict[str, Any] | None] = {
     "renew": {"decision_number": "淮区市监延〔2026〕1号", "reason": "符合延续条件"},
     "refuse-renewal": {"reasons": ["生产条件已不符合要求"], "reason": "不予延续"},
     "verify-commitment": {
-        "verifiers": [f"{COUNTY}-reviewer", "3208-reviewer"],
         "findings": "承诺属实",
         "breached": False,
         "reason": "后置核查完成",
     },
+    "sign-commitment-check": {"reason": "第二核查人复核属实"},
     "withdraw": {
         "compensation": "依法给予补偿 1 万元",
         "reason": "法律修改，公共利益需要",
@@ -172,6 +174,7 @@ APPLICATION_PREREQUISITES: dict[str, list[str]] = {
     "submit-corrections": ["request-correction"],
     "cure-deficiencies": ["accept-with-deficiencies"],
     "record-verification": ["accept"],
+    "sign-verification": ["accept", "record-verification"],
     "suspend-clock": ["accept"],
     "resume-clock": ["accept", "suspend-clock"],
     "extend": ["accept"],
@@ -183,6 +186,7 @@ APPLICATION_PREREQUISITES: dict[str, list[str]] = {
     "serve-certificate": ["accept", "grant", "issue-certificate"],
 }
 LICENCE_PREREQUISITES: dict[str, list[str]] = {
+    "sign-commitment-check": ["verify-commitment"],
     "renew": ["request-renewal"],
     "refuse-renewal": ["request-renewal"],
 }

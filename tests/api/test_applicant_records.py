@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from domain.shared.audit import Role
-from tests.api.conftest import COUNTY, make_uscc
+from domain.shared.clock import FixedClock
+from tests.api.conftest import CITY, COUNTY, make_uscc
 from tests.api.helpers import (
     APPLICATIONS,
     LICENCES,
@@ -29,12 +30,15 @@ def test_a_false_commitment_closes_notify_and_commit_until_credit_is_restored(
             client,
             f"{LICENCES}/{licence['id']}/verify-commitment",
             reviewer,
-            {
-                "verifiers": [f"{COUNTY}-reviewer", "3208-reviewer"],
-                "findings": "现场与承诺不符",
-                "breached": True,
-                "reason": "后置核查",
-            },
+            {"findings": "现场与承诺不符", "breached": True, "reason": "后置核查"},
+        )
+    )
+    ok(
+        post(
+            client,
+            f"{LICENCES}/{licence['id']}/sign-commitment-check",
+            staff[(Role.REVIEWER, CITY)],
+            {"reason": "第二核查人复核"},
         )
     )
     uscc = make_uscc(SEED)
@@ -131,10 +135,11 @@ def test_a_refusal_for_false_materials_bans_a_safety_item_for_a_year(
 
 
 def test_an_approver_refuses_a_renewal_with_reasons(
-    client: TestClient, staff: StaffBook
+    client: TestClient, staff: StaffBook, clock: FixedClock
 ) -> None:
     licence = commitment_licence(client, staff, seed=4245)
     path = f"{LICENCES}/{licence['id']}"
+    clock.at = clock.at.replace(year=2032, month=3)  # in the renewal window
     ok(post(client, f"{path}/request-renewal", staff[(Role.CLERK, COUNTY)]))
     approver = staff[(Role.APPROVER, COUNTY)]
     no_reasons = post(

@@ -224,6 +224,7 @@ def test_a_permitted_role_outside_the_cases_jurisdiction_is_forbidden(
 
 
 INTERVIEW_VERBS = {"schedule-interview", "record-interview"}
+RENEWAL_VERBS = {"request-renewal", "renew", "refuse-renewal"}
 
 
 @pytest.mark.parametrize(
@@ -233,6 +234,7 @@ INTERVIEW_VERBS = {"schedule-interview", "record-interview"}
 def test_a_permitted_role_of_the_county_or_its_city_may_act(
     client: TestClient,
     staff: StaffBook,
+    clock: FixedClock,
     endpoint: Endpoint,
     role: Role,
     unit: str,
@@ -251,11 +253,17 @@ def test_a_permitted_role_of_the_county_or_its_city_may_act(
         case_id = commitment_licence(client, staff)["id"]
         bodies, before = LICENCE_BODIES, LICENCE_PREREQUISITES
         base = LICENCES
+        if endpoint.verb in RENEWAL_VERBS:
+            # Valid until 2032-11-22, apply by 2032-08-22, from 2032-02-22.
+            clock.at = clock.at.replace(year=2032, month=3)
     for verb in before.get(endpoint.verb, []):
         prior = next(
             e for e in CASE_COMMANDS if e.target == endpoint.target and e.verb == verb
         )
-        run_verb(client, staff, base, case_id, verb, bodies, min(prior.allowed))
+        # A second verifier signs: the first is another reviewer in jurisdiction.
+        second = endpoint.verb in {"sign-verification", "sign-commitment-check"}
+        by = CITY if second and unit == COUNTY else COUNTY
+        run_verb(client, staff, base, case_id, verb, bodies, min(prior.allowed), by)
     actor = staff[(role, unit)]
     response = post(client, f"{base}/{case_id}{endpoint.suffix}", actor, endpoint.body)
     assert response.status_code == 200, response.text

@@ -30,7 +30,6 @@ def own_catalogue(
     app = create_app(Settings(), services)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, headers
-    app.state.idempotency.close()
     services.close()
 
 

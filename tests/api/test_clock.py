@@ -3,6 +3,7 @@ recorded exactly once, whatever the ticks, crashes and rival clocks."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,11 +16,15 @@ from api.clock import CLOCK_LOCK, DeadlineClock, Tick
 from api.reads import LICENSING_MODELS
 from api.settings import Settings
 from api.storage import Services, open_services
-from domain.shared.audit import Role
+from domain.licensing.parties import Applicant, Channel
+from domain.registry.catalogue import ApprovalMode
+from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.clock import FixedClock
+from projections import licensing_projector
 from projections.deadline_board import Timer
 from projections.runtime import Projector, wait_for
-from tests.api.conftest import COUNTY, applicant
+from projections.runtime import run_in_thread as run_projector
+from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY, applicant
 from tests.api.helpers import (
     APPLICATION_BODIES,
     APPLICATIONS,
@@ -155,6 +160,32 @@ def test_a_missed_supply_deadline_terminates_processing(
         )
     )
     assert view["status"] == "terminated"
+
+
+def test_a_supply_deadline_set_on_a_saturday_runs_to_monday_and_fires_on_tuesday(
+    client: TestClient,
+    staff: StaffBook,
+    clock: FixedClock,
+    services: Services,
+    settled: Any,
+) -> None:
+    case = new_application(client, staff, 730004)
+    clerk = staff[(Role.CLERK, COUNTY)]
+    body = {**(APPLICATION_BODIES["accept-with-deficiencies"] or {})}
+    body["supply_deadline"] = "2026-11-28"  # a Saturday
+    path = f"{APPLICATIONS}/{case}"
+    accepted = ok(post(client, f"{path}/accept-with-deficiencies", clerk, body))
+    # 民法典 Art. 203 by analogy: the last day moves to the next working day.
+    assert accepted["supply_deadline"] == "2026-11-30"
+    assert accepted["supply_deadline_provisional"] is False
+    settled(client)
+    for day in (date(2026, 11, 29), date(2026, 11, 30)):
+        clock.at = at(day)
+        DeadlineClock(services).tick()
+        assert of_type(events(client, staff, path), "ProcessingTerminated") == []
+    clock.at = at(date(2026, 12, 1))
+    DeadlineClock(services).tick()
+    assert len(of_type(events(client, staff, path), "ProcessingTerminated")) == 1
 
 
 def test_a_missed_decision_deadline_is_recorded_once_by_rival_clocks_and_repeated_ticks(
@@ -335,3 +366,154 @@ def test_a_clock_on_a_database_no_projector_has_built_waits_instead_of_failing(
     finally:
         services.close()
     assert tick == Tick(not_ready=True)
+
+
+# -- Art. 44: issued *and served* within 10 working days of the decision -----------
+
+
+def test_an_issued_but_unserved_certificate_is_recorded_missed_and_the_case_late(
+    client: TestClient,
+    staff: StaffBook,
+    clock: FixedClock,
+    services: Services,
+    settled: Any,
+) -> None:
+    # Granted Mon 2031-06-02 in 淮阴区; 10 wd → Mon 2031-06-16 (端午 2031 is
+    # Sat 6/21, after it). Issued in time, never served.
+    clock.at = at(date(2031, 6, 2))
+    clerk = staff[(Role.CLERK, OTHER_COUNTY)]
+    body = {
+        "item_code": "XK-TZSB-SYDJ",
+        "applicant": applicant(730030, OTHER_COUNTY),
+        "materials": MATERIALS,
+    }
+    case = ok(post(client, APPLICATIONS, clerk, body), 201)["id"]
+    path = f"{APPLICATIONS}/{case}"
+    ok(post(client, f"{path}/accept", clerk))
+    granted = ok(
+        post(
+            client,
+            f"{path}/grant",
+            staff[(Role.APPROVER, OTHER_COUNTY)],
+            APPLICATION_BODIES["grant"],
+        )
+    )
+    assert granted["certificate_due"]["due"] == "2031-06-16"
+    ok(post(client, f"{path}/issue-certificate", clerk))
+    settled(client)
+    clock.at = at(date(2031, 6, 17))
+    DeadlineClock(services).tick()
+    missed = of_type(events(client, staff, path), "DeadlineMissed")
+    assert [(e["data"]["kind"], e["data"]["due"]) for e in missed] == [
+        ("certificate", "2031-06-16")
+    ]
+    assert by_clock(missed[0])
+    settled(client)
+    stats = ok(
+        client.get(
+            "/v1/licensing/statistics",
+            params={
+                "from": "2031-06-01",
+                "to": "2031-06-30",
+                "unit": OTHER_COUNTY,
+                "consistent_after": log_head(client),
+            },
+            headers=staff[(Role.AUDITOR, CITY)].headers,
+        )
+    )["total"]
+    assert stats["completed"] == stats["completed_within_legal_limit"] == 1
+    assert stats["deadlines_missed"] == 1
+    assert stats["on_time_rate"] == 0.0  # late: the certificate was not served
+
+
+# -- a holiday notice is published: provisional deadlines are recomputed ------------
+
+NOTICE = "国办发明电〔2026〕99号（测试）"
+
+
+def test_a_published_notice_recomputes_provisional_deadlines_before_any_timer_fires(
+    fresh_database: str, clock: FixedClock, tmp_path: Any
+) -> None:
+    clock.at = at(date(2026, 12, 28))  # Mon; 5 wd → Tue 2027-01-05 (provisional)
+    before = open_services(Settings(), clock=clock, url=fresh_database)
+    feeder = licensing_projector(before.url, before.licensing)
+    thread, stop = run_projector(feeder)
+    clerk = Audit(
+        actor=Actor(
+            kind=ActorKind.STAFF,
+            id="320803-clerk",
+            name="clerk",
+            role=Role.CLERK,
+            unit_code=COUNTY,
+        ),
+        request_id="req-notice",
+    )
+    overrides = tmp_path / "calendar.json"
+    overrides.write_text(
+        json.dumps(
+            {
+                "2027": {
+                    "notice": NOTICE,
+                    # The notice gives 元旦 three days: Mon 1/4 is a holiday too.
+                    "holidays": [
+                        "2027-01-01",
+                        "2027-01-02",
+                        "2027-01-03",
+                        "2027-01-04",
+                    ],
+                    "makeup_workdays": [],
+                }
+            }
+        ),
+        "utf-8",
+    )
+    after: Services | None = None
+    try:
+        receipt = before.licensing.receive(
+            clerk,
+            item_code="XK-JL-XSPZ",
+            approval_mode=ApprovalMode.STANDARD,
+            channel=Channel.COUNTER,
+            applicant=Applicant.model_validate(applicant(730040)),
+            agent=None,
+            materials=("型式批准申请书", "型式评价报告", "产品照片"),
+            commitment=None,
+        )
+        first = before.licensing.get_application(receipt.id).correction_due
+        assert (first.due, first.provisional) == (date(2027, 1, 5), True)
+        # The service restarts with CASETRACE_CALENDAR_OVERRIDES set.
+        after = open_services(
+            Settings(calendar_overrides=overrides), clock=clock, url=fresh_database
+        )
+        assert after.licensing.calendar.version != before.licensing.calendar.version
+        with psycopg.connect(fresh_database, autocommit=True) as conn:
+            assert wait_for(conn, LICENSING_MODELS, receipt.position, timeout=30)
+        clock.at = at(date(2027, 1, 6))  # the old date has passed, the new not
+        tick = DeadlineClock(after).tick()
+        history = after.licensing.history(receipt.id)
+        recomputed = [e for e in history if type(e).__name__ == "DeadlineRecomputed"]
+        assert len(recomputed) == 1
+        [change] = recomputed[0].changes
+        assert (change.kind, change.old_due, change.new_due.due) == (
+            "correction",
+            date(2027, 1, 5),
+            date(2027, 1, 6),
+        )
+        assert recomputed[0].calendar_version == after.licensing.calendar.version
+        assert recomputed[0].notices == (NOTICE,)
+        assert recomputed[0].audit.actor.id == "system:clock"
+        # Not deemed accepted on the old date: the new calendar moved it.
+        assert not any(type(e).__name__ == "AcceptanceDeemed" for e in history)
+        assert tick.fired == 1
+        assert DeadlineClock(after).tick().fired == 0  # recorded once
+        clock.at = at(date(2027, 1, 7))
+        DeadlineClock(after).tick()
+        history = after.licensing.history(receipt.id)
+        assert type(history[-1]).__name__ == "AcceptanceDeemed"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        feeder.close()
+        if after is not None:
+            after.close()
+        before.close()

@@ -59,7 +59,6 @@ def stack(fresh_database: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
         stop.set()
         thread.join(timeout=10)
         projector.close()
-        app.state.idempotency.close()
         services.close()
 
 

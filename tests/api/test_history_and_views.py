@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.shared.audit import Role
+from domain.shared.clock import FixedClock
 from tests.api.conftest import CITY, COUNTY, Staff, receive
 from tests.api.helpers import (
     APPLICATION_BODIES,
@@ -142,7 +143,7 @@ def test_history_lists_every_event_with_who_when_why_and_a_chinese_summary(
 
 
 def test_refusal_interview_and_licence_events_have_readable_summaries(
-    client: TestClient, staff: StaffBook
+    client: TestClient, staff: StaffBook, clock: FixedClock
 ) -> None:
     local_item = {
         "item_code": "XK-JL-XSPZ",
@@ -169,12 +170,35 @@ def test_refusal_interview_and_licence_events_have_readable_summaries(
         [
             (Role.APPROVER, "change"),
             (Role.CLERK, "reissue-certificate"),
+        ],
+        LICENCE_BODIES,
+    )
+    clock.at = clock.at.replace(year=2032, month=3)  # in the renewal window
+    act(
+        client,
+        staff,
+        licence,
+        [
             (Role.CLERK, "request-renewal"),
             (Role.APPROVER, "renew"),
             (Role.REVIEWER, "verify-commitment"),
-            (Role.APPROVER, "revoke"),
-            (Role.APPROVER, "cancel"),
         ],
+        LICENCE_BODIES,
+    )
+    # Art. 34: a second verifier (the city's reviewer) signs with their own token.
+    act(
+        client,
+        staff,
+        licence,
+        [(Role.REVIEWER, "sign-commitment-check")],
+        LICENCE_BODIES,
+        unit=CITY,
+    )
+    act(
+        client,
+        staff,
+        licence,
+        [(Role.APPROVER, "revoke"), (Role.APPROVER, "cancel")],
         LICENCE_BODIES,
     )
     clerk = staff[(Role.CLERK, COUNTY)]
@@ -193,6 +217,7 @@ def test_refusal_interview_and_licence_events_have_readable_summaries(
         "CertificateReissued",
         "RenewalRequested",
         "Renewed",
+        "CommitmentCheckRecorded",
         "CommitmentVerified",
         "Revoked",
         "Cancelled",

@@ -71,6 +71,11 @@ class Case:
             body = APPLICATION_BODIES[verb]
         return post(self.client, f"{self.path}/{verb}", self.who(role, unit), body)
 
+    def ok_as(
+        self, role: Role, unit: str, verb: str, body: dict[str, Any] | None = None
+    ) -> Any:
+        return ok(self.do(role, verb, body, unit=unit))
+
     def ok(self, role: Role, verb: str, body: dict[str, Any] | None = None) -> Any:
         return ok(self.do(role, verb, body))
 
@@ -138,11 +143,11 @@ def test_a_grant_waits_until_the_deferred_materials_are_supplied(
         "监督检验证明",
     ]
     case = Case(client, staff, materials=materials)
-    assert case.read()["missing_materials"] == [DEFERRABLE]
+    assert case.read()["materials_not_received"] == [DEFERRABLE]
 
     accepted = case.ok(Role.CLERK, "accept-with-deficiencies")
     assert accepted["status"] == "accepted"
-    assert accepted["outstanding_deficiencies"] == [DEFERRABLE]
+    assert accepted["deficiency_items"] == [DEFERRABLE]
     assert accepted["supply_deadline"] == "2026-11-27"
 
     with case.unchanged():
@@ -150,7 +155,7 @@ def test_a_grant_waits_until_the_deferred_materials_are_supplied(
     assert_problem(early, 409, "illegal-transition", detail=DEFERRABLE, rule="容缺")
 
     cured = case.ok(Role.CLERK, "cure-deficiencies")
-    assert cured["outstanding_deficiencies"] == []
+    assert cured["deficiency_items"] == []
     assert DEFERRABLE in cured["materials"]
     assert case.ok(Role.APPROVER, "grant")["status"] == "granted"
 
@@ -372,14 +377,40 @@ def granted_standard_exam(client: TestClient, staff: StaffBook) -> str:
     case.ok(Role.CLERK, "accept")
     with case.unchanged():
         unverified = case.do(Role.APPROVER, "grant")
-        alone = case.do(
+        # Art. 34: nothing about the check is assumed (on_site had a default).
+        assumed = case.do(
             Role.REVIEWER,
             "record-verification",
-            {"verifiers": [f"{COUNTY}-reviewer"], "findings": "一人核查"},
+            {"verified_on": "2026-11-23", "findings": "核查"},
         )
     assert_problem(unverified, 409, "illegal-transition", rule="第34条第3款")
-    assert "verifiers" in field_errors(assert_problem(alone, 422, "invalid-input"))
-    case.ok(Role.REVIEWER, "record-verification")
+    assert "on_site" in field_errors(assert_problem(assumed, 422, "invalid-input"))
+    recorded = case.ok(Role.REVIEWER, "record-verification")
+    [verification] = recorded["verifications"]
+    assert verification["counted"] is False
+    with case.unchanged():
+        one_person = case.do(Role.APPROVER, "grant")
+        same_again = case.do(Role.REVIEWER, "sign-verification", {"verification": 1})
+    assert_problem(one_person, 409, "illegal-transition", rule="第34条第3款")
+    assert_problem(same_again, 409, "illegal-transition", rule="第34条第3款")
+    # The city's reviewer signs with their own token: two people, it counts.
+    signed = case.ok_as(Role.REVIEWER, "3208", "sign-verification", {"verification": 1})
+    [verification] = signed["verifications"]
+    assert verification == {
+        "number": 1,
+        "on_site": True,
+        "verified_on": "2026-11-23",
+        "findings": "现场核查与申请材料一致",
+        "signatures": [
+            {
+                "id": f"{COUNTY}-reviewer",
+                "name": "reviewer@320803",
+                "signed_on": "2026-11-23",
+            },
+            {"id": "3208-reviewer", "name": "reviewer@3208", "signed_on": "2026-11-23"},
+        ],
+        "counted": True,
+    }
     licence_id = case.ok(Role.APPROVER, "grant")["licence_id"]
     return f"{LICENCES}/{licence_id}"
 
@@ -480,12 +511,17 @@ def test_a_licence_is_changed_reissued_revoked_and_cancelled(
 
 
 def test_a_renewal_requested_in_time_extends_the_validity(
-    client: TestClient, staff: StaffBook
+    client: TestClient, staff: StaffBook, clock: FixedClock
 ) -> None:
     clerk = staff[(Role.CLERK, COUNTY)]
     path = granted_standard_exam(client, staff)
+    with unchanged(client, path, clerk):
+        too_early = licence_do(client, staff, path, Role.CLERK, "request-renewal")
+    # Valid until 2031-11-22, apply by 2031-10-23: not before 2031-04-23.
+    assert_problem(too_early, 409, "time-limit", detail="2031-04-23")
+    advance(clock, (date(2031, 4, 23) - MONDAY).days)
     requested = ok(licence_do(client, staff, path, Role.CLERK, "request-renewal"))
-    assert requested["renewal_requested_on"] == "2026-11-23"
+    assert requested["renewal_requested_on"] == "2031-04-23"
     with unchanged(client, path, clerk):
         again = licence_do(client, staff, path, Role.CLERK, "request-renewal")
     assert_problem(again, 409, "illegal-transition", detail="already")

@@ -164,7 +164,6 @@ def test_requests_get_503_at_once_while_the_database_is_away_and_succeed_soon_af
         stop.set()
         thread.join(timeout=10)
         projector.close()
-        app.state.idempotency.close()
 
 
 def test_a_pool_tries_to_reconnect_at_least_every_half_second_however_long_the_outage() -> (
@@ -257,7 +256,6 @@ def served(services: Services) -> Iterator[tuple[int, FastAPI]]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        app.state.idempotency.close()
         app.state.reads.close()
 
 

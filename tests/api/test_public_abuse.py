@@ -16,9 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.recorder import API_SCHEMA
 from api.routers.public_progress import MAX_FAILURES
 from api.settings import Settings
-from api.storage import API_SCHEMA, Services
+from api.storage import Services
 from domain.shared.audit import Role
 from tests.api.conftest import COUNTY, Staff
 from tests.api.helpers import APPLICATIONS, StaffBook, assert_problem, log_head
@@ -36,11 +37,8 @@ def app_client(
     """Another app instance (its own pools) on the session's database, seen
     from `peer`: another worker or host behind the same load balancer."""
     app = create_app(settings or Settings(), services)
-    try:
-        with TestClient(app, raise_server_exceptions=False, client=(peer, 40000)) as c:
-            yield c
-    finally:
-        app.state.idempotency.close()
+    with TestClient(app, raise_server_exceptions=False, client=(peer, 40000)) as c:
+        yield c
 
 
 @pytest.fixture(autouse=True)

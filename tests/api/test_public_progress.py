@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.recorder import API_SCHEMA
 from api.routers.public_progress import MAX_FAILURES, WINDOW_S
-from api.storage import API_SCHEMA
 from domain.shared.audit import Role
 from tests.api.conftest import COUNTY, applicant
 from tests.api.helpers import (
@@ -203,3 +203,34 @@ def test_missing_parameters_are_422(
     r = client.get(PROGRESS, params=params)
     body = assert_problem(r, 422, "invalid-input")
     assert missing <= set(field_errors(body)), body
+
+
+def test_the_lookup_shows_the_day_the_certificate_was_served(
+    client: TestClient, staff: StaffBook
+) -> None:
+    created = received(client, staff, 720050)
+    clerk = staff[(Role.CLERK, COUNTY)]
+    case = f"{APPLICATIONS}/{created['id']}"
+    ok(post(client, f"{case}/accept", clerk))
+    ok(
+        post(
+            client,
+            f"{case}/grant",
+            staff[(Role.APPROVER, COUNTY)],
+            {
+                "decision_number": "淮区市监许〔2026〕9号",
+                "scope": "电梯 1 台",
+                "reason": "符合",
+            },
+        )
+    )
+    ok(post(client, f"{case}/issue-certificate", clerk))
+    served = ok(post(client, f"{case}/serve-certificate", clerk, {"method": "post"}))
+    body = ok(
+        lookup(
+            client, created["receipt_number"], created["query_code"], served["position"]
+        )
+    )
+    assert body["status"] == "已办结"
+    assert body["certificate_issued_on"] == "2026-11-23"
+    assert body["certificate_served_on"] == "2026-11-23"

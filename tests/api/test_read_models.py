@@ -472,9 +472,13 @@ def test_the_board_shows_the_decision_deadline_after_acceptance(
     assert decision["working_days_left"] == 20
     assert decision["state"] is None
     assert decision["case_kind"] == "application"
-    assert decision["reference"] == created["receipt_number"]
+    # The index's names: receipt_number and applicant.name (not reference, party_name).
+    assert decision["receipt_number"] == created["receipt_number"]
+    assert decision["licence_number"] is None
     assert decision["unit_code"] == COUNTY
-    assert decision["party_name"] == "淮安测试机械有限公司710020"
+    assert decision["applicant"] == {"name": "淮安测试机械有限公司710020"}
+    # 承诺时限 beside the legal limit: 5 promised working days after 11/23.
+    assert decision["promised_due"] == accepted["promised_due"]["due"] == "2026-11-30"
     assert "42" in decision["rule"]
 
 
@@ -522,8 +526,13 @@ def test_the_board_shows_the_certificate_deadline_after_a_grant(
     mine = board_of(client, clerk, granted["position"], created["id"])
     assert set(mine) == {"certificate"}
     assert mine["certificate"]["due"] == granted["certificate_due"]["due"]
+    # Art. 44: issued *and served* — issuing alone does not end the deadline.
     issued = act(client, clerk, created["id"], "issue-certificate")
-    assert board_of(client, clerk, issued["position"], created["id"]) == {}
+    assert set(board_of(client, clerk, issued["position"], created["id"])) == {
+        "certificate"
+    }
+    served = act(client, clerk, created["id"], "serve-certificate")
+    assert board_of(client, clerk, served["position"], created["id"]) == {}
 
 
 def test_the_board_shows_the_supply_deadline_of_an_acceptance_with_deficiencies(
@@ -551,7 +560,9 @@ def test_the_board_shows_a_licences_renewal_application_deadline(
     mine = board_of(client, clerk, log_head(client), licence["id"], unit=COUNTY)
     renewal = mine["renewal_application"]
     assert renewal["case_kind"] == "licence"
-    assert renewal["reference"] == licence["licence_number"]
+    assert renewal["licence_number"] == licence["licence_number"]
+    assert renewal["receipt_number"] is None
+    assert renewal["holder"] == {"name": licence["holder"]["name"]}
     assert renewal["due"] < licence["valid_until"]
     assert "expiry" not in mine  # a timer, not a board entry
     assert not any(k.endswith("_reminder") for k in mine)
@@ -665,16 +676,24 @@ def _through(
     clerk = staff[(Role.CLERK, OTHER_COUNTY)]
     approver = staff[(Role.APPROVER, OTHER_COUNTY)]
     case = created["id"]
-    if verify:
+    if verify:  # Art. 34: recorded by one reviewer, signed by a second
         act(
             client,
             staff[(Role.REVIEWER, OTHER_COUNTY)],
             case,
             "record-verification",
             {
-                "verifiers": [f"{OTHER_COUNTY}-reviewer", "3208-reviewer"],
+                "on_site": True,
+                "verified_on": "2030-03-07",
                 "findings": "现场核查与申请材料一致",
             },
+        )
+        act(
+            client,
+            staff[(Role.REVIEWER, CITY)],
+            case,
+            "sign-verification",
+            {"verification": 1},
         )
     act(
         client,

@@ -136,11 +136,12 @@ def test_a_licence_snapshot_in_postgresql_restores_real_types(
     [first] = list(services.licensing.snapshots.get(licence_id))
     assert isinstance(first.mutate(None).post_verification_due, DueDate)
     services.licensing.verify_commitment(
+        licence_id, as_staff(Role.REVIEWER, "后置核查"), "不实", breached=True
+    )
+    city_reviewer = services.registry.get_staff("3208-reviewer")
+    services.licensing.sign_commitment_check(
         licence_id,
-        as_staff(Role.REVIEWER, "后置核查"),
-        ("320803-reviewer", "3208-reviewer"),
-        "不实",
-        breached=True,
+        Audit(actor=city_reviewer.actor(Role.REVIEWER), request_id="t", reason="复核"),
     )
     before = services.licensing.get_licence(licence_id)
     services.licensing.take_snapshot(licence_id)

@@ -28,12 +28,35 @@ from domain.licensing.service import Licensing, Receipt
 from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.registry.service import Registry, shipped_catalogue
 from domain.shared.audit import Actor, ActorKind, Audit, Role
-from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.calendar import WorkingDayCalendar, load_overrides
 from domain.shared.clock import SHANGHAI, FixedClock
 from domain.shared.events import Aggregate
+from domain.shared.service import CommandResult
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 CALENDAR = WorkingDayCalendar()
+# A made-up 2027 notice, as CASETRACE_CALENDAR_OVERRIDES would load it: it makes
+# Mon 2027-01-04 a holiday (which the statutory fallback does not).
+NOTICE_2027 = "国办发明电〔2026〕99号 (test)"
+OVERRIDES_2027 = {
+    "2027": {
+        "notice": NOTICE_2027,
+        "holidays": [
+            "2027-01-01",
+            "2027-01-02",
+            "2027-01-03",
+            "2027-01-04",
+            *(f"2027-02-{d:02d}" for d in range(5, 12)),
+            "2027-04-05",
+            *(f"2027-05-{d:02d}" for d in range(1, 6)),
+            "2027-06-09",
+            "2027-09-15",
+            *(f"2027-10-{d:02d}" for d in range(1, 8)),
+        ],
+        "makeup_workdays": [],
+    }
+}
+CALENDAR_2027 = WorkingDayCalendar(load_overrides(OVERRIDES_2027))
 
 # -- catalogue items used by the tests (data/catalogue.json) -------------------
 # 计量器具型式批准: standard only, no on-site review, not safety-critical, 20 wd.
@@ -145,7 +168,7 @@ def commitment_letter() -> CommitmentLetter:
 
 
 def verifiers(*staff_nos: str) -> tuple[Verifier, ...]:
-    return tuple(Verifier(staff_no=no, name=f"核查员{no}") for no in staff_nos)
+    return tuple(Verifier(id=no, name=f"核查员{no}") for no in staff_nos)
 
 
 TWO_VERIFIERS = verifiers("V-1", "V-2")
@@ -362,13 +385,52 @@ def granted_case(
     app_id = accepted_case(service, clock, item_code, **kwargs)
     move_to(clock, date(2026, 10, 9))
     if kwargs.get("mode") is not ApprovalMode.NOTIFY_AND_COMMIT:
-        service.record_verification(
-            app_id, REVIEWER, ("V-1", "V-2"), True, "现场核查符合"
-        )
+        verify_via(service, app_id)
     service.grant(app_id, APPROVER, decision_number="XK-2026-001", scope="衡器检定装置")
     licence_id = service.get_application(app_id).licence_id
     assert licence_id is not None
     return app_id, licence_id
+
+
+def reviewer(staff_no: str, reason: str | None = None) -> Audit:
+    """The reviewer `staff_no` (enrolled by the registry fixture) acting."""
+    return staff_audit(Role.REVIEWER, reason=reason, staff_no=staff_no)
+
+
+def check_commitment(lic: Licence, findings: str, breached: bool, on: date) -> None:
+    """后置核查 recorded by V-1 and signed by V-2 (Art. 34: two people)."""
+    first, second = TWO_VERIFIERS
+    lic.record_commitment_check(first, findings, breached, on, REVIEWER_WITH_REASON)
+    lic.sign_commitment_check(second, on, REVIEWER_WITH_REASON)
+
+
+def verify_commitment_via(
+    service: Licensing, licence_id: UUID, findings: str, breached: bool
+) -> CommandResult:
+    """Through the service: V-1 records the check, V-2 signs with their token."""
+    service.verify_commitment(
+        licence_id, reviewer("V-1", "后置核查"), findings, breached=breached
+    )
+    return service.sign_commitment_check(licence_id, reviewer("V-2", "后置核查"))
+
+
+def verify_via(service: Licensing, app_id: UUID, on_site: bool = True) -> None:
+    """Art. 34 ¶3: V-1 records a verification, V-2 signs it with their own token."""
+    service.record_verification(
+        app_id,
+        reviewer("V-1"),
+        on_site=on_site,
+        findings="现场核查符合",
+        verified_on=service.today(),
+    )
+    service.sign_verification(app_id, reviewer("V-2"), 1)
+
+
+def verify(application: LicenceApplication, on: date) -> None:
+    """Recorded by V-1 and signed by V-2: a verification that counts."""
+    first, second = TWO_VERIFIERS
+    application.record_verification(first, True, "现场核查符合", on, on, REVIEWER)
+    application.sign_verification(1, second, on, REVIEWER)
 
 
 def stored_states(service: Licensing | Registry) -> list[bytes]:

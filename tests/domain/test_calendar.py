@@ -230,11 +230,14 @@ def test_2026_is_covered_and_2027_is_not_without_an_override(
     assert (cal.is_covered(2026), cal.is_covered(2027)) == (True, False)
 
 
-def test_uncovered_year_falls_back_to_weekdays(cal: WorkingDayCalendar) -> None:
-    # Mon 2027-02-08 is probably inside Spring Festival 2027 (春节 is 2/6), but
-    # without the notice only the weekday rule can be applied.
-    due = cal.add_working_days(date(2027, 2, 5), 1)
-    assert (due.due, due.provisional) == (date(2027, 2, 8), True)
+def test_uncovered_year_computes_the_statutory_holidays(
+    cal: WorkingDayCalendar,
+) -> None:
+    # 2027 has no notice: 春节 is 除夕 Fri 2/5 to 初三 Mon 2/8, and 初一 and 初二
+    # (Sat 2/6, Sun 2/7) are made up on Tue 2/9 and Wed 2/10 (办法 Art. 6);
+    # only 调休 is unknown, so the date is still provisional.
+    due = cal.add_working_days(date(2027, 2, 4), 1)
+    assert (due.due, due.provisional) == (date(2027, 2, 11), True)
 
 
 def test_uncovered_year_still_observes_fixed_date_national_day(

@@ -29,7 +29,7 @@ from domain.licensing.licence import (
     ReminderSubject,
     RevocationGround,
 )
-from domain.licensing.parties import ExclusionKind
+from domain.licensing.parties import CertificateService, ExclusionKind
 from domain.licensing.service import Licensing
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Role
@@ -52,10 +52,10 @@ from tests.domain.conftest import (
     PLAIN_ITEM,
     REVIEWER,
     REVIEWER_WITH_REASON,
-    TWO_VERIFIERS,
     accepted,
     accepted_case,
     accepted_with_deficiencies,
+    check_commitment,
     granted,
     granted_case,
     licence,
@@ -377,13 +377,33 @@ def test_no_certificate_deadline_runs_before_a_grant() -> None:
     assert application.collect_events() == []
 
 
-def test_no_certificate_deadline_runs_once_the_certificate_is_issued() -> None:
+def test_an_issued_but_unserved_certificate_past_the_limit_is_recorded_missed() -> None:
+    # Art. 44: 颁发、送达 within 10 working days of the decision (due Thu 10/22).
     application = granted()
-    application.issue_certificate("ZS-1", date(2026, 10, 26), CLERK)  # late
+    application.issue_certificate("ZS-1", date(2026, 10, 21), CLERK)  # in time
+    settled(application)
+
+    application.record_missed_deadline(
+        DeadlineKind.CERTIFICATE, date(2026, 10, 23), CLOCK
+    )
+
+    [event] = application.collect_events()
+    assert isinstance(event, LicenceApplication.DeadlineMissed)
+    assert (event.kind, event.due, event.rule) == (
+        DeadlineKind.CERTIFICATE,
+        date(2026, 10, 22),
+        "行政许可法 第44条",
+    )
+
+
+def test_no_certificate_deadline_runs_once_the_certificate_is_served() -> None:
+    application = granted()
+    application.issue_certificate("ZS-1", date(2026, 10, 21), CLERK)
+    application.serve_certificate(CertificateService.POST, date(2026, 10, 22), CLERK)
     settled(application)
     with pytest.raises(IllegalTransitionError):
         application.record_missed_deadline(
-            DeadlineKind.CERTIFICATE, date(2026, 10, 27), CLOCK
+            DeadlineKind.CERTIFICATE, date(2026, 10, 23), CLOCK
         )
     assert application.collect_events() == []
 
@@ -663,9 +683,7 @@ def test_a_licence_that_is_no_longer_valid_is_owed_no_reminder(
 def test_a_licence_resting_on_a_false_commitment_is_owed_no_reminder() -> None:
     """It awaits only its revocation (国发〔2018〕33号)."""
     lic = licence(COMMIT_ITEM, mode=ApprovalMode.NOTIFY_AND_COMMIT)
-    lic.record_commitment_check(
-        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    check_commitment(lic, "承诺不实", True, date(2026, 5, 6))
     settled(lic)
     assert lic.status is LicenceStatus.VALID
     for subject in ReminderSubject:

@@ -36,12 +36,12 @@ from tests.domain.conftest import (
     REVIEWER_WITH_REASON,
     TWO_VERIFIERS,
     applicant,
+    check_commitment,
     issue_licence,
     licence,
     settled,
     staff_audit,
     system_audit,
-    verifiers,
 )
 
 APPROVER_NO_REASON = staff_audit(Role.APPROVER)
@@ -305,15 +305,11 @@ def test_reissued_certificate_is_counted() -> None:
 def test_verified_commitment_closes_the_follow_up() -> None:
     lic = commitment_licence()
 
-    lic.record_commitment_check(
-        TWO_VERIFIERS,
-        "现场核查与承诺一致",
-        False,
-        date(2026, 5, 6),
-        REVIEWER_WITH_REASON,
-    )
+    check_commitment(lic, "现场核查与承诺一致", False, date(2026, 5, 6))
 
-    [event] = lic.collect_events()
+    recorded, event = lic.collect_events()
+    assert isinstance(recorded, Licence.CommitmentCheckRecorded)
+    assert recorded.verifier == TWO_VERIFIERS[0]
     assert isinstance(event, Licence.CommitmentVerified)
     assert event.verifiers == TWO_VERIFIERS
     assert event.findings == "现场核查与承诺一致"
@@ -325,11 +321,9 @@ def test_verified_commitment_closes_the_follow_up() -> None:
 def test_a_reviewer_finding_a_false_commitment_records_it_but_does_not_revoke() -> None:
     lic = commitment_licence()
 
-    lic.record_commitment_check(
-        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    check_commitment(lic, "承诺不实", True, date(2026, 5, 6))
 
-    [breached] = lic.collect_events()
+    _, breached = lic.collect_events()
     assert isinstance(breached, Licence.CommitmentBreached)
     assert breached.findings == "承诺不实"
     assert breached.verified_on == date(2026, 5, 6)
@@ -340,9 +334,7 @@ def test_a_reviewer_finding_a_false_commitment_records_it_but_does_not_revoke() 
 
 def test_an_approver_revokes_for_a_breached_commitment_with_the_ban() -> None:
     lic = commitment_licence()
-    lic.record_commitment_check(
-        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    check_commitment(lic, "承诺不实", True, date(2026, 5, 6))
     lic.collect_events()
 
     lic.revoke(RevocationGround.COMMITMENT_BREACHED, 3, date(2026, 5, 8), APPROVER)
@@ -364,37 +356,36 @@ def test_revoking_for_a_breached_commitment_needs_the_finding_first() -> None:
 
 def test_a_commitment_found_false_cannot_be_checked_again() -> None:
     lic = commitment_licence()
-    lic.record_commitment_check(
-        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    check_commitment(lic, "承诺不实", True, date(2026, 5, 6))
     lic.collect_events()
     with pytest.raises(IllegalTransitionError):
-        lic.record_commitment_check(
-            TWO_VERIFIERS, "复核", False, date(2026, 5, 7), REVIEWER_WITH_REASON
-        )
+        check_commitment(lic, "复核", False, date(2026, 5, 7))
     assert lic.collect_events() == []
 
 
-def test_commitment_check_needs_two_distinct_staff() -> None:
+def test_a_commitment_check_stands_only_once_a_second_verifier_signs() -> None:
     lic = commitment_licence()
-    with pytest.raises(InvalidInputError) as exc:
-        lic.record_commitment_check(
-            verifiers("V-1", "V-1"),
-            "核查",
-            False,
-            date(2026, 5, 6),
-            REVIEWER_WITH_REASON,
-        )
+    first, _ = TWO_VERIFIERS
+    lic.record_commitment_check(
+        first, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
+    )
+    settled(lic)
+    assert not lic.commitment_breached  # one person's finding is not yet the outcome
+    assert lic.post_verification_due is not None
+    with pytest.raises(IllegalTransitionError) as exc:
+        lic.sign_commitment_check(first, date(2026, 5, 6), REVIEWER_WITH_REASON)
     assert exc.value.rule == "行政许可法 第34条"
+    with pytest.raises(IllegalTransitionError):  # one check at a time
+        lic.record_commitment_check(
+            first, "复核", False, date(2026, 5, 6), REVIEWER_WITH_REASON
+        )
     assert lic.collect_events() == []
 
 
 def test_commitment_check_is_only_for_notify_and_commit_licences() -> None:
     lic = licence()
     with pytest.raises(IllegalTransitionError):
-        lic.record_commitment_check(
-            TWO_VERIFIERS, "核查", False, date(2026, 5, 6), REVIEWER_WITH_REASON
-        )
+        check_commitment(lic, "核查", False, date(2026, 5, 6))
     assert lic.collect_events() == []
 
 
@@ -402,7 +393,7 @@ def test_commitment_check_without_a_reason_is_refused() -> None:
     lic = commitment_licence()
     with pytest.raises(AuditContractError):
         lic.record_commitment_check(
-            TWO_VERIFIERS,
+            TWO_VERIFIERS[0],
             "核查",
             False,
             date(2026, 5, 6),
@@ -589,12 +580,12 @@ def test_a_renewal_refusal_needs_reasons_and_comes_before_expiry() -> None:
     assert lic.collect_events() == []
 
 
-def test_a_month_end_expiry_counts_the_lead_from_the_day_after() -> None:
-    # Valid until 2031-02-28 (from 2026-03-01): expiry is at the start of 03-01;
-    # 6 months before that is 2030-09-01, so apply by 2030-08-31.
+def test_a_month_end_expiry_counts_the_lead_back_from_the_last_valid_day() -> None:
+    # Valid until 2031-02-28 (from 2026-03-01): 6 months back from the last
+    # valid day is its corresponding day, 2030-08-28 (民法典 Arts. 201–202).
     lic = licence(PRODUCTION_ITEM, valid_from=date(2026, 3, 1))
     assert lic.valid_until == date(2031, 2, 28)
-    assert lic.renewal_deadline == date(2030, 8, 31)
+    assert lic.renewal_deadline == date(2030, 8, 28)
 
 
 @pytest.mark.parametrize(
@@ -613,9 +604,7 @@ def test_a_licence_found_to_rest_on_a_false_commitment_awaits_only_its_revocatio
     command: Callable[[Licence], None],
 ) -> None:
     lic = commitment_licence()
-    lic.record_commitment_check(
-        TWO_VERIFIERS, "承诺不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    check_commitment(lic, "承诺不实", True, date(2026, 5, 6))
     lic.collect_events()
     with pytest.raises(IllegalTransitionError) as refused:
         command(lic)

@@ -58,7 +58,7 @@ from tests.domain.conftest import (
     settled,
     staff_audit,
     system_audit,
-    verifiers,
+    verify,
 )
 
 ART_32_4 = "行政许可法 第32条第1款第4项"
@@ -290,7 +290,7 @@ def test_submitted_corrections_clear_the_outstanding_items() -> None:
 
     [event] = application.collect_events()
     assert isinstance(event, LicenceApplication.CorrectionsSubmitted)
-    assert event.items == ("产品照片",)
+    assert event.missing_items == ("产品照片",)
     assert event.submitted_on == date(2026, 9, 28)
     assert application.outstanding_corrections == ()
     assert "产品照片" in application.materials
@@ -622,7 +622,7 @@ def test_deferred_materials_supplied_by_the_deadline_cure_the_deficiency() -> No
 
     [event] = application.collect_events()
     assert isinstance(event, LicenceApplication.DeficienciesCured)
-    assert event.items == ("安装告知书",)
+    assert event.deficiency_items == ("安装告知书",)
     assert event.cured_on == date(2026, 10, 9)
     assert application.outstanding_deficiencies == ()
     assert "安装告知书" in application.materials
@@ -640,7 +640,7 @@ def test_only_outstanding_deferred_materials_can_be_supplied() -> None:
     application = accepted_with_deficiencies()
     with pytest.raises(InvalidInputError) as exc:
         application.cure_deficiencies(("产品合格证",), date(2026, 10, 9), CLERK)
-    assert exc.value.field == "items"
+    assert exc.value.field == "deficiency_items"
     assert application.collect_events() == []
 
 
@@ -695,39 +695,98 @@ def test_grant_is_allowed_once_deferred_materials_are_supplied() -> None:
 # -- verification (核查) -------------------------------------------------------------------
 
 
-def test_verification_by_two_staff_is_recorded() -> None:
+def test_a_verification_is_recorded_and_signed_by_its_verifier() -> None:
     application = accepted(ON_SITE_ITEM)
+    first, _ = TWO_VERIFIERS
 
     application.record_verification(
-        TWO_VERIFIERS, True, "现场核查符合要求", date(2026, 10, 9), REVIEWER
+        first, False, "书面核查符合要求", date(2026, 10, 8), date(2026, 10, 9), REVIEWER
     )
 
     [event] = application.collect_events()
     assert isinstance(event, LicenceApplication.VerificationRecorded)
-    assert event.verifiers == TWO_VERIFIERS
-    assert event.on_site is True
-    assert event.findings == "现场核查符合要求"
-    assert event.verified_on == date(2026, 10, 9)
+    assert event.verifier == first
+    assert event.on_site is False
+    assert event.findings == "书面核查符合要求"
+    assert event.verified_on == date(2026, 10, 8)
+    [verification] = application.verifications
+    assert verification.number == 1
+    assert not verification.counted  # one signature is one person
 
 
-@pytest.mark.parametrize("staff_nos", [("V-1",), ("V-1", "V-1")])
-def test_verification_needs_two_or_more_distinct_staff(
-    staff_nos: tuple[str, ...],
-) -> None:
+def test_a_verification_counts_once_a_second_verifier_signs() -> None:
+    application = accepted(ON_SITE_ITEM)
+    first, second = TWO_VERIFIERS
+    application.record_verification(
+        first, True, "现场核查", date(2026, 10, 9), date(2026, 10, 9), REVIEWER
+    )
+    settled(application)
+
+    application.sign_verification(1, second, date(2026, 10, 9), REVIEWER)
+
+    [event] = application.collect_events()
+    assert isinstance(event, LicenceApplication.VerificationSigned)
+    assert (event.number, event.verifier) == (1, second)
+    [verification] = application.verifications
+    assert [s.verifier.id for s in verification.signatures] == ["V-1", "V-2"]
+    assert verification.counted
+
+
+def test_the_recording_verifier_cannot_sign_twice() -> None:
+    application = accepted(ON_SITE_ITEM)
+    first, _ = TWO_VERIFIERS
+    application.record_verification(
+        first, True, "现场核查", date(2026, 10, 9), date(2026, 10, 9), REVIEWER
+    )
+    settled(application)
+    with pytest.raises(IllegalTransitionError) as exc:
+        application.sign_verification(1, first, date(2026, 10, 9), REVIEWER)
+    assert exc.value.rule == "行政许可法 第34条第3款"
+    assert application.collect_events() == []
+
+
+def test_signing_an_unknown_verification_is_refused() -> None:
+    application = accepted(ON_SITE_ITEM)
+    with pytest.raises(InvalidInputError) as exc:
+        application.sign_verification(1, TWO_VERIFIERS[1], date(2026, 10, 9), REVIEWER)
+    assert exc.value.field == "verification"
+
+
+def test_a_grant_needs_a_verification_signed_by_two() -> None:
+    application = accepted(ON_SITE_ITEM)
+    application.record_verification(
+        TWO_VERIFIERS[0],
+        True,
+        "现场核查",
+        date(2026, 10, 9),
+        date(2026, 10, 9),
+        REVIEWER,
+    )
+    settled(application)
+    with pytest.raises(IllegalTransitionError) as exc:
+        application.grant(
+            "XK-1", UUID(int=1), False, date(2026, 10, 9), CALENDAR, APPROVER
+        )
+    assert exc.value.rule == "行政许可法 第34条第3款"
+
+
+@pytest.mark.parametrize(
+    "verified_on", [date(2026, 9, 23), date(2026, 10, 10)], ids=["early", "future"]
+)
+def test_a_verification_date_between_acceptance_and_today(verified_on: date) -> None:
     application = accepted(ON_SITE_ITEM)
     with pytest.raises(InvalidInputError) as exc:
         application.record_verification(
-            verifiers(*staff_nos), True, "现场核查", date(2026, 10, 9), REVIEWER
+            TWO_VERIFIERS[0], True, "现场核查", verified_on, date(2026, 10, 9), REVIEWER
         )
-    assert exc.value.rule == "行政许可法 第34条第3款"
-    assert application.collect_events() == []
+    assert exc.value.field == "verified_on"
 
 
 def test_verification_without_findings_is_refused() -> None:
     application = accepted(ON_SITE_ITEM)
     with pytest.raises(InvalidInputError) as exc:
         application.record_verification(
-            TWO_VERIFIERS, True, "  ", date(2026, 10, 9), REVIEWER
+            TWO_VERIFIERS[0], True, "  ", date(2026, 10, 9), date(2026, 10, 9), REVIEWER
         )
     assert exc.value.field == "findings"
     assert application.collect_events() == []
@@ -737,7 +796,7 @@ def test_verification_before_acceptance_is_refused() -> None:
     application = received(ON_SITE_ITEM)
     with pytest.raises(IllegalTransitionError):
         application.record_verification(
-            TWO_VERIFIERS, True, "现场核查", CORRECTION_DUE, REVIEWER
+            TWO_VERIFIERS[0], True, "现场核查", CORRECTION_DUE, CORRECTION_DUE, REVIEWER
         )
     assert application.collect_events() == []
 
@@ -857,9 +916,7 @@ DECISIONS: dict[str, Callable[[LicenceApplication], None]] = {
 @pytest.mark.parametrize("decision", DECISIONS)
 def test_deciding_while_the_clock_is_stopped_is_refused(decision: str) -> None:
     application = suspended()
-    application.record_verification(
-        TWO_VERIFIERS, True, "现场核查", date(2026, 10, 9), REVIEWER
-    )
+    verify(application, date(2026, 10, 9))
     settled(application)
     with pytest.raises(IllegalTransitionError) as exc:
         DECISIONS[decision](application)
@@ -1043,9 +1100,7 @@ def test_on_site_item_needs_verification_before_grant() -> None:
 
 def test_on_site_item_may_be_granted_after_verification() -> None:
     application = accepted(ON_SITE_ITEM)
-    application.record_verification(
-        TWO_VERIFIERS, True, "现场核查符合", date(2026, 10, 9), REVIEWER
-    )
+    verify(application, date(2026, 10, 9))
     settled(application)
 
     application.grant("XK-1", UUID(int=1), False, date(2026, 10, 9), CALENDAR, APPROVER)
@@ -1399,7 +1454,7 @@ COMMANDS: dict[str, Command] = {
         LATER, system_audit()
     ),
     "record_verification": lambda a: a.record_verification(
-        TWO_VERIFIERS, True, "核查", LATER, REVIEWER
+        TWO_VERIFIERS[0], True, "核查", LATER, LATER, REVIEWER
     ),
     "suspend_clock": lambda a: a.suspend_clock(
         ExclusionKind.TESTING, 5, "检测", LATER, REVIEWER_WITH_REASON
@@ -1501,9 +1556,10 @@ def test_a_command_without_an_audit_stamp_is_refused() -> None:
     application = accepted()
     with pytest.raises(AuditContractError):
         application.record_verification(
-            TWO_VERIFIERS,
+            TWO_VERIFIERS[0],
             True,
             "核查",
+            date(2026, 10, 9),
             date(2026, 10, 9),
             None,  # type: ignore[arg-type]
         )

@@ -49,8 +49,11 @@ from tests.domain.conftest import (
     item,
     move_to,
     receive_via,
+    reviewer,
     staff_audit,
     system_audit,
+    verify_commitment_via,
+    verify_via,
 )
 
 
@@ -314,13 +317,7 @@ def test_breached_commitment_on_a_safety_item_bans_reapplication_for_three_years
     )
     move_to(clock, date(2026, 11, 2))
 
-    licensing.verify_commitment(
-        licence_id,
-        staff_audit(Role.REVIEWER, reason="后置核查"),
-        ("V-1", "V-2"),
-        "现场条件与承诺不符",
-        breached=True,
-    )
+    verify_commitment_via(licensing, licence_id, "现场条件与承诺不符", True)
     assert licensing.get_licence(licence_id).status is LicenceStatus.VALID
     licensing.revoke_licence(
         licence_id,
@@ -390,7 +387,7 @@ def test_every_stored_event_carries_actor_and_request_id(
     granted_case(licensing, clock, ON_SITE_ITEM)
 
     notifications = all_notifications(licensing)
-    assert len(notifications) == 5
+    assert len(notifications) == 6
     for notification in notifications:
         event = licensing.mapper.to_domain_event(notification)
         assert isinstance(event, Aggregate.Event)
@@ -413,12 +410,14 @@ def test_history_returns_the_events_in_order(
         LicenceApplication.Received,
         LicenceApplication.Accepted,
         LicenceApplication.VerificationRecorded,
+        LicenceApplication.VerificationSigned,
         LicenceApplication.Granted,
     ]
-    assert [e.originator_version for e in history] == [1, 2, 3, 4]
+    assert [e.originator_version for e in history] == [1, 2, 3, 4, 5]
     assert [e.audit.actor.role for e in history] == [
         Role.CLERK,
         Role.CLERK,
+        Role.REVIEWER,
         Role.REVIEWER,
         Role.APPROVER,
     ]
@@ -451,13 +450,7 @@ def test_a_breached_commitment_enters_the_applicants_record_and_closes_notify_an
     )
     licence_id = licensing.get_application(receipt.id).licence_id
     assert licence_id is not None
-    result = licensing.verify_commitment(
-        licence_id,
-        staff_audit(Role.REVIEWER, reason="现场核查"),
-        ("V-1", "V-2"),
-        "与承诺不符",
-        breached=True,
-    )
+    result = verify_commitment_via(licensing, licence_id, "与承诺不符", True)
     # The finding and the applicant's record were saved together (one save).
     last = all_notifications(licensing)[-3:]
     assert [n.topic for n in last] == [
@@ -563,12 +556,11 @@ def test_verifiers_must_be_reviewers(
     registry: Registry, licensing: Licensing, clock: FixedClock
 ) -> None:
     app_id = accepted_case(licensing, clock, ON_SITE_ITEM)
+    verify_one(licensing, app_id)
     registry.enrol_staff("CL-9", "窗口", "320803", frozenset({Role.CLERK}), BOOTSTRAP)
     before = log_length(licensing)
     with pytest.raises(InvalidInputError) as refused:
-        licensing.record_verification(
-            app_id, staff_audit(Role.REVIEWER), ("V-1", "CL-9"), True, "核查"
-        )
+        licensing.sign_verification(app_id, reviewer("CL-9"), 1)
     assert "CL-9" in refused.value.detail
     assert refused.value.rule == "行政许可法 第34条第3款"
     assert log_length(licensing) == before
@@ -578,18 +570,45 @@ def test_verifiers_must_have_jurisdiction_over_the_case(
     registry: Registry, licensing: Licensing, clock: FixedClock
 ) -> None:
     app_id = accepted_case(licensing, clock, ON_SITE_ITEM)
+    verify_one(licensing, app_id)
     registry.enrol_staff(
         "HY-9", "他县", "320804", frozenset({Role.REVIEWER}), BOOTSTRAP
     )
     registry.enrol_staff("SJ-9", "市局", "3208", frozenset({Role.REVIEWER}), BOOTSTRAP)
     with pytest.raises(InvalidInputError) as refused:
-        licensing.record_verification(
-            app_id, staff_audit(Role.REVIEWER), ("V-1", "HY-9"), True, "核查"
+        licensing.sign_verification(
+            app_id, staff_audit(Role.REVIEWER, "320803", staff_no="HY-9"), 1
         )
     assert "320804" in refused.value.detail
     # The city's reviewer has jurisdiction over its counties.
+    licensing.sign_verification(
+        app_id, staff_audit(Role.REVIEWER, "3208", staff_no="SJ-9"), 1
+    )
+    [verification] = licensing.get_application(app_id).verifications
+    assert verification.counted
+
+
+def test_a_verification_is_signed_by_the_verifier_whose_token_acts(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    app_id = accepted_case(licensing, clock, ON_SITE_ITEM)
+    verify_one(licensing, app_id)
+    [verification] = licensing.get_application(app_id).verifications
+    assert [s.verifier.id for s in verification.signatures] == ["V-1"]
+    assert not verification.counted
+    licensing.sign_verification(app_id, reviewer("V-2"), 1)
+    [verification] = licensing.get_application(app_id).verifications
+    assert [s.verifier.name for s in verification.signatures] == ["李四", "王五"]
+    assert verification.counted
+
+
+def verify_one(licensing: Licensing, app_id: UUID) -> None:
     licensing.record_verification(
-        app_id, staff_audit(Role.REVIEWER), ("V-1", "SJ-9"), True, "核查"
+        app_id,
+        reviewer("V-1"),
+        on_site=True,
+        findings="核查",
+        verified_on=licensing.today(),
     )
 
 
@@ -683,9 +702,7 @@ def test_an_interview_routed_to_a_region_with_no_unit_of_the_bureau_stays_with_t
     )
     assert licensing.get_application(app_id).interview_unit_code == "320803"
     safety = accepted_case(licensing, clock, "XK-TZSB-SCXK", who=stranger)
-    licensing.record_verification(
-        safety, staff_audit(Role.REVIEWER), ("V-1", "V-2"), True, "核查"
-    )
+    verify_via(licensing, safety)
     licensing.refuse(
         safety,
         staff_audit(Role.APPROVER, reason="不符合条件"),
@@ -708,13 +725,7 @@ def test_credit_restoration_reopens_notify_and_commit_after_a_false_commitment(
         mode=ApprovalMode.NOTIFY_AND_COMMIT,
         commitment=commitment_letter(),
     )
-    licensing.verify_commitment(
-        licence_id,
-        staff_audit(Role.REVIEWER, reason="核查"),
-        ("V-1", "V-2"),
-        "不实",
-        breached=True,
-    )
+    verify_commitment_via(licensing, licence_id, "不实", True)
     record = licensing.get_applicant_record(holder)
     assert record is not None
     with pytest.raises(AuditContractError):

@@ -67,6 +67,7 @@ from tests.domain.conftest import (
     APPROVER,
     BOOTSTRAP,
     CALENDAR,
+    CALENDAR_2027,
     CLERK,
     CLERK_WITH_REASON,
     COMMIT_ITEM,
@@ -77,6 +78,7 @@ from tests.domain.conftest import (
     SPOT_ITEM,
     TWO_VERIFIERS,
     applicant,
+    check_commitment,
     commitment_letter,
     granted_case,
     issue_licence,
@@ -111,7 +113,15 @@ def _application_lifecycles() -> list[list[Any]]:
         "RQ-1", ("安装告知书",), date(2026, 10, 9), date(2026, 9, 29), CALENDAR, CLERK
     )
     a.cure_deficiencies(("安装告知书",), date(2026, 10, 8), CLERK)
-    a.record_verification(TWO_VERIFIERS, True, "现场核查", date(2026, 10, 8), REVIEWER)
+    a.record_verification(
+        TWO_VERIFIERS[0],
+        True,
+        "现场核查",
+        date(2026, 10, 8),
+        date(2026, 10, 8),
+        REVIEWER,
+    )
+    a.sign_verification(1, TWO_VERIFIERS[1], date(2026, 10, 8), REVIEWER)
     a.suspend_clock(
         ExclusionKind.EXPERT_REVIEW,
         3,
@@ -164,6 +174,11 @@ def _application_lifecycles() -> list[list[Any]]:
     m.accept("SL-M", ACCEPTED_ON, CALENDAR, CLERK)
     m.record_missed_deadline(DeadlineKind.DECISION, date(2026, 12, 31), system_audit())
     lifecycles.append(list(m.collect_events()))
+
+    # A 2027 notice is published: provisional dates are recomputed.
+    n = receive_application(SPOT_ITEM, receipt_number="R-N", on=date(2026, 12, 28))
+    n.recompute_deadlines(CALENDAR_2027, system_audit())
+    lifecycles.append(list(n.collect_events()))
     return lifecycles
 
 
@@ -175,9 +190,7 @@ def _licence_lifecycles() -> list[list[Any]]:
     )
     f.change(LicenceChange(holder_name="新名称"), "BG-1", date(2026, 4, 1), APPROVER)
     f.reissue_certificate(ReissueCause.DAMAGED, date(2026, 4, 2), CLERK)
-    f.record_commitment_check(
-        TWO_VERIFIERS, "一致", False, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    check_commitment(f, "一致", False, date(2026, 5, 6))
     f.request_renewal(date(2031, 9, 1), CLERK)
     f.renew("YX-1", 72, date(2032, 2, 1), APPROVER)
     f.withdraw("依法补偿", date(2033, 1, 5), APPROVER)
@@ -185,11 +198,13 @@ def _licence_lifecycles() -> list[list[Any]]:
     lifecycles.append(list(f.collect_events()))
 
     g = issue_licence(
-        COMMIT_ITEM, mode=ApprovalMode.NOTIFY_AND_COMMIT, licence_id=uuid4()
+        COMMIT_ITEM,
+        mode=ApprovalMode.NOTIFY_AND_COMMIT,
+        licence_id=uuid4(),
+        valid_from=date(2026, 11, 2),
     )
-    g.record_commitment_check(
-        TWO_VERIFIERS, "不实", True, date(2026, 5, 6), REVIEWER_WITH_REASON
-    )
+    g.recompute_deadlines(CALENDAR_2027, system_audit())
+    check_commitment(g, "不实", True, date(2026, 5, 6))
     g.revoke(RevocationGround.COMMITMENT_BREACHED, 3, date(2026, 5, 8), APPROVER)
     lifecycles.append(list(g.collect_events()))
 
@@ -326,7 +341,9 @@ def test_json_transcoder_writes_plain_json_and_reads_real_types() -> None:
             plain = json.loads(stored.state)
             assert "_type_" not in stored.state.decode()
             assert plain["originator_id"] == str(original.originator_id)
-            assert "class_version" not in plain
+            # Only an evolved class (class_version 2, upcast from 1) says so.
+            expected = getattr(type(original), "class_version", 1)
+            assert plain.get("class_version", 1) == expected
             assert_same_types(original, mapper.to_domain_event(stored))
 
 

@@ -4,9 +4,7 @@ set up with the real CLI (`casetrace staff enrol`, `casetrace tokens create`).""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,15 +14,9 @@ import orjson
 import pytest
 
 from tests.api.conftest import applicant
+from tests.e2e.served import CASETRACE, free_port, served, server_env
 
 pytestmark = pytest.mark.e2e
-CASETRACE = str(Path(sys.executable).parent / "casetrace")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cli(env: dict[str, str], *args: str) -> str:
@@ -44,33 +36,10 @@ def cli(env: dict[str, str], *args: str) -> str:
 def server(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, str], Path]]:
-    port = free_port()
     log_path = tmp_path_factory.mktemp("e2e") / "server.log"
-    env = {
-        **os.environ,
-        "CASETRACE_DATABASE_URL": database_url,
-        "CASETRACE_PORT": str(port),
-        "CASETRACE_DATA_DIR": str(log_path.parent),
-    }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [CASETRACE, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail(f"server did not start: {log_path.read_text()}")
-            yield base, env, log_path
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    env = server_env(database_url, log_path.parent, free_port())
+    with served(env, log_path) as (base, _):
+        yield base, env, log_path
 
 
 def test_the_served_api_publishes_its_docs_and_catalogue(
