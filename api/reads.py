@@ -18,7 +18,8 @@ from domain.shared.audit import Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, legal_date
 from domain.shared.errors import InvalidInputError
-from domain.shared.jurisdiction import covers, normalise_region_code
+from domain.shared.jurisdiction import RegionCode, covers, normalise_region_code
+from domain.shared.uscc import USCC
 from projections.queries import MAX_LIMIT, Page, Scope
 from projections.runtime import ensure_runtime, wait_for
 
@@ -129,13 +130,25 @@ StaffReader = Annotated[Reader, Depends(staff_reader)]
 
 # The query parameters every list shares.
 UnitFilter = Annotated[
-    str | None,
+    RegionCode | None,
     Query(description="region code of a unit (and the units under it), e.g. 320803"),
 ]
-UsccFilter = Annotated[str | None, Query(min_length=18, max_length=18)]
-After = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
-]
+UsccFilter = Annotated[USCC | None, Query()]
+CURSOR_PATTERN = "^[A-Za-z0-9_-]{1,200}$"
+
+
+def _after(kind: str) -> Any:
+    # Opaque (base64url): only a `next_cursor` this list issued is valid, which
+    # the format names; a made-up one is a 422 naming `after`.
+    return Query(
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the previous page, passed back unchanged",
+        json_schema_extra={"format": kind},
+    )
+
+
+After = Annotated[str | None, _after("cursor")]
+BoardAfter = Annotated[str | None, _after("deadline-cursor")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 

@@ -12,7 +12,7 @@ from api.views import JSON, case_response
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.parties import Applicant
 from domain.shared.errors import NotFoundError
-from domain.shared.uscc import validate_uscc
+from domain.shared.uscc import USCC, validate_uscc
 
 router = APIRouter(prefix="/v1/licensing/applicants", tags=["applicant records"])
 
@@ -47,7 +47,7 @@ def _view(record: ApplicantRecord) -> dict[str, Any]:
     response_class=JSON,
     summary="Bans and findings that bind the next application",
 )
-def get_record(uscc: str, request: Request, principal: CurrentPrincipal) -> JSON:
+def get_record(uscc: USCC, request: Request, principal: CurrentPrincipal) -> JSON:
     record = _record(request, uscc)
     return case_response(_view(record), record.version)
 
@@ -58,7 +58,7 @@ def get_record(uscc: str, request: Request, principal: CurrentPrincipal) -> JSON
     summary="信用修复 after a false commitment",
 )
 def restore_credit(
-    uscc: str,
+    uscc: USCC,
     body: Decision,
     request: Request,
     principal: CurrentPrincipal,

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Optional
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Header, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from api.auth import CurrentPrincipal, audit_for, require_readable
 from api.errors import ProblemError
@@ -26,6 +26,7 @@ from api.views import JSON, case_response, history_body, version_at
 from domain.shared.audit import Audit
 from domain.shared.events import Aggregate
 from domain.shared.service import CommandResult, ContextService
+from domain.shared.text import Reason
 
 ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
@@ -39,11 +40,11 @@ class CommandBody(BaseModel):
 class Decision(CommandBody):
     """A command that is a person's decision carries its reason (全过程留痕)."""
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class NoBody(CommandBody):
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 def expected_version(if_match: str | None) -> int | None:

@@ -5,7 +5,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import Field
 
 from api.reads import (
     After,
@@ -24,7 +23,7 @@ from api.routers.cases import (
     NoBody,
     add_case_routes,
 )
-from api.routers.licensing_applications import Items, VerificationBody, licensing
+from api.routers.licensing_applications import Reasons, VerificationBody, licensing
 from api.views import JSON, licence_view
 from domain.licensing.licence import (
     CancellationGround,
@@ -33,6 +32,7 @@ from domain.licensing.licence import (
     ReissueCause,
     RevocationGround,
 )
+from domain.shared.text import Line, Prose, Reason
 from projections import licences
 
 router = APIRouter(prefix="/v1/licensing/licences", tags=["licences"])
@@ -51,7 +51,7 @@ LICENCES = CaseResource(
 
 class ChangeBody(Decision):
     change: LicenceChange
-    decision_number: str = Field(min_length=1, max_length=100)
+    decision_number: Annotated[str, Line(100)]
 
 
 class ReissueBody(CommandBody):
@@ -59,20 +59,20 @@ class ReissueBody(CommandBody):
 
 
 class RenewBody(Decision):
-    decision_number: str = Field(min_length=1, max_length=100)
+    decision_number: Annotated[str, Line(100)]
 
 
 class RefuseRenewalBody(Decision):
-    reasons: Items
+    reasons: Reasons
 
 
 class CommitmentCheckBody(VerificationBody):
     breached: bool
-    reason: str
+    reason: Reason
 
 
 class WithdrawLicenceBody(Decision):
-    compensation: str = Field(min_length=1, max_length=2000)
+    compensation: Annotated[str, Prose(2000)]
 
 
 class RevokeBody(Decision):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.reads import (
-    After,
+    BoardAfter,
     Limit,
     StaffReader,
     UnitFilter,
@@ -38,7 +38,7 @@ def list_deadlines(
             description="overdue: passed; due: today is the last day; at_risk: 1-3 working days left"
         ),
     ] = None,
-    after: After = None,
+    after: BoardAfter = None,
     limit: Limit = 50,
 ) -> JSON:
     page = deadline_board.board(

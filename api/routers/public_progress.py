@@ -18,6 +18,7 @@ from api.errors import ProblemError
 from api.reads import PublicReader
 from api.views import JSON
 from domain.licensing.service import query_code_hash
+from domain.shared.text import Line
 from projections import applications
 
 router = APIRouter(prefix="/public/v1/progress", tags=["public"])
@@ -66,8 +67,8 @@ class FailureLimiter:
 def get_progress(
     request: Request,
     reader: PublicReader,
-    receipt_number: Annotated[str, Query(min_length=1, max_length=40)],
-    query_code: Annotated[str, Query(min_length=1, max_length=40)],
+    receipt_number: Annotated[Annotated[str, Line(40)], Query()],
+    query_code: Annotated[Annotated[str, Line(40)], Query()],
 ) -> JSON:
     limiter: FailureLimiter = request.app.state.lookup_limiter
     client = request.client.host if request.client else "unknown"

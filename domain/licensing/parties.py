@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import RegionCode
+from domain.shared.text import Line, OptionalLine, Prose
 from domain.shared.uscc import USCC
 
 
@@ -36,14 +38,14 @@ class Applicant(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Line(200)]
     party_type: PartyType = PartyType.LEGAL_PERSON
     uscc: USCC | None = None
     region_code: RegionCode  # where the applicant is registered: routes interviews
-    address: str = Field(default="", max_length=300)
-    phone: str = Field(default="", max_length=40)
-    legal_representative: str = Field(default="", max_length=100)
-    id_document_number: str | None = Field(default=None, max_length=40)
+    address: Annotated[str, OptionalLine(300)] = ""
+    phone: Annotated[str, OptionalLine(40)] = ""
+    legal_representative: Annotated[str, OptionalLine(100)] = ""
+    id_document_number: Annotated[str, Line(40)] | None = None
 
     @model_validator(mode="after")
     def _identified(self) -> Applicant:
@@ -61,9 +63,9 @@ class Agent(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(min_length=1, max_length=100)
-    phone: str = Field(default="", max_length=40)
-    power_of_attorney: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Line(100)]
+    phone: Annotated[str, OptionalLine(40)] = ""
+    power_of_attorney: Annotated[str, Line(200)]
 
 
 class CommitmentLetter(BaseModel):
@@ -72,8 +74,8 @@ class CommitmentLetter(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     signed_on: date
-    signatory: str = Field(min_length=1, max_length=100)
-    statement: str = Field(min_length=1, max_length=2000)
+    signatory: Annotated[str, Line(100)]
+    statement: Annotated[str, Prose(2000)]
 
 
 class NonAcceptanceGround(StrEnum):
@@ -102,8 +104,8 @@ class ExclusionKind(StrEnum):
 class Verifier(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    staff_no: str = Field(min_length=1, max_length=100)
-    name: str = Field(min_length=1, max_length=100)
+    staff_no: Annotated[str, Line(100)]
+    name: Annotated[str, Line(100)]
 
 
 # Art. 38 ¶2: the remedies a refusal tells the applicant of (行政复议法 Art. 20;
