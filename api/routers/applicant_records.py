@@ -6,8 +6,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 
 from api.auth import CurrentPrincipal, audit_for
+from api.openapi import CASE_READ, COMMAND, problems
 from api.routers.cases import Decision, expected_version
 from api.routers.licensing_applications import licensing
+from api.schemas import ApplicantRecordChanged, ApplicantRecordView
 from api.views import JSON, case_response
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.parties import Applicant
@@ -46,6 +48,8 @@ def _view(record: ApplicantRecord) -> dict[str, Any]:
     "/{uscc}/record",
     response_class=JSON,
     summary="Bans and findings that bind the next application",
+    response_model=ApplicantRecordView,
+    responses=problems(*CASE_READ),
 )
 def get_record(uscc: USCC, request: Request, principal: CurrentPrincipal) -> JSON:
     record = _record(request, uscc)
@@ -56,6 +60,8 @@ def get_record(uscc: USCC, request: Request, principal: CurrentPrincipal) -> JSO
     "/{uscc}/restore-credit",
     response_class=JSON,
     summary="信用修复 after a false commitment",
+    response_model=ApplicantRecordChanged,
+    responses=problems(*COMMAND),
 )
 def restore_credit(
     uscc: USCC,

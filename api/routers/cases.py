@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict
 
 from api.auth import CurrentPrincipal, audit_for, require_readable
 from api.errors import ProblemError
+from api.openapi import CASE_READ, COMMAND, problems
+from api.schemas import History
 from api.views import JSON, case_response, history_body, version_at
 from domain.shared.audit import Audit
 from domain.shared.events import Aggregate
@@ -84,6 +86,9 @@ class CaseResource:
     # case was routed to (e.g. a refusal interview at the applicant's county).
     units_of: Callable[[Any], tuple[str, ...]]
     view: Callable[[Any], dict[str, Any]]
+    # The response models of `view` (GET) and of a command's answer (view + position).
+    model: type[BaseModel] | None = None
+    changed: type[BaseModel] | None = None
 
     def readable(
         self,
@@ -151,6 +156,8 @@ def add_case_routes(
         response_class=JSON,
         summary=f"One {resource.what} as it stands",
         name=f"get_{resource.what}",
+        response_model=resource.model,
+        responses=problems(*CASE_READ),
     )
     router.add_api_route(
         "/{case_id}/history",
@@ -158,6 +165,8 @@ def add_case_routes(
         methods=["GET"],
         response_class=JSON,
         name=f"{resource.what}_history",
+        response_model=History,
+        responses=problems(*CASE_READ),
         summary=f"Every event of the {resource.what} (who, when, why), and its state as of a version or instant",
     )
     for command in commands:
@@ -198,13 +207,6 @@ def _add(router: APIRouter, command: Command, resource: CaseResource) -> None:
         summary=command.summary,
         name=command.name,
         response_class=JSON,
-        responses={
-            403: {"description": "role or jurisdiction does not allow it"},
-            404: {"description": "no such case"},
-            409: {
-                "description": "a rule of the domain forbids it, or a concurrent change"
-            },
-            412: {"description": "If-Match names an older version"},
-            422: {"description": "invalid input (problem+json with field errors)"},
-        },
+        response_model=resource.changed,
+        responses=problems(*COMMAND),
     )

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api import schemas
+from api.openapi import STAFF, problems
 from api.reads import (
     After,
     Limit,
@@ -46,6 +48,8 @@ LICENCES = CaseResource(
     ),
     units_of=lambda lic: (lic.authority_unit_code,),
     view=licence_view,
+    model=schemas.LicenceView,
+    changed=schemas.LicenceChanged,
 )
 
 
@@ -153,6 +157,8 @@ add_case_routes(router, LICENCES, COMMANDS)
     "",
     response_class=JSON,
     summary="The licence register (read model; your jurisdiction only)",
+    response_model=schemas.LicencesPage,
+    responses=problems(*STAFF),
 )
 def list_licences(
     reader: StaffReader,

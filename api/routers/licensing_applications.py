@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
+from api import schemas
 from api.auth import CurrentPrincipal, audit_for
+from api.openapi import STAFF, problems
 from api.reads import (
     After,
     Limit,
@@ -64,6 +66,8 @@ APPLICATIONS = CaseResource(
     ),
     units_of=lambda a: (a.unit_code, interview_unit(a)),
     view=application_view,
+    model=schemas.ApplicationView,
+    changed=schemas.ApplicationChanged,
 )
 
 
@@ -82,6 +86,8 @@ class ReceiveBody(CommandBody):
     status_code=201,
     response_class=JSON,
     summary="Receive an application (收到申请材料)",
+    response_model=schemas.ApplicationReceived,
+    responses=problems(*STAFF, 404, 409, 413, 415),
 )
 def receive(body: ReceiveBody, request: Request, principal: CurrentPrincipal) -> JSON:
     service = licensing(request)
@@ -308,6 +314,8 @@ add_case_routes(router, APPLICATIONS, COMMANDS)
     "",
     response_class=JSON,
     summary="The applications index (read model; your jurisdiction only)",
+    response_model=schemas.ApplicationsPage,
+    responses=problems(*STAFF),
 )
 def list_applications(
     reader: StaffReader,

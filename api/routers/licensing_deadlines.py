@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api import schemas
+from api.openapi import STAFF, problems
 from api.reads import (
     BoardAfter,
     Limit,
@@ -23,6 +25,8 @@ router = APIRouter(prefix="/v1/licensing/deadlines", tags=["licensing read model
 @router.get(
     "",
     response_class=JSON,
+    response_model=schemas.DeadlinesPage,
+    responses=problems(*STAFF),
     summary="Deadline board: acceptance, decision, certificate, supply and renewal deadlines",
 )
 def list_deadlines(

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api import schemas
+from api.openapi import STAFF, problems
 from api.reads import (
     StaffReader,
     UnitFilter,
@@ -21,7 +23,13 @@ router = APIRouter(prefix="/v1/licensing/statistics", tags=["licensing read mode
 MAX_PERIOD_DAYS = 366 * 20
 
 
-@router.get("", response_class=JSON, summary="Licensing statistics for a period")
+@router.get(
+    "",
+    response_class=JSON,
+    summary="Licensing statistics for a period",
+    response_model=schemas.Statistics,
+    responses=problems(*STAFF),
+)
 def get_statistics(
     reader: StaffReader,
     date_from: Annotated[

@@ -14,7 +14,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from api import schemas
 from api.errors import ProblemError
+from api.openapi import PUBLIC, problems
 from api.reads import PublicReader
 from api.views import JSON
 from domain.licensing.service import query_code_hash
@@ -63,7 +65,13 @@ class FailureLimiter:
                 }
 
 
-@router.get("", response_class=JSON, summary="办件查询: an application's progress")
+@router.get(
+    "",
+    response_class=JSON,
+    summary="办件查询: an application's progress",
+    response_model=schemas.Progress,
+    responses=problems(*PUBLIC, 404, 429),
+)
 def get_progress(
     request: Request,
     reader: PublicReader,

@@ -191,7 +191,7 @@ USCC_JSON_SCHEMA: Final[dict[str, Any]] = {
     "minLength": 18,
     "maxLength": 18,
     "pattern": USCC_PATTERN,
-    "examples": ["91320803000000017L"],
+    "examples": ["91320803000000019H"],
     "description": "统一社会信用代码 — unified social credit code: 18 characters of "
     "the GB 32100-2015 set (digits and upper-case letters but I, O, S, V, Z); "
     "positions 3–8 the registering authority's GB/T 2260 region code; "
