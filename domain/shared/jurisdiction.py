@@ -9,9 +9,9 @@ from pydantic import AfterValidator, Field
 from domain.shared.errors import InvalidInputError
 
 __all__ = [
+    "REGION_CODE_PATTERN",
     "RULE_REGION_CODE",
     "Level",
-    "REGION_CODE_PATTERN",
     "RegionCode",
     "covers",
     "level_of",
