@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import Depends, Header, Query, Request
 from psycopg_pool import ConnectionPool
+from pydantic import Field
 
 from api.auth import CurrentPrincipal, Principal
 from api.errors import ProblemError
@@ -137,18 +138,24 @@ UsccFilter = Annotated[USCC | None, Query()]
 CURSOR_PATTERN = "^[A-Za-z0-9_-]{1,200}$"
 
 
-def _after(kind: str) -> Any:
-    # Opaque (base64url): only a `next_cursor` this list issued is valid, which
-    # the format names; a made-up one is a 422 naming `after`.
-    return Query(
-        pattern=CURSOR_PATTERN,
-        description="`next_cursor` of the previous page, passed back unchanged",
-        json_schema_extra={"format": kind},
-    )
-
-
-After = Annotated[str | None, _after("cursor")]
-BoardAfter = Annotated[str | None, _after("deadline-cursor")]
+# Opaque (base64url): only a `next_cursor` this list issued is valid, which the
+# format names; a made-up one is a 422 naming `after`.
+AFTER = Query(description="`next_cursor` of the previous page, passed back unchanged")
+After = Annotated[
+    Annotated[
+        str, Field(pattern=CURSOR_PATTERN, json_schema_extra={"format": "cursor"})
+    ]
+    | None,
+    AFTER,
+]
+BoardAfter = Annotated[
+    Annotated[
+        str,
+        Field(pattern=CURSOR_PATTERN, json_schema_extra={"format": "deadline-cursor"}),
+    ]
+    | None,
+    AFTER,
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 

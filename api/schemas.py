@@ -34,6 +34,14 @@ def _example(name: str) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [EXAMPLES[name]]})
 
 
+class ItemView(ItemTerms):
+    """One licence item's published terms (行政许可事项)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [EXAMPLES["Catalogue"]["items"][0]]}
+    )
+
+
 class ItemRef(BaseModel):
     code: str
     name: str

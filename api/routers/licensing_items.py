@@ -13,6 +13,7 @@ from api.errors import ProblemError
 from api.openapi import COMMAND, PUBLIC, problems
 from api.routers.cases import Decision, expected_version
 from api.schemas import Catalogue as CatalogueView
+from api.schemas import ItemView
 from api.views import JSON
 from domain.registry.catalogue import Catalogue, ItemTerms
 from domain.registry.service import Registry
@@ -55,7 +56,7 @@ def list_items(request: Request) -> JSON:
     "/{code}",
     response_class=JSON,
     summary="One licence item's published terms",
-    response_model=ItemTerms,
+    response_model=ItemView,
     responses=problems(*PUBLIC, 404),
 )
 def get_item(code: str, request: Request) -> JSON:
