@@ -127,6 +127,17 @@ def validation_problem(request: Request, errors: list[dict[str, Any]]) -> Respon
     return problem(request, 422, f"the request is invalid: {summary}", errors=fields)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method of every route on this path (Starlette names only the first
+    route's), as the OpenAPI document lists them (HEAD is implied by GET)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods - {"HEAD"}))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> Response:
@@ -190,9 +201,10 @@ def install(app: FastAPI) -> None:
             if isinstance(exc.detail, str)
             else HTTP_TITLES.get(exc.status_code, ("", "Error"))[1]
         )
-        return problem(
-            request, exc.status_code, detail, headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return problem(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:

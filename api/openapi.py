@@ -208,10 +208,15 @@ def _complete(
     if method == "post":
         parameters.append(IDEMPOTENCY_KEY)
     for parameter in parameters:
-        if parameter["in"] == "header":  # as HTTP spells them
+        if parameter["in"] == "header":  # as HTTP spells them; a header is never null
             parameter["name"] = HEADER_NAMES.get(
                 parameter["name"].lower(), parameter["name"]
             )
+            options = parameter["schema"].get("anyOf", [])
+            if len(options) == 2 and {"type": "null"} in options:
+                (parameter["schema"],) = [o for o in options if o != {"type": "null"}]
+            if parameter["schema"].get("type") == "integer":  # digits on the wire
+                parameter["schema"] = {"type": "string", "pattern": "^[0-9]{1,18}$"}
         if parameter["name"] == "X-Consistent-After":
             parameter["description"] = (
                 "as the `consistent_after` query parameter: wait (up to 5 s) until "

@@ -13,7 +13,6 @@ the new version as `ETag` and the event position for read-your-writes.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, Optional
 from uuid import UUID
 
@@ -26,6 +25,7 @@ from api.openapi import CASE_READ, COMMAND, problems
 from api.schemas import History
 from api.views import JSON, case_response, history_body, version_at
 from domain.shared.audit import Audit
+from domain.shared.dates import IsoDateTime
 from domain.shared.events import Aggregate
 from domain.shared.service import CommandResult, ContextService
 from domain.shared.text import Reason
@@ -124,7 +124,10 @@ def add_case_routes(
         principal: CurrentPrincipal,
         version: Annotated[Optional[int], Query(ge=1)] = None,  # noqa: UP045
         at: Annotated[
-            datetime | None, Query(description="ISO 8601 instant with offset")
+            IsoDateTime | None,
+            Query(
+                description="RFC 3339 instant with offset, e.g. 2026-11-23T09:00:00+08:00"
+            ),
         ] = None,
     ) -> JSON:
         if version is not None and at is not None:

@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -41,6 +40,7 @@ from domain.licensing.parties import (
 )
 from domain.licensing.service import Licensing, interview_unit
 from domain.registry.catalogue import ApprovalMode
+from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from domain.shared.text import Line, Prose
 from projections import applications
@@ -127,7 +127,7 @@ class ItemsBody(CommandBody):
 
 class DeficienciesBody(CommandBody):
     deficiency_items: Items
-    supply_deadline: date
+    supply_deadline: IsoDate
 
 
 class RejectBody(Decision):
@@ -163,7 +163,7 @@ class RefuseBody(Decision):
 
 
 class InterviewScheduleBody(CommandBody):
-    scheduled_for: date
+    scheduled_for: IsoDate
     place: Annotated[str, Line(300)]
 
 
@@ -325,8 +325,8 @@ def list_applications(
     unit: UnitFilter = None,
     applicant_uscc: UsccFilter = None,
     applicant_name: Annotated[Annotated[str, Line(200)] | None, Query()] = None,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    received_from: IsoDate | None = None,
+    received_to: IsoDate | None = None,
     overdue: bool | None = None,
     after: After = None,
     limit: Limit = 50,

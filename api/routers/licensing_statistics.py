@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,6 +13,7 @@ from api.reads import (
     UnitFilter,
 )
 from api.views import JSON
+from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from projections import statistics
 from projections.statistics import GroupBy
@@ -33,11 +33,11 @@ MAX_PERIOD_DAYS = 366 * 20
 def get_statistics(
     reader: StaffReader,
     date_from: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="from", description="first day; default 1 January this year"),
     ] = None,
     date_to: Annotated[
-        date | None, Query(alias="to", description="last day; default today")
+        IsoDate | None, Query(alias="to", description="last day; default today")
     ] = None,
     unit: UnitFilter = None,
     group_by: GroupBy | None = None,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import RegionCode
 from domain.shared.text import Line, OptionalLine, Prose
@@ -36,7 +37,25 @@ class PartyType(StrEnum):
 class Applicant(BaseModel):
     """The applicant (申请人). Contact details are personal data, never published."""
 
-    model_config = ConfigDict(frozen=True)
+    # The rule of `_identified` in the JSON Schema, so clients (and generated
+    # tests) know it: an organisation needs its USCC, a person an ID number.
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "if": {
+                "properties": {"party_type": {"const": "natural_person"}},
+                "required": ["party_type"],
+            },
+            "then": {
+                "required": ["id_document_number"],
+                "properties": {"id_document_number": {"type": "string"}},
+            },
+            "else": {
+                "required": ["uscc"],
+                "properties": {"uscc": {"type": "string"}},
+            },
+        },
+    )
 
     name: Annotated[str, Line(200)]
     party_type: PartyType = PartyType.LEGAL_PERSON
@@ -73,7 +92,7 @@ class CommitmentLetter(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    signed_on: date
+    signed_on: IsoDate
     signatory: Annotated[str, Line(100)]
     statement: Annotated[str, Prose(2000)]
 

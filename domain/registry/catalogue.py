@@ -58,7 +58,12 @@ class ItemTerms(BaseModel):
     time_limit_rule: Annotated[str, Prose(300)]
     handling: Handling = Handling.ORDINARY
     statutory_limit_wd: int = Field(ge=1, le=365)
-    promised_limit_wd: int = Field(ge=1, le=365)
+    promised_limit_wd: int = Field(
+        ge=1,
+        le=365,
+        description="承诺办结时限 — promised limit in working days; "
+        "at most statutory_limit_wd",
+    )
     extension_wd: int = Field(default=10, ge=0, le=60)
     certificate_limit_wd: int = Field(default=10, ge=1, le=60)
     certificate_name: Annotated[str, Line(200)]
@@ -69,7 +74,10 @@ class ItemTerms(BaseModel):
     renewal_lead_days: int = Field(default=30, ge=0, le=730)
     renewal_rule: Annotated[str, Prose(300)] = "行政许可法 第50条"
     materials: tuple[Material, ...] = Field(min_length=1)
-    approval_modes: frozenset[ApprovalMode]
+    approval_modes: frozenset[ApprovalMode] = Field(
+        json_schema_extra={"contains": {"const": "standard"}},
+        description="审批方式 — approval modes the item allows; always standard",
+    )
     on_site_review: bool = False
     safety_critical: bool = False  # refusal interviews escalate to the city unit
     fee_fen: int = Field(default=0, ge=0)
