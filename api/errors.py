@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from domain.shared.errors import (
     AuditContractError,
@@ -128,14 +129,17 @@ def validation_problem(request: Request, errors: list[dict[str, Any]]) -> Respon
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method of every route on this path (Starlette names only the first
+    """Every method the path answers (Starlette names only the first matching
     route's), as the OpenAPI document lists them (HEAD is implied by GET)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.match(request.url.path):
-            methods |= set(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods - {"HEAD"}))
+    allowed = [
+        method
+        for method in ("DELETE", "GET", "PATCH", "POST", "PUT")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed)
 
 
 def install(app: FastAPI) -> None:

@@ -203,3 +203,11 @@ def test_swagger_ui_has_an_authorize_button_for_the_bearer_scheme(
     html = client.get("/docs").text
     assert "/openapi.json" in html
     assert "persistAuthorization" in html
+
+
+def test_405_allows_every_method_of_the_path(client: TestClient) -> None:
+    # Starlette named only the first route's method; the schema lists both.
+    response = client.put("/v1/licensing/applications")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
