@@ -3,7 +3,7 @@
 api/openapi.py gives every property of every request body (and of the models
 inside it) its description from here, unless the model itself describes it.
 A key is a field name, or `Model.field` where one name means different things
-in different models. tests/api/test_openapi_document.py fails on a body field
+in different models; query and path parameters are `param.<name>`. tests/api/test_openapi_document.py fails on a body field
 without one: to add a field to a request, add its line here.
 """
 
@@ -97,6 +97,26 @@ GLOSSARY: Final[dict[str, str]] = {
     "ItemTerms.fee_fen": "收费 — fee in fen (0: free, Art. 58)",
     "Material.name": "材料名称 — material name",
     "Material.deferrable": "可容缺 — may be supplied later under 容缺受理",
+    # -- query and path parameters (as `param.<name>`) ----------------------------
+    "param.status": "办件状态 — status; repeat to ask for several",
+    "param.item": "行政许可事项编码 — licence item code",
+    "param.category": "事项类别 — item category, e.g. 特种设备",
+    "param.applicant_uscc": "申请人统一社会信用代码 — applicant's USCC",
+    "param.applicant_name": "申请人名称 — applicant's name (contains)",
+    "param.received_from": "收件日期自 — received on or after (YYYY-MM-DD)",
+    "param.received_to": "收件日期至 — received on or before (YYYY-MM-DD)",
+    "param.overdue": "逾期 — only overdue (true) or only not overdue (false)",
+    "param.limit": "每页条数 — page size",
+    "param.holder_uscc": "被许可人统一社会信用代码 — holder's USCC",
+    "param.expiring_within_days": "即将到期 — valid until within this many days",
+    "param.group_by": "统计口径 — group by category, item or unit",
+    "param.receipt_number": "收件凭证编号 — receipt number on the applicant's voucher",
+    "param.query_code": "查询码 — the applicant's query code (XXXX-XXXX-XXXX)",
+    "param.version": "版本 — the case as it stood at this version",
+    "param.case_id": "案件标识 — the case's id (UUID), as in `Location`",
+    "param.code": "事项编码 — licence item code",
+    "param.uscc": "统一社会信用代码 — the applicant's USCC",
+    "param.consistent_after": "一致性位置 — a command's `position`: wait (up to 5 s) until the read models have caught up to it, else 503",
 }
 
 

@@ -217,6 +217,10 @@ def _complete(
                 (parameter["schema"],) = [o for o in options if o != {"type": "null"}]
             if parameter["schema"].get("type") == "integer":  # digits on the wire
                 parameter["schema"] = {"type": "string", "pattern": "^[0-9]{1,18}$"}
+        if parameter["in"] in ("query", "path") and not parameter.get("description"):
+            description = gloss("param", parameter["name"])
+            if description:
+                parameter["description"] = description
         if parameter["name"] == "X-Consistent-After":
             parameter["description"] = (
                 "as the `consistent_after` query parameter: wait (up to 5 s) until "

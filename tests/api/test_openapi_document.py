@@ -164,6 +164,12 @@ def test_every_body_field_of_every_operation_has_a_glossed_description(
     assert undescribed == [], "add these fields to api/glossary.py"
 
 
+def test_every_parameter_has_a_description(document: dict[str, Any]) -> None:
+    for path, method, operation in operations(document):
+        for parameter in operation["parameters"]:
+            assert parameter.get("description"), (method, path, parameter["name"])
+
+
 def test_a_glossed_description_has_the_chinese_term_and_an_english_gloss(
     document: dict[str, Any],
 ) -> None:
