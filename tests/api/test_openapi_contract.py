@@ -199,6 +199,10 @@ def _keep_cross_field_rules(
         kind = "licence" if "/licences/" in case.path else "application"
         ids = world["ids"][kind]
         path["case_id"] = ids[turn % len(ids)]
+    # A new application is for an item in the catalogue, with its materials.
+    if isinstance(case.body, dict) and "item_code" in case.body:
+        case.body["item_code"] = COMMITMENT_ITEM
+        case.body["materials"] = COMMITMENT_MATERIALS
     # Materials named in a command are the item's (the seeded cases' item).
     if isinstance(case.body, dict) and "case_id" in path:
         for field in ("missing_items", "items", "deficiency_items"):
