@@ -298,7 +298,9 @@ def install(app: FastAPI) -> None:
             swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{root}{favicon}",
-            swagger_ui_parameters={"persistAuthorization": True},
+            oauth2_redirect_url=None,  # bearer tokens only: no OAuth2 flow
+            # No validator badge: it would send the document to validator.swagger.io.
+            swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
         )
 
     @app.get("/redoc", include_in_schema=False)

@@ -169,6 +169,7 @@ def _as_someone(case: schemathesis.Case, world: dict[str, Any]) -> dict[str, str
     say, and which each operation's description states)."""
     turn = next(_turn)
     headers = dict(case.headers or {})
+    _within_the_log(case, headers)
     if case.meta is not None and case.meta.generation.mode.is_positive:
         _keep_cross_field_rules(case, headers, world, turn)
     if turn % 9 == 8:
@@ -179,18 +180,28 @@ def _as_someone(case: schemathesis.Case, world: dict[str, Any]) -> dict[str, str
     return headers
 
 
+def _within_the_log(case: schemathesis.Case, headers: dict[str, str]) -> None:
+    """A well-formed position to wait for, in any mode, is one the log has
+    reached: a position beyond it is a documented 503 after a 5 s wait (and
+    today the wait comes before the other parameters are validated)."""
+    value = headers.get("X-Consistent-After")
+    if isinstance(value, str) and value.isdigit():
+        headers["X-Consistent-After"] = str(int(value) % 3)
+    query = case.query if isinstance(case.query, dict) else {}
+    value = query.get("consistent_after")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        query["consistent_after"] = value % 3
+    elif isinstance(value, str) and value.isdigit():
+        query["consistent_after"] = str(int(value) % 3)
+
+
 def _keep_cross_field_rules(
     case: schemathesis.Case, headers: dict[str, str], world: dict[str, Any], turn: int
 ) -> None:
     # A key names one request: reusing it for another is a documented 422.
     if "Idempotency-Key" in headers:
         headers["Idempotency-Key"] = str(uuid.uuid4())
-    # A position to wait for: within the log, so the run does not wait 5 s.
-    if "X-Consistent-After" in headers:
-        headers["X-Consistent-After"] = str(int(headers["X-Consistent-After"]) % 3)
     query = case.query if isinstance(case.query, dict) else {}
-    if query.get("consistent_after") is not None:
-        query["consistent_after"] = int(query["consistent_after"]) % 3
     # History: a version or an instant, not both.
     if query.get("version") is not None and query.get("at") is not None:
         del query["at"]

@@ -209,6 +209,7 @@ def test_swagger_ui_has_an_authorize_button_for_the_bearer_scheme(
     html = client.get("/docs").text
     assert "/openapi.json" in html
     assert "persistAuthorization" in html
+    assert '"validatorUrl": null' in html  # no badge fetched from swagger.io
 
 
 def test_405_allows_every_method_of_the_path(client: TestClient) -> None:
