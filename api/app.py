@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, openapi
 from api.database import availability
 from api.limits import LookupLimiter, networks
 from api.logging import configure_logging
@@ -53,7 +53,12 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         reads.close()
 
     app = FastAPI(
-        title="casetrace", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+        title="casetrace",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served from local assets by openapi.install
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.services = services
@@ -75,6 +80,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         health,
     ):
         app.include_router(module.router)
+    openapi.install(app)
     # Outermost first: the request id must exist before anything can fail.
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(errors.ErrorBoundary, suspect=database.suspect)

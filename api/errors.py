@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.database import UNAVAILABLE, DatabaseUnavailableError
@@ -210,6 +211,20 @@ class ErrorBoundary:
             await response(scope, receive, send)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the path answers (Starlette names only the first matching
+    route's), as the OpenAPI document lists them (HEAD is implied by GET)."""
+    allowed = [
+        method
+        for method in ("DELETE", "GET", "PATCH", "POST", "PUT")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> Response:
@@ -273,9 +288,10 @@ def install(app: FastAPI) -> None:
             if isinstance(exc.detail, str)
             else HTTP_TITLES.get(exc.status_code, ("", "Error"))[1]
         )
-        return problem(
-            request, exc.status_code, detail, headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return problem(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import Depends, Header, Query, Request
 from psycopg_pool import ConnectionPool
+from pydantic import Field
 
 from api.auth import CurrentPrincipal, Principal
 from api.database import Timeouts, open_pool
@@ -25,7 +26,8 @@ from domain.shared.audit import Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, legal_date
 from domain.shared.errors import InvalidInputError
-from domain.shared.jurisdiction import covers, normalise_region_code
+from domain.shared.jurisdiction import RegionCode, covers, normalise_region_code
+from domain.shared.uscc import USCC
 from projections.queries import MAX_LIMIT, Page, Scope
 from projections.runtime import caught_up, ensure_runtime, wait_until
 
@@ -99,18 +101,24 @@ class Reader:
         return code
 
 
+# A log position as the client writes it: digits only (an int parser would
+# also take "+0.0" or "1_000", which the documented pattern refuses).
+POSITION_PATTERN = r"^[0-9]{1,18}$"
+
+
 def _consistent_after(
     consistent_after: Annotated[
-        int | None,
+        str | None,
         Query(
-            ge=0,
+            pattern=POSITION_PATTERN,
             description="a command's `position`: answer only once the read model has"
             " caught up to it (staff queries wait up to 5 s; public ones do not wait)",
         ),
     ] = None,
-    x_consistent_after: Annotated[int | None, Header(ge=0)] = None,
+    x_consistent_after: Annotated[str | None, Header(pattern=POSITION_PATTERN)] = None,
 ) -> int | None:
-    return consistent_after if consistent_after is not None else x_consistent_after
+    given = consistent_after if consistent_after is not None else x_consistent_after
+    return int(given) if given is not None else None
 
 
 ConsistentAfter = Annotated[int | None, Depends(_consistent_after)]
@@ -157,12 +165,24 @@ StaffReader = Annotated[Reader, Depends(staff_reader)]
 
 # The query parameters every list shares.
 UnitFilter = Annotated[
-    str | None,
+    RegionCode | None,
     Query(description="region code of a unit (and the units under it), e.g. 320803"),
 ]
-UsccFilter = Annotated[str | None, Query(min_length=18, max_length=18)]
+UsccFilter = Annotated[USCC | None, Query()]
+# Opaque: only a `next_cursor` this list issued is valid, which the format names
+# (no pattern could say it); anything else is a 422 naming `after`.
+AFTER = Query(description="`next_cursor` of the previous page, passed back unchanged")
 After = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+    Annotated[str, Field(max_length=200, json_schema_extra={"format": "cursor"})]
+    | None,
+    AFTER,
+]
+BoardAfter = Annotated[
+    Annotated[
+        str, Field(max_length=200, json_schema_extra={"format": "deadline-cursor"})
+    ]
+    | None,
+    AFTER,
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 

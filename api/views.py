@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import Licence
@@ -28,7 +28,9 @@ def dump(value: Any) -> Any:
     return value
 
 
-class JSON(Response):
+class JSON(JSONResponse):
+    """orjson; a JSONResponse so that FastAPI documents the route's response_model."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

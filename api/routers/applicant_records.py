@@ -6,13 +6,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 
 from api.auth import CurrentPrincipal, audit_for
+from api.openapi import CASE_READ, COMMAND, problems
 from api.routers.cases import Decision, expected_version
 from api.routers.licensing_applications import licensing
+from api.schemas import ApplicantRecordChanged, ApplicantRecordView
 from api.views import JSON, case_response, replay_marked
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.parties import Applicant
 from domain.shared.errors import NotFoundError
-from domain.shared.uscc import validate_uscc
+from domain.shared.uscc import USCC, validate_uscc
 
 router = APIRouter(prefix="/v1/licensing/applicants", tags=["applicant records"])
 
@@ -46,8 +48,10 @@ def _view(record: ApplicantRecord) -> dict[str, Any]:
     "/{uscc}/record",
     response_class=JSON,
     summary="Bans and findings that bind the next application",
+    response_model=ApplicantRecordView,
+    responses=problems(*CASE_READ),
 )
-def get_record(uscc: str, request: Request, principal: CurrentPrincipal) -> JSON:
+def get_record(uscc: USCC, request: Request, principal: CurrentPrincipal) -> JSON:
     record = _record(request, uscc)
     return case_response(_view(record), record.version)
 
@@ -56,9 +60,11 @@ def get_record(uscc: str, request: Request, principal: CurrentPrincipal) -> JSON
     "/{uscc}/restore-credit",
     response_class=JSON,
     summary="信用修复 after a false commitment",
+    response_model=ApplicantRecordChanged,
+    responses=problems(*COMMAND),
 )
 def restore_credit(
-    uscc: str,
+    uscc: USCC,
     body: Decision,
     request: Request,
     principal: CurrentPrincipal,

@@ -13,19 +13,22 @@ the new version as `ETag` and the event position for read-your-writes.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, Optional
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Header, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from api.auth import CurrentPrincipal, audit_for, require_readable
 from api.errors import ProblemError
+from api.openapi import CASE_READ, COMMAND, problems
+from api.schemas import History
 from api.views import JSON, case_response, history_body, replay_marked, version_at
 from domain.shared.audit import Audit
+from domain.shared.dates import IsoDateTime
 from domain.shared.events import Aggregate
 from domain.shared.service import CommandResult, ContextService
+from domain.shared.text import Reason
 
 ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
@@ -39,11 +42,11 @@ class CommandBody(BaseModel):
 class Decision(CommandBody):
     """A command that is a person's decision carries its reason (全过程留痕)."""
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class NoBody(CommandBody):
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -83,6 +86,9 @@ class CaseResource:
     # case was routed to (e.g. a refusal interview at the applicant's county).
     units_of: Callable[[Any], tuple[str, ...]]
     view: Callable[[Any], dict[str, Any]]
+    # The response models of `view` (GET) and of a command's answer (view + position).
+    model: type[BaseModel] | None = None
+    changed: type[BaseModel] | None = None
 
     def readable(
         self,
@@ -133,7 +139,10 @@ def add_case_routes(
         principal: CurrentPrincipal,
         version: Annotated[Optional[int], Query(ge=1)] = None,  # noqa: UP045
         at: Annotated[
-            datetime | None, Query(description="ISO 8601 instant with offset")
+            IsoDateTime | None,
+            Query(
+                description="RFC 3339 instant with offset, e.g. 2026-11-23T09:00:00+08:00"
+            ),
         ] = None,
     ) -> JSON:
         if version is not None and at is not None:
@@ -165,6 +174,8 @@ def add_case_routes(
         response_class=JSON,
         summary=f"One {resource.what} as it stands",
         name=f"get_{resource.what}",
+        response_model=resource.model,
+        responses=problems(*CASE_READ),
     )
     router.add_api_route(
         "/{case_id}/history",
@@ -172,6 +183,8 @@ def add_case_routes(
         methods=["GET"],
         response_class=JSON,
         name=f"{resource.what}_history",
+        response_model=History,
+        responses=problems(*CASE_READ),
         summary=f"Every event of the {resource.what} (who, when, why), and its state as of a version or instant",
     )
     for command in commands:
@@ -210,13 +223,6 @@ def _add(router: APIRouter, command: Command, resource: CaseResource) -> None:
         summary=command.summary,
         name=command.name,
         response_class=JSON,
-        responses={
-            403: {"description": "role or jurisdiction does not allow it"},
-            404: {"description": "no such case"},
-            409: {
-                "description": "a rule of the domain forbids it, or a concurrent change"
-            },
-            412: {"description": "If-Match names an older version"},
-            422: {"description": "invalid input (problem+json with field errors)"},
-        },
+        response_model=resource.changed,
+        responses=problems(*COMMAND),
     )

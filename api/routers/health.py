@@ -16,10 +16,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.database import UNAVAILABLE, Availability
-from api.errors import PROBLEM_JSON, database_problem
+from api.errors import database_problem
+from api.openapi import PUBLIC, problems
 from api.reads import LICENSING_MODELS, ReadSide
 from api.storage import Services
 from api.views import JSON
@@ -29,31 +30,10 @@ router = APIRouter(tags=["health"])
 
 READY_TIMEOUT_S = 1.0
 
-PROBLEM_503: dict[int | str, dict[str, Any]] = {
-    503: {
-        "description": "the database is unreachable or did not answer in time",
-        "content": {
-            PROBLEM_JSON: {
-                "example": {
-                    "type": "https://casetrace.example.gov.cn/problems/database-unavailable",
-                    "title": "Database unavailable",
-                    "status": 503,
-                    "detail": "the database is unreachable; retry shortly",
-                    "instance": "/readyz",
-                }
-            }
-        },
-        "headers": {
-            "Retry-After": {
-                "description": "seconds to wait before retrying",
-                "schema": {"type": "integer"},
-            }
-        },
-    }
-}
-
 
 class Alive(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
     status: Literal["ok"] = Field(description="the process answers")
 
 
@@ -75,6 +55,33 @@ class ReadModelState(BaseModel):
 
 
 class Readiness(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ready",
+                    "database": "ok",
+                    "read_models": [
+                        {
+                            "name": "applications",
+                            "position": 1204,
+                            "head": 1204,
+                            "lag": 0,
+                            "stalled": None,
+                        },
+                        {
+                            "name": "licences",
+                            "position": 1204,
+                            "head": 1204,
+                            "lag": 0,
+                            "stalled": None,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     status: Literal["ready", "degraded"] = Field(
         description="`degraded`: a read model is stalled (its lists are stale);"
         " the process still serves"
@@ -96,7 +103,7 @@ def healthz() -> JSON:
     "/readyz",
     summary="readiness: the database answers; each read model's lag and stall",
     response_model=Readiness,
-    responses=PROBLEM_503,
+    responses=problems(*PUBLIC),
 )
 def readyz(request: Request) -> Any:
     availability: Availability = request.app.state.database

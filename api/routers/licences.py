@@ -5,8 +5,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import Field
 
+from api import schemas
+from api.openapi import STAFF, problems
 from api.reads import (
     After,
     Limit,
@@ -24,7 +25,7 @@ from api.routers.cases import (
     NoBody,
     add_case_routes,
 )
-from api.routers.licensing_applications import Items, licensing
+from api.routers.licensing_applications import Reasons, licensing
 from api.views import JSON, licence_view
 from domain.licensing.licence import (
     CancellationGround,
@@ -33,6 +34,7 @@ from domain.licensing.licence import (
     ReissueCause,
     RevocationGround,
 )
+from domain.shared.text import Line, Prose
 from projections import licences
 
 router = APIRouter(prefix="/v1/licensing/licences", tags=["licences"])
@@ -46,12 +48,14 @@ LICENCES = CaseResource(
     ),
     units_of=lambda lic: (lic.authority_unit_code,),
     view=licence_view,
+    model=schemas.LicenceView,
+    changed=schemas.LicenceChanged,
 )
 
 
 class ChangeBody(Decision):
     change: LicenceChange
-    decision_number: str = Field(min_length=1, max_length=100)
+    decision_number: Annotated[str, Line(100)]
 
 
 class ReissueBody(CommandBody):
@@ -59,22 +63,22 @@ class ReissueBody(CommandBody):
 
 
 class RenewBody(Decision):
-    decision_number: str = Field(min_length=1, max_length=100)
+    decision_number: Annotated[str, Line(100)]
 
 
 class RefuseRenewalBody(Decision):
-    reasons: Items
+    reasons: Reasons
 
 
 class CommitmentCheckBody(Decision):
     # Recorded and signed by the reviewer whose token is used; a second one
     # signs with sign-commitment-check before the outcome stands (Art. 34).
-    findings: str = Field(min_length=1, max_length=5000)
+    findings: Annotated[str, Prose(5000)]
     breached: bool
 
 
 class WithdrawLicenceBody(Decision):
-    compensation: str = Field(min_length=1, max_length=2000)
+    compensation: Annotated[str, Prose(2000)]
 
 
 class RevokeBody(Decision):
@@ -159,6 +163,8 @@ add_case_routes(router, LICENCES, COMMANDS)
     "",
     response_class=JSON,
     summary="The licence register (read model; your jurisdiction only)",
+    response_model=schemas.LicencesPage,
+    responses=problems(*STAFF),
 )
 def list_licences(
     reader: StaffReader,

@@ -2,13 +2,14 @@
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
+from api import schemas
 from api.auth import CurrentPrincipal, audit_for
+from api.openapi import STAFF, problems
 from api.reads import (
     After,
     Limit,
@@ -39,14 +40,16 @@ from domain.licensing.parties import (
 )
 from domain.licensing.service import Licensing, interview_unit
 from domain.registry.catalogue import ApprovalMode
+from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
+from domain.shared.text import Line, Prose
 from projections import applications
 
 router = APIRouter(prefix="/v1/licensing/applications", tags=["licensing applications"])
 
-Items = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=200)]],
-    Field(min_length=1, max_length=50),
+Items = Annotated[list[Annotated[str, Line(200)]], Field(min_length=1, max_length=50)]
+Reasons = Annotated[
+    list[Annotated[str, Prose(2000)]], Field(min_length=1, max_length=50)
 ]
 
 
@@ -63,18 +66,18 @@ APPLICATIONS = CaseResource(
     ),
     units_of=lambda a: (a.unit_code, interview_unit(a)),
     view=application_view,
+    model=schemas.ApplicationView,
+    changed=schemas.ApplicationChanged,
 )
 
 
 class ReceiveBody(CommandBody):
-    item_code: str = Field(min_length=1, max_length=40)
+    item_code: Annotated[str, Line(40)]
     approval_mode: ApprovalMode = ApprovalMode.STANDARD
     channel: Channel = Channel.COUNTER
     applicant: Applicant
     agent: Agent | None = None
-    materials: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        max_length=50
-    )
+    materials: list[Annotated[str, Line(200)]] = Field(max_length=50)
     commitment: CommitmentLetter | None = None
 
 
@@ -83,6 +86,8 @@ class ReceiveBody(CommandBody):
     status_code=201,
     response_class=JSON,
     summary="Receive an application (收到申请材料)",
+    response_model=schemas.ApplicationReceived,
+    responses=problems(*STAFF, 404, 409, 413, 415),
 )
 def receive(body: ReceiveBody, request: Request, principal: CurrentPrincipal) -> JSON:
     service = licensing(request)
@@ -119,12 +124,12 @@ class DeficienciesCuredBody(CommandBody):
 
 class DeficienciesBody(CommandBody):
     deficiency_items: Items
-    supply_deadline: date
+    supply_deadline: IsoDate
 
 
 class RejectBody(Decision):
     ground: NonAcceptanceGround
-    redirect_to: str | None = Field(default=None, max_length=200)
+    redirect_to: Annotated[str, Line(200)] | None = None
 
 
 class VerificationBody(CommandBody):
@@ -132,8 +137,8 @@ class VerificationBody(CommandBody):
     # signs with sign-verification (Art. 34 ¶3). No defaults: an on-site check
     # is never assumed.
     on_site: bool
-    verified_on: date
-    findings: str = Field(min_length=1, max_length=5000)
+    verified_on: IsoDate
+    findings: Annotated[str, Prose(5000)]
 
 
 class SignVerificationBody(CommandBody):
@@ -143,36 +148,36 @@ class SignVerificationBody(CommandBody):
 class SuspendBody(Decision):
     kind: ExclusionKind
     expected_working_days: int = Field(ge=1, le=365)
-    notice: str = Field(min_length=1, max_length=2000)
+    notice: Annotated[str, Prose(2000)]
 
 
 class GrantBody(Decision):
-    decision_number: str = Field(min_length=1, max_length=100)
-    scope: str = Field(min_length=1, max_length=1000)
-    licence_number: str | None = Field(default=None, min_length=1, max_length=100)
+    decision_number: Annotated[str, Line(100)]
+    scope: Annotated[str, Prose(1000)]
+    licence_number: Annotated[str, Line(100)] | None = None
     on_the_spot: bool = False
 
 
 class RefuseBody(Decision):
-    decision_number: str = Field(min_length=1, max_length=100)
-    reasons: Items
-    technical_standard: str | None = Field(default=None, max_length=300)
+    decision_number: Annotated[str, Line(100)]
+    reasons: Reasons
+    technical_standard: Annotated[str, Line(300)] | None = None
     # Art. 78: the refusal rests on concealment or false materials.
     false_materials: bool = False
 
 
 class InterviewScheduleBody(CommandBody):
-    scheduled_for: date
-    place: str = Field(min_length=1, max_length=300)
+    scheduled_for: IsoDate
+    place: Annotated[str, Line(300)]
 
 
 class InterviewRecordBody(CommandBody):
     attendees: Items
-    record: str = Field(min_length=1, max_length=10000)
+    record: Annotated[str, Prose(10000)]
 
 
 class CertificateBody(CommandBody):
-    certificate_number: str | None = Field(default=None, min_length=1, max_length=100)
+    certificate_number: Annotated[str, Line(100)] | None = None
 
 
 class ServeBody(CommandBody):
@@ -324,17 +329,19 @@ add_case_routes(router, APPLICATIONS, COMMANDS)
     "",
     response_class=JSON,
     summary="The applications index (read model; your jurisdiction only)",
+    response_model=schemas.ApplicationsPage,
+    responses=problems(*STAFF),
 )
 def list_applications(
     reader: StaffReader,
     status: Annotated[list[Status] | None, Query()] = None,
-    item: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
-    category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    item: Annotated[Annotated[str, Line(40)] | None, Query()] = None,
+    category: Annotated[Annotated[str, Line(100)] | None, Query()] = None,
     unit: UnitFilter = None,
     applicant_uscc: UsccFilter = None,
-    applicant_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    applicant_name: Annotated[Annotated[str, Line(200)] | None, Query()] = None,
+    received_from: IsoDate | None = None,
+    received_to: IsoDate | None = None,
     overdue: bool | None = None,
     after: After = None,
     limit: Limit = 50,

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api import schemas
+from api.openapi import STAFF, problems
 from api.reads import (
-    After,
+    BoardAfter,
     Limit,
     StaffReader,
     UnitFilter,
@@ -23,6 +25,8 @@ router = APIRouter(prefix="/v1/licensing/deadlines", tags=["licensing read model
 @router.get(
     "",
     response_class=JSON,
+    response_model=schemas.DeadlinesPage,
+    responses=problems(*STAFF),
     summary="Deadline board: acceptance, decision, certificate, supply and renewal deadlines",
 )
 def list_deadlines(
@@ -38,7 +42,7 @@ def list_deadlines(
             description="overdue: passed; due: today is the last day; at_risk: 1-3 working days left"
         ),
     ] = None,
-    after: After = None,
+    after: BoardAfter = None,
     limit: Limit = 50,
 ) -> JSON:
     page = deadline_board.board(

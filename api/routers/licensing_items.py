@@ -10,7 +10,10 @@ from fastapi import APIRouter, Header, Request
 
 from api.auth import CurrentPrincipal, audit_for
 from api.errors import ProblemError
+from api.openapi import COMMAND, PUBLIC, problems
 from api.routers.cases import Decision, expected_version
+from api.schemas import Catalogue as CatalogueView
+from api.schemas import ItemView
 from api.views import JSON, replay_marked
 from domain.registry.catalogue import Catalogue, ItemTerms
 from domain.registry.service import Registry
@@ -42,13 +45,19 @@ def catalogue_response(catalogue: Catalogue, status: int = 200) -> JSON:
     "",
     response_class=JSON,
     summary="The licence items anyone may apply for, with their terms",
+    response_model=CatalogueView,
+    responses=problems(*PUBLIC),
 )
 def list_items(request: Request) -> JSON:
     return catalogue_response(registry(request).catalogue())
 
 
 @router.get(
-    "/{code}", response_class=JSON, summary="One licence item's published terms"
+    "/{code}",
+    response_class=JSON,
+    summary="One licence item's published terms",
+    response_model=ItemView,
+    responses=problems(*PUBLIC, 404),
 )
 def get_item(code: str, request: Request) -> JSON:
     return JSON(registry(request).get_item(code).model_dump(mode="json"))
@@ -62,6 +71,8 @@ class RevisionBody(Decision):
     "/{code}/revise",
     response_class=JSON,
     summary="Revise an item's published terms (admin)",
+    response_model=CatalogueView,
+    responses=problems(*COMMAND),
 )
 def revise_item(
     code: str,
@@ -84,6 +95,8 @@ def revise_item(
     "/{code}/withdraw",
     response_class=JSON,
     summary="Withdraw an item from the catalogue (admin)",
+    response_model=CatalogueView,
+    responses=problems(*COMMAND),
 )
 def withdraw_item(
     code: str,

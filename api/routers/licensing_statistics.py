@@ -2,16 +2,18 @@
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api import schemas
+from api.openapi import STAFF, problems
 from api.reads import (
     StaffReader,
     UnitFilter,
 )
 from api.views import JSON
+from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from projections import statistics
 from projections.statistics import GroupBy
@@ -21,15 +23,21 @@ router = APIRouter(prefix="/v1/licensing/statistics", tags=["licensing read mode
 MAX_PERIOD_DAYS = 366 * 20
 
 
-@router.get("", response_class=JSON, summary="Licensing statistics for a period")
+@router.get(
+    "",
+    response_class=JSON,
+    summary="Licensing statistics for a period",
+    response_model=schemas.Statistics,
+    responses=problems(*STAFF),
+)
 def get_statistics(
     reader: StaffReader,
     date_from: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="from", description="first day; default 1 January this year"),
     ] = None,
     date_to: Annotated[
-        date | None, Query(alias="to", description="last day; default today")
+        IsoDate | None, Query(alias="to", description="last day; default today")
     ] = None,
     unit: UnitFilter = None,
     group_by: GroupBy | None = None,

@@ -14,11 +14,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from api import schemas
 from api.errors import ProblemError
 from api.limits import Attempt, LookupLimiter, client_address
+from api.openapi import PUBLIC, problems
 from api.reads import PublicReader
 from api.views import JSON
 from domain.licensing.service import query_code_hash
+from domain.shared.text import Line
 from projections import applications
 
 router = APIRouter(prefix="/public/v1/progress", tags=["public"])
@@ -36,8 +39,8 @@ class Lookup:
 
 def counted_lookup(
     request: Request,
-    receipt_number: Annotated[str, Query(min_length=1, max_length=40)],
-    query_code: Annotated[str, Query(min_length=1, max_length=40)],
+    receipt_number: Annotated[Annotated[str, Line(40)], Query()],
+    query_code: Annotated[Annotated[str, Line(40)], Query()],
 ) -> Iterator[Lookup]:
     """The lookup, counted as a failure unless it ends otherwise than "not
     found"; refused (429) before any other database work when the client has
@@ -60,7 +63,13 @@ def counted_lookup(
     limiter.refund(attempt)
 
 
-@router.get("", response_class=JSON, summary="办件查询: an application's progress")
+@router.get(
+    "",
+    response_class=JSON,
+    summary="办件查询: an application's progress",
+    response_model=schemas.Progress,
+    responses=problems(*PUBLIC, 404, 429),
+)
 def get_progress(
     lookup: Annotated[Lookup, Depends(counted_lookup)],  # first: before the reader
     reader: PublicReader,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -35,6 +35,7 @@ from domain.shared.errors import (
     InvalidInputError,
 )
 from domain.shared.events import Aggregate, AggregateSnapshot, SnapshotState
+from domain.shared.text import Line, Prose
 
 # 提醒式服务: the holder is reminded this many calendar days ahead of the last
 # day to apply for renewal, and of expiry (local service commitment, not law).
@@ -115,9 +116,9 @@ class LicenceChange(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    holder_name: str | None = Field(default=None, min_length=1, max_length=200)
-    scope: str | None = Field(default=None, min_length=1, max_length=1000)
-    address: str | None = Field(default=None, min_length=1, max_length=300)
+    holder_name: Annotated[str, Line(200)] | None = None
+    scope: Annotated[str, Prose(1000)] | None = None
+    address: Annotated[str, Line(300)] | None = None
 
 
 class PendingCommitmentCheck(BaseModel):

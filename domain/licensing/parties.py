@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import RegionCode
+from domain.shared.text import Line, OptionalLine, Prose
 from domain.shared.uscc import USCC
 
 
@@ -35,16 +37,34 @@ class PartyType(StrEnum):
 class Applicant(BaseModel):
     """The applicant (申请人). Contact details are personal data, never published."""
 
-    model_config = ConfigDict(frozen=True)
+    # The rule of `_identified` in the JSON Schema, so clients (and generated
+    # tests) know it: an organisation needs its USCC, a person an ID number.
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "if": {
+                "properties": {"party_type": {"const": "natural_person"}},
+                "required": ["party_type"],
+            },
+            "then": {
+                "required": ["id_document_number"],
+                "properties": {"id_document_number": {"type": "string"}},
+            },
+            "else": {
+                "required": ["uscc"],
+                "properties": {"uscc": {"type": "string"}},
+            },
+        },
+    )
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Line(200)]
     party_type: PartyType = PartyType.LEGAL_PERSON
     uscc: USCC | None = None
     region_code: RegionCode  # where the applicant is registered: routes interviews
-    address: str = Field(default="", max_length=300)
-    phone: str = Field(default="", max_length=40)
-    legal_representative: str = Field(default="", max_length=100)
-    id_document_number: str | None = Field(default=None, max_length=40)
+    address: Annotated[str, OptionalLine(300)] = ""
+    phone: Annotated[str, OptionalLine(40)] = ""
+    legal_representative: Annotated[str, OptionalLine(100)] = ""
+    id_document_number: Annotated[str, Line(40)] | None = None
 
     @model_validator(mode="after")
     def _identified(self) -> Applicant:
@@ -62,9 +82,9 @@ class Agent(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(min_length=1, max_length=100)
-    phone: str = Field(default="", max_length=40)
-    power_of_attorney: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Line(100)]
+    phone: Annotated[str, OptionalLine(40)] = ""
+    power_of_attorney: Annotated[str, Line(200)]
 
 
 class CommitmentLetter(BaseModel):
@@ -72,9 +92,9 @@ class CommitmentLetter(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    signed_on: date
-    signatory: str = Field(min_length=1, max_length=100)
-    statement: str = Field(min_length=1, max_length=2000)
+    signed_on: IsoDate
+    signatory: Annotated[str, Line(100)]
+    statement: Annotated[str, Prose(2000)]
 
 
 class NonAcceptanceGround(StrEnum):
@@ -106,8 +126,8 @@ class Verifier(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str = Field(min_length=1, max_length=100)
-    name: str = Field(min_length=1, max_length=100)
+    id: Annotated[str, Line(100)]
+    name: Annotated[str, Line(100)]
 
 
 def upcast_verifiers(state: dict[str, Any], field: str = "verifiers") -> None:

@@ -8,7 +8,7 @@ every change to them is an event on the catalogue (nothing is edited in place).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.shared.audit import ActorKind, Audit, require_actor, require_reason
 from domain.shared.errors import IllegalTransitionError, NotFoundError
 from domain.shared.events import Aggregate, AggregateSnapshot, SnapshotState
+from domain.shared.text import Line, Prose
 
 
 class ApprovalMode(StrEnum):
@@ -39,7 +40,7 @@ class Handling(StrEnum):
 class Material(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Line(200)]
     # 容缺: only secondary materials may be supplied later (DOMAIN §2.2).
     deferrable: bool = False
 
@@ -50,25 +51,33 @@ class ItemTerms(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9\-]{1,39}$")
-    name: str = Field(min_length=1, max_length=200)
-    category: str = Field(min_length=1, max_length=100)
-    licence_type: str = Field(default="普通", max_length=20)  # 双公示 XK_XKLB
-    legal_basis: str = Field(min_length=1, max_length=1000)
-    time_limit_rule: str = Field(min_length=1, max_length=300)
+    name: Annotated[str, Line(200)]
+    category: Annotated[str, Line(100)]
+    licence_type: Annotated[str, Line(20)] = "普通"  # 双公示 XK_XKLB
+    legal_basis: Annotated[str, Prose(1000)]
+    time_limit_rule: Annotated[str, Prose(300)]
     handling: Handling = Handling.ORDINARY
     statutory_limit_wd: int = Field(ge=1, le=365)
-    promised_limit_wd: int = Field(ge=1, le=365)
+    promised_limit_wd: int = Field(
+        ge=1,
+        le=365,
+        description="承诺办结时限 — promised limit in working days; "
+        "at most statutory_limit_wd",
+    )
     extension_wd: int = Field(default=10, ge=0, le=60)
     certificate_limit_wd: int = Field(default=10, ge=1, le=60)
-    certificate_name: str = Field(min_length=1, max_length=200)
+    certificate_name: Annotated[str, Line(200)]
     validity_months: int | None = Field(default=None, ge=1, le=1200)
     # Art. 50: apply 30 days before expiry, unless the item's rule says otherwise
     # (生产许可证: 6 months, 条例 Art. 25); months count back by calendar month.
     renewal_lead_months: int = Field(default=0, ge=0, le=24)
     renewal_lead_days: int = Field(default=30, ge=0, le=730)
-    renewal_rule: str = Field(default="行政许可法 第50条", max_length=300)
+    renewal_rule: Annotated[str, Prose(300)] = "行政许可法 第50条"
     materials: tuple[Material, ...] = Field(min_length=1)
-    approval_modes: frozenset[ApprovalMode]
+    approval_modes: frozenset[ApprovalMode] = Field(
+        json_schema_extra={"contains": {"const": "standard"}},
+        description="审批方式 — approval modes the item allows; always standard",
+    )
     on_site_review: bool = False
     safety_critical: bool = False  # refusal interviews escalate to the city unit
     fee_fen: int = Field(default=0, ge=0)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from domain.shared.errors import InvalidInputError
 
 __all__ = [
+    "REGION_CODE_PATTERN",
     "RULE_REGION_CODE",
     "Level",
     "RegionCode",
@@ -85,6 +86,8 @@ def covers(unit_code: str, case_region_code: str) -> bool:
 
 
 def _pydantic_region_code(value: str) -> str:
+    if value != value.strip():  # a code is exact: what the schema's pattern says
+        raise ValueError("a region code has no surrounding spaces")
     try:
         return validate_region_code(value)
     except InvalidInputError as exc:
@@ -92,4 +95,22 @@ def _pydantic_region_code(value: str) -> str:
         raise ValueError(exc.detail) from exc
 
 
-RegionCode = Annotated[str, AfterValidator(_pydantic_region_code)]
+# validate_region_code as a pattern: a province pair (not 00); then nothing,
+# 00 or 0000, or a city pair (not 00) and perhaps a county pair.
+REGION_CODE_PATTERN: Final = (
+    "^(0[1-9]|[1-9][0-9])((00){0,2}|(0[1-9]|[1-9][0-9])([0-9]{2})?)$"
+)
+REGION_CODE_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "pattern": REGION_CODE_PATTERN,
+    "minLength": 2,
+    "maxLength": 6,
+    "examples": ["320803"],
+    "description": "行政区划码 — GB/T 2260 region code: 2 (province), 4 (city) or "
+    "6 (county) digits; a trailing 00 pair stands for the level above",
+}
+
+RegionCode = Annotated[
+    str,
+    Field(json_schema_extra=REGION_CODE_JSON_SCHEMA),
+    AfterValidator(_pydantic_region_code),
+]

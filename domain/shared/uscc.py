@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from domain.shared.errors import InvalidInputError
 
@@ -16,6 +16,9 @@ __all__ = [
     "RULE_ORG_CHECK_CHARACTER",
     "RULE_REGION_CODE",
     "USCC",
+    "USCC_JSON_SCHEMA",
+    "USCC_PATTERN",
+    "compose_uscc",
     "org_code_check_character",
     "region_code_of",
     "uscc_check_character",
@@ -169,6 +172,8 @@ def region_code_of(uscc: str) -> str:
 
 
 def _pydantic_uscc(value: str) -> str:
+    if value != value.strip():  # a code is exact: what the schema's pattern says
+        raise ValueError("a USCC has no surrounding spaces")
     try:
         return validate_uscc(value)
     except InvalidInputError as exc:
@@ -176,4 +181,27 @@ def _pydantic_uscc(value: str) -> str:
         raise ValueError(exc.detail) from exc
 
 
-USCC = Annotated[str, AfterValidator(_pydantic_uscc)]
+# The code's shape as a JSON Schema pattern (either case; stored upper case).
+# The two check characters cannot be a regular expression: the schema names
+# them with `format: uscc` and its description, and `casetrace uscc generate`
+# makes valid codes.
+USCC_PATTERN: Final = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}$"
+USCC_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "format": "uscc",
+    "minLength": 18,
+    "maxLength": 18,
+    "pattern": USCC_PATTERN,
+    "examples": ["91320803000000019H"],
+    "description": "统一社会信用代码 — unified social credit code: 18 characters of "
+    "the GB 32100-2015 set (digits and upper-case letters but I, O, S, V, Z); "
+    "positions 3–8 the registering authority's GB/T 2260 region code; "
+    "positions 9–17 the GB 11714-1997 organisation code with its mod-11 check "
+    "character; position 18 the GB 32100 mod-31 check character. "
+    "`casetrace uscc generate` makes a valid one.",
+}
+
+USCC = Annotated[
+    str,
+    Field(json_schema_extra=USCC_JSON_SCHEMA),
+    AfterValidator(_pydantic_uscc),
+]

@@ -569,3 +569,26 @@ def test_decimals_and_every_value_type_survive_the_store_and_a_snapshot(
         assert_same_types(_values(original), _values(restored), "probe")
         # Decimal keeps its exact digits, not a float's approximation.
         assert str(restored.price.amount) == "1234.50"
+
+
+def test_an_event_recorded_before_the_text_rules_loads_as_recorded() -> None:
+    # Facts stored before the shared text type (a NUL, an untrimmed name) must
+    # still load: refusing them would leave the case unreadable for ever.
+    mapper = PydanticMapper(transcoder=JSONTranscoder())
+    application = receive_application(
+        COMMIT_ITEM, mode=ApprovalMode.NOTIFY_AND_COMMIT, commitment=commitment_letter()
+    )
+    [received] = application.collect_events()
+    stored = mapper.to_stored_event(received)
+    state = json.loads(stored.state)
+    state["applicant"]["name"] = " 淮安\x00旧数据 "
+    old = StoredEvent(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=json.dumps(state).encode(),
+    )
+    back = mapper.to_domain_event(old)
+    assert back.applicant.name == " 淮安\x00旧数据 "
+    with pytest.raises(ValueError, match="U\\+0000"):
+        Applicant.model_validate(state["applicant"])  # a request is refused

@@ -129,7 +129,13 @@ def test_wrong_18th_character_says_expected_and_found() -> None:
 
 
 def test_pydantic_type_normalises_a_valid_code() -> None:
-    assert Party(uscc=" 91110108ma01g0fb09").uscc == "91110108MA01G0FB09"
+    assert Party(uscc="91110108ma01g0fb09").uscc == "91110108MA01G0FB09"
+
+
+def test_pydantic_type_refuses_surrounding_spaces_as_its_schema_does() -> None:
+    # The OpenAPI pattern says 18 code characters; the server agrees.
+    with pytest.raises(ValidationError, match="surrounding spaces"):
+        Party(uscc=" 91110108MA01G0FB09")
 
 
 def test_pydantic_type_raises_validation_error_with_the_rule_message() -> None:

@@ -1,0 +1,151 @@
+"""One text type for every string a person sends (DESIGN §4, issue 7 §2).
+
+Nothing a person types may stop a projector or mislead a reader: NUL and other
+control characters are refused (a 422 naming the field), Unicode is
+normalised to NFC, surrounding whitespace is trimmed, and a value that is
+empty once trimmed is refused. Line breaks and tabs are allowed only in
+multi-line prose (reasons, findings, facts, records); bidirectional override,
+embedding, isolate and mark characters are refused in single-line text
+(names, numbers, places), where they can make one name look like another.
+
+Use `Annotated[str, Line(200)]` or `Annotated[str, Prose(2000)]` in a pydantic
+model or a FastAPI query parameter. The JSON Schema carries the same rules
+as a `pattern` (and `maxLength`), so a client can check before it sends.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+__all__ = [
+    "BIDI_CONTROLS",
+    "STORED_FACT",
+    "Line",
+    "OptionalLine",
+    "Prose",
+    "clean_text",
+]
+
+# Validation context of a fact read back from the event store: it was checked
+# when it was recorded and is returned exactly as stored, never refused by a
+# rule made later (an event that cannot be loaded would freeze its case).
+STORED_FACT: Final[dict[str, Any]] = {"stored_fact": True}
+
+# U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates, U+200E/U+200F
+# marks: the "Trojan Source" characters (CVE-2021-42574).
+BIDI_CONTROLS: Final = frozenset(
+    [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\u200e", "\u200f"]
+)
+_PROSE_BREAKS: Final = frozenset("\t\n\r")
+# U+2028/U+2029 are line and paragraph separators: line breaks in all but name.
+_SEPARATORS: Final = frozenset("\u2028\u2029")
+
+# The same rules as regular expressions for the JSON Schema (valid in
+# ECMA-262 and Python): no forbidden character, and at least one that is not
+# whitespace.
+_C0_C1: Final = r"\x00-\x1f\x7f-\x9f"
+_C0_C1_BUT_BREAKS: Final = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_BIDI_RANGES: Final = r"\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+
+
+def _pattern(forbidden: str) -> str:
+    return rf"^[^{forbidden}]*[^\s{forbidden}][^{forbidden}]*$"
+
+
+LINE_PATTERN: Final = _pattern(_C0_C1 + _BIDI_RANGES)
+PROSE_PATTERN: Final = _pattern(_C0_C1_BUT_BREAKS)
+
+
+def _describe(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" {name}" if name else "")
+
+
+def clean_text(
+    value: str, *, multiline: bool = False, allow_empty: bool = False
+) -> str:
+    """The text as it will be stored, or ValueError saying what is wrong.
+
+    Checked before trimming, so a control character at either end is refused
+    rather than silently dropped (str.strip treats U+001C–U+001F as space).
+    """
+    text = unicodedata.normalize("NFC", value)
+    for char in text:
+        category = unicodedata.category(char)
+        if multiline and char in _PROSE_BREAKS:
+            continue
+        if category == "Cc":
+            where = "" if multiline else " (line breaks and tabs only in prose)"
+            msg = f"contains the control character {_describe(char)}{where}"
+            raise ValueError(msg)
+        if category == "Cs":
+            msg = f"contains an unpaired surrogate {_describe(char)}"
+            raise ValueError(msg)
+        if not multiline and (char in BIDI_CONTROLS or char in _SEPARATORS):
+            msg = f"contains the invisible formatting character {_describe(char)}"
+            raise ValueError(msg)
+    text = text.strip()
+    if not text and not allow_empty:
+        msg = "must not be empty or only whitespace"
+        raise ValueError(msg)
+    return text
+
+
+@dataclass(frozen=True)
+class _Text:
+    max_length: int
+    multiline: bool = False
+    allow_empty: bool = False
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        multiline, allow_empty = self.multiline, self.allow_empty
+
+        def clean(value: str, info: core_schema.ValidationInfo) -> str:
+            if info.context and info.context.get("stored_fact"):
+                return value
+            return clean_text(value, multiline=multiline, allow_empty=allow_empty)
+
+        return core_schema.with_info_after_validator_function(
+            clean, core_schema.str_schema(max_length=self.max_length)
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        pattern = PROSE_PATTERN if self.multiline else LINE_PATTERN
+        if self.allow_empty:  # empty, or text as usual
+            json_schema["pattern"] = pattern.replace("^", "^$|^", 1)
+        else:
+            json_schema.update(minLength=1, pattern=pattern)
+        return json_schema
+
+
+def Line(max_length: int) -> _Text:  # noqa: N802 (reads as a type in Annotated)
+    """Single-line text: names, numbers, places, material titles."""
+    return _Text(max_length)
+
+
+def OptionalLine(max_length: int) -> _Text:  # noqa: N802
+    """Single-line text that may be left empty ("" means not given)."""
+    return _Text(max_length, allow_empty=True)
+
+
+def Prose(max_length: int) -> _Text:  # noqa: N802
+    """Multi-line prose: reasons, findings, facts, records (tabs and breaks allowed)."""
+    return _Text(max_length, multiline=True)
+
+
+# The lengths most fields use; a field with its own limit writes Line(n).
+Name = Annotated[str, Line(200)]
+Reason = Annotated[str, Prose(2000)]
