@@ -29,7 +29,7 @@ pytestmark = pytest.mark.db
 CASETRACE = str(Path(sys.executable).parent / "casetrace")
 
 
-def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "condition not reached in time"
