@@ -170,16 +170,31 @@ UnitFilter = Annotated[
 ]
 UsccFilter = Annotated[USCC | None, Query()]
 # Opaque: only a `next_cursor` this list issued is valid, which the format names
-# (no pattern could say it); anything else is a 422 naming `after`.
+# (no pattern could say it all); anything else is a 422 naming `after`. The
+# pattern (unpadded base64url, what encode_cursor writes) refuses most garbage
+# before any database work, whatever state the read models are in.
 AFTER = Query(description="`next_cursor` of the previous page, passed back unchanged")
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 After = Annotated[
-    Annotated[str, Field(max_length=200, json_schema_extra={"format": "cursor"})]
+    Annotated[
+        str,
+        Field(
+            max_length=200,
+            pattern=CURSOR_PATTERN,
+            json_schema_extra={"format": "cursor"},
+        ),
+    ]
     | None,
     AFTER,
 ]
 BoardAfter = Annotated[
     Annotated[
-        str, Field(max_length=200, json_schema_extra={"format": "deadline-cursor"})
+        str,
+        Field(
+            max_length=200,
+            pattern=CURSOR_PATTERN,
+            json_schema_extra={"format": "deadline-cursor"},
+        ),
     ]
     | None,
     AFTER,

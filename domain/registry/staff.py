@@ -17,6 +17,7 @@ from domain.shared.audit import (
 from domain.shared.errors import IllegalTransitionError, InvalidInputError
 from domain.shared.events import Aggregate
 from domain.shared.jurisdiction import normalise_region_code
+from domain.shared.text import clean_text
 
 
 def staff_id(staff_no: str) -> UUID:
@@ -80,18 +81,22 @@ class Staff(Aggregate):
         audit: Audit,
     ) -> Staff:
         require_actor(audit)
-        if not staff_no.strip() or not name.strip():
-            raise InvalidInputError(
-                "staff number and name are required", field="staff_no"
-            )
+        # The name is the actor's name in every event this person records: it
+        # passes the shared text type (DESIGN §4) like anything a person types.
+        cleaned: dict[str, str] = {}
+        for field, value in (("staff_no", staff_no), ("name", name)):
+            try:
+                cleaned[field] = clean_text(value)
+            except ValueError as exc:
+                raise InvalidInputError(f"{field} {exc}", field=field) from None
         if not roles:
             raise InvalidInputError(
                 "a member of staff holds at least one role", field="roles"
             )
         return cls(
             audit=audit,
-            staff_no=staff_no.strip(),
-            name=name.strip(),
+            staff_no=cleaned["staff_no"],
+            name=cleaned["name"],
             unit_code=normalise_region_code(unit_code),
             roles=frozenset(roles),
         )

@@ -4,9 +4,11 @@ Nothing a person types may stop a projector or mislead a reader: NUL and other
 control characters are refused (a 422 naming the field), Unicode is
 normalised to NFC, surrounding whitespace is trimmed, and a value that is
 empty once trimmed is refused. Line breaks and tabs are allowed only in
-multi-line prose (reasons, findings, facts, records); bidirectional override,
-embedding, isolate and mark characters are refused in single-line text
-(names, numbers, places), where they can make one name look like another.
+multi-line prose (reasons, findings, facts, records); invisible formatting
+characters (bidirectional overrides, embeddings, isolates and marks; zero-width
+spaces and joiners, the byte order mark, …) are refused in single-line text
+(names, numbers, places), where they can make one name look like another, and
+text of nothing but whitespace and invisible characters counts as empty.
 
 Use `Annotated[str, Line(200)]` or `Annotated[str, Prose(2000)]` in a pydantic
 model or a FastAPI query parameter. The JSON Schema carries the same rules
@@ -25,6 +27,7 @@ from pydantic_core import core_schema
 
 __all__ = [
     "BIDI_CONTROLS",
+    "FORMAT_CHARACTERS",
     "STORED_FACT",
     "Line",
     "OptionalLine",
@@ -38,11 +41,20 @@ __all__ = [
 STORED_FACT: Final[dict[str, Any]] = {"stored_fact": True}
 
 # U+202A–U+202E embeddings and overrides, U+2066–U+2069 isolates, U+200E/U+200F
-# marks: the "Trojan Source" characters (CVE-2021-42574).
+# and U+061C marks (UAX #9 Bidi_Control): the "Trojan Source" characters
+# (CVE-2021-42574).
 BIDI_CONTROLS: Final = frozenset(
     [chr(c) for c in range(0x202A, 0x202F)]
     + [chr(c) for c in range(0x2066, 0x206A)]
-    + ["\u200e", "\u200f"]
+    + ["\u200e", "\u200f", "\u061c"]
+)
+# Every invisible formatting character of the Basic Multilingual Plane
+# (Unicode category Cf): the bidi controls, and zero-width space, joiners,
+# word joiner, soft hyphen, byte order mark, … A name with one looks like
+# another name without it; text of nothing else looks empty. Only the BMP, so
+# that the JSON Schema's pattern (ECMA-262 `\uXXXX`) can say the same.
+FORMAT_CHARACTERS: Final = frozenset(
+    chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf"
 )
 _PROSE_BREAKS: Final = frozenset("\t\n\r")
 # U+2028/U+2029 are line and paragraph separators: line breaks in all but name.
@@ -53,14 +65,33 @@ _SEPARATORS: Final = frozenset("\u2028\u2029")
 # whitespace.
 _C0_C1: Final = r"\x00-\x1f\x7f-\x9f"
 _C0_C1_BUT_BREAKS: Final = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-_BIDI_RANGES: Final = r"\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+
+
+def _ranges(chars: frozenset[str]) -> str:
+    """A regular-expression class body (ranges of `\\uXXXX`) for BMP characters."""
+    points = sorted(ord(c) for c in chars)
+    runs: list[list[int]] = []
+    for point in points:
+        if runs and runs[-1][1] == point - 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    return "".join(
+        rf"\u{a:04x}" if a == b else rf"\u{a:04x}-\u{b:04x}" for a, b in runs
+    )
+
+
+_FORMAT_RANGES: Final = _ranges(FORMAT_CHARACTERS)
+_SEPARATOR_RANGES: Final = r"\u2028\u2029"
 
 
 def _pattern(forbidden: str) -> str:
-    return rf"^[^{forbidden}]*[^\s{forbidden}][^{forbidden}]*$"
+    # At least one character that is neither whitespace nor invisible.
+    visible = rf"[^\s{forbidden}{_FORMAT_RANGES}]"
+    return rf"^[^{forbidden}]*{visible}[^{forbidden}]*$"
 
 
-LINE_PATTERN: Final = _pattern(_C0_C1 + _BIDI_RANGES)
+LINE_PATTERN: Final = _pattern(_C0_C1 + _FORMAT_RANGES + _SEPARATOR_RANGES)
 PROSE_PATTERN: Final = _pattern(_C0_C1_BUT_BREAKS)
 
 
@@ -89,11 +120,11 @@ def clean_text(
         if category == "Cs":
             msg = f"contains an unpaired surrogate {_describe(char)}"
             raise ValueError(msg)
-        if not multiline and (char in BIDI_CONTROLS or char in _SEPARATORS):
+        if not multiline and (char in FORMAT_CHARACTERS or char in _SEPARATORS):
             msg = f"contains the invisible formatting character {_describe(char)}"
             raise ValueError(msg)
     text = text.strip()
-    if not text and not allow_empty:
+    if not allow_empty and all(c.isspace() or c in FORMAT_CHARACTERS for c in text):
         msg = "must not be empty or only whitespace"
         raise ValueError(msg)
     return text

@@ -103,3 +103,29 @@ def test_nul_in_a_list_filter_is_422_naming_the_filter(
         APPLICATIONS, params={name: value}, headers=staff[(Role.CLERK, COUNTY)].headers
     )
     assert name in field_errors(assert_problem(response, 422, "invalid-input"))
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\ufeff", "\u3000\u200d"])
+def test_a_reason_of_invisible_characters_is_refused_and_nothing_is_stored(
+    client: TestClient, staff: StaffBook, blank: str
+) -> None:
+    clerk = staff[(Role.CLERK, COUNTY)]
+    case = ok(post(client, APPLICATIONS, clerk, receive_body(7106)), 201)
+    head = log_head(client)
+    response = post(
+        client, f"{APPLICATIONS}/{case['id']}/withdraw", clerk, {"reason": blank}
+    )
+    problem = assert_problem(response, 422, "invalid-input")
+    assert "empty" in field_errors(problem)["reason"]["message"]
+    assert log_head(client) == head
+
+
+def test_a_zero_width_character_in_a_name_is_refused(
+    client: TestClient, staff: StaffBook
+) -> None:
+    head = log_head(client)
+    body = receive_body(7107, name="淮安\u200b测试有限公司")
+    response = post(client, APPLICATIONS, staff[(Role.CLERK, COUNTY)], body)
+    problem = assert_problem(response, 422, "invalid-input")
+    assert "U+200B" in field_errors(problem)["applicant.name"]["message"]
+    assert log_head(client) == head

@@ -661,3 +661,21 @@ def test_a_renewal_lead_in_months_is_not_also_thirty_days() -> None:
     assert (
         ItemTerms.model_validate(terms).renewal_lead_days == 30
     )  # the Art. 50 default
+
+
+@pytest.mark.parametrize(
+    ("staff_no", "name", "field"),
+    [
+        ("S-002", "赵\u202e六", "name"),  # an actor name shown in every history
+        ("S-002", "赵\x00六", "name"),
+        ("S-002", "\u200b", "name"),
+        ("S\u200b-002", "赵六", "staff_no"),
+        ("S-002\n", "赵六", "staff_no"),
+    ],
+)
+def test_a_staff_name_or_number_passes_the_text_type(
+    staff_no: str, name: str, field: str
+) -> None:
+    with pytest.raises(InvalidInputError) as excinfo:
+        Staff.enrol(staff_no, name, "320800", frozenset({Role.CLERK}), BOOTSTRAP)
+    assert excinfo.value.field == field

@@ -93,3 +93,34 @@ def test_the_schema_patterns_say_what_the_validator_does(
 ) -> None:
     assert bool(re.match(LINE_PATTERN, text)) is line
     assert bool(re.match(PROSE_PATTERN, text)) is prose
+
+
+@pytest.mark.parametrize(
+    "char", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u061c"]
+)
+def test_invisible_format_characters_are_refused_in_names(char: str) -> None:
+    # Zero-width characters make two names look alike (淮安公司 and 淮\u200b安公司);
+    # U+061C ARABIC LETTER MARK is a bidi control (UAX #9 Bidi_Control).
+    assert "formatting character" in refusal(name=f"淮安{char}公司")
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\ufeff", " \u200b\u200d ", "\u2060\n"])
+def test_text_of_invisible_characters_only_is_empty(blank: str) -> None:
+    # A reason nobody can see is no reason (全过程留痕).
+    assert "empty" in refusal(name="x", reason=blank)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "prose"),
+    [
+        ("a\u200bb", False, True),
+        ("\u200b", False, False),
+        (" \ufeff ", False, False),
+        ("a\u061cb", False, True),
+    ],
+)
+def test_the_schema_patterns_say_what_the_validator_does_for_invisible_text(
+    text: str, line: bool, prose: bool
+) -> None:
+    assert bool(re.match(LINE_PATTERN, text)) is line
+    assert bool(re.match(PROSE_PATTERN, text)) is prose
