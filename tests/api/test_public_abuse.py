@@ -146,10 +146,10 @@ def test_public_queries_beyond_the_head_answer_at_once_and_do_not_delay_staff(
             app, clerk, PROGRESS, params={**UNKNOWN, "consistent_after": beyond}
         )
     assert status == 200
-    assert took < 1.0, took
+    assert took < 3.0, took  # the defect held it for the whole 5 s wait
     for status, took in public:
         assert status == 503  # not caught up, and said at once
-        assert took < 1.0, took
+        assert took < 3.0, took  # the defect held it for the whole 5 s wait
 
 
 def test_staff_waits_hold_no_connection_so_other_staff_queries_go_through(
@@ -166,5 +166,5 @@ def test_staff_waits_hold_no_connection_so_other_staff_queries_go_through(
             headers=clerk.headers,
         )
     assert status == 200
-    assert took < 1.0, took
+    assert took < 3.0, took  # the defect held it for the whole 5 s wait
     assert [w[0] for w in waiting] == [503] * 6  # gave up after the bounded wait
