@@ -326,7 +326,11 @@ def _new_generation(
 
 
 class Projector:
-    """Feeds read models from their applications' notification logs."""
+    """Feeds read models from their applications' notification logs.
+
+    Not shared between threads: its connection is used by whichever thread
+    drives it (`follow`, `catch_up`, `rebuild`). `status()` alone may be asked
+    from any thread while another follows (it reads on a connection of its own)."""
 
     def __init__(
         self,
@@ -695,15 +699,24 @@ class Projector:
         return max((soonest - datetime.now(UTC)).total_seconds(), 0.0)
 
     def status(self) -> list[ModelStatus]:
-        """Every model's position, its log's head, and its stall if any."""
-        with self.conn.transaction():
-            heads = {
-                name: head(self.conn, app) for name, app in self.applications.items()
-            }
-            return [
-                model_status(self.conn, m.name, heads[m.application])
-                for m in self.models.values()
-            ]
+        """Every model's position, its log's head, and its stall if any.
+
+        Read on a connection of its own, in one read-only snapshot: `self.conn`
+        belongs to the thread that drives the projector (`follow`), and a
+        transaction opened on it from another thread nests inside, or closes,
+        the follower's batch (psycopg's OutOfOrderTransactionNesting; the
+        follower then takes it for a lost database and reconnects)."""
+        with psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            with conn.transaction():
+                heads = {
+                    name: head(conn, app) for name, app in self.applications.items()
+                }
+                return [
+                    model_status(conn, m.name, heads[m.application])
+                    for m in self.models.values()
+                ]
 
     def follow(self, stop: threading.Event, idle_wait: float = 1.0) -> None:
         """Catch up, then wake on every new event (LISTEN/NOTIFY) until stopped.

@@ -70,7 +70,11 @@ def poison(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     def failing(
         self: Applications, cur: Any, tables: Tables, events: Sequence[Positioned]
     ) -> None:
-        if any(m in str(p.event) for p in events for m in poisoned):
+        # A copy: the test adds and clears markers while the projector's
+        # thread applies (iterating the set itself could raise "Set changed
+        # size during iteration", a stall at the wrong event).
+        markers = frozenset(poisoned)
+        if any(m in str(p.event) for p in events for m in markers):
             raise PoisonError("this event cannot be applied")
         apply(self, cur, tables, events)
 

@@ -151,6 +151,9 @@ def test_project_status_prints_position_head_lag_and_the_stall(
     poison.add("某路74号")
     world.receive(74)
     eventually(lambda: stall(world) is not None)
+    # The stall is recorded while the follower feeds `applications`; it feeds
+    # `licences` after that, so wait for it too before asking for the status.
+    eventually(lambda: positions(world).get("licences") == world.head())
     env = {**os.environ, "CASETRACE_DATABASE_URL": world.url}
     done = subprocess.run(
         [CASETRACE, "project", "--status"],
