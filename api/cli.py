@@ -20,6 +20,7 @@ from api.logging import route_stdlib_logging
 from api.settings import Settings
 from api.storage import Services, database_url, open_services
 from domain.shared.audit import Actor, ActorKind, Audit, Role
+from domain.shared.errors import DomainError
 from projections.runtime import ModelStatus
 
 app = typer.Typer(
@@ -411,4 +412,11 @@ def uscc_check(code: str) -> None:
 
 
 def main() -> None:
-    app()
+    """The console script. A refusal by the domain (an unknown staff number, a
+    bad USCC…) is a message and exit status 1, not a traceback."""
+    try:
+        app()
+    except DomainError as refusal:
+        rule = f" ({refusal.rule})" if refusal.rule else ""
+        typer.echo(f"error: {refusal.detail}{rule}", err=True)
+        raise SystemExit(1) from None

@@ -81,11 +81,22 @@ class Timeouts:
     lock: int = 5  # a lock, e.g. the events table's insert lock (lock_timeout)
 
     def connection_kwargs(self) -> dict[str, Any]:
-        """psycopg.connect() arguments that apply them to a new connection."""
+        """psycopg.connect() arguments that apply them to a new connection.
+
+        A server that stops answering without closing the connection (a hung
+        host, a network black hole) is noticed too: TCP keepalives probe an
+        idle connection, and tcp_user_timeout fails a write the server never
+        acknowledges, instead of the kernel's ~15 minutes of retransmissions
+        (both ignored on Unix sockets, where the kernel sees the peer go)."""
         return {
             "connect_timeout": max(MIN_CONNECT_TIMEOUT_S, round(self.connect)),
             "options": f"-c statement_timeout={int(self.statement * 1000)}"
             f" -c lock_timeout={self.lock * 1000}",
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": int((self.statement + self.connect) * 1000),
         }
 
 

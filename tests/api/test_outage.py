@@ -212,6 +212,14 @@ def test_settings_read_the_timeouts_and_trusted_proxies_from_the_environment() -
     assert settings.timeouts.connection_kwargs() == {
         "connect_timeout": 3,
         "options": "-c statement_timeout=2500 -c lock_timeout=7000",
+        # A silent server (black hole) is noticed too: keepalives on idle
+        # connections, and an unacknowledged write fails after statement +
+        # connect timeouts rather than the kernel's retransmission minutes.
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 5500,
     }
     assert settings.trusted_proxies == ("10.0.0.0/8", "192.0.2.7", "2001:db8::/32")
 

@@ -253,3 +253,30 @@ def test_the_served_lookup_limit_ignores_forwarding_headers_from_an_untrusted_pe
     finally:
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute("DELETE FROM casetrace_api.lookup_failures")
+
+
+def test_a_refusal_on_the_command_line_is_a_message_not_a_traceback(
+    server: tuple[str, dict[str, str], Path],
+) -> None:
+    _, env, _ = server
+    done = subprocess.run(
+        [
+            CASETRACE,
+            "staff",
+            "enrol",
+            "E2E-BIDI",
+            "\u202e假名",
+            "--unit",
+            "32",
+            "--role",
+            "clerk",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ")
+    assert "Traceback" not in done.stderr
