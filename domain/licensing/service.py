@@ -54,9 +54,9 @@ from domain.registry.service import Registry
 from domain.shared.audit import SYSTEM_CLOCK, Audit, Role, require_actor
 from domain.shared.calendar import WorkingDayCalendar, add_months
 from domain.shared.clock import Clock, SystemClock, legal_date
-from domain.shared.errors import DomainError, InvalidInputError, NotFoundError
+from domain.shared.errors import InvalidInputError, NotFoundError
 from domain.shared.jurisdiction import covers
-from domain.shared.service import CommandResult, ContextService
+from domain.shared.service import CommandResult, ContextService, replayable
 
 CLERK = frozenset({Role.CLERK})
 REVIEWER = frozenset({Role.REVIEWER})
@@ -74,6 +74,16 @@ class Receipt(CommandResult):
 
     receipt_number: str
     query_code: str
+
+
+def receipt_of(result: CommandResult) -> Receipt:
+    """A receive command's result as a receipt (first attempt or replay)."""
+    return Receipt(
+        **result.model_dump(),
+        case=result.case,
+        receipt_number=result.extra["receipt_number"],
+        query_code=result.extra["query_code"],
+    )
 
 
 # Crockford's base32: no I, L, O or U to misread when typed from a paper voucher.
@@ -176,6 +186,7 @@ class Licensing(ContextService):
 
     # -- receipt -----------------------------------------------------------------
 
+    @replayable(receipt_of)
     def receive(
         self,
         audit: Audit,
@@ -190,41 +201,6 @@ class Licensing(ContextService):
     ) -> Receipt:
         """收到申请材料: a receipt number and a query code for the applicant."""
         require_actor(audit)
-        try:
-            result = self._receive(
-                audit,
-                item_code=item_code,
-                approval_mode=approval_mode,
-                channel=channel,
-                applicant=applicant,
-                agent=agent,
-                materials=materials,
-                commitment=commitment,
-            )
-        except DomainError:
-            replayed = self.replayed()  # a keyed retry of a receipt that committed
-            if replayed is None:
-                raise
-            result = replayed
-        return Receipt(
-            **result.model_dump(),
-            case=result.case,
-            receipt_number=result.extra["receipt_number"],
-            query_code=result.extra["query_code"],
-        )
-
-    def _receive(
-        self,
-        audit: Audit,
-        *,
-        item_code: str,
-        approval_mode: ApprovalMode,
-        channel: Channel,
-        applicant: Applicant,
-        agent: Agent | None,
-        materials: tuple[str, ...],
-        commitment: CommitmentLetter | None,
-    ) -> CommandResult:
         unit = audit.actor.unit_code or applicant.region_code
         self.authorise("receive", audit.actor, unit)
         item = self.registry.get_item(item_code)
@@ -266,8 +242,12 @@ class Licensing(ContextService):
                 # A replayed key comes back from commit as the first outcome;
                 # an IntegrityError here is only ever a receipt-number clash
                 # (the store itself resolves a lost COMMIT answer).
-                return self.commit(
-                    application, receipt_number=receipt_number, query_code=query_code
+                return receipt_of(
+                    self.commit(
+                        application,
+                        receipt_number=receipt_number,
+                        query_code=query_code,
+                    )
                 )
             except IntegrityError:
                 continue

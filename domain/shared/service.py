@@ -12,7 +12,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+from functools import wraps
+from typing import (
+    Any,
+    ClassVar,
+    Concatenate,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    runtime_checkable,
+)
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -105,6 +114,40 @@ def keyed_command(command: CommandKey | None) -> Iterator[None]:
         current_command.reset(token)
 
 
+S = TypeVar("S", bound="ContextService")
+P = ParamSpec("P")
+R = TypeVar("R", bound="CommandResult")
+Command = Callable[Concatenate[S, P], R]
+
+
+def replayable(
+    convert: Callable[[CommandResult], R],
+) -> Callable[[Command[S, P, R]], Command[S, P, R]]:
+    """Marks a command whose refusal may be a keyed retry of an attempt that
+    committed (the case has moved on, If-Match is stale): its answer is then
+    the first attempt's, as `convert` shapes it. Looked up only on refusal,
+    so the happy path pays nothing for idempotency."""
+
+    def decorate(command: Command[S, P, R]) -> Command[S, P, R]:
+        @wraps(command)
+        def run(service: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return command(service, *args, **kwargs)
+            except DomainError:
+                replayed = service.replayed()
+                if replayed is None:
+                    raise
+                return convert(replayed)
+
+        return run
+
+    return decorate
+
+
+def as_result(result: CommandResult) -> CommandResult:
+    return result
+
+
 class ContextService(Application[UUID]):
     """Base of the per-context services: load, one command, save, report."""
 
@@ -181,6 +224,7 @@ class ContextService(Application[UUID]):
             replayed=True,
         )
 
+    @replayable(as_result)
     def act(
         self,
         cls: type[A],
@@ -194,21 +238,13 @@ class ContextService(Application[UUID]):
         unit_of: Callable[[A], str | None],
     ) -> CommandResult:
         """The one shape of a command: load, authorise, check If-Match, decide, save."""
-        try:
-            aggregate = self.load(cls, aggregate_id, what)
-            self.authorise(command, actor, unit_of(aggregate))
-            if expected_version is not None and expected_version != aggregate.version:
-                raise StaleVersionError(
-                    f"{what} is at version {aggregate.version}, not {expected_version}"
-                )
-            more = change(aggregate) or ()
-        except DomainError:
-            # A keyed retry of a command that committed finds the case moved
-            # on (or If-Match stale): its answer is the first attempt's.
-            replayed = self.replayed()
-            if replayed is None:
-                raise
-            return replayed
+        aggregate = self.load(cls, aggregate_id, what)
+        self.authorise(command, actor, unit_of(aggregate))
+        if expected_version is not None and expected_version != aggregate.version:
+            raise StaleVersionError(
+                f"{what} is at version {aggregate.version}, not {expected_version}"
+            )
+        more = change(aggregate) or ()
         return self.commit(aggregate, *more)
 
     def case_of(self, result: CommandResult) -> Any:
