@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import psycopg
+import pydantic
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification, PersistenceError
@@ -325,6 +326,27 @@ def _new_generation(
     return tables
 
 
+def describe_failure(cause: BaseException | None) -> str:
+    """What a stall says about its cause: the kind of error and where, never
+    the event's values. A ValidationError quotes its input (a person's name,
+    phone, address) and any exception's message may carry event text, while
+    the stall is logged, kept in `stalls` and shown on the public /readyz."""
+    if cause is None:
+        return "unknown"
+    name = type(cause).__name__
+    if isinstance(cause, pydantic.ValidationError):
+        where = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['type']}"
+            for e in cause.errors(include_input=False, include_url=False)
+        )
+        return f"{name}: {where}"[:500]
+    if isinstance(cause, psycopg.Error) and cause.diag.message_primary:
+        # The server's primary message names the rule, not the row's values
+        # (those are in DETAIL, left out).
+        return f"{name}: {cause.diag.message_primary}"[:500]
+    return name
+
+
 class Projector:
     """Feeds read models from their applications' notification logs.
 
@@ -608,6 +630,7 @@ class Projector:
             raise exc from failure
 
     def _stall(self, model: ReadModel, failure: BatchFailedError) -> None:
+        # No traceback in the log: its message would quote the event's values.
         before = self.stalls.get(model.name)
         again = before is not None and before.position == failure.first
         attempts = before.attempts + 1 if before is not None and again else 1
@@ -618,7 +641,7 @@ class Projector:
             model=model.name,
             position=failure.first,
             topic=failure.topic,
-            error=f"{type(cause).__name__}: {cause}"[:2000],
+            error=describe_failure(cause),
             since=before.since if before is not None and again else now,
             attempts=attempts,
             retry_at=now + timedelta(seconds=delay),
@@ -626,7 +649,6 @@ class Projector:
         self.stalls[model.name] = stall
         log.error(
             "read model stalled",
-            exc_info=cause if attempts == 1 else None,
             extra={
                 "model": model.name,
                 "position": stall.position,

@@ -17,11 +17,18 @@ from pathlib import Path
 from uuid import uuid4
 
 import psycopg
+import pydantic
 import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.licensing.application import LicenceApplication
-from projections.runtime import Projector, Stall, position, stall_of
+from projections.runtime import (
+    Projector,
+    Stall,
+    describe_failure,
+    position,
+    stall_of,
+)
 from tests.projections.conftest import World
 
 pytestmark = pytest.mark.db
@@ -137,6 +144,9 @@ def test_a_stored_event_the_model_cannot_decode_stalls_it_and_nothing_else(
     assert found.position == bad_position
     assert found.topic == LicenceApplication.Received.TOPIC
     assert "ValidationError" in found.error
+    # What failed and where, never the event's values (it is logged and
+    # shown on the public /readyz).
+    assert "is this" not in found.error
     eventually(
         lambda: (
             positions(world)
@@ -206,3 +216,15 @@ def test_the_standalone_projector_reconnects_after_its_connections_are_killed(
         process.terminate()
         process.wait(timeout=20)
     assert "projector lost the database" in (tmp_path / "project.log").read_text()
+
+
+def test_a_stall_names_the_error_but_never_the_events_personal_data() -> None:
+    class Person(pydantic.BaseModel):
+        phone: int
+
+    try:
+        Person.model_validate({"phone": "13800138000 张三"})
+    except pydantic.ValidationError as exc:
+        described = describe_failure(exc)
+    assert described == "ValidationError: phone: int_parsing"
+    assert describe_failure(KeyError("张三 13800138000")) == "KeyError"
