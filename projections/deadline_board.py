@@ -13,8 +13,8 @@ from domain.shared.calendar import WorkingDayCalendar
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from projections.applications import Applications
-from projections.licences import Licences
+from projections.licensing.applications import Applications
+from projections.licensing.licences import Licences
 from projections.queries import (
     Page,
     Scope,

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from api.storage import start_embedded
-from projections.applications import Applications
+from api.host.storage import start_embedded
+from projections.licensing.applications import Applications
 from projections.runtime import Positioned, Tables
 
 EXTERNAL = os.environ.get("CASETRACE_TEST_DATABASE_URL")

@@ -14,13 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from api.app import create_app
-from api.settings import Settings
-from api.storage import Services, open_services
+from api.host.settings import Settings
+from api.host.storage import Services, open_services
+from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.uscc import compose_uscc
-from projections import licensing_projector
+from projections.licensing import licensing_projector
 from projections.runtime import Projector, run_in_thread
 
 MONDAY_0900 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai

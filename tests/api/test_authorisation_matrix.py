@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routers import licences, licensing_applications
+from api.licensing import applications as licensing_applications
+from api.licensing import licences
 from domain.licensing.service import Licensing
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from api.storage import open_services
+from api.host.settings import Settings
+from api.host.storage import open_services
+from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 
 

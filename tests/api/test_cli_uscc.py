@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.host.cli import app
 from domain.shared.uscc import (
     RULE_CHECK_CHARACTER,
     RULE_ORG_CHECK_CHARACTER,

@@ -12,16 +12,16 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from api.clock import CLOCK_LOCK, DeadlineClock, Tick
-from api.reads import LICENSING_MODELS
-from api.settings import Settings
-from api.storage import Services, open_services
+from api.host.clock import CLOCK_LOCK, DeadlineClock, Tick
+from api.host.settings import Settings
+from api.host.storage import Services, open_services
+from api.http.reads import LICENSING_MODELS
 from domain.licensing.parties import Applicant, Channel
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.clock import FixedClock
-from projections import licensing_projector
 from projections.deadline_board import Timer
+from projections.licensing import licensing_projector
 from projections.runtime import Projector, wait_for
 from projections.runtime import run_in_thread as run_projector
 from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY, applicant

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.demo import PEOPLE, load_demo
-from api.settings import Settings
-from api.storage import open_services
+from api.host.demo import PEOPLE, load_demo
+from api.host.settings import Settings
+from api.host.storage import open_services
 from domain.licensing.application import Status
 
 

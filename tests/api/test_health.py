@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from api.storage import open_services
+from api.host.settings import Settings
+from api.host.storage import open_services
+from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
-from projections import licensing_read_models
+from projections.licensing import licensing_read_models
 from projections.runtime import Projector
 from tests.api.conftest import ITEM, MONDAY_0900, applicant
 from tests.api.helpers import APPLICATIONS, ok

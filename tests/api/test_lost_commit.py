@@ -14,9 +14,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from api.storage import Services, open_services
+from api.host.settings import Settings
+from api.host.storage import Services, open_services
+from api.http.app import create_app
 from domain.shared.audit import Role
 from domain.shared.clock import FixedClock
 from tests.api.conftest import ALL_MATERIALS, COUNTY, ITEM, Staff, applicant

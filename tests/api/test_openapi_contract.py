@@ -36,13 +36,13 @@ from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from api.app import create_app
-from api.settings import Settings
-from api.storage import open_services
+from api.host.settings import Settings
+from api.host.storage import open_services
+from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.uscc import CHARSET, compose_uscc
-from projections import licensing_projector
+from projections.licensing import licensing_projector
 from projections.queries import encode_cursor
 from projections.runtime import run_in_thread
 from tests.api.conftest import COUNTY, MONDAY_0900, UNITS, applicant

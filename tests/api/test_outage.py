@@ -24,13 +24,13 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.database import RECONNECT_MAX_DELAY_S
-from api.settings import Settings
-from api.storage import Services, eventsourcing_env, open_services
+from api.host.database import RECONNECT_MAX_DELAY_S
+from api.host.settings import Settings
+from api.host.storage import Services, eventsourcing_env, open_services
+from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
-from projections import licensing_projector
+from projections.licensing import licensing_projector
 from projections.runtime import run_in_thread
 from tests.api.conftest import ITEM, MONDAY_0900, applicant
 from tests.api.helpers import APPLICATIONS, assert_problem

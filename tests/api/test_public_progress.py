@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.recorder import API_SCHEMA
-from api.routers.public_progress import MAX_FAILURES, WINDOW_S
+from api.host.recorder import API_SCHEMA
+from api.licensing.public_progress import MAX_FAILURES, WINDOW_S
 from domain.shared.audit import Role
 from tests.api.conftest import COUNTY, applicant
 from tests.api.helpers import (

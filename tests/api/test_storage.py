@@ -8,8 +8,8 @@ from typing import Any
 
 import psycopg
 
-from api.settings import Settings
-from api.storage import Services, open_services
+from api.host.settings import Settings
+from api.host.storage import Services, open_services
 from domain.licensing.licence import Licence, LicenceStatus
 from domain.licensing.parties import Applicant, Channel, CommitmentLetter
 from domain.registry.catalogue import ApprovalMode

@@ -91,7 +91,7 @@ from tests.domain.conftest import (
 TRANSCODERS = {
     "library JSONTranscoder": {},
     # The transcoder the service is configured with (api/storage.py).
-    "orjson": {"TRANSCODER_TOPIC": "api.storage:OrjsonTranscoder"},
+    "orjson": {"TRANSCODER_TOPIC": "api.host.storage:OrjsonTranscoder"},
 }
 
 

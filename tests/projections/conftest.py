@@ -17,15 +17,15 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from api.demo import ENTERPRISES, HUAIAN, UNITS, demo_uscc, load_demo
-from api.settings import Settings
-from api.storage import Services, open_services
+from api.host.demo import ENTERPRISES, HUAIAN, UNITS, demo_uscc, load_demo
+from api.host.settings import Settings
+from api.host.storage import Services, open_services
 from domain.licensing.parties import Applicant, Channel
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Audit, Role
 from domain.shared.clock import FixedClock
-from projections import licensing_read_models
 from projections.cases import CaseReadModel
+from projections.licensing import licensing_read_models
 from projections.runtime import Projector, ReadModel
 
 MONDAY_0900 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai

@@ -30,8 +30,8 @@ from domain.licensing.application import (
 )
 from domain.licensing.licence import LicenceStatus
 from projections import runtime
-from projections.applications import Applications
-from projections.licences import Licences
+from projections.licensing.applications import Applications
+from projections.licensing.licences import Licences
 from projections.runtime import (
     SCHEMA,
     Progress,
@@ -468,9 +468,9 @@ def test_a_batch_failing_before_its_commit_leaves_no_trace_and_a_restart_applies
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    from api.settings import Settings
-    from api.storage import open_services
-    from projections import licensing_read_models
+    from api.host.settings import Settings
+    from api.host.storage import open_services
+    from projections.licensing import licensing_read_models
     from projections.runtime import Projector
 
     url = sys.argv[1]

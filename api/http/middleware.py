@@ -21,8 +21,8 @@ import structlog
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import BEARER
-from api.errors import problem, validation_problem
+from api.http.auth import BEARER
+from api.http.errors import problem, validation_problem
 from domain.registry.token import token_id_for
 from domain.shared.service import CommandKey, keyed_command
 

@@ -26,7 +26,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from starlette.requests import Request
 
-from api.recorder import API_SCHEMA
+from api.host.recorder import API_SCHEMA
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 FORWARDED_FOR = re.compile(r'(?:^|[;,\s])for=("[^"]*"|[^;,\s]*)', re.IGNORECASE)

@@ -18,12 +18,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.database import UNAVAILABLE, Availability
-from api.errors import database_problem
-from api.openapi import PUBLIC, problems
-from api.reads import LICENSING_MODELS, ReadSide
-from api.storage import Services
-from api.views import JSON
+from api.host.database import UNAVAILABLE, Availability
+from api.host.storage import Services
+from api.http.errors import database_problem
+from api.http.openapi import PUBLIC, problems
+from api.http.reads import LICENSING_MODELS, ReadSide
+from api.http.views import JSON
 from projections.runtime import head, model_status
 
 router = APIRouter(tags=["health"])

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from projections.applications import Applications
+from projections.licensing.applications import Applications
 from projections.queries import Scope, Where
 from projections.runtime import active_tables
 

@@ -14,15 +14,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api import schemas
-from api.errors import ProblemError
-from api.limits import Attempt, LookupLimiter, client_address
-from api.openapi import PUBLIC, problems
-from api.reads import PublicReader
-from api.views import JSON
+from api.http import schemas
+from api.http.errors import ProblemError
+from api.http.limits import Attempt, LookupLimiter, client_address
+from api.http.openapi import PUBLIC, problems
+from api.http.reads import PublicReader
+from api.http.views import JSON
 from domain.licensing.service import query_code_hash
 from domain.shared.text import Line
-from projections import applications
+from projections.licensing import applications
 
 router = APIRouter(prefix="/public/v1/progress", tags=["public"])
 

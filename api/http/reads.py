@@ -19,9 +19,9 @@ from fastapi import Depends, Header, Query, Request
 from psycopg_pool import ConnectionPool
 from pydantic import Field
 
-from api.auth import CurrentPrincipal, Principal
-from api.database import Timeouts, open_pool
-from api.errors import ProblemError
+from api.host.database import Timeouts, open_pool
+from api.http.auth import CurrentPrincipal, Principal
+from api.http.errors import ProblemError
 from domain.shared.audit import Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, legal_date

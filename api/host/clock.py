@@ -21,9 +21,9 @@ import psycopg
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from api.reads import LICENSING_MODELS
-from api.recorder import forget_old_keys
-from api.storage import Services
+from api.host.recorder import forget_old_keys
+from api.host.storage import Services
+from api.http.reads import LICENSING_MODELS
 from domain.licensing.application import DeadlineKind
 from domain.licensing.licence import ReminderSubject
 from domain.licensing.service import Licensing

@@ -38,8 +38,8 @@ from uuid import uuid4
 import httpx
 import psycopg
 
-from api.settings import Settings
-from api.storage import Services, open_services, start_embedded
+from api.host.settings import Settings
+from api.host.storage import Services, open_services, start_embedded
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import Licence
 from domain.licensing.parties import (
@@ -543,7 +543,7 @@ MATERIALS: list[str] = []  # filled from the catalogue at start-up
 
 def casetrace_exe() -> list[str]:
     exe = Path(sys.executable).with_name("casetrace")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "api.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "api.host.cli"]
 
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -914,7 +914,7 @@ def run(
             results.notes.append(
                 f"generation stopped at the {generation_cap:.0f} s cap before {events:,} events"
             )
-        from projections import licensing_projector
+        from projections.licensing import licensing_projector
 
         head_all = int(services.licensing.recorder.max_notification_id() or 0)
         rebuilder = licensing_projector(url, services.licensing)

@@ -7,24 +7,23 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, openapi
-from api.database import availability
-from api.limits import LookupLimiter, networks
-from api.logging import configure_logging
-from api.middleware import BodyGuard, RequestContext
-from api.reads import ReadSide
-from api.routers import (
+from api.host.database import availability
+from api.host.logging import configure_logging
+from api.host.settings import Settings
+from api.host.storage import Services
+from api.http import errors, health, openapi
+from api.http.limits import LookupLimiter, networks
+from api.http.middleware import BodyGuard, RequestContext
+from api.http.reads import ReadSide
+from api.licensing import (
     applicant_records,
-    health,
     licences,
-    licensing_applications,
-    licensing_deadlines,
-    licensing_items,
-    licensing_statistics,
     public_progress,
 )
-from api.settings import Settings
-from api.storage import Services
+from api.licensing import applications as licensing_applications
+from api.licensing import deadlines as licensing_deadlines
+from api.licensing import items as licensing_items
+from api.licensing import statistics as licensing_statistics
 
 DESCRIPTION = """
 Event-sourced case management for a market-supervision bureau (市场监督管理局):

@@ -19,11 +19,11 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Query, Request
 from pydantic import BaseModel, ConfigDict
 
-from api.auth import CurrentPrincipal, audit_for, require_readable
-from api.errors import ProblemError
-from api.openapi import CASE_READ, COMMAND, problems
-from api.schemas import History
-from api.views import JSON, case_response, history_body, replay_marked, version_at
+from api.http.auth import CurrentPrincipal, audit_for, require_readable
+from api.http.errors import ProblemError
+from api.http.openapi import CASE_READ, COMMAND, problems
+from api.http.schemas import History
+from api.http.views import JSON, case_response, history_body, replay_marked, version_at
 from domain.shared.audit import Audit
 from domain.shared.dates import IsoDateTime
 from domain.shared.events import Aggregate

@@ -5,7 +5,7 @@ api/views.py and the read models; these models only *declare* what that body
 is (FastAPI does not re-validate a Response a route returns). The schemathesis
 run (tests/api/test_openapi_contract.py) checks every answer against them, so
 a view that changes a field without changing its model here fails the suite.
-Examples come from a real run (api/openapi_examples.json).
+Examples come from a real run (api/http/openapi_examples.json).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from domain.shared.audit import Actor
 from domain.shared.calendar import DueDate
 
 EXAMPLES: dict[str, Any] = json.loads(
-    resources.files("api").joinpath("openapi_examples.json").read_text("utf-8")
+    resources.files("api.http").joinpath("openapi_examples.json").read_text("utf-8")
 )
 
 

@@ -20,8 +20,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.errors import PROBLEM_BASE, PROBLEM_JSON
-from api.glossary import gloss
+from api.http.errors import PROBLEM_BASE, PROBLEM_JSON
+from api.http.glossary import gloss
 
 BEARER = "bearerAuth"
 ASSETS = "/docs-assets"
@@ -134,7 +134,7 @@ def _header(description: str, **schema: Any) -> dict[str, Any]:
 
 
 ETAG_PATTERN = '^"[0-9]+"$'
-# What api.routers.cases.ETAG accepts: "N", W/"N", N, or * (any version).
+# What api.http.commands.ETAG accepts: "N", W/"N", N, or * (any version).
 IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]+"?)\s*$'
 
 HEADER_NAMES = {"if-match": "If-Match", "x-consistent-after": "X-Consistent-After"}

@@ -7,10 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
-from api import schemas
-from api.auth import CurrentPrincipal, audit_for
-from api.openapi import STAFF, problems
-from api.reads import (
+from api.http import schemas
+from api.http.auth import CurrentPrincipal, audit_for
+from api.http.commands import (
+    CaseResource,
+    Command,
+    CommandBody,
+    Decision,
+    NoBody,
+    add_case_routes,
+)
+from api.http.openapi import STAFF, problems
+from api.http.reads import (
     After,
     Limit,
     StaffReader,
@@ -19,15 +27,7 @@ from api.reads import (
     page_body,
     upper,
 )
-from api.routers.cases import (
-    CaseResource,
-    Command,
-    CommandBody,
-    Decision,
-    NoBody,
-    add_case_routes,
-)
-from api.views import JSON, application_view
+from api.http.views import JSON, application_view
 from domain.licensing.application import Status
 from domain.licensing.parties import (
     Agent,
@@ -43,7 +43,7 @@ from domain.registry.catalogue import ApprovalMode
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from domain.shared.text import Line, Prose
-from projections import applications
+from projections.licensing import applications
 
 router = APIRouter(prefix="/v1/licensing/applications", tags=["licensing applications"])
 

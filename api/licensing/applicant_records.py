@@ -5,12 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 
-from api.auth import CurrentPrincipal, audit_for
-from api.openapi import CASE_READ, COMMAND, problems
-from api.routers.cases import Decision, expected_version
-from api.routers.licensing_applications import licensing
-from api.schemas import ApplicantRecordChanged, ApplicantRecordView
-from api.views import JSON, case_response, replay_marked
+from api.http.auth import CurrentPrincipal, audit_for
+from api.http.commands import Decision, expected_version
+from api.http.openapi import CASE_READ, COMMAND, problems
+from api.http.schemas import ApplicantRecordChanged, ApplicantRecordView
+from api.http.views import JSON, case_response, replay_marked
+from api.licensing.applications import licensing
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.parties import Applicant
 from domain.shared.errors import NotFoundError

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from api.storage import Services
+from api.host.storage import Services
 from domain.licensing.application import LicenceApplication
 from domain.licensing.parties import (
     Applicant,

@@ -6,16 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import schemas
-from api.openapi import STAFF, problems
-from api.reads import (
+from api.http import schemas
+from api.http.openapi import STAFF, problems
+from api.http.reads import (
     BoardAfter,
     Limit,
     StaffReader,
     UnitFilter,
     page_body,
 )
-from api.views import JSON
+from api.http.views import JSON
 from projections import deadline_board
 from projections.deadline_board import BoardState
 

@@ -6,9 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import schemas
-from api.openapi import STAFF, problems
-from api.reads import (
+from api.http import schemas
+from api.http.commands import (
+    CaseResource,
+    Command,
+    CommandBody,
+    Decision,
+    NoBody,
+    add_case_routes,
+)
+from api.http.openapi import STAFF, problems
+from api.http.reads import (
     After,
     Limit,
     StaffReader,
@@ -17,16 +25,8 @@ from api.reads import (
     page_body,
     upper,
 )
-from api.routers.cases import (
-    CaseResource,
-    Command,
-    CommandBody,
-    Decision,
-    NoBody,
-    add_case_routes,
-)
-from api.routers.licensing_applications import Reasons, licensing
-from api.views import JSON, licence_view
+from api.http.views import JSON, licence_view
+from api.licensing.applications import Reasons, licensing
 from domain.licensing.licence import (
     CancellationGround,
     LicenceChange,
@@ -35,7 +35,7 @@ from domain.licensing.licence import (
     RevocationGround,
 )
 from domain.shared.text import Line, Prose
-from projections import licences
+from projections.licensing import licences
 
 router = APIRouter(prefix="/v1/licensing/licences", tags=["licences"])
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.errors import ProblemError
+from api.http.errors import ProblemError
 from domain.registry.service import Registry
 from domain.registry.staff import Staff
 from domain.shared.audit import Audit, Role

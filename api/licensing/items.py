@@ -8,13 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
-from api.auth import CurrentPrincipal, audit_for
-from api.errors import ProblemError
-from api.openapi import COMMAND, PUBLIC, problems
-from api.routers.cases import Decision, expected_version
-from api.schemas import Catalogue as CatalogueView
-from api.schemas import ItemView
-from api.views import JSON, replay_marked
+from api.http.auth import CurrentPrincipal, audit_for
+from api.http.commands import Decision, expected_version
+from api.http.errors import ProblemError
+from api.http.openapi import COMMAND, PUBLIC, problems
+from api.http.schemas import Catalogue as CatalogueView
+from api.http.schemas import ItemView
+from api.http.views import JSON, replay_marked
 from domain.registry.catalogue import Catalogue, ItemTerms
 from domain.registry.service import Registry
 

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.database import UNAVAILABLE, DatabaseUnavailableError
+from api.host.database import UNAVAILABLE, DatabaseUnavailableError
 from domain.shared.errors import (
     AuditContractError,
     DomainError,

@@ -6,17 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import schemas
-from api.openapi import STAFF, problems
-from api.reads import (
+from api.http import schemas
+from api.http.openapi import STAFF, problems
+from api.http.reads import (
     StaffReader,
     UnitFilter,
 )
-from api.views import JSON
+from api.http.views import JSON
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
-from projections import statistics
-from projections.statistics import GroupBy
+from projections.licensing import statistics
+from projections.licensing.statistics import GroupBy
 
 router = APIRouter(prefix="/v1/licensing/statistics", tags=["licensing read models"])
 

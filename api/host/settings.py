@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.database import Timeouts
+from api.host.database import Timeouts
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from typing import Annotated, Any
 
 import typer
 
-from api.logging import route_stdlib_logging
-from api.settings import Settings
-from api.storage import Services, database_url, open_services
+from api.host.logging import route_stdlib_logging
+from api.host.settings import Settings
+from api.host.storage import Services, database_url, open_services
 from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.errors import DomainError
 from projections.runtime import ModelStatus
@@ -97,9 +97,9 @@ def serve(
     try:
         if workers > 1:
             os.environ["CASETRACE_DATABASE_URL"] = url
-            uvicorn.run("api.asgi:app", workers=workers, **options)
+            uvicorn.run("api.http.asgi:app", workers=workers, **options)
             return
-        from api.app import create_app
+        from api.http.app import create_app
 
         uvicorn.run(create_app(settings, services), **options)
     finally:
@@ -109,8 +109,8 @@ def serve(
 
 def _start_background(services: Services) -> Callable[[], None]:
     """The projector and the clock as threads of this process; returns their stop."""
-    from api import clock
-    from projections import licensing_projector
+    from api.host import clock
+    from projections.licensing import licensing_projector
     from projections.runtime import run_in_thread
 
     projector = licensing_projector(services.url, services.licensing)
@@ -155,7 +155,7 @@ def project(
     ] = False,
 ) -> None:
     """Run the read-model projector (follows the event logs until stopped)."""
-    from projections import licensing_projector
+    from projections.licensing import licensing_projector
     from projections.runtime import Progress
 
     services = _worker_services()
@@ -225,7 +225,7 @@ def bench(
     ] = None,
 ) -> None:
     """Benchmark a fresh throwaway embedded PostgreSQL (see docs/benchmarks.md)."""
-    from api.bench import run
+    from api.bench.run import run
 
     run(events=events, clients=clients, seconds=seconds, output=output)
 
@@ -236,7 +236,7 @@ def clock_command(
     once: Annotated[bool, typer.Option("--once", help="one tick, then exit")] = False,
 ) -> None:
     """Run the deadline clock: fire due timers as system:clock commands."""
-    from api.clock import DeadlineClock
+    from api.host.clock import DeadlineClock
 
     services = _worker_services()
     clock = DeadlineClock(services)
@@ -322,7 +322,7 @@ def demo(
     ] = False,
 ) -> None:
     """Load demo units, staff (tokens printed once), enterprises and applications."""
-    from api.demo import load_demo
+    from api.host.demo import load_demo
 
     settings = Settings.from_env()
     services = _services(settings)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from api.app import create_app
-from api.logging import route_stdlib_logging
-from api.settings import Settings
-from api.storage import open_services
+from api.host.logging import route_stdlib_logging
+from api.host.settings import Settings
+from api.host.storage import open_services
+from api.http.app import create_app
 
 settings = Settings.from_env()
 route_stdlib_logging(settings.log_level)

@@ -23,8 +23,8 @@ import psycopg
 from eventsourcing.persistence import Transcoder, Transcoding
 from psycopg.conninfo import conninfo_to_dict
 
-from api.recorder import API_SCHEMA, COMMAND_KEYS_TABLE
-from api.settings import Settings
+from api.host.recorder import API_SCHEMA, COMMAND_KEYS_TABLE
+from api.host.settings import Settings
 from domain.licensing.service import Licensing
 from domain.registry.service import Registry, shipped_catalogue
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit
@@ -73,10 +73,10 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
     params = conninfo_to_dict(url)
     env = {
         # The library's PostgreSQL persistence with our timeouts (api/database).
-        "PERSISTENCE_MODULE": "api.database:Factory",
-        "TRANSCODER_TOPIC": "api.storage:OrjsonTranscoder",
+        "PERSISTENCE_MODULE": "api.host.database:Factory",
+        "TRANSCODER_TOPIC": "api.host.storage:OrjsonTranscoder",
         # Keyed commands and lost-COMMIT answers (api/recorder.py).
-        "APPLICATION_RECORDER_TOPIC": "api.recorder:CasetraceRecorder",
+        "APPLICATION_RECORDER_TOPIC": "api.host.recorder:CasetraceRecorder",
         "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
         "POSTGRES_HOST": str(params.get("host") or "127.0.0.1"),
         "POSTGRES_PORT": str(params.get("port") or "5432"),

@@ -1,0 +1,1 @@
+"""`casetrace bench`: the runner and its phases; each context brings its own workload."""

@@ -1,0 +1,1 @@
+"""Shared HTTP machinery: the app, auth, command routes, reads, errors, OpenAPI."""

@@ -1,0 +1,1 @@
+"""The licensing context over HTTP: routers, views, demo data, bench workload."""
