@@ -40,6 +40,7 @@ import psycopg
 
 from api.host.settings import Settings
 from api.host.storage import Services, open_services, start_embedded
+from api.licensing import service
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import Licence
 from domain.licensing.parties import (
@@ -273,7 +274,7 @@ def new_application(
         commitment=None,
         unit_code=COUNTY,
         on=on,
-        calendar=services.licensing.calendar,
+        calendar=service(services).calendar,
         applicant_has_bad_credit=False,
     )
 
@@ -290,7 +291,7 @@ def save_rate(services: Services, threads: int, seconds: float, prefix: str) -> 
         def save() -> None:
             i = next(numbers)
             receipt = f"{prefix}{n:02d}{i:08d}"
-            services.licensing.save(
+            service(services).save(
                 new_application(services, cast, terms, receipt, i, on)
             )
 
@@ -624,7 +625,7 @@ def one_case(
 ) -> list[LicenceApplication | Licence]:
     """Drive one application through its real command methods; every 20 cases
     cover the same mix of outcomes."""
-    calendar = services.licensing.calendar
+    calendar = service(services).calendar
     receipt = f"{COUNTY}{on:%Y%m%d}{n:08d}"
     a = new_application(services, cast, terms, receipt, n % 5000 + 1, on)
     kind = n % 20
@@ -697,8 +698,8 @@ class Generated:
 
 def generate(services: Services, target: int, batch: int, time_cap: float) -> Generated:
     """Cases through the aggregates' command methods, saved `batch` cases at a time
-    with `services.licensing.save(*aggregates)` (the library's mapper and recorder)."""
-    recorder = services.licensing.recorder
+    with `service(services).save(*aggregates)` (the library's mapper and recorder)."""
+    recorder = service(services).recorder
     start_head = int(recorder.max_notification_id() or 0)
     cast = make_cast()
     items = [services.registry.get_item(c) for c in (ITEM, *OTHER_ITEMS)]
@@ -713,7 +714,7 @@ def generate(services: Services, target: int, batch: int, time_cap: float) -> Ge
             n += 1
             terms = items[0] if n % 4 else items[1 + (n // 4) % 2]
             aggregates += one_case(services, cast, terms, n, days[n % len(days)])
-        services.licensing.save(*aggregates)
+        service(services).save(*aggregates)
         made = int(recorder.max_notification_id() or 0) - start_head
         now = time.monotonic()
         if now - last_report > 10:
@@ -916,8 +917,8 @@ def run(
             )
         from projections.licensing import licensing_projector
 
-        head_all = int(services.licensing.recorder.max_notification_id() or 0)
-        rebuilder = licensing_projector(url, services.licensing)
+        head_all = int(service(services).recorder.max_notification_id() or 0)
+        rebuilder = licensing_projector(url, service(services))
         try:
             rebuilder.prepare()
             for model in rebuilder.models:

@@ -110,10 +110,9 @@ def serve(
 def _start_background(services: Services) -> Callable[[], None]:
     """The projector and the clock as threads of this process; returns their stop."""
     from api.host import clock
-    from projections.licensing import licensing_projector
     from projections.runtime import run_in_thread
 
-    projector = licensing_projector(services.url, services.licensing)
+    projector = services.projector()
     projector_thread, projector_stop = run_in_thread(projector)
     clock_thread, clock_stop = clock.run_in_thread(clock.DeadlineClock(services))
 
@@ -155,11 +154,10 @@ def project(
     ] = False,
 ) -> None:
     """Run the read-model projector (follows the event logs until stopped)."""
-    from projections.licensing import licensing_projector
     from projections.runtime import Progress
 
     services = _worker_services()
-    projector = licensing_projector(services.url, services.licensing)
+    projector = services.projector()
     try:
         if status:
             rows = projector.status()

@@ -106,7 +106,7 @@ class DeadlineClock:
         chinesecalendar release changes the version) moves provisional dates.
         They are recomputed, by events, before any timer fires, so the clock
         never acts on a date the new calendar moved."""
-        licensing = self.services.licensing
+        licensing: Any = self.services.apps["licensing"]  # TODO(lead): via registry
         version = licensing.calendar.version
         last = 0
         for case_kind, case_id, case_version in stale_cases(conn, version, self.batch):
@@ -128,7 +128,7 @@ class DeadlineClock:
             wait_for(conn, LICENSING_MODELS, last, timeout=30.0)
 
     def _fire_due(self, conn: psycopg.Connection[Any]) -> Tick:
-        licensing = self.services.licensing
+        licensing: Any = self.services.apps["licensing"]  # TODO(lead): via registry
         today = licensing.today()
         tick, last = Tick(), 0
         self._recompute_stale(conn, tick)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,16 @@ import psycopg
 from eventsourcing.persistence import Transcoder, Transcoding
 from psycopg.conninfo import conninfo_to_dict
 
+from api.host.context import Context, Shared
+from api.host.contexts import registered
 from api.host.recorder import API_SCHEMA, COMMAND_KEYS_TABLE
 from api.host.settings import Settings
-from domain.licensing.service import Licensing
 from domain.registry.service import Registry, shipped_catalogue
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit
 from domain.shared.calendar import WorkingDayCalendar, load_overrides
 from domain.shared.clock import Clock, SystemClock
+from domain.shared.service import ContextService
+from projections.runtime import Fault, Projector, ReadModel
 
 SCHEMA_LOCK = 0x0CA5E7 << 8  # pg_advisory_lock key for schema creation
 
@@ -119,14 +122,35 @@ def load_calendar(settings: Settings) -> WorkingDayCalendar:
 
 @dataclass
 class Services:
-    """The running bounded contexts and the database they share."""
+    """The running bounded contexts and what they share.
+
+    Each registered context's Application is reachable by its name
+    (`services.apps["<name>"]`, or as an attribute)."""
 
     url: str
     registry: Registry
-    licensing: Licensing
+    calendar: WorkingDayCalendar
+    clock: Clock
+    contexts: tuple[Context, ...]
+    apps: dict[str, ContextService] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> ContextService:
+        apps: dict[str, ContextService] = self.__dict__.get("apps", {})
+        if name in apps:
+            return apps[name]
+        raise AttributeError(name)
+
+    def read_models(self) -> list[ReadModel]:
+        """Every registered context's read models, in registry order."""
+        return [m for c in self.contexts for m in c.read_models(self.calendar)]
+
+    def projector(self, *, fault: Fault | None = None) -> Projector:
+        """One projector of every registered read model, on their logs."""
+        return Projector(self.url, dict(self.apps), self.read_models(), fault=fault)
 
     def close(self) -> None:
-        self.licensing.close()
+        for app in self.apps.values():
+            app.close()
         self.registry.close()
 
 
@@ -148,19 +172,35 @@ CREATE INDEX IF NOT EXISTS lookup_failures_by_client
 
 
 def open_services(
-    settings: Settings, *, clock: Clock | None = None, url: str | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    url: str | None = None,
+    contexts: Sequence[Context] | None = None,
 ) -> Services:
-    """Connect the contexts; create tables and load the catalogue once, under a lock."""
+    """Open the registry and every registered context on one database; create
+    tables and load the catalogue once, under a lock."""
     url = url or database_url(settings)
     env = eventsourcing_env(url, settings)
     calendar = load_calendar(settings)
     with advisory_lock(url, SCHEMA_LOCK) as conn:
         conn.execute(API_TABLES)
         registry = Registry(env)
-        licensing = Licensing(
-            env, registry=registry, calendar=calendar, clock=clock or SystemClock()
+        shared = Shared(env, calendar, clock or SystemClock(), registry)
+        services = Services(
+            url, registry, calendar, shared.clock, tuple(contexts or registered())
         )
+        for context in services.contexts:
+            services.apps[context.name] = _open(context, shared)
         registry.load_catalogue(
             shipped_catalogue(), Audit(actor=SYSTEM_BOOTSTRAP, request_id="startup")
         )
-    return Services(url=url, registry=registry, licensing=licensing)
+    return services
+
+
+def _open(context: Context, shared: Shared) -> ContextService:
+    app = context.open(shared)
+    if app.name != context.name:  # the log, the table and the URLs share one name
+        msg = f"context {context.name!r} opened an application named {app.name!r}"
+        raise ValueError(msg)
+    return app

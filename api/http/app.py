@@ -12,22 +12,13 @@ from api.host.logging import configure_logging
 from api.host.settings import Settings
 from api.host.storage import Services
 from api.http import errors, health, openapi
-from api.http.limits import LookupLimiter, networks
+from api.http.limits import MAX_FAILURES, WINDOW_S, LookupLimiter, networks
 from api.http.middleware import BodyGuard, RequestContext
 from api.http.reads import ReadSide
-from api.licensing import (
-    applicant_records,
-    licences,
-    public_progress,
-)
-from api.licensing import applications as licensing_applications
-from api.licensing import deadlines as licensing_deadlines
-from api.licensing import items as licensing_items
-from api.licensing import statistics as licensing_statistics
 
 DESCRIPTION = """
 Event-sourced case management for a market-supervision bureau (市场监督管理局):
-administrative licensing (行政许可) with full trace retention (全过程留痕).
+{contexts} with full trace retention (全过程留痕).
 
 Staff endpoints take `Authorization: Bearer <token>` (issued by `casetrace tokens`).
 Commands are `POST …/{id}/<verb>`; send `If-Match: "<version>"` to refuse a stale
@@ -40,8 +31,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     configure_logging(settings.log_level)
     reads = ReadSide(
         services.url,
-        services.licensing.calendar,
-        services.licensing.clock,
+        services.calendar,
+        services.clock,
         settings.pool_size,
         settings.timeouts,
     )
@@ -54,7 +45,9 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app = FastAPI(
         title="casetrace",
         version="0.1.0",
-        description=DESCRIPTION,
+        description=DESCRIPTION.replace(
+            "{contexts}", ", ".join(c.title for c in services.contexts)
+        ),
         lifespan=lifespan,
         docs_url=None,  # served from local assets by openapi.install
         redoc_url=None,
@@ -64,21 +57,12 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.reads = reads
     app.state.database = database = availability(services.url, settings.timeouts)
     app.state.trusted_proxies = networks(settings.trusted_proxies)
-    app.state.lookup_limiter = LookupLimiter(
-        reads.pool, public_progress.MAX_FAILURES, public_progress.WINDOW_S
-    )
+    app.state.lookup_limiter = LookupLimiter(reads.pool, MAX_FAILURES, WINDOW_S)
     errors.install(app)
-    for module in (
-        licensing_items,
-        licensing_applications,
-        licences,
-        applicant_records,
-        licensing_deadlines,
-        licensing_statistics,
-        public_progress,
-        health,
-    ):
-        app.include_router(module.router)
+    for context in services.contexts:
+        for router in context.routers():
+            app.include_router(router)
+    app.include_router(health.router)
     openapi.install(app)
     # Outermost first: the request id must exist before anything can fail.
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)

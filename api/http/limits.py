@@ -90,6 +90,11 @@ class Attempt:
     id: int
 
 
+# Failed public lookups (a receipt number with a wrong query code) per client.
+MAX_FAILURES = 10  # per client per window
+WINDOW_S = 15 * 60
+
+
 class LookupLimiter:
     """At most `max_failures` failed lookups per client per sliding window."""
 

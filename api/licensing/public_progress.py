@@ -26,9 +26,6 @@ from projections.licensing import applications
 
 router = APIRouter(prefix="/public/v1/progress", tags=["public"])
 
-MAX_FAILURES = 10  # per client per window
-WINDOW_S = 15 * 60
-
 
 @dataclass(frozen=True)
 class Lookup:

@@ -19,7 +19,7 @@ from api.host.recorder import API_SCHEMA
 from api.host.settings import Settings
 from api.host.storage import Services
 from api.http.app import create_app
-from api.licensing.public_progress import MAX_FAILURES
+from api.http.limits import MAX_FAILURES
 from domain.shared.audit import Role
 from tests.api.conftest import COUNTY, Staff
 from tests.api.helpers import APPLICATIONS, StaffBook, assert_problem, log_head

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.host.recorder import API_SCHEMA
-from api.licensing.public_progress import MAX_FAILURES, WINDOW_S
+from api.http.limits import MAX_FAILURES, WINDOW_S
 from domain.shared.audit import Role
 from tests.api.conftest import COUNTY, applicant
 from tests.api.helpers import (

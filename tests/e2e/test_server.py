@@ -235,7 +235,7 @@ def test_the_served_lookup_limit_ignores_forwarding_headers_from_an_untrusted_pe
     client rotating X-Forwarded-For escaped the limit (issue 7 §4)."""
     import psycopg
 
-    from api.licensing.public_progress import MAX_FAILURES
+    from api.http.limits import MAX_FAILURES
 
     base, _, _ = server
     params = {"receipt_number": "32080319990101000000", "query_code": "AAAA-BBBB-CCCC"}

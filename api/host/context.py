@@ -1,0 +1,75 @@
+"""A bounded context as a plug-in (DESIGN §2): one descriptor per context.
+
+Every process — serve, project, clock, demo, bench — iterates over the
+registered contexts (`api/host/contexts.py`) and never names one. A context
+brings its Application, its read models, its HTTP routers, the summaries of
+its history, its demo data and its bench workload; it receives what all
+contexts share (the event store's settings, the calendar, the clock and the
+registry of units, staff and the catalogue) in one `Shared` object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from domain.registry.service import Registry
+from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.clock import Clock
+from domain.shared.service import ContextService
+from projections.runtime import ReadModel
+
+if TYPE_CHECKING:  # HTTP is imported only by the processes that serve it
+    from fastapi import APIRouter
+
+    from api.host.storage import Services
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every context is handed when it is opened."""
+
+    env: dict[str, str]  # the event store's settings (one table per context)
+    calendar: WorkingDayCalendar
+    clock: Clock
+    registry: Registry
+
+
+# Loads a context's demo data (after the shared units and staff); returns lines
+# to print (e.g. what was made). Gets the services and the demo's data dir.
+Demo = Callable[["Services", Path], list[str]]
+
+
+@dataclass(frozen=True)
+class Context:
+    """One bounded context, as every process needs to see it.
+
+    `name` is the Application's pinned name: its events table, its
+    notification log (read-your-writes tokens are `<name>:<position>`) and the
+    segment of its URLs (`/v1/<name>/…`)."""
+
+    name: str
+    # How the API's description names it: "administrative licensing (行政许可)".
+    title: str
+    open: Callable[[Shared], ContextService]
+    read_models: Callable[[WorkingDayCalendar], Sequence[ReadModel]] = lambda _: ()
+    # Imported lazily: `casetrace project` and `clock` never load FastAPI.
+    routers: Callable[[], Sequence[APIRouter]] = lambda: ()
+    demo: Demo | None = None
+    # The module of its `casetrace bench` workload (api/bench runs each one).
+    bench: str | None = None
+    # What else a context wants known by name (e.g. history summaries).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def load(reference: str) -> Context:
+    """A registry line `package.module:NAME` → the Context it names."""
+    module, _, name = reference.partition(":")
+    context = getattr(import_module(module), name or "CONTEXT")
+    if not isinstance(context, Context):
+        msg = f"{reference} is not a Context"
+        raise TypeError(msg)
+    return context
