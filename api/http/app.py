@@ -11,7 +11,7 @@ from api.host.database import availability
 from api.host.logging import configure_logging
 from api.host.settings import Settings
 from api.host.storage import Services
-from api.http import errors, health, openapi
+from api.http import errors, glossary, health, openapi, schemas, summaries
 from api.http.limits import LookupLimiter, networks
 from api.http.middleware import BodyGuard, RequestContext
 from api.http.reads import ReadSide
@@ -22,8 +22,11 @@ from api.licensing import (
 )
 from api.licensing import applications as licensing_applications
 from api.licensing import deadlines as licensing_deadlines
+from api.licensing import glossary as licensing_glossary
 from api.licensing import items as licensing_items
+from api.licensing import schemas as licensing_schemas
 from api.licensing import statistics as licensing_statistics
+from api.licensing import summaries as licensing_summaries
 
 DESCRIPTION = """
 Event-sourced case management for a market-supervision bureau (市场监督管理局):
@@ -68,6 +71,11 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         reads.pool, public_progress.MAX_FAILURES, public_progress.WINDOW_S
     )
     errors.install(app)
+    # Licensing's words for the shared history, glossary and examples (until
+    # the context registry hands each context's in).
+    summaries.REGISTRY.register(licensing_summaries.SUMMARIES)
+    glossary.register(licensing_glossary.GLOSSARY)
+    schemas.provide_examples(licensing_schemas.SHARED_EXAMPLES)
     for module in (
         licensing_items,
         licensing_applications,
