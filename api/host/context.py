@@ -10,7 +10,7 @@ registry of units, staff and the catalogue) in one `Shared` object.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # HTTP is imported only by the processes that serve it
     from fastapi import APIRouter
 
     from api.host.storage import Services
+    from api.http.summaries import Summaries
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,19 @@ class Shared:
     calendar: WorkingDayCalendar
     clock: Clock
     registry: Registry
+
+
+@dataclass(frozen=True)
+class Http:
+    """A context's part of the HTTP API: its routers (in the order they appear
+    in the OpenAPI document), the readable lines of its history (keyed by
+    pinned event topic), the glossary of its fields and its response
+    examples."""
+
+    routers: Sequence[APIRouter]
+    summaries: Summaries | None = None
+    glossary: Mapping[str, str] = field(default_factory=dict)
+    examples: Mapping[str, Any] = field(default_factory=dict)
 
 
 # Loads a context's demo data (after the shared units and staff); returns lines
@@ -57,7 +71,7 @@ class Context:
     open: Callable[[Shared], ContextService]
     read_models: Callable[[WorkingDayCalendar], Sequence[ReadModel]] = lambda _: ()
     # Imported lazily: `casetrace project` and `clock` never load FastAPI.
-    routers: Callable[[], Sequence[APIRouter]] = lambda: ()
+    http: Callable[[], Http] = lambda: Http(routers=())
     demo: Demo | None = None
     # The module of its `casetrace bench` workload (api/bench runs each one).
     bench: str | None = None

@@ -11,7 +11,7 @@ from api.host.database import availability
 from api.host.logging import configure_logging
 from api.host.settings import Settings
 from api.host.storage import Services
-from api.http import errors, health, openapi
+from api.http import errors, glossary, health, openapi, schemas, summaries
 from api.http.limits import MAX_FAILURES, WINDOW_S, LookupLimiter, networks
 from api.http.middleware import BodyGuard, RequestContext
 from api.http.reads import ReadSide
@@ -60,7 +60,12 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.lookup_limiter = LookupLimiter(reads.pool, MAX_FAILURES, WINDOW_S)
     errors.install(app)
     for context in services.contexts:
-        for router in context.routers():
+        part = context.http()
+        if part.summaries is not None:
+            summaries.REGISTRY.register(part.summaries)
+        glossary.register(part.glossary)
+        schemas.provide_examples(part.examples)
+        for router in part.routers:
             app.include_router(router)
     app.include_router(health.router)
     openapi.install(app)

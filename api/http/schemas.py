@@ -1,126 +1,63 @@
-"""Response shapes of the API as typed models: the OpenAPI document's 2xx bodies.
+"""Response shapes every context shares, as typed models: a command's outcome,
+a case's history, a page of a list (the OpenAPI document's 2xx bodies).
 
 Routes keep answering with the fast orjson `JSON` response built by
-api/views.py and the read models; these models only *declare* what that body
-is (FastAPI does not re-validate a Response a route returns). The schemathesis
-run (tests/api/test_openapi_contract.py) checks every answer against them, so
-a view that changes a field without changing its model here fails the suite.
-Examples come from a real run (api/http/openapi_examples.json).
+api/http/views.py and the read models; these models only *declare* what that
+body is (FastAPI does not re-validate a Response a route returns). The
+schemathesis run (tests/api/test_openapi_contract.py) checks every answer
+against them, so a view that changes a field without changing its model fails
+the suite. A context declares its own shapes beside its routers, with examples
+from a real run in its `openapi_examples.json` (`load_examples`).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from importlib import resources
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.licensing.application import Status
-from domain.licensing.licence import LicenceStatus
-from domain.licensing.parties import Agent, Applicant, CommitmentLetter
-from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.shared.audit import Actor
-from domain.shared.calendar import DueDate
-
-EXAMPLES: dict[str, Any] = json.loads(
-    resources.files("api.http").joinpath("openapi_examples.json").read_text("utf-8")
-)
 
 
-def _example(name: str) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": [EXAMPLES[name]]})
+def load_examples(package: str) -> dict[str, Any]:
+    """A package's examples for the OpenAPI document, by name."""
+    text = resources.files(package).joinpath("openapi_examples.json").read_text("utf-8")
+    examples: dict[str, Any] = json.loads(text)
+    return examples
 
 
-class ItemView(ItemTerms):
-    """One licence item's published terms (行政许可事项)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [EXAMPLES["Catalogue"]["items"][0]]}
-    )
+def example(value: Any) -> ConfigDict:
+    """The model config of a response shape documented by one example."""
+    return ConfigDict(json_schema_extra={"examples": [value]})
 
 
-class ItemRef(BaseModel):
-    code: str
-    name: str
-    category: str | None = None
+# A shared shape's example is some context's case (a history is an
+# application's, say): the composition root hands them in before the document
+# is first built, and the schema reads them when it is generated.
+_SHARED_EXAMPLES: dict[str, Any] = {}
 
 
-class Interview(BaseModel):
-    unit_code: str
-    scheduled_for: date | None
-    held: bool
+def provide_examples(examples: Mapping[str, Any]) -> None:
+    """Examples for the shared shapes, by model name; idempotent."""
+    for name, value in examples.items():
+        if _SHARED_EXAMPLES.get(name, value) != value:
+            raise ValueError(f"two contexts give an example of {name}")
+    _SHARED_EXAMPLES.update(examples)
 
 
-class Signature(BaseModel):
-    id: str = Field(description="核查人员 — the verifier's staff number")
-    name: str
-    signed_on: date
+def shared_example(name: str) -> ConfigDict:
+    """The model config of a shared shape whose example a context provides."""
 
+    def add(schema: dict[str, Any]) -> None:
+        if name in _SHARED_EXAMPLES:
+            schema["examples"] = [_SHARED_EXAMPLES[name]]
 
-class Verification(BaseModel):
-    """核查 (Art. 34 ¶3): counted once two distinct eligible staff have signed."""
-
-    number: int = Field(ge=1)
-    on_site: bool
-    verified_on: date
-    findings: str
-    signatures: list[Signature]
-    counted: bool
-
-
-class ApplicationView(BaseModel):
-    """A licence application (行政许可申请) as it stands."""
-
-    model_config = _example("Application")
-
-    id: UUID
-    version: int = Field(ge=1, description="the case's version; also its ETag")
-    receipt_number: str
-    status: Status
-    item: ItemRef
-    approval_mode: ApprovalMode
-    channel: str
-    applicant: Applicant
-    agent: Agent | None
-    unit_code: str
-    materials: list[str]
-    materials_not_received: list[str] = Field(
-        description="the catalogue's materials not among those received (a hint "
-        "for the clerk, not the correction notice's list)"
-    )
-    commitment: CommitmentLetter | None
-    received_on: date
-    correction_due: DueDate | None
-    correction_requested: bool
-    missing_items: list[str] = Field(
-        description="补正告知 — items of the correction notice still outstanding"
-    )
-    acceptance_date: date | None
-    decision_limit_wd: int | None
-    decision_due: DueDate | None
-    promised_due: DueDate | None = Field(
-        description="承诺时限 — the bureau's promised time limit as a due date"
-    )
-    excluded_working_days: int
-    clock_stopped_for: str | None
-    extended: bool
-    deficiency_items: list[str] = Field(
-        description="容缺材料 — deferred materials still outstanding"
-    )
-    supply_deadline: date | None
-    supply_deadline_provisional: bool
-    verifications: list[Verification]
-    decision_number: str | None
-    decided_on: date | None
-    licence_id: UUID | None
-    certificate_due: DueDate | None
-    certificate_number: str | None
-    interview: Interview | None
-    created_at: datetime
-    modified_at: datetime
+    return ConfigDict(json_schema_extra=add)
 
 
 class CommandOutcome(BaseModel):
@@ -129,55 +66,6 @@ class CommandOutcome(BaseModel):
         description="the event log position of this change: pass it as "
         "`consistent_after` (or `X-Consistent-After`) to read your write",
     )
-
-
-class ApplicationChanged(ApplicationView, CommandOutcome):
-    """The application after a command, with the position for read-your-writes."""
-
-    model_config = _example("Application")
-
-
-class ApplicationReceived(ApplicationChanged):
-    """The new application, with the applicant's query code (shown only now)."""
-
-    model_config = _example("ReceivedApplication")
-
-    query_code: str = Field(
-        description="查询码 — the applicant's query code for the public progress "
-        "lookup; shown once, only its hash is kept"
-    )
-
-
-class LicenceView(BaseModel):
-    """A licence (行政许可) as it stands."""
-
-    model_config = _example("Licence")
-
-    id: UUID
-    version: int = Field(ge=1)
-    licence_number: str
-    status: LicenceStatus
-    holder: Applicant
-    item_code: str
-    item_name: str
-    certificate_name: str
-    scope: str
-    valid_from: date
-    valid_until: date | None
-    renewal_deadline: date | None
-    renewal_requested_on: date | None
-    application_id: UUID
-    decision_number: str
-    authority_unit_code: str
-    approval_mode: ApprovalMode
-    post_verification_due: DueDate | None
-    certificate_reissues: int
-    created_at: datetime
-    modified_at: datetime
-
-
-class LicenceChanged(LicenceView, CommandOutcome):
-    model_config = _example("Licence")
 
 
 class HistoryEntry(BaseModel):
@@ -199,7 +87,7 @@ class HistoryEntry(BaseModel):
 class History(BaseModel):
     """Every event of a case, and its state as of a version or instant if asked."""
 
-    model_config = _example("History")
+    model_config = shared_example("History")
 
     id: UUID
     version: int
@@ -209,185 +97,7 @@ class History(BaseModel):
     )
 
 
-class Catalogue(BaseModel):
-    """The published licence items (行政许可事项目录)."""
-
-    model_config = _example("Catalogue")
-
-    items: list[ItemTerms]
-    version: int
-
-
-class ReapplicationBan(BaseModel):
-    item_code: str
-    until: date
-
-
-class ApplicantRecordView(BaseModel):
-    """What binds an applicant's next application (Arts. 78–79; 告知承诺)."""
-
-    model_config = _example("ApplicantRecord")
-
-    id: UUID
-    version: int
-    party: str
-    reapplication_bans: list[ReapplicationBan]
-    false_commitments: list[UUID]
-    notify_and_commit_closed: bool
-
-
-class ApplicantRecordChanged(ApplicantRecordView, CommandOutcome):
-    model_config = _example("ApplicantRecord")
-
-
-class PartyRef(BaseModel):
-    name: str
-    uscc: str | None
-
-
-class RunningDeadline(BaseModel):
-    kind: str
-    due: date
-    working_days_left: int
-    overdue: bool
-    provisional: bool
-
-
-class ApplicationSummary(BaseModel):
-    id: UUID
-    version: int
-    receipt_number: str
-    item: ItemRef
-    unit_code: str
-    applicant: PartyRef
-    status: Status
-    public_status: str
-    received_on: date
-    acceptance: str | None
-    accepted_on: date | None
-    decision: str | None
-    decided_on: date | None
-    closed_on: date | None
-    clock_stopped: bool
-    deadline: RunningDeadline | None
-
-
 class Page(BaseModel):
     next_cursor: str | None = Field(
         description="pass as `after` for the next page; null on the last page"
     )
-
-
-class ApplicationsPage(Page):
-    model_config = _example("ApplicationsPage")
-
-    items: list[ApplicationSummary]
-
-
-class LicenceSummary(BaseModel):
-    id: UUID
-    version: int
-    licence_number: str
-    holder: PartyRef
-    item: ItemRef
-    certificate_name: str
-    unit_code: str
-    status: LicenceStatus
-    valid_from: date
-    valid_until: date | None
-    days_to_expiry: int | None
-    renewal_deadline: date | None
-    renewal_requested_on: date | None
-    commitment_check_due: date | None
-    commitment_breached: bool
-    application_id: UUID
-    decision_number: str
-    ended_on: date | None
-
-
-class LicencesPage(Page):
-    model_config = _example("LicencesPage")
-
-    items: list[LicenceSummary]
-
-
-class PartyName(BaseModel):
-    name: str
-
-
-class BoardEntry(BaseModel):
-    """One running deadline: an application's (receipt number, applicant) or a
-    licence's (licence number, holder) — the names the index and register use."""
-
-    case_kind: str
-    case_id: UUID
-    receipt_number: str | None
-    licence_number: str | None
-    kind: str
-    due: date
-    promised_due: date | None
-    working_days_left: int
-    state: str | None
-    provisional: bool
-    rule: str
-    unit_code: str
-    item: ItemRef
-    applicant: PartyName | None
-    holder: PartyName | None
-
-
-class DeadlinesPage(Page):
-    model_config = _example("DeadlinesPage")
-
-    today: date
-    items: list[BoardEntry]
-
-
-class Counts(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    received: int
-    accepted: int
-    completed: int
-    granted: int
-    refused: int
-    deadlines_missed: int
-    on_time_rate: float | None
-    median_working_days_to_decision: float | None
-
-
-class Group(Counts):
-    key: str | None
-
-
-class Statistics(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-        json_schema_extra={"examples": [EXAMPLES["Statistics"]]},
-    )
-
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
-    group_by: str | None
-    groups: list[Group]
-    total: Counts
-
-
-class Progress(BaseModel):
-    """办件查询: an application's progress as the public sees it (nothing personal)."""
-
-    model_config = _example("Progress")
-
-    receipt_number: str
-    item_name: str
-    status: str
-    finished: bool
-    received_on: date
-    accepted_on: date | None
-    decision: str | None
-    decided_on: date | None
-    certificate_issued_on: date | None
-    certificate_served_on: date | None
-    closed_on: date | None
-    clock_stopped: bool
-    deadline: RunningDeadline | None

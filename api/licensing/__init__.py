@@ -6,17 +6,14 @@ domain/licensing, its read models in projections/licensing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.host.context import Context, Shared
+from api.host.context import Context, Http, Shared
 from domain.licensing.service import Licensing
 from projections.licensing import licensing_read_models
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
-
     from api.host.storage import Services
 
 
@@ -37,29 +34,10 @@ def service(services: Services) -> Licensing:
     return app
 
 
-def _routers() -> Sequence[APIRouter]:
-    from api.licensing import (
-        applicant_records,
-        applications,
-        deadlines,
-        items,
-        licences,
-        public_progress,
-        statistics,
-    )
+def _http() -> Http:
+    from api.licensing.http import HTTP
 
-    return tuple(
-        module.router
-        for module in (
-            items,
-            applications,
-            licences,
-            applicant_records,
-            deadlines,
-            statistics,
-            public_progress,
-        )
-    )
+    return HTTP
 
 
 def _demo(services: Services, data_dir: Path) -> list[str]:
@@ -73,7 +51,7 @@ CONTEXT = Context(
     title="administrative licensing (行政许可)",
     open=_open,
     read_models=licensing_read_models,
-    routers=_routers,
+    http=_http,
     demo=_demo,
     bench="api.licensing.bench",
 )

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Header, Request
 from api.http.auth import CurrentPrincipal, audit_for
 from api.http.commands import Decision, expected_version
 from api.http.openapi import CASE_READ, COMMAND, problems
-from api.http.schemas import ApplicantRecordChanged, ApplicantRecordView
 from api.http.views import JSON, case_response, replay_marked
 from api.licensing.applications import licensing
+from api.licensing.schemas import ApplicantRecordChanged, ApplicantRecordView
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.parties import Applicant
 from domain.shared.errors import NotFoundError

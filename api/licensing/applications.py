@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
-from api.http import schemas
 from api.http.auth import CurrentPrincipal, audit_for
 from api.http.commands import (
     CaseResource,
@@ -27,7 +26,9 @@ from api.http.reads import (
     page_body,
     upper,
 )
-from api.http.views import JSON, application_view
+from api.http.views import JSON
+from api.licensing import schemas
+from api.licensing.views import application_view
 from domain.licensing.application import Status
 from domain.licensing.parties import (
     Agent,

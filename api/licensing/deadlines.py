@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.http import schemas
 from api.http.openapi import STAFF, problems
 from api.http.reads import (
     BoardAfter,
@@ -16,6 +15,7 @@ from api.http.reads import (
     page_body,
 )
 from api.http.views import JSON
+from api.licensing import schemas
 from projections import deadline_board
 from projections.deadline_board import BoardState
 

@@ -12,9 +12,9 @@ from api.http.auth import CurrentPrincipal, audit_for
 from api.http.commands import Decision, expected_version
 from api.http.errors import ProblemError
 from api.http.openapi import COMMAND, PUBLIC, problems
-from api.http.schemas import Catalogue as CatalogueView
-from api.http.schemas import ItemView
 from api.http.views import JSON, replay_marked
+from api.licensing.schemas import Catalogue as CatalogueView
+from api.licensing.schemas import ItemView
 from domain.registry.catalogue import Catalogue, ItemTerms
 from domain.registry.service import Registry
 

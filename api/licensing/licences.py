@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.http import schemas
 from api.http.commands import (
     CaseResource,
     Command,
@@ -25,8 +24,10 @@ from api.http.reads import (
     page_body,
     upper,
 )
-from api.http.views import JSON, licence_view
+from api.http.views import JSON
+from api.licensing import schemas
 from api.licensing.applications import Reasons, licensing
+from api.licensing.views import licence_view
 from domain.licensing.licence import (
     CancellationGround,
     LicenceChange,

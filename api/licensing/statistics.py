@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.http import schemas
 from api.http.openapi import STAFF, problems
 from api.http.reads import (
     StaffReader,
     UnitFilter,
 )
 from api.http.views import JSON
+from api.licensing import schemas
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from projections.licensing import statistics
