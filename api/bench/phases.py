@@ -1,0 +1,223 @@
+"""The bench's in-process measurements: raw inserts, the library's save(),
+bulk generation through the aggregates, rebuilds and query latencies."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import psycopg
+
+from api.bench.report import say
+from api.bench.workload import Query, Workload
+from domain.shared.events import Aggregate
+from domain.shared.service import ContextService
+from projections.runtime import Projector, ReadModel
+
+RAW_PAYLOAD = 600  # bytes of the raw insert's state column
+QUERY_TIME_CAP = 30.0  # seconds per query kind, whatever the count reached
+
+# Numbers handed to the workloads' new and generated cases: distinct in a run.
+_CASE_BLOCKS = itertools.count()
+
+
+def timed_threads(
+    threads: int, seconds: float, step: Callable[[int], Callable[[], None]]
+) -> float:
+    """Operations/s of `threads` threads each repeating its operation for `seconds`.
+
+    `step(n)` prepares thread n (inside the thread) and returns its operation."""
+    counts = [0] * threads
+    start = threading.Barrier(threads + 1)
+    stop = threading.Event()
+
+    def worker(n: int) -> None:
+        operation = step(n)
+        start.wait()
+        while not stop.is_set():
+            operation()
+            counts[n] += 1
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    start.wait()
+    began = time.monotonic()
+    time.sleep(seconds)
+    stop.set()
+    for t in pool:
+        t.join()
+    return sum(counts) / (time.monotonic() - began)
+
+
+# -- 1. raw PostgreSQL -------------------------------------------------------------
+
+RAW_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_raw_events (
+    originator_id      uuid    NOT NULL,
+    originator_version integer NOT NULL,
+    topic              text    NOT NULL,
+    state              bytea   NOT NULL,
+    notification_id    bigserial,
+    PRIMARY KEY (originator_id, originator_version)
+)
+"""
+
+
+def raw_insert_rate(url: str, connections: int, seconds: float, topic: str) -> float:
+    """Transactions/s of one INSERT + COMMIT each, from `connections` threads,
+    into a table shaped like the events table."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(RAW_TABLE)
+    payload = os.urandom(RAW_PAYLOAD)
+    opened: list[psycopg.Connection[Any]] = []
+
+    def step(_: int) -> Callable[[], None]:
+        conn = psycopg.connect(url)
+        opened.append(conn)
+
+        def insert() -> None:
+            conn.execute(
+                "INSERT INTO bench_raw_events (originator_id, originator_version,"
+                " topic, state) VALUES (%s, %s, %s, %s)",
+                (uuid4(), 1, topic, payload),
+            )
+            conn.commit()
+
+        return insert
+
+    try:
+        return timed_threads(connections, seconds, step)
+    finally:
+        for conn in opened:
+            conn.close()
+
+
+# -- 2. the library's save() -------------------------------------------------------
+
+
+def save_rate(
+    app: ContextService, workload: Workload, threads: int, seconds: float
+) -> float:
+    """save() calls/s, each saving one new case (one event)."""
+    numbers = itertools.count(next(_CASE_BLOCKS) * 10_000_000)
+
+    def step(_: int) -> Callable[[], None]:
+        def save() -> None:
+            app.save(*workload.new_case(next(numbers)))
+
+        return save
+
+    return timed_threads(threads, seconds, step)
+
+
+# -- 5. generation and rebuild -----------------------------------------------------
+
+
+@dataclass
+class Generated:
+    events: int
+    cases: int
+    seconds: float
+    capped: bool
+
+
+def generate(
+    app: ContextService, workload: Workload, target: int, batch: int, time_cap: float
+) -> Generated:
+    """Cases through the aggregates' command methods, saved `batch` cases at a time
+    with `app.save(*aggregates)` (the library's mapper and recorder)."""
+    start_head = head(app)
+    began = time.monotonic()
+    made, capped = 0, False
+    first = n = next(_CASE_BLOCKS) * 10_000_000
+    last_report = began
+    while made < target:
+        aggregates: list[Aggregate] = []
+        for _ in range(batch):
+            n += 1
+            aggregates += workload.generated_case(n)
+        app.save(*aggregates)
+        made = head(app) - start_head
+        now = time.monotonic()
+        if now - last_report > 10:
+            say(f"generated {made:,} events ({made / (now - began):,.0f} events/s)")
+            last_report = now
+        if now - began > time_cap:
+            capped = True
+            break
+    return Generated(made, n - first, time.monotonic() - began, capped)
+
+
+def head(app: ContextService) -> int:
+    """The last position of the context's log."""
+    return int(app.recorder.max_notification_id() or 0)
+
+
+@dataclass
+class Rebuilt:
+    model: str
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def rebuild_all(
+    url: str,
+    apps: dict[str, ContextService],
+    models: Sequence[ReadModel],
+    events: int,
+) -> list[Rebuilt]:
+    """Rebuild each model from zero (new generation side by side, then switch),
+    timed; `events` is the length of the log they read."""
+    rebuilder = Projector(url, dict(apps), models)
+    rebuilt = []
+    try:
+        rebuilder.prepare()
+        for model in rebuilder.models:
+            say(f"rebuilding {model} over {events:,} events")
+            began = time.monotonic()
+            rebuilder.rebuild(model)
+            rebuilt.append(Rebuilt(model, events, time.monotonic() - began))
+    finally:
+        rebuilder.close()
+    return rebuilt
+
+
+# -- 6. queries --------------------------------------------------------------------
+
+
+def query_latencies(base: str, query: Query, count: int) -> tuple[list[float], int]:
+    """Latencies of `count` GETs after 5 warm-up ones, and how many failed."""
+    latencies: list[float] = []
+    failures = 0
+    with httpx.Client(base_url=base, timeout=60.0) as http:
+        headers = {"Authorization": f"Bearer {query.token}"}
+        began = time.monotonic()
+        for i in range(count + 5):
+            if time.monotonic() - began > QUERY_TIME_CAP:
+                say(f"query {query.path}: stopped at the {QUERY_TIME_CAP:.0f} s cap")
+                break
+            sent = time.monotonic()
+            response = http.get(query.path, headers=headers)
+            took = time.monotonic() - sent
+            if response.status_code != 200:
+                failures += 1
+                if failures == 1:
+                    say(
+                        f"query {query.path} -> {response.status_code}"
+                        f" {response.text[:300]}"
+                    )
+            elif i >= 5:  # the first five warm the connection and caches
+                latencies.append(took)
+    return latencies, failures
