@@ -24,6 +24,7 @@ from api.licensing import applications as licensing_applications
 from api.licensing import deadlines as licensing_deadlines
 from api.licensing import items as licensing_items
 from api.licensing import statistics as licensing_statistics
+from projections.licensing import licensing_read_models
 
 DESCRIPTION = """
 Event-sourced case management for a market-supervision bureau (市场监督管理局):
@@ -44,6 +45,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         services.licensing.clock,
         settings.pool_size,
         settings.timeouts,
+        applications={services.licensing.name: services.licensing},
+        models=licensing_read_models(services.licensing.calendar),
     )
 
     @asynccontextmanager

@@ -223,8 +223,10 @@ def _complete(
                 parameter["description"] = description
         if parameter["name"] == "X-Consistent-After":
             parameter["description"] = (
-                "as the `consistent_after` query parameter: wait (up to 5 s) until "
-                "the read models have caught up to this `position`, else 503"
+                "as the `consistent_after` query parameter: a command's"
+                " `consistency_token` (`<log>:<position>`; a bare `position` is on"
+                " this route's log); wait (up to 5 s) until the read models"
+                " following that log have caught up to it, else 503"
             )
         if parameter["name"] == "If-Match":
             parameter["description"] = (

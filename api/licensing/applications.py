@@ -21,13 +21,13 @@ from api.http.openapi import STAFF, problems
 from api.http.reads import (
     After,
     Limit,
-    StaffReader,
     UnitFilter,
     UsccFilter,
     page_body,
     upper,
 )
 from api.http.views import JSON, application_view
+from api.licensing.reads import StaffReader
 from domain.licensing.application import Status
 from domain.licensing.parties import (
     Agent,
