@@ -254,8 +254,9 @@ AnyReadModel = ReadModel | RawReadModel
 
 @dataclass(frozen=True)
 class Positioned:
-    """A domain event with its position in the notification log."""
+    """A domain event with its place: the log it is in and its position there."""
 
+    log: str
     position: int
     event: DomainEventProtocol[Any]
 
@@ -697,7 +698,9 @@ class Projector:
             return
         mapper = self.applications[log].mapper
         model.apply(
-            cur, tables, [Positioned(n.id, mapper.to_domain_event(n)) for n in wanted]
+            cur,
+            tables,
+            [Positioned(log, n.id, mapper.to_domain_event(n)) for n in wanted],
         )
 
     def _at(self, point: str) -> None:
