@@ -172,3 +172,11 @@ def test_the_openapi_document_describes_the_token(client: TestClient) -> None:
     state = document["components"]["schemas"]["ReadModelState"]
     assert "log" in state["properties"]
     assert "log" not in state.get("required", [])
+
+
+def test_readyz_names_the_log_of_each_entry(client: TestClient) -> None:
+    entries = ok(client.get("/readyz"))["read_models"]
+    assert {(e["name"], e["log"]) for e in entries} == {
+        ("applications", "licensing"),
+        ("licences", "licensing"),
+    }

@@ -38,8 +38,11 @@ from projections.runtime import (
     StoredRecord,
     Tables,
     active_tables,
+    followers,
+    logs_caught_up,
     position,
     stall_of,
+    wait_for_logs,
 )
 from tests.projections.conftest import MONDAY_0900, World
 from tests.projections.test_runtime import (
@@ -335,6 +338,34 @@ def test_an_every_log_model_starts_a_log_it_is_newly_given_from_zero(
         logs = [r[0] for r in rows(conn, "ledger")]
         assert logs.count("licensing") == len(stored(world.url, "licensing"))
         assert logs.count("registry") == len(stored(world.url, "registry"))
+
+
+def test_the_models_of_each_log_are_known_from_their_declarations() -> None:
+    models = [Arrivals(), Ledger(), Receipts()]
+    assert followers(models, BOTH) == {
+        "licensing": ("arrivals", "ledger", "receipts"),
+        "registry": ("arrivals", "ledger"),
+    }
+    assert followers(models[1:2], ["licensing"]) == {"licensing": ("ledger",)}
+
+
+def test_a_wait_on_logs_waits_for_every_model_following_each_of_them(
+    world: World,
+) -> None:
+    fed = projector(world, [Arrivals(), Receipts()])
+    fed.prepare()
+    everything = heads(world)
+    with connect(world) as conn:
+        assert not logs_caught_up(conn, {"registry": 1})
+        fed.catch_up(fed.model("arrivals"))
+        # `receipts` follows the licensing log too and has not read it.
+        assert logs_caught_up(conn, {"registry": everything["registry"]})
+        assert not logs_caught_up(conn, {"licensing": 1})
+        assert not wait_for_logs(conn, {"licensing": 1}, timeout=0.05)
+        fed.catch_up(fed.model("receipts"))
+        assert wait_for_logs(conn, everything, timeout=1)
+        assert not logs_caught_up(conn, {"licensing": everything["licensing"] + 1})
+        assert logs_caught_up(conn, {"nosuch": 5})  # followed by none: no wait
 
 
 # -- 2. a stall stops one log of one model ------------------------------------------------
