@@ -1,23 +1,44 @@
-"""The projection runtime: read models that follow a notification log exactly once.
+"""The projection runtime: read models that follow notification logs exactly once.
 
 A read model folds domain events into tables in the `casetrace_read` schema.
 Each build of a model is a *generation* with its own tables; one generation
 per model is active (queries read it), and a rebuild fills a new generation
 side by side, then switches reads over when it has caught up.
 
-Exactly-once: every batch runs in one transaction that takes the model's
-advisory lock, reads the generation's tracking position `FOR UPDATE`, applies
-the next notifications, writes the new position and commits. A crash anywhere
-before the commit leaves rows and position as they were, so nothing is applied
-twice and nothing is lost; two runners of one model take turns.
+A model follows one or more logs (`logs`: each context's Application writes
+one notification log, named by the application's pinned name; `EVERY_LOG`
+follows every log the projector is given). A generation keeps one tracking
+position per log it follows.
+
+Exactly-once: every batch reads *one* log and runs in one transaction that
+takes the model's advisory lock, reads the generation's tracking position for
+that log `FOR UPDATE`, applies the next notifications of that log, writes that
+log's new position and commits. A crash anywhere before the commit leaves rows
+and position as they were, so nothing is applied twice and nothing is lost;
+two runners of one model take turns. A batch of one log never moves another
+log's position.
+
+There is no global order between logs: each log is ordered, and a model over
+several sees them interleaved in whatever way its batches happen to run
+(logs are fed in turn, a batch at a time). A model over several logs must
+therefore not depend on how its logs interleave — what it folds from one log
+may not wait for, or assume, a position on another (an audit index keyed by
+log and position, a per-log hash chain, a feed ordered by each event's own
+time all qualify). A read-your-writes token names its log for the same reason
+(`licensing:1234`): a position means nothing without its log.
 
 No event stops the read side (DESIGN §4): an event a model cannot apply stalls
-that model only. The follower retries it with a growing, bounded delay, logs
-the position and topic at error level and records the stall (position, error,
-since when) in `stalls`, where `casetrace project --status` and `/readyz` read
-it; the other models, the writes and the queries (from the last good state)
-carry on. A lost database connection is not a stall: the follower reconnects
-by itself and carries on from the tracking positions.
+that model on that log only. The follower retries it with a growing, bounded
+delay, logs the position and topic at error level and records the stall
+(model, log, position, error, since when) in `stalls`, where `casetrace project
+--status` and `/readyz` read it; the model's other logs, the other models, the
+writes and the queries (from the last good state) carry on. A lost database
+connection is not a stall: the follower reconnects by itself and carries on
+from the tracking positions.
+
+A model may read the stored events as stored (`RawReadModel`): topic,
+originator, version and the state bytes exactly as in the events table
+(encrypted and compressed as configured), undecoded — what a ledger hashes.
 """
 
 from __future__ import annotations
@@ -30,7 +51,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
+from uuid import UUID
 
 import psycopg
 import pydantic
@@ -47,6 +69,9 @@ SCHEMA_LOCK = 0x0CA5E7 << 8 | 1  # creating the runtime's own tables
 LIVE_BATCH = 1000
 REBUILD_BATCH = 5000
 
+# `tracking.application` holds the name of the log (the application's pinned
+# name): the column kept the name it had when every model followed one log, so
+# existing rows keep their positions and an older process still reads them.
 RUNTIME_TABLES = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
 CREATE TABLE IF NOT EXISTS {SCHEMA}.generations (
@@ -68,15 +93,35 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.tracking (
     PRIMARY KEY (model, generation, application)
 );
 CREATE TABLE IF NOT EXISTS {SCHEMA}.stalls (
-    model      text        PRIMARY KEY,
+    model      text        NOT NULL,
+    log        text        NOT NULL,
     generation integer     NOT NULL,
     position   bigint      NOT NULL,
     topic      text,
     error      text        NOT NULL,
     since      timestamptz NOT NULL DEFAULT now(),
     attempts   integer     NOT NULL DEFAULT 1,
-    retry_at   timestamptz NOT NULL
+    retry_at   timestamptz NOT NULL,
+    PRIMARY KEY (model, log)
 );
+-- Upgrade in place: a stall recorded when a model followed one log gets that
+-- log from the generation's tracking row (a stall is re-found by the next
+-- retry anyway, so one without is dropped). Checked first, so a start-up with
+-- nothing to upgrade takes no lock on the table.
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM information_schema.columns WHERE table_schema = '{SCHEMA}'
+        AND table_name = 'stalls' AND column_name = 'log'
+    ) THEN
+        ALTER TABLE {SCHEMA}.stalls ADD COLUMN log text;
+        UPDATE {SCHEMA}.stalls s SET log = t.application FROM {SCHEMA}.tracking t
+            WHERE t.model = s.model AND t.generation = s.generation;
+        DELETE FROM {SCHEMA}.stalls WHERE log IS NULL;
+        ALTER TABLE {SCHEMA}.stalls ALTER COLUMN log SET NOT NULL,
+            DROP CONSTRAINT stalls_pkey, ADD PRIMARY KEY (model, log);
+    END IF;
+END $$;
 """
 # The live follower's retry of a stalled model: 0.5 s, 1 s, 2 s, … at most 30 s
 # (a stall is a bug or bad data: retrying faster only fills the log). After a
@@ -95,13 +140,14 @@ class ReadModelMissingError(LookupError):
 
 
 class BatchFailedError(Exception):
-    """Applying the notifications `first`..`last` to a model failed; the cause
-    is chained. `topic` is the topic of the first of them."""
+    """Applying the notifications `first`..`last` of `log` to a model failed;
+    the cause is chained. `topic` is the topic of the first of them."""
 
-    def __init__(self, model: str, first: int, last: int, topic: str) -> None:
+    def __init__(self, model: str, log: str, first: int, last: int, topic: str) -> None:
         where = f"position {first}" if first == last else f"positions {first}-{last}"
-        super().__init__(f"{model}: cannot apply the event at {where} ({topic})")
+        super().__init__(f"{model}: cannot apply the event at {log} {where} ({topic})")
         self.model = model
+        self.log = log
         self.first = first
         self.last = last
         self.topic = topic
@@ -120,9 +166,10 @@ def backoff(attempt: int, bounds: tuple[float, float]) -> float:
 
 @dataclass(frozen=True)
 class Stall:
-    """A model that cannot apply the event at `position`, since `since`."""
+    """A model that cannot apply the event at `position` of `log`, since `since`."""
 
     model: str
+    log: str
     position: int
     topic: str | None
     error: str
@@ -133,9 +180,10 @@ class Stall:
 
 @dataclass(frozen=True)
 class ModelStatus:
-    """How far a model has read its log, and whether it is stuck."""
+    """How far a model has read one of its logs, and whether it is stuck there."""
 
     model: str
+    log: str
     position: int
     head: int
     stall: Stall | None
@@ -157,14 +205,26 @@ class Tables:
         return sql.SQL("{}.{}").format(sql.Identifier(SCHEMA), sql.Identifier(name))
 
 
-class ReadModel(ABC):
-    """One view of one application's events, folded into its own tables."""
+# `logs = EVERY_LOG`: every log the projector is given (an audit index, a ledger).
+EVERY_LOG: Final[tuple[str, ...]] = ("*",)
+
+
+class BaseReadModel(ABC):
+    """What every read model declares: its name, version, logs and tables."""
 
     name: ClassVar[str]
     # Bump when the fold or the tables change: a running projector then builds
     # a new generation side by side and switches over (no migration scripts).
     version: ClassVar[int]
-    application: ClassVar[str] = "licensing"
+    # The logs it follows, by application name (or EVERY_LOG).
+    logs: ClassVar[tuple[str, ...]]
+
+    @abstractmethod
+    def create_tables(self, cur: Cursor, tables: Tables) -> None: ...
+
+
+class ReadModel(BaseReadModel):
+    """A view of domain events, folded into its own tables."""
 
     @property
     @abstractmethod
@@ -172,19 +232,46 @@ class ReadModel(ABC):
         """Topics of the events it folds; others are skipped without decoding."""
 
     @abstractmethod
-    def create_tables(self, cur: Cursor, tables: Tables) -> None: ...
+    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Positioned]) -> None:
+        """Fold a batch of events of one log (in log order) into the tables."""
+
+
+class RawReadModel(BaseReadModel):
+    """A view of the stored events as stored: nothing is decoded (or decrypted)."""
+
+    # Topics it reads, or None for every topic.
+    topics: ClassVar[frozenset[str] | None] = None
 
     @abstractmethod
-    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Positioned]) -> None:
-        """Fold a batch of events (in log order) into the tables."""
+    def apply(
+        self, cur: Cursor, tables: Tables, records: Sequence[StoredRecord]
+    ) -> None:
+        """Fold a batch of stored events of one log (in log order) into the tables."""
+
+
+AnyReadModel = ReadModel | RawReadModel
 
 
 @dataclass(frozen=True)
 class Positioned:
-    """A domain event with its position in the notification log."""
+    """A domain event with its place: the log it is in and its position there."""
 
+    log: str
     position: int
     event: DomainEventProtocol[Any]
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A stored event exactly as its events table holds it, with its place:
+    the log it is in and its position there."""
+
+    log: str
+    position: int
+    topic: str
+    originator_id: UUID | str
+    originator_version: int
+    state: bytes  # as stored: encrypted and compressed when so configured
 
 
 @dataclass(frozen=True)
@@ -196,6 +283,33 @@ class Progress:
     @property
     def rate(self) -> float:
         return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+def logs_of(model: BaseReadModel, known: Iterable[str]) -> tuple[str, ...]:
+    """The logs a model follows, among the `known` ones (EVERY_LOG resolved)."""
+    known = tuple(known)
+    if model.logs == EVERY_LOG:
+        return known
+    unknown = [log for log in model.logs if log not in known]
+    if unknown or not model.logs:
+        msg = (
+            f"read model {model.name!r} follows {', '.join(unknown) or 'no log'};"
+            f" the logs given are: {', '.join(known) or 'none'}"
+        )
+        raise LookupError(msg)
+    return model.logs
+
+
+def followers(
+    models: Iterable[BaseReadModel], known: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """Log name → the models that follow it, for every known log."""
+    known = tuple(known)
+    found: dict[str, list[str]] = {log: [] for log in known}
+    for model in models:
+        for log in logs_of(model, known):
+            found[log].append(model.name)
+    return {log: tuple(names) for log, names in found.items()}
 
 
 def lock_key(model: str) -> int:
@@ -232,23 +346,34 @@ def active_tables(conn: psycopg.Connection[Any], model: str) -> Tables:
     return Tables(model, found[0])
 
 
-def position(conn: psycopg.Connection[Any], model: str) -> int:
-    """How far the active generation of a model has read its log."""
-    row = conn.execute(
-        f"SELECT t.position FROM {SCHEMA}.tracking t JOIN {SCHEMA}.generations g"
-        " USING (model, generation) WHERE t.model = %s AND g.state = 'active'",
-        (model,),
-    ).fetchone()
-    return int(row[0]) if row else 0
+def position(conn: psycopg.Connection[Any], model: str, log: str | None = None) -> int:
+    """How far the active generation of a model has read `log` (0 if not at
+    all); without a log, the one log the model follows."""
+    rows = conn.execute(
+        f"SELECT t.application, t.position FROM {SCHEMA}.tracking t"
+        f" JOIN {SCHEMA}.generations g USING (model, generation)"
+        " WHERE t.model = %s AND g.state = 'active'"
+        " AND (%s::text IS NULL OR t.application = %s)",
+        (model, log, log),
+    ).fetchall()
+    if log is None and len(rows) > 1:
+        names = ", ".join(sorted(r[0] for r in rows))
+        msg = f"read model {model!r} follows several logs ({names}): name one"
+        raise ValueError(msg)
+    return int(rows[0][1]) if rows else 0
 
 
-def stall_of(conn: psycopg.Connection[Any], model: str) -> Stall | None:
+def stall_of(
+    conn: psycopg.Connection[Any], model: str, log: str | None = None
+) -> Stall | None:
+    """The model's stall on `log` (without a log: on any, the earliest)."""
     row = conn.execute(
-        f"SELECT position, topic, error, since, attempts, retry_at FROM {SCHEMA}.stalls"
-        " WHERE model = %s",
-        (model,),
+        "SELECT model, log, position, topic, error, since, attempts, retry_at"
+        f" FROM {SCHEMA}.stalls WHERE model = %s"
+        " AND (%s::text IS NULL OR log = %s) ORDER BY since, log LIMIT 1",
+        (model, log, log),
     ).fetchone()
-    return Stall(model, *row) if row else None
+    return Stall(*row) if row else None
 
 
 def head(conn: psycopg.Connection[Any], app: Application[Any]) -> int:
@@ -262,15 +387,39 @@ def head(conn: psycopg.Connection[Any], app: Application[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def model_status(conn: psycopg.Connection[Any], model: str, head: int) -> ModelStatus:
-    return ModelStatus(model, position(conn, model), head, stall_of(conn, model))
+def model_status(
+    conn: psycopg.Connection[Any], model: str, log: str, head: int
+) -> ModelStatus:
+    return ModelStatus(
+        model, log, position(conn, model, log), head, stall_of(conn, model, log)
+    )
+
+
+def statuses(
+    conn: psycopg.Connection[Any],
+    applications: Mapping[str, Application[Any]],
+    models: Iterable[BaseReadModel],
+) -> list[ModelStatus]:
+    """Each model's position, head and stall on each log it follows."""
+    heads: dict[str, int] = {}
+    found = []
+    for model in models:
+        for log in logs_of(model, applications):
+            if log not in heads:
+                heads[log] = head(conn, applications[log])
+            found.append(model_status(conn, model.name, log, heads[log]))
+    return found
 
 
 def caught_up(
-    conn: psycopg.Connection[Any], models: Iterable[str], target: int
+    conn: psycopg.Connection[Any],
+    models: Iterable[str],
+    target: int,
+    log: str | None = None,
 ) -> bool:
-    """Whether every model has read its log up to target."""
-    return all(position(conn, m) >= target for m in models)
+    """Whether every model has read `log` (each one's only log, if none is
+    named) up to target."""
+    return all(position(conn, m, log) >= target for m in models)
 
 
 def wait_until(
@@ -292,14 +441,52 @@ def wait_for(
     target: int,
     timeout: float,
     interval: float = 0.005,
+    *,
+    log: str | None = None,
 ) -> bool:
-    """Read-your-writes: wait (bounded) until every model has read up to target."""
+    """Read-your-writes: wait (bounded) until every model has read `log` (each
+    one's only log, if none is named) up to target."""
     models = list(models)
-    return wait_until(lambda: caught_up(conn, models, target), timeout, interval)
+    return wait_until(lambda: caught_up(conn, models, target, log), timeout, interval)
+
+
+def logs_caught_up(conn: psycopg.Connection[Any], targets: Mapping[str, int]) -> bool:
+    """Whether every model being followed (an active generation) has read each
+    log up to its target: the models are those the database knows to follow
+    it, for a process that runs no projector and knows no model list (the
+    clock). A log no model follows has nothing to wait for."""
+    for log, target in targets.items():
+        row = conn.execute(
+            f"SELECT min(t.position) FROM {SCHEMA}.tracking t"
+            f" JOIN {SCHEMA}.generations g USING (model, generation)"
+            " WHERE g.state = 'active' AND t.application = %s",
+            (log,),
+        ).fetchone()
+        if row is not None and row[0] is not None and row[0] < target:
+            return False
+    return True
+
+
+def wait_for_logs(
+    conn: psycopg.Connection[Any], targets: Mapping[str, int], timeout: float
+) -> bool:
+    """Wait (bounded) until `logs_caught_up(conn, targets)`."""
+    return wait_until(lambda: logs_caught_up(conn, targets), timeout)
+
+
+def _track(cur: Cursor, model: str, generation: int, logs: Iterable[str]) -> None:
+    """Start following any of `logs` the generation does not follow yet, from
+    the beginning (a model that starts to follow a new log — EVERY_LOG when a
+    context is added — reads it from zero; its other logs keep their place)."""
+    cur.executemany(
+        f"INSERT INTO {SCHEMA}.tracking (model, generation, application, position)"
+        " VALUES (%s, %s, %s, 0) ON CONFLICT DO NOTHING",
+        [(model, generation, log) for log in logs],
+    )
 
 
 def _new_generation(
-    conn: psycopg.Connection[Any], model: ReadModel, state: str
+    conn: psycopg.Connection[Any], model: BaseReadModel, logs: Iterable[str], state: str
 ) -> Tables:
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
@@ -318,11 +505,7 @@ def _new_generation(
             " CASE WHEN %s = 'active' THEN now() END)",
             (model.name, tables.generation, model.version, state, state),
         )
-        cur.execute(
-            f"INSERT INTO {SCHEMA}.tracking (model, generation, application, position)"
-            " VALUES (%s, %s, %s, 0)",
-            (model.name, tables.generation, model.application),
-        )
+        _track(cur, model.name, tables.generation, logs)
     return tables
 
 
@@ -350,6 +533,9 @@ def describe_failure(cause: BaseException | None) -> str:
 class Projector:
     """Feeds read models from their applications' notification logs.
 
+    `applications` maps each log's name to the Application that writes it;
+    every log a model follows must be among them.
+
     Not shared between threads: its connection is used by whichever thread
     drives it (`follow`, `catch_up`, `rebuild`). `status()` alone may be asked
     from any thread while another follows (it reads on a connection of its own)."""
@@ -358,7 +544,7 @@ class Projector:
         self,
         url: str,
         applications: Mapping[str, Application[Any]],
-        models: Sequence[ReadModel],
+        models: Sequence[AnyReadModel],
         *,
         fault: Fault | None = None,
         stall_retry: tuple[float, float] = STALL_RETRY,
@@ -367,10 +553,13 @@ class Projector:
         self.url = url
         self.applications = applications
         self.models = {m.name: m for m in models}
+        # Resolved once: an unknown log is an error now, not at the first batch.
+        self.logs = {m.name: logs_of(m, applications) for m in models}
         self.fault = fault  # tests inject crashes at named points
         self.stall_retry = stall_retry
         self.reconnect_retry = reconnect_retry
-        self.stalls: dict[str, Stall] = {}  # this follower's stalled models
+        # This follower's stalls, by (model, log).
+        self.stalls: dict[tuple[str, str], Stall] = {}
         self.reconnects = 0  # failed attempts since the database went away
         self.conn = self._connect()
         ensure_runtime(self.conn)
@@ -387,7 +576,7 @@ class Projector:
         self.conn.close()
         self.conn = self._connect()
 
-    def model(self, name: str) -> ReadModel:
+    def model(self, name: str) -> AnyReadModel:
         try:
             return self.models[name]
         except KeyError:
@@ -397,17 +586,20 @@ class Projector:
 
     # -- set-up --------------------------------------------------------------------
 
-    def ensure(self, model: ReadModel) -> bool:
-        """Create the first generation if none is active; True if the active one
-        was built by an older version of the model (it needs a rebuild)."""
+    def ensure(self, model: AnyReadModel) -> bool:
+        """Create the first generation if none is active (or start following a
+        log the active one does not follow yet); True if the active one was
+        built by an older version of the model (it needs a rebuild)."""
+        logs = self.logs[model.name]
         with self.conn.transaction(), self.conn.cursor() as cur:
             # Checked and created under the model's lock, so two projectors
             # starting together cannot both create one.
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
             found = active_generation(cur, model.name)
             if found is None:
-                _new_generation(self.conn, model, "active")  # a savepoint here
+                _new_generation(self.conn, model, logs, "active")  # a savepoint here
                 return False
+            _track(cur, model.name, found[0], logs)
         # Only a newer model rebuilds: during a rolling upgrade an old process
         # must not rebuild back over the new generation.
         return found[1] < model.version
@@ -415,10 +607,16 @@ class Projector:
     # -- one batch -------------------------------------------------------------------
 
     def step(
-        self, model: ReadModel, generation: int | None = None, limit: int = LIVE_BATCH
+        self,
+        model: AnyReadModel,
+        generation: int | None = None,
+        limit: int = LIVE_BATCH,
+        log: str | None = None,
     ) -> int:
-        """Apply the next batch to the active (or a given) generation; how many
-        notifications were read (0 when caught up)."""
+        """Apply the next batch of one log (the model's only log, if not named)
+        to the active (or a given) generation; how many notifications were read
+        (0 when caught up)."""
+        log = log if log is not None else self._only_log(model)
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
             if generation is None:
@@ -426,20 +624,29 @@ class Projector:
                 if found is None:
                     return 0
                 generation = found[0]
-            return self._advance(cur, model, Tables(model.name, generation), limit)
+            return self._advance(cur, model, Tables(model.name, generation), log, limit)
+
+    def _only_log(self, model: AnyReadModel) -> str:
+        logs = self.logs[model.name]
+        if len(logs) != 1:
+            msg = f"read model {model.name!r} follows {', '.join(logs)}: name the log"
+            raise ValueError(msg)
+        return logs[0]
 
     def _advance(
         self,
         cur: Cursor,
-        model: ReadModel,
+        model: AnyReadModel,
         tables: Tables,
+        log: str,
         limit: int,
         *,
         faults: bool = True,
     ) -> int:
-        """One batch inside the caller's transaction, which holds the model's lock."""
-        app = self.applications[model.application]
-        key = (model.name, tables.generation, model.application)
+        """One batch of `log` inside the caller's transaction, which holds the
+        model's lock: that log's position alone moves."""
+        app = self.applications[log]
+        key = (model.name, tables.generation, log)
         cur.execute(
             f"SELECT position FROM {SCHEMA}.tracking WHERE model = %s"
             " AND generation = %s AND application = %s FOR UPDATE",
@@ -447,7 +654,9 @@ class Projector:
         )
         row = cur.fetchone()
         if row is None:
-            msg = f"no tracking for {model.name} generation {tables.generation}"
+            msg = (
+                f"no tracking for {model.name} generation {tables.generation} on {log}"
+            )
             raise LookupError(msg)
         notifications = app.recorder.select_notifications(
             int(row[0]), limit, inclusive_of_start=False
@@ -455,10 +664,12 @@ class Projector:
         if not notifications:
             return 0
         try:
-            model.apply(cur, tables, self._decode(app, model, notifications))
+            self._apply(cur, model, tables, log, notifications)
         except Exception as exc:
             first, last = notifications[0], notifications[-1]
-            raise BatchFailedError(model.name, first.id, last.id, first.topic) from exc
+            raise BatchFailedError(
+                model.name, log, first.id, last.id, first.topic
+            ) from exc
         if faults:
             self._at("rows-written")
         cur.execute(
@@ -470,18 +681,27 @@ class Projector:
             self._at("before-commit")
         return len(notifications)
 
-    def _decode(
+    def _apply(
         self,
-        app: Application[Any],
-        model: ReadModel,
+        cur: Cursor,
+        model: AnyReadModel,
+        tables: Tables,
+        log: str,
         notifications: Sequence[Notification],
-    ) -> list[Positioned]:
+    ) -> None:
+        """Hand the model the notifications of its topics (filtered before any
+        decoding): decoded events, or the stored records as they are."""
         topics = model.topics
-        return [
-            Positioned(n.id, app.mapper.to_domain_event(n))
-            for n in notifications
-            if n.topic in topics
-        ]
+        wanted = [n for n in notifications if topics is None or n.topic in topics]
+        if isinstance(model, RawReadModel):
+            model.apply(cur, tables, [_stored(log, n) for n in wanted])
+            return
+        mapper = self.applications[log].mapper
+        model.apply(
+            cur,
+            tables,
+            [Positioned(log, n.id, mapper.to_domain_event(n)) for n in wanted],
+        )
 
     def _at(self, point: str) -> None:
         if self.fault is not None:
@@ -491,50 +711,57 @@ class Projector:
 
     def catch_up(
         self,
-        model: ReadModel,
+        model: AnyReadModel,
         generation: int | None = None,
         *,
         limit: int = LIVE_BATCH,
         progress: Callable[[Progress], None] | None = None,
     ) -> int:
-        """Apply batches until the log is exhausted; how many notifications were read."""
+        """Apply batches until each of the model's logs is exhausted (one log
+        after the other); how many notifications were read."""
         head = self._head(model) if progress else 0
         started, done = time.monotonic(), 0
-        while count := self.step(model, generation, limit):
-            done += count
-            if progress:
-                progress(Progress(done, max(head, done), time.monotonic() - started))
-            if count < limit:
-                break  # a short batch reached the head; don't chase new writes
+        for log in self.logs[model.name]:
+            while count := self.step(model, generation, limit, log):
+                done += count
+                if progress:
+                    elapsed = time.monotonic() - started
+                    progress(Progress(done, max(head, done), elapsed))
+                if count < limit:
+                    break  # a short batch reached the head; don't chase new writes
         return done
 
-    def _head(self, model: ReadModel) -> int:
-        recorder = self.applications[model.application].recorder
-        return int(recorder.max_notification_id() or 0)
+    def _head(self, model: AnyReadModel) -> int:
+        """The notifications of all the model's logs (their heads, summed)."""
+        return sum(
+            int(self.applications[log].recorder.max_notification_id() or 0)
+            for log in self.logs[model.name]
+        )
 
     def rebuild(
         self, name: str, progress: Callable[[Progress], None] | None = None
     ) -> Tables:
         """Build a new generation from zero beside the active one, then switch reads."""
         model = self.model(name)
-        tables = _new_generation(self.conn, model, "building")
+        tables = _new_generation(self.conn, model, self.logs[name], "building")
         self.catch_up(model, tables.generation, limit=REBUILD_BATCH, progress=progress)
         self._activate(model, tables)
         return tables
 
-    def _activate(self, model: ReadModel, tables: Tables) -> None:
+    def _activate(self, model: AnyReadModel, tables: Tables) -> None:
         """Switch reads over once the new generation has caught up, atomically:
-        the last events (written since the catch-up) are applied under the
-        model's lock in the switching transaction."""
+        the last events of each log (written since the catch-up) are applied
+        under the model's lock in the switching transaction."""
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(model.name),))
             # Fault points are those of ordinary batches (the switch is one
             # transaction: a crash in it leaves the old generation live).
-            while (
-                self._advance(cur, model, tables, REBUILD_BATCH, faults=False)
-                == REBUILD_BATCH
-            ):
-                pass
+            for name in self.logs[model.name]:
+                while (
+                    self._advance(cur, model, tables, name, REBUILD_BATCH, faults=False)
+                    == REBUILD_BATCH
+                ):
+                    pass
             cur.execute(
                 f"UPDATE {SCHEMA}.generations SET state = 'retired'"
                 " WHERE model = %s AND state = 'active'",
@@ -551,7 +778,7 @@ class Projector:
             extra={"model": model.name, "generation": tables.generation},
         )
 
-    def _drop_old_generations(self, model: ReadModel) -> None:
+    def _drop_old_generations(self, model: AnyReadModel) -> None:
         """Keep the generation just retired (in-flight queries, a way back); drop
         older retired ones. A generation still building is never dropped here:
         it may be another process's rebuild in progress."""
@@ -596,27 +823,33 @@ class Projector:
 
     # -- the live follower ---------------------------------------------------------
 
-    def feed(self, model: ReadModel) -> None:
-        """Catch one model up. An event it cannot apply stalls this model only:
-        the batch is retried one event at a time up to the bad one (so the
-        events before it are applied), which is then retried with backoff."""
-        stall = self.stalls.get(model.name)
+    def feed(self, model: AnyReadModel) -> None:
+        """Catch one model up on each of its logs in turn."""
+        for log in self.logs[model.name]:
+            self._feed(model, log)
+
+    def _feed(self, model: AnyReadModel, log: str) -> None:
+        """Catch a model up on one log. An event it cannot apply stalls this
+        model on this log only: the batch is retried one event at a time up to
+        the bad one (so the events before it are applied), which is then
+        retried with backoff."""
+        stall = self.stalls.get((model.name, log))
         if stall is not None and datetime.now(UTC) < stall.retry_at:
             return
         one_by_one = 1 if stall is not None else 0
         while True:
             limit = 1 if one_by_one else LIVE_BATCH
             try:
-                count = self.step(model, limit=limit)
+                count = self.step(model, limit=limit, log=log)
             except BatchFailedError as failure:
                 self._raise_if_disconnected(failure)
                 if failure.size > 1:
                     one_by_one = failure.size
                     continue
-                self._stall(model, failure)
+                self._stall(failure)
                 return
-            if model.name in self.stalls:
-                self._resume(model)
+            if (model.name, log) in self.stalls:
+                self._resume(model.name, log)
             one_by_one = max(one_by_one - 1, 0)
             if count < limit:
                 return
@@ -629,16 +862,18 @@ class Projector:
         except psycopg.Error as exc:
             raise exc from failure
 
-    def _stall(self, model: ReadModel, failure: BatchFailedError) -> None:
+    def _stall(self, failure: BatchFailedError) -> None:
         # No traceback in the log: its message would quote the event's values.
-        before = self.stalls.get(model.name)
+        key = (failure.model, failure.log)
+        before = self.stalls.get(key)
         again = before is not None and before.position == failure.first
         attempts = before.attempts + 1 if before is not None and again else 1
         now = datetime.now(UTC)
         delay = backoff(attempts, self.stall_retry)
         cause = failure.__cause__
         stall = Stall(
-            model=model.name,
+            model=failure.model,
+            log=failure.log,
             position=failure.first,
             topic=failure.topic,
             error=describe_failure(cause),
@@ -646,11 +881,12 @@ class Projector:
             attempts=attempts,
             retry_at=now + timedelta(seconds=delay),
         )
-        self.stalls[model.name] = stall
+        self.stalls[key] = stall
         log.error(
             "read model stalled",
             extra={
-                "model": model.name,
+                "model": stall.model,
+                "log": stall.log,
                 "position": stall.position,
                 "topic": stall.topic,
                 "error": stall.error,
@@ -665,14 +901,17 @@ class Projector:
             found = active_generation(cur, stall.model)
             generation = found[0] if found else 0
             cur.execute(
-                f"INSERT INTO {SCHEMA}.stalls (model, generation, position, topic,"
-                " error, since, attempts, retry_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (model) DO UPDATE SET generation = excluded.generation,"
+                f"INSERT INTO {SCHEMA}.stalls (model, log, generation, position, topic,"
+                " error, since, attempts, retry_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (model, log) DO UPDATE SET"
+                " generation = excluded.generation,"
                 " position = excluded.position, topic = excluded.topic,"
                 " error = excluded.error, since = excluded.since,"
                 " attempts = excluded.attempts, retry_at = excluded.retry_at",
                 (
                     stall.model,
+                    stall.log,
                     generation,
                     stall.position,
                     stall.topic,
@@ -683,16 +922,18 @@ class Projector:
                 ),
             )
 
-    def _resume(self, model: ReadModel) -> None:
-        stall = self.stalls.pop(model.name)
+    def _resume(self, model: str, log_name: str) -> None:
+        stall = self.stalls.pop((model, log_name))
         with self.conn.transaction():
             self.conn.execute(
-                f"DELETE FROM {SCHEMA}.stalls WHERE model = %s", (model.name,)
+                f"DELETE FROM {SCHEMA}.stalls WHERE model = %s AND log = %s",
+                (model, log_name),
             )
         log.info(
             "read model resumed",
             extra={
-                "model": model.name,
+                "model": model,
+                "log": log_name,
                 "position": stall.position,
                 "stalled_s": round(
                     (datetime.now(UTC) - stall.since).total_seconds(), 1
@@ -706,13 +947,15 @@ class Projector:
         record removed once the model moves on."""
         with self.conn.transaction():
             rows = self.conn.execute(
-                f"SELECT position, topic, error, since, attempts, retry_at, model"
+                "SELECT model, log, position, topic, error, since, attempts, retry_at"
                 f" FROM {SCHEMA}.stalls WHERE model = ANY(%s)",
                 (list(self.models),),
             ).fetchall()
-        for *fields, name in rows:
-            stall = Stall(name, *fields)
-            self.stalls[name] = replace(stall, retry_at=datetime.now(UTC))
+        for row in rows:
+            stall = Stall(*row)
+            if stall.log in self.logs[stall.model]:
+                key = (stall.model, stall.log)
+                self.stalls[key] = replace(stall, retry_at=datetime.now(UTC))
 
     def _next_retry_in(self) -> float:
         if not self.stalls:
@@ -721,7 +964,8 @@ class Projector:
         return max((soonest - datetime.now(UTC)).total_seconds(), 0.0)
 
     def status(self) -> list[ModelStatus]:
-        """Every model's position, its log's head, and its stall if any.
+        """Every model's position on each of its logs, the log's head, and its
+        stall there if any.
 
         Read on a connection of its own, in one read-only snapshot: `self.conn`
         belongs to the thread that drives the projector (`follow`), and a
@@ -732,13 +976,7 @@ class Projector:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             conn.read_only = True
             with conn.transaction():
-                heads = {
-                    name: head(conn, app) for name, app in self.applications.items()
-                }
-                return [
-                    model_status(conn, m.name, heads[m.application])
-                    for m in self.models.values()
-                ]
+                return statuses(conn, self.applications, self.models.values())
 
     def follow(self, stop: threading.Event, idle_wait: float = 1.0) -> None:
         """Catch up, then wake on every new event (LISTEN/NOTIFY) until stopped.
@@ -788,6 +1026,12 @@ class Projector:
                 wait = min(idle_wait, self._next_retry_in())
                 for _ in listener.notifies(timeout=wait, stop_after=1):
                     pass
+
+
+def _stored(log: str, n: Notification) -> StoredRecord:
+    return StoredRecord(
+        log, n.id, n.topic, n.originator_id, n.originator_version, n.state
+    )
 
 
 def _channel(app: Application[Any]) -> str:

@@ -148,8 +148,9 @@ def project(
         bool,
         typer.Option(
             "--status",
-            help="print each read model's position, its log's head, the lag and"
-            " whether it is stalled, and exit (status 1 if any is stalled)",
+            help="print each read model's position on each log it follows, the"
+            " log's head, the lag and whether it is stalled there, and exit"
+            " (status 1 if any is stalled)",
         ),
     ] = False,
 ) -> None:
@@ -194,7 +195,9 @@ def project(
 
 
 def _status_lines(rows: list[ModelStatus]) -> list[str]:
-    lines = [f"{'model':<14} {'position':>10} {'head':>10} {'lag':>8}  state"]
+    lines = [
+        f"{'model':<14} {'position':>10} {'head':>10} {'lag':>8}  {'log':<12} state"
+    ]
     for row in rows:
         state = "following"
         if row.stall is not None:
@@ -206,7 +209,8 @@ def _status_lines(rows: list[ModelStatus]) -> list[str]:
                 f" next retry {retry:%H:%M:%SZ}: {stall.error}"
             )
         lines.append(
-            f"{row.model:<14} {row.position:>10} {row.head:>10} {row.lag:>8}  {state}"
+            f"{row.model:<14} {row.position:>10} {row.head:>10} {row.lag:>8}"
+            f"  {row.log:<12} {state}"
         )
     return lines
 

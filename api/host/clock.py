@@ -23,7 +23,6 @@ from eventsourcing.persistence import IntegrityError
 
 from api.host.recorder import forget_old_keys
 from api.host.storage import Services
-from api.http.reads import LICENSING_MODELS
 from domain.licensing.application import DeadlineKind
 from domain.licensing.licence import ReminderSubject
 from domain.licensing.service import Licensing
@@ -31,7 +30,7 @@ from domain.shared.audit import SYSTEM_CLOCK, Audit
 from domain.shared.errors import DomainError
 from domain.shared.service import CommandResult
 from projections.deadline_board import Timer, due_timers, stale_cases
-from projections.runtime import ReadModelMissingError, ensure_runtime, wait_for
+from projections.runtime import ReadModelMissingError, ensure_runtime, wait_for_logs
 
 log = structlog.get_logger("casetrace.clock")
 
@@ -108,7 +107,7 @@ class DeadlineClock:
         never acts on a date the new calendar moved."""
         licensing: Any = self.services.apps["licensing"]  # TODO(lead): via registry
         version = licensing.calendar.version
-        last = 0
+        last: dict[str, int] = {}  # log → the last position written to it
         for case_kind, case_id, case_version in stale_cases(conn, version, self.batch):
             key = (case_id, "recompute_deadlines", version, case_version)
             if key in self.refused:
@@ -122,15 +121,16 @@ class DeadlineClock:
             except IntegrityError:
                 continue
             tick.fired += 1
-            last = max(last, result.position)
+            last[result.log] = max(last.get(result.log, 0), result.position)
             log.info("deadlines recomputed", case_id=str(case_id), calendar=version)
         if last:
-            wait_for(conn, LICENSING_MODELS, last, timeout=30.0)
+            wait_for_logs(conn, last, timeout=30.0)
 
     def _fire_due(self, conn: psycopg.Connection[Any]) -> Tick:
         licensing: Any = self.services.apps["licensing"]  # TODO(lead): via registry
         today = licensing.today()
-        tick, last = Tick(), 0
+        tick = Tick()
+        last: dict[str, int] = {}  # log → the last position written to it
         self._recompute_stale(conn, tick)
         for timer in due_timers(conn, today, self.batch):
             key = (timer.case_id, timer.action, timer.due, timer.case_version)
@@ -151,7 +151,7 @@ class DeadlineClock:
             except IntegrityError:
                 continue  # another writer changed the case meanwhile: next tick
             tick.fired += 1
-            last = max(last, result.position)
+            last[result.log] = max(last.get(result.log, 0), result.position)
             log.info(
                 "timer fired",
                 timer=timer.action,
@@ -162,7 +162,7 @@ class DeadlineClock:
                 self.fault(timer)
         if last:
             # The next tick must see the timers these commands closed.
-            wait_for(conn, LICENSING_MODELS, last, timeout=30.0)
+            wait_for_logs(conn, last, timeout=30.0)
         return tick
 
     def run(self, stop: threading.Event, interval: float = 60.0) -> None:

@@ -35,6 +35,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         services.clock,
         settings.pool_size,
         settings.timeouts,
+        applications=services.apps,
+        models=services.read_models(),
     )
 
     @asynccontextmanager

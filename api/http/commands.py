@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from api.http.auth import CurrentPrincipal, audit_for, require_readable
 from api.http.errors import ProblemError
 from api.http.openapi import CASE_READ, COMMAND, problems
+from api.http.reads import written_at
 from api.http.schemas import History
 from api.http.views import JSON, case_response, history_body, replay_marked, version_at
 from domain.shared.audit import Audit
@@ -123,7 +124,7 @@ class CaseResource:
             version=result.version if result.replayed else None,
             loaded=result.case,
         )
-        body = {**self.view(case), "position": result.position, **result.extra}
+        body = {**self.view(case), **written_at(result), **result.extra}
         return replay_marked(case_response(body, case.version, status), result)
 
 

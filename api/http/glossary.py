@@ -22,7 +22,8 @@ GLOSSARY: Final[dict[str, str]] = {
     "param.limit": "每页条数 — page size",
     "param.version": "版本 — the case as it stood at this version",
     "param.case_id": "案件标识 — the case's id (UUID), as in `Location`",
-    "param.consistent_after": "一致性位置 — a command's `position`: wait (up to 5 s) until the read models have caught up to it, else 503",
+    "param.consistent_after": "一致性位置 — a command's `consistency_token` (`<log>:<position>`, e.g. `<context>:1234`; a bare `position` is on this route's log): wait (up to 5 s) until the read models following that log have caught up to it, else 503",
+    "consistency_token": "一致性令牌 — `<log>:<position>`: this change's place in its context's event log, to pass as `consistent_after` (or `X-Consistent-After`) to read your write",
 }
 
 _LINES: dict[str, str] = dict(GLOSSARY)

@@ -3,7 +3,8 @@
 /healthz says the process answers HTTP; it touches no database, so a database
 outage never gets healthy processes restarted. /readyz says whether this
 process can serve: 503 while the database is unreachable (within about a
-second), otherwise 200 with each read model's position, lag and stall. A
+second), otherwise 200 with each read model's position, lag and stall on
+each log it follows (one entry per model and log, `log` naming it). A
 stalled read model does not make the process unready: every process shares
 the same read models, so taking them all out of rotation would stop the
 writes and the up-to-date reads too; the body says `degraded` instead.
@@ -19,12 +20,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.host.database import UNAVAILABLE, Availability
-from api.host.storage import Services
 from api.http.errors import database_problem
 from api.http.openapi import PUBLIC, problems
-from api.http.reads import LICENSING_MODELS, ReadSide
+from api.http.reads import ReadSide
+from api.http.schemas import shared_example
 from api.http.views import JSON
-from projections.runtime import head, model_status
 
 router = APIRouter(tags=["health"])
 
@@ -48,6 +48,11 @@ class Stall(BaseModel):
 
 class ReadModelState(BaseModel):
     name: str = Field(description="the read model", examples=["applications"])
+    log: str | None = Field(
+        default=None,
+        description="the event log this entry is about (a read model that"
+        " follows several logs has one entry per log)",
+    )
     position: int = Field(description="how far it has read its event log")
     head: int = Field(description="the last position of that log")
     lag: int = Field(description="events not yet applied (head - position)")
@@ -55,32 +60,7 @@ class ReadModelState(BaseModel):
 
 
 class Readiness(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "status": "ready",
-                    "database": "ok",
-                    "read_models": [
-                        {
-                            "name": "applications",
-                            "position": 1204,
-                            "head": 1204,
-                            "lag": 0,
-                            "stalled": None,
-                        },
-                        {
-                            "name": "licences",
-                            "position": 1204,
-                            "head": 1204,
-                            "lag": 0,
-                            "stalled": None,
-                        },
-                    ],
-                }
-            ]
-        }
-    )
+    model_config = shared_example("Readiness")  # a context's models
 
     status: Literal["ready", "degraded"] = Field(
         description="`degraded`: a read model is stalled (its lists are stale);"
@@ -117,14 +97,13 @@ def readyz(request: Request) -> Any:
 
 def _readiness(request: Request) -> dict[str, Any]:
     reads: ReadSide = request.app.state.reads
-    services: Services = request.app.state.services
     with reads.pool.connection(timeout=READY_TIMEOUT_S) as conn, conn.transaction():
         conn.execute(f"SET LOCAL statement_timeout = {int(READY_TIMEOUT_S * 1000)}")
-        last = head(conn, services.licensing)
-        states = [model_status(conn, name, last) for name in LICENSING_MODELS]
+        states = reads.status(conn)
     models = [
         {
             "name": s.model,
+            "log": s.log,
             "position": s.position,
             "head": s.head,
             "lag": s.lag,

@@ -20,8 +20,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.http.errors import PROBLEM_BASE, PROBLEM_JSON
+from api.http.errors import PROBLEM_JSON
 from api.http.glossary import gloss
+from api.http.schemas import shared_example
 
 BEARER = "bearerAuth"
 ASSETS = "/docs-assets"
@@ -36,28 +37,10 @@ class FieldError(BaseModel):
 class ProblemDetails(BaseModel):
     """RFC 9457 problem details: every error this API answers with."""
 
+    # Its example is a context's (a problem on one of its routes).
     model_config = ConfigDict(
         extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": PROBLEM_BASE + "invalid-input",
-                    "title": "Invalid input",
-                    "status": 422,
-                    "detail": "the request is invalid: applicant.name: Value error, "
-                    "contains the control character U+0000",
-                    "instance": "/v1/licensing/applications",
-                    "request_id": "4b1d6f0c2f5e4d7a9f0e3c2b1a098765",
-                    "errors": [
-                        {
-                            "field": "applicant.name",
-                            "message": "Value error, contains the control character U+0000",
-                            "type": "value_error",
-                        }
-                    ],
-                }
-            ]
-        },
+        json_schema_extra=shared_example("ProblemDetails")["json_schema_extra"],
     )
 
     type: str = Field(description="stable URI of the kind of problem")
@@ -223,8 +206,10 @@ def _complete(
                 parameter["description"] = description
         if parameter["name"] == "X-Consistent-After":
             parameter["description"] = (
-                "as the `consistent_after` query parameter: wait (up to 5 s) until "
-                "the read models have caught up to this `position`, else 503"
+                "as the `consistent_after` query parameter: a command's"
+                " `consistency_token` (`<log>:<position>`; a bare `position` is on"
+                " this route's log); wait (up to 5 s) until the read models"
+                " following that log have caught up to it, else 503"
             )
         if parameter["name"] == "If-Match":
             parameter["description"] = (

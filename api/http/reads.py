@@ -1,6 +1,12 @@
 """The read side as the API sees it: a pool of connections to the read models,
 today's legal date, the reader's jurisdiction, and read-your-writes waits.
 
+Read-your-writes tokens name their log (`licensing:1234`): a command's answer
+carries its log's position, and a query waits until every read model that
+follows that log has read it that far. A bare position (`1234`, as before
+logs were named) is one on the log of the context the route belongs to: each
+context makes its readers with `staff_reader(log)` / `public_reader(log)`.
+
 A wait never holds one of the pool's few connections: a staff query polls,
 taking a connection for each look only, and a public query does not wait at
 all (it is answered from what is there, or refused at once with 503), so no
@@ -8,13 +14,14 @@ number of unauthenticated requests can starve the staff's queries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 import psycopg
+from eventsourcing.application import Application
 from fastapi import Depends, Header, Query, Request
 from psycopg_pool import ConnectionPool
 from pydantic import Field
@@ -27,11 +34,19 @@ from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, legal_date
 from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import RegionCode, covers, normalise_region_code
+from domain.shared.service import CommandResult
 from domain.shared.uscc import USCC
 from projections.queries import MAX_LIMIT, Page, Scope
-from projections.runtime import caught_up, ensure_runtime, wait_until
+from projections.runtime import (
+    AnyReadModel,
+    ModelStatus,
+    caught_up,
+    ensure_runtime,
+    followers,
+    statuses,
+    wait_until,
+)
 
-LICENSING_MODELS = ("applications", "licences")
 CONSISTENCY_TIMEOUT_S = 5.0
 
 
@@ -43,7 +58,12 @@ class ReadSide:
         clock: Clock,
         pool_size: int,
         timeouts: Timeouts | None = None,
+        *,
+        applications: Mapping[str, Application[Any]],
+        models: Sequence[AnyReadModel],
     ) -> None:
+        """`applications` names each log the API serves (log name → the
+        Application writing it); `models` are the read models following them."""
         self.pool: ConnectionPool[psycopg.Connection[Any]] = open_pool(
             url,
             timeouts or Timeouts(),
@@ -53,16 +73,28 @@ class ReadSide:
         )
         self.calendar = calendar
         self.clock = clock
+        self.applications = applications
+        self.models = models
+        self.followers = followers(models, applications)  # log → model names
         with self.pool.connection() as conn:
             ensure_runtime(conn)  # so a wait before any projector ran is a clean 503
 
     def today(self) -> date:
         return legal_date(self.clock.now())
 
-    def caught_up(self, target: int) -> bool:
+    def caught_up(self, target: LogPosition) -> bool:
         """One look, on a connection held only for it."""
         with self.pool.connection() as conn:
-            return caught_up(conn, LICENSING_MODELS, target)
+            return self.caught_up_on(conn, target)
+
+    def caught_up_on(self, conn: psycopg.Connection[Any], target: LogPosition) -> bool:
+        """Whether every model following the target's log has read it that far."""
+        models = self.followers[target.log]
+        return caught_up(conn, models, target.position, target.log)
+
+    def status(self, conn: psycopg.Connection[Any]) -> list[ModelStatus]:
+        """Each model's position, head and stall on each log it follows."""
+        return statuses(conn, self.applications, self.models)
 
     def close(self) -> None:
         self.pool.close()
@@ -101,9 +133,48 @@ class Reader:
         return code
 
 
-# A log position as the client writes it: digits only (an int parser would
-# also take "+0.0" or "1_000", which the documented pattern refuses).
-POSITION_PATTERN = r"^[0-9]{1,18}$"
+# A log position as the client writes it: `<log>:<digits>`, or digits alone
+# (on the route's own log). Digits only: an int parser would also take "+0.0"
+# or "1_000", which the documented pattern refuses.
+POSITION_PATTERN = r"^(?:[a-z][a-z0-9_]{0,62}:)?[0-9]{1,18}$"
+
+
+def written_at(result: CommandResult) -> dict[str, Any]:
+    """Where a command's answer says its write is: the position, and the token
+    naming its log to pass back as `consistent_after`."""
+    return {
+        "position": result.position,
+        "consistency_token": f"{result.log}:{result.position}",
+    }
+
+
+@dataclass(frozen=True)
+class LogPosition:
+    """A position on a named log, to read one's writes at."""
+
+    log: str
+    position: int
+
+
+@dataclass(frozen=True)
+class ConsistencyToken:
+    """`consistent_after` as given: its log (None for a bare position), its
+    position, and the parameter it came in (to name in a 422)."""
+
+    log: str | None
+    position: int
+    parameter: str
+
+    def on(self, route_log: str, known: Mapping[str, object]) -> LogPosition:
+        """The position on its log (a bare one on the route's); an unknown log
+        is the client's mistake."""
+        log = self.log if self.log is not None else route_log
+        if log not in known:
+            names = ", ".join(sorted(known))
+            raise InvalidInputError(
+                f"no event log named {log!r} (known: {names})", field=self.parameter
+            )
+        return LogPosition(log, self.position)
 
 
 def _consistent_after(
@@ -111,26 +182,45 @@ def _consistent_after(
         str | None,
         Query(
             pattern=POSITION_PATTERN,
-            description="a command's `position`: answer only once the read model has"
-            " caught up to it (staff queries wait up to 5 s; public ones do not wait)",
+            description="a command's `consistency_token` (`<log>:<position>`, e.g."
+            " `<context>:1234`; a bare `position` is one on this route's log):"
+            " answer only once every read model following that log has caught up"
+            " to it (staff queries wait up to 5 s; public ones do not wait)",
         ),
     ] = None,
     x_consistent_after: Annotated[str | None, Header(pattern=POSITION_PATTERN)] = None,
-) -> int | None:
-    given = consistent_after if consistent_after is not None else x_consistent_after
-    return int(given) if given is not None else None
+) -> ConsistencyToken | None:
+    if consistent_after is not None:
+        given, parameter = consistent_after, "consistent_after"
+    elif x_consistent_after is not None:
+        given, parameter = x_consistent_after, "x-consistent-after"
+    else:
+        return None
+    log, _, digits = given.rpartition(":")
+    return ConsistencyToken(log or None, int(digits), parameter)
 
 
-ConsistentAfter = Annotated[int | None, Depends(_consistent_after)]
+ConsistentAfter = Annotated[ConsistencyToken | None, Depends(_consistent_after)]
 
 
-def not_caught_up(target: int, detail: str) -> ProblemError:
+def not_caught_up(target: LogPosition, detail: str) -> ProblemError:
     return ProblemError(
         503,
-        f"the read models have not reached position {target} {detail}; retry shortly",
+        f"the read models have not reached position {target.position} of the"
+        f" {target.log} log {detail}; retry shortly",
         slug="not-caught-up",
         headers={"Retry-After": "1"},
     )
+
+
+def _target(
+    reads: ReadSide, token: ConsistencyToken | None, log: str
+) -> LogPosition | None:
+    """What to wait for, if anything (position 0: nothing)."""
+    if token is None:
+        return None
+    target = token.on(log, reads.followers)
+    return target if target.position else None
 
 
 @contextmanager
@@ -140,28 +230,42 @@ def _reader(request: Request, principal: Principal | None) -> Iterator[Reader]:
         yield Reader(conn, reads.today(), reads.calendar, principal)
 
 
-def staff_reader(
-    request: Request, principal: CurrentPrincipal, target: ConsistentAfter
-) -> Iterator[Reader]:
-    """Waits (bounded) for read-your-writes without holding a connection."""
-    reads: ReadSide = request.app.state.reads
-    if target and not wait_until(
-        lambda: reads.caught_up(target), CONSISTENCY_TIMEOUT_S
-    ):
-        raise not_caught_up(target, f"within {CONSISTENCY_TIMEOUT_S:g} s")
-    with _reader(request, principal) as reader:
-        yield reader
+Dependency = Callable[..., Iterator[Reader]]
 
 
-def public_reader(request: Request, target: ConsistentAfter) -> Iterator[Reader]:
-    """Never waits: an unauthenticated request must not hold anything for long."""
-    with _reader(request, None) as reader:
-        if target and not caught_up(reader.conn, LICENSING_MODELS, target):
-            raise not_caught_up(target, "yet (public queries do not wait)")
-        yield reader
+def staff_reader(log: str) -> Dependency:
+    """The reader of a context's staff queries, whose own log is `log`: waits
+    (bounded) for read-your-writes without holding a connection."""
+
+    def staff(
+        request: Request, principal: CurrentPrincipal, token: ConsistentAfter
+    ) -> Iterator[Reader]:
+        reads: ReadSide = request.app.state.reads
+        target = _target(reads, token, log)
+        if target is not None and not wait_until(
+            lambda: reads.caught_up(target), CONSISTENCY_TIMEOUT_S
+        ):
+            raise not_caught_up(target, f"within {CONSISTENCY_TIMEOUT_S:g} s")
+        with _reader(request, principal) as reader:
+            yield reader
+
+    return staff
 
 
-StaffReader = Annotated[Reader, Depends(staff_reader)]
+def public_reader(log: str) -> Dependency:
+    """The reader of a context's public queries, whose own log is `log`: never
+    waits, since an unauthenticated request must not hold anything for long."""
+
+    def public(request: Request, token: ConsistentAfter) -> Iterator[Reader]:
+        reads: ReadSide = request.app.state.reads
+        target = _target(reads, token, log)
+        with _reader(request, None) as reader:
+            if target is not None and not reads.caught_up_on(reader.conn, target):
+                raise not_caught_up(target, "yet (public queries do not wait)")
+            yield reader
+
+    return public
+
 
 # The query parameters every list shares.
 UnitFilter = Annotated[
@@ -208,6 +312,3 @@ def upper(code: str | None) -> str | None:
 
 def page_body(page: Page[Any], **extra: Any) -> dict[str, Any]:
     return {**extra, "items": page.items, "next_cursor": page.next_cursor}
-
-
-PublicReader = Annotated[Reader, Depends(public_reader)]

@@ -63,8 +63,13 @@ def shared_example(name: str) -> ConfigDict:
 class CommandOutcome(BaseModel):
     position: int = Field(
         ge=1,
-        description="the event log position of this change: pass it as "
-        "`consistent_after` (or `X-Consistent-After`) to read your write",
+        description="the position of this change in its context's event log"
+        " (`consistency_token` names the log too)",
+    )
+    consistency_token: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,62}:[0-9]{1,18}$",
+        description="`<log>:<position>`: pass it as `consistent_after` (or"
+        " `X-Consistent-After`) to read your write",
     )
 
 

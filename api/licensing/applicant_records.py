@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Request
 from api.http.auth import CurrentPrincipal, audit_for
 from api.http.commands import Decision, expected_version
 from api.http.openapi import CASE_READ, COMMAND, problems
+from api.http.reads import written_at
 from api.http.views import JSON, case_response, replay_marked
 from api.licensing.applications import licensing
 from api.licensing.schemas import ApplicantRecordChanged, ApplicantRecordView
@@ -76,8 +77,6 @@ def restore_credit(
     result = service.restore_credit(record.id, audit, expected_version(if_match))
     restored: ApplicantRecord = service.case_of(result)
     return replay_marked(
-        case_response(
-            {**_view(restored), "position": result.position}, restored.version
-        ),
+        case_response({**_view(restored), **written_at(result)}, restored.version),
         result,
     )

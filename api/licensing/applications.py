@@ -20,7 +20,6 @@ from api.http.openapi import STAFF, problems
 from api.http.reads import (
     After,
     Limit,
-    StaffReader,
     UnitFilter,
     UsccFilter,
     page_body,
@@ -28,6 +27,7 @@ from api.http.reads import (
 )
 from api.http.views import JSON
 from api.licensing import schemas
+from api.licensing.reads import StaffReader
 from api.licensing.views import application_view
 from domain.licensing.application import Status
 from domain.licensing.parties import (

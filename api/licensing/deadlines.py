@@ -10,12 +10,12 @@ from api.http.openapi import STAFF, problems
 from api.http.reads import (
     BoardAfter,
     Limit,
-    StaffReader,
     UnitFilter,
     page_body,
 )
 from api.http.views import JSON
 from api.licensing import schemas
+from api.licensing.reads import StaffReader
 from projections import deadline_board
 from projections.deadline_board import BoardState
 

@@ -18,7 +18,6 @@ from api.http.openapi import STAFF, problems
 from api.http.reads import (
     After,
     Limit,
-    StaffReader,
     UnitFilter,
     UsccFilter,
     page_body,
@@ -27,6 +26,7 @@ from api.http.reads import (
 from api.http.views import JSON
 from api.licensing import schemas
 from api.licensing.applications import Reasons, licensing
+from api.licensing.reads import StaffReader
 from api.licensing.views import licence_view
 from domain.licensing.licence import (
     CancellationGround,

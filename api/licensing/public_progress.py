@@ -17,9 +17,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from api.http.errors import ProblemError
 from api.http.limits import Attempt, LookupLimiter, client_address
 from api.http.openapi import PUBLIC, problems
-from api.http.reads import PublicReader
 from api.http.views import JSON
 from api.licensing import schemas
+from api.licensing.reads import PublicReader
 from domain.licensing.service import query_code_hash
 from domain.shared.text import Line
 from projections.licensing import applications

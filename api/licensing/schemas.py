@@ -21,7 +21,9 @@ from domain.shared.calendar import DueDate
 
 EXAMPLES: Final[dict[str, Any]] = load_examples("api.licensing")
 # Licensing's cases show what the shared shapes look like.
-SHARED_EXAMPLES: Final[dict[str, Any]] = {"History": EXAMPLES["History"]}
+SHARED_EXAMPLES: Final[dict[str, Any]] = {
+    name: EXAMPLES[name] for name in ("History", "ProblemDetails", "Readiness")
+}
 
 
 def _example(name: str) -> ConfigDict:

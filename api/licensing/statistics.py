@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query
 
 from api.http.openapi import STAFF, problems
 from api.http.reads import (
-    StaffReader,
     UnitFilter,
 )
 from api.http.views import JSON
 from api.licensing import schemas
+from api.licensing.reads import StaffReader
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from projections.licensing import statistics

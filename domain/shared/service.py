@@ -52,13 +52,15 @@ class IdempotencyKeyReusedError(DomainError):
 
 class CommandResult(BaseModel):
     """What a command returns: the case, its new version, and the log position
-    a query can wait for (read-your-writes)."""
+    a query can wait for (read-your-writes), with the log's name (the
+    service's `name`): a position means nothing without its log."""
 
     model_config = ConfigDict(frozen=True)
 
     id: UUID
     version: int
     position: int
+    log: str
     # What the command made that the case alone does not show (a receipt's
     # query code, shown once): kept with the Idempotency-Key for a replay.
     extra: dict[str, str] = Field(default_factory=dict)
@@ -197,7 +199,12 @@ class ContextService(Application[UUID]):
             return replayed
         position = max((r.notification.id for r in recordings), default=0)
         return CommandResult(
-            id=head.id, version=head.version, position=position, extra=extra, case=head
+            id=head.id,
+            version=head.version,
+            position=position,
+            log=self.name,
+            extra=extra,
+            case=head,
         )
 
     def replayed(self) -> CommandResult | None:
@@ -220,6 +227,7 @@ class ContextService(Application[UUID]):
             id=UUID(outcome["id"]),
             version=outcome["version"],
             position=stored.position or 0,
+            log=self.name,
             extra=outcome.get("extra", {}),
             replayed=True,
         )

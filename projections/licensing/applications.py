@@ -213,6 +213,7 @@ def _day_after(d: date) -> date:
 
 class Applications(CaseReadModel[ApplicationRow]):
     name = "applications"
+    logs = ("licensing",)
     # 2: promised due date, calendar versions of provisional dates, the
     # certificate deadline until service, deficiency_items (vocabulary).
     version = 2

@@ -102,6 +102,7 @@ COLUMN_TYPES: Mapping[str, str] = {
 
 class Licences(CaseReadModel[LicenceRow]):
     name = "licences"
+    logs = ("licensing",)
     version = 2  # 2: calendar version of the follow-up date; renewal lead fix
     case_kind = "licence"
     row_type = LicenceRow

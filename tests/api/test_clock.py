@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from api.host.clock import CLOCK_LOCK, DeadlineClock, Tick
 from api.host.settings import Settings
 from api.host.storage import Services, open_services
-from api.http.reads import LICENSING_MODELS
 from domain.licensing.parties import Applicant, Channel
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Actor, ActorKind, Audit, Role
@@ -35,6 +34,8 @@ from tests.api.helpers import (
     ok,
     post,
 )
+
+LICENSING_MODELS = ("applications", "licences")  # the licensing log's models
 
 MATERIALS = [
     "特种设备使用登记表",

@@ -116,7 +116,7 @@ def test_an_event_a_model_cannot_apply_stalls_that_model_only_until_it_can(
     poison.clear()  # the cause is removed (a fixed handler, an upcaster)
     eventually(lambda: stall(world) is None)
     eventually(lambda: positions(world)["applications"] == head)
-    assert "applications" not in following.stalls
+    assert ("applications", "licensing") not in following.stalls
 
 
 def test_a_stored_event_the_model_cannot_decode_stalls_it_and_nothing_else(
