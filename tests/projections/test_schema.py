@@ -6,16 +6,19 @@ declaration the database agrees with column by column."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
 
 from domain.shared.calendar import WorkingDayCalendar
+from projections.cases import DEADLINES
 from projections.licensing import licensing_read_models
 from projections.runtime import SCHEMA, Tables, ensure_runtime
-
-pytestmark = pytest.mark.db
+from projections.schema import BigInt, Column, Index, Table, columns_of
 
 GOLDEN = "golden"
 
@@ -173,9 +176,69 @@ def built(fresh_database: str) -> Iterator[psycopg.Connection[Any]]:
         yield conn
 
 
+@pytest.mark.db
 def test_each_model_builds_exactly_the_tables_of_its_current_version(
     built: psycopg.Connection[Any],
 ) -> None:
     golden = catalogue(built, GOLDEN)
     assert len(model_tables(built, GOLDEN)) == 5
     assert catalogue(built, SCHEMA) == golden
+
+
+HELD = """
+SELECT attname, format_type(atttypid, atttypmod), NOT attnotnull FROM pg_attribute
+WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum
+"""
+
+
+def declared(conn: psycopg.Connection[Any], table: Table[Any]) -> list[Any]:
+    """A table's declared columns, each type as the server spells it
+    (timestamptz is `timestamp with time zone`)."""
+    spell = "SELECT %s::regtype::text"
+    return [
+        (c.name, conn.execute(spell, (c.type,)).fetchone()[0], c.nullable)  # type: ignore[index]
+        for c in table.columns
+    ]
+
+
+@pytest.mark.db
+def test_each_declared_table_is_what_the_database_holds_column_by_column(
+    built: psycopg.Connection[Any],
+) -> None:
+    for model in models():
+        for table in (model.row_table, DEADLINES, model.fact_table):
+            if table is not None:
+                name = Tables(model.name, 1)(table.part).as_string(built)
+                held = built.execute(HELD, (name,)).fetchall()
+                assert held == declared(built, table), name
+
+
+@dataclass
+class Row:
+    id: UUID
+    seq: BigInt
+    note: str | None
+    tags: list[str]
+    at: datetime
+
+
+def test_a_row_dataclass_states_its_columns_types_and_nullability() -> None:
+    assert columns_of(Row) == (
+        Column("id", "uuid", nullable=False),
+        Column("seq", "bigint", nullable=False),
+        Column("note", "text", nullable=True),
+        Column("tags", "text[]", nullable=False),
+        Column("at", "timestamptz", nullable=False),
+    )
+
+
+def test_a_field_without_a_sql_type_or_an_index_on_no_column_is_refused() -> None:
+    @dataclass
+    class Odd:
+        id: UUID
+        amount: float
+
+    with pytest.raises(TypeError, match="amount"):
+        columns_of(Odd)
+    with pytest.raises(ValueError, match="sequence"):
+        Table(Row, indexes=(Index("sequence"),))
