@@ -34,6 +34,9 @@ A = LicenceApplication
 
 @dataclasses.dataclass
 class ApplicationRow:
+    """One application as the index and the clock see it: each field a column
+    of `applications` (its type gives the SQL type, projections.schema)."""
+
     id: UUID
     seq: BigInt  # log position of the receipt: the index's stable order
     version: int

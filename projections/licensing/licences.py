@@ -35,6 +35,9 @@ RULE_COMMITMENT_CHECK = "告知承诺 事后核查 (DOMAIN §2.1)"
 
 @dataclasses.dataclass
 class LicenceRow:
+    """One licence of the register: each field a column of `licences` (its type
+    gives the SQL type, projections.schema)."""
+
     id: UUID
     seq: BigInt  # log position of the issue: the register's stable order
     version: int
