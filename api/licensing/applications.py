@@ -44,7 +44,7 @@ from domain.registry.catalogue import ApprovalMode
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from domain.shared.text import Line, Prose
-from projections.licensing import applications
+from projections.licensing import applications_queries as applications
 
 router = APIRouter(prefix="/v1/licensing/applications", tags=["licensing applications"])
 

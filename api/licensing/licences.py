@@ -36,7 +36,7 @@ from domain.licensing.licence import (
     RevocationGround,
 )
 from domain.shared.text import Line, Prose
-from projections.licensing import licences
+from projections.licensing import licences_queries as licences
 
 router = APIRouter(prefix="/v1/licensing/licences", tags=["licences"])
 

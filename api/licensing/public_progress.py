@@ -22,7 +22,7 @@ from api.licensing import schemas
 from api.licensing.reads import PublicReader
 from domain.licensing.service import query_code_hash
 from domain.shared.text import Line
-from projections.licensing import applications
+from projections.licensing import applications_queries as applications
 
 router = APIRouter(prefix="/public/v1/progress", tags=["public"])
 

@@ -3,19 +3,18 @@
 One row per licence (持证 register); its deadlines are the holder's last day to
 apply for renewal, the agency's renewal decision (deemed granted when undecided
 at expiry, Art. 50), the 告知承诺 follow-up check, and the clock's timers for
-expiry and the 提醒式服务 reminders.
+expiry and the 提醒式服务 reminders. This module holds its tables and its fold;
+its queries are in `licences_queries` (why two modules: `applications_queries`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from domain.licensing.licence import (
     ART_50,
     REMINDER_LEAD_DAYS,
@@ -25,11 +24,9 @@ from domain.licensing.licence import (
     ReminderSubject,
     renewal_deadline,
 )
-from psycopg import sql
 
 from projections.cases import CaseReadModel, Deadline, Handler
-from projections.queries import Page, Scope, Where, newest_first
-from projections.runtime import active_tables
+from projections.schema import BigInt, Index, Table
 
 L = Licence
 RULE_EXPIRY = "行政许可法 第70条第1项"
@@ -38,8 +35,11 @@ RULE_COMMITMENT_CHECK = "告知承诺 事后核查 (DOMAIN §2.1)"
 
 @dataclasses.dataclass
 class LicenceRow:
+    """One licence of the register: each field a column of `licences` (its type
+    gives the SQL type, projections.schema)."""
+
     id: UUID
-    seq: int
+    seq: BigInt  # log position of the issue: the register's stable order
     version: int
     licence_number: str
     holder_name: str
@@ -68,50 +68,20 @@ class LicenceRow:
     updated_at: datetime | None = None
 
 
-COLUMN_TYPES: Mapping[str, str] = {
-    "id": "uuid NOT NULL",
-    "seq": "bigint NOT NULL",
-    "version": "integer NOT NULL",
-    "licence_number": "text NOT NULL",
-    "holder_name": "text NOT NULL",
-    "holder_uscc": "text",
-    "item_code": "text NOT NULL",
-    "item_name": "text NOT NULL",
-    "certificate_name": "text NOT NULL",
-    "unit_code": "text NOT NULL",
-    "status": "text NOT NULL",
-    "valid_from": "date NOT NULL",
-    "valid_until": "date",
-    "renewal_lead_months": "integer NOT NULL",
-    "renewal_lead_days": "integer NOT NULL",
-    "application_id": "uuid NOT NULL",
-    "decision_number": "text NOT NULL",
-    "approval_mode": "text NOT NULL",
-    "post_verification_due": "date",
-    "post_verification_provisional": "boolean NOT NULL",
-    "post_verification_version": "text",
-    "issued_at": "timestamptz NOT NULL",
-    "renewal_deadline": "date",
-    "renewal_requested_on": "date",
-    "commitment_breached": "boolean NOT NULL",
-    "reminders_sent": "text[] NOT NULL",
-    "ended_on": "date",
-    "updated_at": "timestamptz",
-}
-
-
 class Licences(CaseReadModel[LicenceRow]):
     name = "licences"
     logs = ("licensing",)
     version = 2  # 2: calendar version of the follow-up date; renewal lead fix
     case_kind = "licence"
-    row_type = LicenceRow
-    column_types = COLUMN_TYPES
-    indexes = (
-        "(seq)",
-        "(holder_uscc, seq)",
-        "(status, valid_until)",
-        "(unit_code text_pattern_ops, seq)",
+    row_table = Table(
+        LicenceRow,
+        primary_key=("id",),
+        indexes=(
+            Index("seq"),
+            Index("holder_uscc", "seq"),
+            Index("status", "valid_until"),
+            Index("unit_code text_pattern_ops", "seq"),
+        ),
     )
 
     @property
@@ -302,68 +272,3 @@ def _deadline_recomputed(
 def _reminder_sent(row: LicenceRow, e: L.ReminderSent, p: int) -> LicenceRow:
     row.reminders_sent = [*row.reminders_sent, f"{e.subject.value}:{e.deadline}"]
     return _touch(row, e, p)
-
-
-# -- queries ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LicenceQuery:
-    scope: Scope
-    today: date
-    holder_uscc: str | None = None
-    statuses: tuple[LicenceStatus, ...] = ()
-    expiring_within_days: int | None = None
-    unit: str | None = None
-    after: str | None = None
-    limit: int = 50
-
-
-def register(conn: psycopg.Connection[Any], q: LicenceQuery) -> Page[dict[str, Any]]:
-    """The licence register: latest issued first."""
-    where = Where()
-    where.scope(q.scope, "unit_code")
-    if q.holder_uscc is not None:
-        where.add("holder_uscc = %s", q.holder_uscc)
-    if q.statuses:
-        where.add("status = ANY(%s)", [s.value for s in q.statuses])
-    where.unit(q.unit)
-    if q.expiring_within_days is not None:
-        where.add(
-            "status = 'valid' AND valid_until >= %s AND valid_until <= %s",
-            q.today,
-            q.today + timedelta(days=q.expiring_within_days),
-        )
-    page = newest_first(
-        conn,
-        active_tables(conn, Licences.name)(),
-        sql.SQL("*"),
-        where,
-        q.after,
-        q.limit,
-    )
-    return Page([_register_view(r, q.today) for r in page.items], page.next_cursor)
-
-
-def _register_view(r: dict[str, Any], today: date) -> dict[str, Any]:
-    until = r["valid_until"]
-    return {
-        "id": r["id"],
-        "version": r["version"],
-        "licence_number": r["licence_number"],
-        "holder": {"name": r["holder_name"], "uscc": r["holder_uscc"]},
-        "item": {"code": r["item_code"], "name": r["item_name"]},
-        "certificate_name": r["certificate_name"],
-        "unit_code": r["unit_code"],
-        "status": r["status"],
-        "valid_from": r["valid_from"],
-        "valid_until": until,
-        "days_to_expiry": (until - today).days if until else None,
-        "renewal_deadline": r["renewal_deadline"],
-        "renewal_requested_on": r["renewal_requested_on"],
-        "commitment_check_due": r["post_verification_due"],
-        "commitment_breached": r["commitment_breached"],
-        "application_id": r["application_id"],
-        "decision_number": r["decision_number"],
-        "ended_on": r["ended_on"],
-    }
