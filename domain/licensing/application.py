@@ -720,14 +720,17 @@ class LicenceApplication(Aggregate):
         """Art. 45: hearing, testing, expert review… are not counted; tell the applicant."""
         require_reason(audit, "excluding time from the decision limit")
         self._require(Status.ACCEPTED, "stop the decision clock", ART_45)
-        if expected_working_days < 1 or not notice.strip():
+        # A clock already stopped is refused as such, whatever the notice says.
+        running = self._decision.running
+        if running and (expected_working_days < 1 or not notice.strip()):
             raise InvalidInputError(
                 "the applicant must be told in writing how long it will take",
                 field="expected_working_days",
                 rule=ART_45,
             )
-        # Refuses a second stop, one before acceptance, and time already run out.
-        self._decision.stop(kind, on, ART_45, expected_days=expected_working_days)
+        # Refuses a second stop, one before acceptance or inside an earlier
+        # excluded period, and time already run out.
+        self._decision.stop(kind, on, ART_45)
         self._clock_suspended(
             audit=audit,
             kind=kind,
