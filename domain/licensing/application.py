@@ -1,8 +1,9 @@
 """LicenceApplication (行政许可申请): from receipt to decision and certificate.
 
 Each rule cites the article of 《行政许可法》 (2019) it implements; periods are
-working days (Art. 82). Commands decide and compute; the decorated `_…`
-methods only assign and run again on every replay.
+working days (Art. 82), each a shared `TimeLimit` (correction, decision,
+certificate). Commands decide and compute; the decorated `_…` methods only
+assign and run again on every replay.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from domain.shared.errors import (
 )
 from domain.shared.events import Aggregate
 from domain.shared.jurisdiction import normalise_region_code
+from domain.shared.time_limit import Counting, Extension, TimeLimit
 
 CORRECTION_NOTICE_WD = 5  # Art. 32 ¶1 (4)
 ART_32_4 = "行政许可法 第32条第1款第4项"
@@ -56,6 +58,8 @@ ART_44 = "行政许可法 第44条"
 RULE_DEFICIENCIES = "容缺受理 (国发〔2022〕5号; DOMAIN §2.2)"
 RULE_INTERVIEW = "不予许可约谈 (DESIGN §3: refusal interview at the applicant's unit)"
 ART_34_3 = "行政许可法 第34条第3款"
+# 承诺办结时限: the item's published promise, inside the statutory limit.
+RULE_PROMISED = "承诺办结时限 (事项目录; 服务承诺，非法定期限)"
 # A date staff set (the 容缺 supply deadline) that falls on a non-working day
 # ends on the next working day, as a period's last day does (民法典 第203条,
 # applied by analogy: DOMAIN §1.1).
@@ -89,6 +93,7 @@ class DeadlineKind(StrEnum):
 
 BEFORE_ACCEPTANCE = frozenset({Status.RECEIVED, Status.CORRECTION_REQUESTED})
 BEFORE_DECISION = BEFORE_ACCEPTANCE | {Status.ACCEPTED}
+CERTIFICATE_PENDING = frozenset({Status.GRANTED, Status.CERTIFICATE_ISSUED})
 
 
 class LicenceApplication(Aggregate):
@@ -295,17 +300,13 @@ class LicenceApplication(Aggregate):
         self.commitment = commitment
         self.unit_code = unit_code
         self.received_on = received_on
-        self.correction_due = correction_due
+        self.correction_limit = _as_recorded(
+            received_on, CORRECTION_NOTICE_WD, ART_32_4, correction_due
+        )
         self.status = Status.RECEIVED
         self.correction_requested = False
         self.outstanding_corrections: tuple[str, ...] = ()
-        self.acceptance_date: date | None = None
-        self.decision_limit_wd = 0
-        self.decision_due: DueDate | None = None
-        self.excluded_wd = 0
-        self.open_exclusion: ExclusionKind | None = None
-        self.exclusion_started_on: date | None = None
-        self.extended = False
+        self.decision_limit: TimeLimit | None = None
         self.outstanding_deficiencies: tuple[str, ...] = ()
         self.supply_deadline: date | None = None
         self.supply_deadline_as_set: date | None = None
@@ -316,7 +317,7 @@ class LicenceApplication(Aggregate):
         self.decision_number: str | None = None
         self.decided_on: date | None = None
         self.licence_id: UUID | None = None
-        self.certificate_due: DueDate | None = None
+        self.certificate_limit: TimeLimit | None = None
         self.certificate_number: str | None = None
         self.interview_unit_code: str | None = None
         self.interview_scheduled_for: date | None = None
@@ -374,8 +375,45 @@ class LicenceApplication(Aggregate):
             commitment=commitment,
             unit_code=normalise_region_code(unit_code),
             received_on=on,
-            correction_due=calendar.add_working_days(on, CORRECTION_NOTICE_WD),
+            correction_due=_working_limit(
+                calendar, on, CORRECTION_NOTICE_WD, ART_32_4
+            ).due,
         )
+
+    # -- the time limits, as read by views (the limits are the state) -------------
+
+    @property
+    def correction_due(self) -> DueDate:
+        return self.correction_limit.due
+
+    @property
+    def acceptance_date(self) -> date | None:
+        return self.decision_limit.start if self.decision_limit else None
+
+    @property
+    def decision_limit_wd(self) -> int:
+        return self.decision_limit.days if self.decision_limit else 0
+
+    @property
+    def decision_due(self) -> DueDate | None:
+        return self.decision_limit.due if self.decision_limit else None
+
+    @property
+    def excluded_wd(self) -> int:
+        return self.decision_limit.excluded_days if self.decision_limit else 0
+
+    @property
+    def open_exclusion(self) -> ExclusionKind | None:
+        stopped = self.decision_limit.open_exclusion if self.decision_limit else None
+        return ExclusionKind(stopped.kind) if stopped else None
+
+    @property
+    def extended(self) -> bool:
+        return bool(self.decision_limit and self.decision_limit.extension)
+
+    @property
+    def certificate_due(self) -> DueDate | None:
+        return self.certificate_limit.due if self.certificate_limit else None
 
     @property
     def missing_materials(self) -> tuple[str, ...]:
@@ -397,7 +435,7 @@ class LicenceApplication(Aggregate):
                 "a correction notice was already issued", rule=ART_32_4
             )
         self._require(Status.RECEIVED, "request a correction", ART_32_4)
-        if on > self.correction_due.due:
+        if self.correction_limit.has_run_out(on):
             raise DeadlineError(
                 f"the correction notice was due by {self.correction_due.due}; it is now"
                 " deemed accepted as of the receipt date",
@@ -442,16 +480,16 @@ class LicenceApplication(Aggregate):
         self._check_acceptable()
         deemed = self._acceptance_is_deemed(on)
         start = self.received_on if deemed else on
-        limit = self._decision_limit_wd()
+        decision, promised = self._decision_clock(start, calendar)
         self._accepted(
             audit=audit,
             voucher_number=voucher_number,
             acceptance_date=start,
             deemed=deemed,
-            decision_limit_wd=limit,
-            decision_due=calendar.add_working_days(start, limit),
+            decision_limit_wd=decision.days,
+            decision_due=decision.due,
             rule=ART_32_4 if deemed else "行政许可法 第32条第1款第5项",
-            promised_due=calendar.add_working_days(start, self.item.promised_limit_wd),
+            promised_due=promised.due,
         )
 
     def accept_with_deficiencies(
@@ -488,24 +526,23 @@ class LicenceApplication(Aggregate):
                     field="deficiency_items",
                     rule=rule,
                 )
-        promised = calendar.add_working_days(on, self.item.promised_limit_wd)
-        if not on < supply_deadline <= promised.due:
+        decision, promised = self._decision_clock(on, calendar)
+        if not on < supply_deadline <= promised.due.due:
             raise DeadlineError(
-                f"the supply deadline must fall after today and by {promised.due}, the"
+                f"the supply deadline must fall after today and by {promised.due.due}, the"
                 " item's promised processing time",
                 rule=rule,
             )
         runs_to = _last_day(calendar, supply_deadline)
-        limit = self._decision_limit_wd()
         self._accepted_with_deficiencies(
             audit=audit,
             voucher_number=voucher_number,
             acceptance_date=on,
-            decision_limit_wd=limit,
-            decision_due=calendar.add_working_days(on, limit),
+            decision_limit_wd=decision.days,
+            decision_due=decision.due,
             deficiency_items=tuple(deficiency_items),
             supply_deadline=runs_to.due,
-            promised_due=promised,
+            promised_due=promised.due,
             supply_deadline_as_set=supply_deadline,
             supply_deadline_provisional=runs_to.provisional,
             supply_deadline_calendar_version=runs_to.calendar_version,
@@ -523,15 +560,13 @@ class LicenceApplication(Aggregate):
                 rule=ART_32_4,
             )
         self._require_current(calendar, "deem acceptance")
-        limit = self._decision_limit_wd()
+        decision, promised = self._decision_clock(self.received_on, calendar)
         self._acceptance_deemed(
             audit=audit,
             acceptance_date=self.received_on,
-            decision_limit_wd=limit,
-            decision_due=calendar.add_working_days(self.received_on, limit),
-            promised_due=calendar.add_working_days(
-                self.received_on, self.item.promised_limit_wd
-            ),
+            decision_limit_wd=decision.days,
+            decision_due=decision.due,
+            promised_due=promised.due,
         )
 
     def reject(
@@ -685,22 +720,17 @@ class LicenceApplication(Aggregate):
         """Art. 45: hearing, testing, expert review… are not counted; tell the applicant."""
         require_reason(audit, "excluding time from the decision limit")
         self._require(Status.ACCEPTED, "stop the decision clock", ART_45)
-        if self.open_exclusion is not None:
-            raise IllegalTransitionError(
-                f"the clock is already stopped for {self.open_exclusion}", rule=ART_45
-            )
-        if expected_working_days < 1 or not notice.strip():
+        # A clock already stopped is refused as such, whatever the notice says.
+        running = self._decision.running
+        if running and (expected_working_days < 1 or not notice.strip()):
             raise InvalidInputError(
                 "the applicant must be told in writing how long it will take",
                 field="expected_working_days",
                 rule=ART_45,
             )
-        assert self.acceptance_date is not None
-        if on < self.acceptance_date:
-            raise InvalidInputError(
-                "an excluded period cannot start before acceptance", field="on"
-            )
-        self._check_limit_not_run_out(on, ART_45)
+        # Refuses a second stop, one before acceptance or inside an earlier
+        # excluded period, and time already run out.
+        self._decision.stop(kind, on, ART_45)
         self._clock_suspended(
             audit=audit,
             kind=kind,
@@ -712,45 +742,38 @@ class LicenceApplication(Aggregate):
     def resume_clock(
         self, on: date, calendar: WorkingDayCalendar, audit: Audit
     ) -> None:
+        """Art. 45: the working days after the day it stopped, up to and
+        including today, are not counted."""
         require_actor(audit)
         self._require(Status.ACCEPTED, "restart the decision clock", ART_45)
-        if self.open_exclusion is None or self.exclusion_started_on is None:
-            raise IllegalTransitionError("the decision clock is running", rule=ART_45)
-        if on < self.exclusion_started_on:
-            raise InvalidInputError(
-                "the clock cannot resume before it stopped", field="on"
-            )
-        excluded = calendar.working_days_between(self.exclusion_started_on, on)
+        resumed = self._decision.resume(on, calendar, ART_45)
         self._clock_resumed(
             audit=audit,
             ended_on=on,
-            excluded_working_days=excluded,
-            decision_due=self._decision_due(
-                calendar, excluded=self.excluded_wd + excluded
-            ),
-            promised_due=self._promised_due(calendar, self.excluded_wd + excluded),
+            excluded_working_days=resumed.exclusions[-1].days,
+            decision_due=resumed.due,
+            promised_due=self._promised(resumed, calendar).due,
         )
 
     def extend(self, on: date, calendar: WorkingDayCalendar, audit: Audit) -> None:
         """Art. 42: one extension, approved by the agency head, reason told to the applicant."""
-        require_reason(audit, "extending the decision limit")
+        stamp = require_reason(audit, "extending the decision limit")
         self._require(Status.ACCEPTED, "extend the decision limit", ART_42)
-        if self.extended:
-            raise IllegalTransitionError(
-                "the decision limit may be extended only once", rule=ART_42
-            )
         if self.item.extension_wd == 0:
             raise IllegalTransitionError(
                 "this item's rule allows no extension", rule=self.item.time_limit_rule
             )
-        # While the clock is stopped, what counts is the day it stopped.
-        self._check_limit_not_run_out(self.exclusion_started_on or on, ART_42)
+        rule = ART_42 + ("第2款" if self.item.handling is Handling.UNIFIED else "第1款")
+        # Refuses a second extension and time already run out (while the clock
+        # is stopped, what counts is the day it stopped).
+        extended = self._decision.extend(
+            _extension(stamp, self.item.extension_wd, rule), on, calendar
+        )
         self._deadline_extended(
             audit=audit,
             extension_wd=self.item.extension_wd,
-            decision_due=self._decision_due(calendar, extension=self.item.extension_wd),
-            rule=ART_42
-            + ("第2款" if self.item.handling is Handling.UNIFIED else "第1款"),
+            decision_due=extended.due,
+            rule=rule,
         )
 
     # -- decision ---------------------------------------------------------------
@@ -796,9 +819,9 @@ class LicenceApplication(Aggregate):
             on_the_spot=on_the_spot,
             within_limit=self._within_limit(on),
             licence_id=licence_id,
-            certificate_due=calendar.add_working_days(
-                on, self.item.certificate_limit_wd
-            ),
+            certificate_due=_working_limit(
+                calendar, on, self.item.certificate_limit_wd, ART_44
+            ).due,
         )
 
     def refuse(
@@ -896,12 +919,12 @@ class LicenceApplication(Aggregate):
         """Art. 44: issue within 10 days of the grant; lateness is recorded, not hidden."""
         require_actor(audit)
         self._require(Status.GRANTED, "issue the certificate", ART_44)
-        assert self.certificate_due is not None
+        assert self.certificate_limit is not None
         self._certificate_issued(
             audit=audit,
             certificate_number=certificate_number,
             issued_on=on,
-            within_limit=on <= self.certificate_due.due,
+            within_limit=not self.certificate_limit.has_run_out(on),
         )
 
     def serve_certificate(
@@ -926,21 +949,15 @@ class LicenceApplication(Aggregate):
 
     def open_deadline(self, kind: DeadlineKind) -> tuple[date, str] | None:
         """The deadline of that kind now running, with its rule; None if none runs."""
-        if (
-            kind is DeadlineKind.DECISION
-            and self.status is Status.ACCEPTED
-            and self.open_exclusion is None
-            and self.decision_due is not None
-        ):
-            return self.decision_due.due, ART_42
-        if (
-            kind is DeadlineKind.CERTIFICATE
-            # Art. 44: 颁发、送达 — the limit runs until the certificate is served.
-            and self.status in {Status.GRANTED, Status.CERTIFICATE_ISSUED}
-            and self.certificate_due is not None
-        ):
-            return self.certificate_due.due, ART_44
-        return None
+        limit = None
+        if kind is DeadlineKind.DECISION and self.status is Status.ACCEPTED:
+            limit = self.decision_limit
+        # Art. 44: 颁发、送达 — the limit runs until the certificate is served.
+        if kind is DeadlineKind.CERTIFICATE and self.status in CERTIFICATE_PENDING:
+            limit = self.certificate_limit
+        if limit is None or not limit.running:
+            return None
+        return limit.due.due, limit.rule
 
     def record_missed_deadline(
         self,
@@ -978,28 +995,29 @@ class LicenceApplication(Aggregate):
     ) -> list[tuple[str, date, DueDate]]:
         """Running provisional dates computed under another calendar version,
         each with what the current calendar makes of it (kind, old, new)."""
-        running: list[tuple[str, DueDate | None, Callable[[], DueDate]]] = []
+        running: list[tuple[str, DueDate, Callable[[], DueDate]]] = []
         if self.status is Status.RECEIVED:
+            correction = self.correction_limit
             running.append(
                 (
                     "correction",
-                    self.correction_due,
-                    lambda: calendar.add_working_days(
-                        self.received_on, CORRECTION_NOTICE_WD
-                    ),
+                    correction.due,
+                    lambda: correction.recomputed(calendar).due,
                 )
             )
-        if self.status is Status.ACCEPTED and self.acceptance_date is not None:
+        if self.status is Status.ACCEPTED and self.decision_limit is not None:
+            decision = self.decision_limit
             running.append(
-                ("decision", self.decision_due, lambda: self._decision_due(calendar))
+                ("decision", decision.due, lambda: decision.recomputed(calendar).due)
             )
-            running.append(
-                (
-                    "promised",
-                    self.promised_due,
-                    lambda: self._promised_due(calendar, self.excluded_wd),
+            if self.promised_due is not None:
+                running.append(
+                    (
+                        "promised",
+                        self.promised_due,
+                        lambda: self._promised(decision, calendar).due,
+                    )
                 )
-            )
             if self.outstanding_deficiencies and self.supply_deadline is not None:
                 supply = DueDate(
                     due=self.supply_deadline,
@@ -1009,26 +1027,19 @@ class LicenceApplication(Aggregate):
                 )
                 set_on = self.supply_deadline_as_set or self.supply_deadline
                 running.append(("supply", supply, lambda: _last_day(calendar, set_on)))
-        if (
-            self.status in {Status.GRANTED, Status.CERTIFICATE_ISSUED}
-            and self.decided_on is not None
-        ):
-            decided_on = self.decided_on
+        if self.status in CERTIFICATE_PENDING and self.certificate_limit is not None:
+            certificate = self.certificate_limit
             running.append(
                 (
                     "certificate",
-                    self.certificate_due,
-                    lambda: calendar.add_working_days(
-                        decided_on, self.item.certificate_limit_wd
-                    ),
+                    certificate.due,
+                    lambda: certificate.recomputed(calendar).due,
                 )
             )
         return [
             (kind, old.due, compute())
             for kind, old, compute in running
-            if old is not None
-            and old.provisional
-            and old.calendar_version != calendar.version
+            if old.is_stale(calendar)
         ]
 
     def recompute_deadlines(self, calendar: WorkingDayCalendar, audit: Audit) -> None:
@@ -1056,13 +1067,24 @@ class LicenceApplication(Aggregate):
                 rule=RULE_RECOMPUTE,
             )
 
-    def _promised_due(self, calendar: WorkingDayCalendar, excluded: int) -> DueDate:
+    def _decision_clock(
+        self, start: date, calendar: WorkingDayCalendar
+    ) -> tuple[TimeLimit, TimeLimit]:
+        """Art. 42: the decision limit from acceptance — 20 days, or the item's
+        own rule (e.g. 60 for production licences) — and the promised one."""
+        decision = _working_limit(calendar, start, self.item.statutory_limit_wd, ART_42)
+        return decision, self._promised(decision, calendar)
+
+    def _promised(self, decision: TimeLimit, calendar: WorkingDayCalendar) -> TimeLimit:
         """承诺时限: the item's promised limit, moved like the legal one by
         excluded periods (but never by the extension)."""
-        assert self.acceptance_date is not None
-        return calendar.add_working_days(
-            self.acceptance_date, self.item.promised_limit_wd + excluded
-        )
+        return decision.alongside(self.item.promised_limit_wd, RULE_PROMISED, calendar)
+
+    @property
+    def _decision(self) -> TimeLimit:
+        """The decision limit, which runs once the application is accepted."""
+        assert self.decision_limit is not None
+        return self.decision_limit
 
     def _require(
         self, allowed: Status | frozenset[Status], action: str, rule: str
@@ -1074,7 +1096,7 @@ class LicenceApplication(Aggregate):
             )
 
     def _acceptance_is_deemed(self, on: date) -> bool:
-        return not self.correction_requested and on > self.correction_due.due
+        return not self.correction_requested and self.correction_limit.has_run_out(on)
 
     def _check_acceptable(self) -> None:
         self._require(BEFORE_ACCEPTANCE, "accept", "行政许可法 第32条")
@@ -1083,33 +1105,6 @@ class LicenceApplication(Aggregate):
                 f"items of the correction notice are outstanding: {list(self.outstanding_corrections)}",
                 rule="行政许可法 第32条第1款第5项",
             )
-
-    def _check_limit_not_run_out(self, on: date, rule: str) -> None:
-        """Time that has run out cannot be excluded or extended after the fact."""
-        assert self.decision_due is not None
-        if on > self.decision_due.due:
-            raise DeadlineError(
-                f"the decision limit already ran out on {self.decision_due.due}",
-                rule=rule,
-            )
-
-    def _decision_limit_wd(self) -> int:
-        """Art. 42: 20 days, or the item's own rule (e.g. 60 for production licences)."""
-        return self.item.statutory_limit_wd
-
-    def _decision_due(
-        self,
-        calendar: WorkingDayCalendar,
-        *,
-        excluded: int | None = None,
-        extension: int = 0,
-    ) -> DueDate:
-        assert self.acceptance_date is not None
-        total_excluded = self.excluded_wd if excluded is None else excluded
-        extra = extension or (self.item.extension_wd if self.extended else 0)
-        return calendar.add_working_days(
-            self.acceptance_date, self.decision_limit_wd + extra + total_excluded
-        )
 
     @property
     def _needs_verification(self) -> bool:
@@ -1134,8 +1129,7 @@ class LicenceApplication(Aggregate):
             raise InvalidInputError("a decision cannot predate acceptance", field="on")
 
     def _within_limit(self, on: date) -> bool:
-        assert self.decision_due is not None
-        return on <= self.decision_due.due
+        return not self._decision.has_run_out(on)
 
     # -- recorded facts ---------------------------------------------------------
 
@@ -1164,9 +1158,7 @@ class LicenceApplication(Aggregate):
         promised_due: DueDate | None,
     ) -> None:
         self.status = Status.ACCEPTED
-        self.acceptance_date = acceptance_date
-        self.decision_limit_wd = limit
-        self.decision_due = due
+        self.decision_limit = _as_recorded(acceptance_date, limit, ART_42, due)
         self.promised_due = promised_due
 
     @event(Accepted)
@@ -1296,8 +1288,9 @@ class LicenceApplication(Aggregate):
         expected_working_days: int,
         notice: str,
     ) -> None:
-        self.open_exclusion = kind
-        self.exclusion_started_on = started_on
+        self.decision_limit = self._decision.with_stop(
+            kind, started_on, expected_days=expected_working_days
+        )
 
     @event(ClockResumed)
     def _clock_resumed(
@@ -1308,10 +1301,9 @@ class LicenceApplication(Aggregate):
         decision_due: DueDate,
         promised_due: DueDate | None,
     ) -> None:
-        self.open_exclusion = None
-        self.exclusion_started_on = None
-        self.excluded_wd += excluded_working_days
-        self.decision_due = decision_due
+        self.decision_limit = self._decision.with_resume(
+            ended_on, excluded_working_days, decision_due
+        )
         if promised_due is not None:
             self.promised_due = promised_due
 
@@ -1319,8 +1311,9 @@ class LicenceApplication(Aggregate):
     def _deadline_extended(
         self, audit: Audit, extension_wd: int, decision_due: DueDate, rule: str
     ) -> None:
-        self.extended = True
-        self.decision_due = decision_due
+        self.decision_limit = self._decision.with_extension(
+            _extension(audit, extension_wd, rule), decision_due
+        )
 
     @event(Granted)
     def _granted(
@@ -1337,7 +1330,9 @@ class LicenceApplication(Aggregate):
         self.decision_number = decision_number
         self.decided_on = decided_on
         self.licence_id = licence_id
-        self.certificate_due = certificate_due
+        self.certificate_limit = _as_recorded(
+            decided_on, self.item.certificate_limit_wd, ART_44, certificate_due
+        )
 
     @event(Refused)
     def _refused(
@@ -1406,17 +1401,41 @@ class LicenceApplication(Aggregate):
         for change in changes:
             new = change.new_due
             if change.kind == "correction":
-                self.correction_due = new
+                self.correction_limit = self.correction_limit.with_due(new)
             elif change.kind == "decision":
-                self.decision_due = new
+                self.decision_limit = self._decision.with_due(new)
             elif change.kind == "promised":
                 self.promised_due = new
             elif change.kind == "certificate":
-                self.certificate_due = new
+                assert self.certificate_limit is not None
+                self.certificate_limit = self.certificate_limit.with_due(new)
             elif change.kind == "supply":
                 self.supply_deadline = new.due
                 self.supply_deadline_provisional = new.provisional
                 self.supply_deadline_version = new.calendar_version
+
+
+def _working_limit(
+    calendar: WorkingDayCalendar, start: date, days: int, rule: str
+) -> TimeLimit:
+    """A period of working days from `start` (Art. 82), worked out now."""
+    return TimeLimit.begin(
+        calendar, start=start, days=days, counting=Counting.WORKING, rule=rule
+    )
+
+
+def _as_recorded(start: date, days: int, rule: str, due: DueDate) -> TimeLimit:
+    """A period of working days as the event that set it recorded its due date."""
+    return TimeLimit(
+        counting=Counting.WORKING, start=start, days=days, rule=rule, due=due
+    )
+
+
+def _extension(audit: Audit, days: int, rule: str) -> Extension:
+    """Art. 42: approved by the agency head; the reason is told to the applicant."""
+    return Extension(
+        days=days, approved_by=audit.actor.name, reason=audit.reason or "", rule=rule
+    )
 
 
 def _last_day(calendar: WorkingDayCalendar, day: date) -> DueDate:

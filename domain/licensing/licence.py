@@ -385,8 +385,7 @@ class Licence(Aggregate):
         if (
             self.status is not LicenceStatus.VALID
             or due is None
-            or not due.provisional
-            or due.calendar_version == calendar.version
+            or not due.is_stale(calendar)
         ):
             return []
         new = calendar.add_working_days(self.valid_from, POST_APPROVAL_VERIFICATION_WD)

@@ -89,6 +89,11 @@ class DueDate(BaseModel):
     calendar_version: str
     provisional: bool
 
+    def is_stale(self, calendar: WorkingDayCalendar) -> bool:
+        """Provisional, and worked out on another calendar version: a newer
+        notice may move it, so it is recomputed (DESIGN §3)."""
+        return self.provisional and self.calendar_version != calendar.version
+
 
 RULE_RECOMPUTE = "国务院办公厅 年度放假安排通知 (DESIGN §3: recomputed when published)"
 

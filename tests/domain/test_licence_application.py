@@ -1004,6 +1004,34 @@ def test_extension_keeps_the_working_days_excluded_earlier() -> None:
     assert event.decision_due.due == date(2026, 11, 20)
 
 
+def test_the_promised_limit_moves_with_excluded_time_but_not_the_extension() -> None:
+    application = accepted(ON_SITE_ITEM)  # 9/24; promised 15 wd → Thu 10/22
+    assert application.promised_due is not None
+    assert application.promised_due.due == date(2026, 10, 22)
+    application.extend(date(2026, 10, 12), CALENDAR, APPROVER)
+    application.suspend_clock(
+        ExclusionKind.TESTING,
+        2,
+        "检测约需2个工作日",
+        date(2026, 10, 14),
+        REVIEWER_WITH_REASON,
+    )
+    application.resume_clock(date(2026, 10, 16), CALENDAR, REVIEWER)
+
+    # (10/14, 10/16] excludes 2: promised 15 + 2 = 17 wd → Mon 10/26; the
+    # decision limit 20 + 10 + 2 = 32 wd → Mon 11/16.
+    assert application.promised_due.due == date(2026, 10, 26)
+    assert application.decision_due is not None
+    assert application.decision_due.due == date(2026, 11, 16)
+    limit = application.decision_limit
+    assert limit is not None
+    [testing] = limit.exclusions
+    assert (testing.kind, testing.days, testing.expected_days) == ("testing", 2, 2)
+    assert limit.extension is not None
+    assert (limit.extension.days, limit.extension.rule) == (10, ART_42 + "第1款")
+    assert limit.extension.reason == APPROVER.reason
+
+
 def test_extension_is_refused_for_an_item_whose_rule_allows_none() -> None:
     terms = item_with(PLAIN_ITEM, extension_wd=0)
     application = receive_application(terms=terms)
