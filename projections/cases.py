@@ -44,6 +44,17 @@ class Deadline:
     promised_due: date | None = None  # 承诺时限, shown beside the decision limit
 
 
+@dataclasses.dataclass(frozen=True)
+class CaseOnBoard:
+    """The neutral columns that name a case beside its deadlines."""
+
+    unit_code: str
+    reference: str
+    subject_code: str
+    subject_name: str
+    party_name: str
+
+
 @dataclasses.dataclass(slots=True)  # not frozen: its __init__ is 3x slower
 class DeadlineRow:
     """A row of a case model's `deadlines`: the deadline board reads the legal
@@ -60,9 +71,9 @@ class DeadlineRow:
     fires_on: date | None
     lapses_on: date | None
     unit_code: str
-    reference: str
-    item_code: str
-    item_name: str
+    reference: str  # the case's number in the bureau's words (a receipt number…)
+    subject_code: str  # what the case is about (a licence item, a check item…)
+    subject_name: str
     party_name: str
     case_version: int
     calendar_version: str | None
@@ -108,8 +119,8 @@ class CaseReadModel(ReadModel, Generic[R]):
     def summarise(self, row: R, deadlines: list[Deadline]) -> None:
         """Columns of the row derived from its running deadlines (none by default)."""
 
-    def deadline_context(self, row: R) -> tuple[str, str, str, str, str]:
-        """(unit_code, reference, item_code, item_name, party_name) of a case."""
+    def deadline_context(self, row: R) -> CaseOnBoard:
+        """How the case's deadlines name it on the board."""
         raise NotImplementedError
 
     def facts(self, row: R, event: Any) -> Iterable[Any]:
@@ -186,9 +197,7 @@ class CaseReadModel(ReadModel, Generic[R]):
     def _deadline_rows(
         self, case_id: UUID, row: R, deadlines: list[Deadline]
     ) -> Iterable[DeadlineRow]:
-        unit_code, reference, item_code, item_name, party_name = self.deadline_context(
-            row
-        )
+        case = self.deadline_context(row)
         for d in deadlines:
             yield DeadlineRow(
                 case_id=case_id,
@@ -200,11 +209,11 @@ class CaseReadModel(ReadModel, Generic[R]):
                 action=d.action,
                 fires_on=d.fires_on,
                 lapses_on=d.lapses_on,
-                unit_code=unit_code,
-                reference=reference,
-                item_code=item_code,
-                item_name=item_name,
-                party_name=party_name,
+                unit_code=case.unit_code,
+                reference=case.reference,
+                subject_code=case.subject_code,
+                subject_name=case.subject_name,
+                party_name=case.party_name,
                 case_version=row.version,  # type: ignore[attr-defined]
                 calendar_version=d.calendar_version if d.provisional else None,
                 promised_due=d.promised_due,

@@ -1,8 +1,13 @@
-"""The deadline board and the clock's timers: one query over the deadlines of
-every licensing read model (applications and licences)."""
+"""The deadline board and the clock's timers: one query over the `deadlines`
+tables of every case read model it is given (each context's models, from the
+context registry), in neutral columns: the case's kind and id, its log, its
+reference, party, unit and subject, and the deadline's kind, due date, rule,
+provisional flag and promised date. A context's own board shapes these rows in
+its words; the shared board shows them as they are."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -13,8 +18,7 @@ from domain.shared.calendar import WorkingDayCalendar
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from projections.licensing.applications import Applications
-from projections.licensing.licences import Licences
+from projections.cases import DEADLINES, CaseReadModel
 from projections.queries import (
     Page,
     Scope,
@@ -23,10 +27,28 @@ from projections.queries import (
     page_of,
     working_days_left,
 )
-from projections.runtime import active_tables
+from projections.runtime import AnyReadModel, active_tables
+from projections.schema import Column
 
 AT_RISK_WD = 3  # "at risk": the last three working days before the deadline
-SOURCES = ((Applications.name, "application"), (Licences.name, "licence"))
+
+
+@dataclass(frozen=True)
+class Source:
+    """A model whose deadlines the board and the clock read."""
+
+    model: str
+    case_kind: str
+    log: str  # the context whose commands its timers fire
+
+
+def sources_of(models: Iterable[AnyReadModel]) -> tuple[Source, ...]:
+    """The case models among `models` (each has a deadlines table)."""
+    return tuple(
+        Source(m.name, m.case_kind, m.logs[0])
+        for m in models
+        if isinstance(m, CaseReadModel)
+    )
 
 
 class BoardState(StrEnum):
@@ -35,12 +57,24 @@ class BoardState(StrEnum):
     AT_RISK = "at_risk"  # 1 to AT_RISK_WD working days left
 
 
-def _union(conn: psycopg.Connection[Any]) -> sql.Composable:
+def _union(conn: psycopg.Connection[Any], sources: Sequence[Source]) -> sql.Composable:
+    if not sources:  # no context has deadlines: an empty board, not bad SQL
+        nulls = [
+            sql.SQL("NULL::{} AS {}").format(sql.SQL(c.type), sql.Identifier(c.name))
+            for c in (
+                Column("case_kind", "text", True),
+                Column("log", "text", True),
+                *DEADLINES.columns,
+            )
+        ]
+        return sql.SQL("SELECT {} WHERE false").format(sql.SQL(", ").join(nulls))
     return sql.SQL(" UNION ALL ").join(
-        sql.SQL("SELECT {}::text AS case_kind, d.* FROM {} d").format(
-            sql.Literal(kind), active_tables(conn, model)("deadlines")
+        sql.SQL("SELECT {}::text AS case_kind, {}::text AS log, d.* FROM {} d").format(
+            sql.Literal(s.case_kind),
+            sql.Literal(s.log),
+            active_tables(conn, s.model)("deadlines"),
         )
-        for model, kind in SOURCES
+        for s in sources
     )
 
 
@@ -53,12 +87,18 @@ class BoardQuery:
     state: BoardState | None = None
     after: str | None = None
     limit: int = 50
+    logs: tuple[str, ...] = ()  # only these contexts' deadlines (all if empty)
 
 
 def board(
-    conn: psycopg.Connection[Any], q: BoardQuery, calendar: WorkingDayCalendar
+    conn: psycopg.Connection[Any],
+    q: BoardQuery,
+    calendar: WorkingDayCalendar,
+    sources: Sequence[Source],
 ) -> Page[dict[str, Any]]:
     """Every running legal deadline, soonest first."""
+    if q.logs:
+        sources = [s for s in sources if s.log in q.logs]
     where = Where()
     where.add("on_board")
     where.scope(q.scope, "unit_code")
@@ -77,7 +117,7 @@ def board(
         where.add("(due, case_id::text, kind) > (%s, %s, %s)", due, case_id, kind)
     query = sql.SQL(
         "SELECT * FROM ({}) board WHERE {} ORDER BY due, case_id::text, kind LIMIT %s"
-    ).format(_union(conn), where.sql())
+    ).format(_union(conn, sources), where.sql())
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(query, [*where.params, q.limit + 1]).fetchall()
     page = page_of(rows, q.limit, lambda r: (r["due"], str(r["case_id"]), r["kind"]))
@@ -97,15 +137,13 @@ def _view(
         if left <= AT_RISK_WD
         else None
     )
-    # The same names as the applications index and the licence register: an
-    # application's receipt_number and applicant, a licence's number and holder.
-    application = r["case_kind"] == "application"
-    party = {"name": r["party_name"]}
     return {
         "case_kind": r["case_kind"],
         "case_id": r["case_id"],
-        "receipt_number": r["reference"] if application else None,
-        "licence_number": None if application else r["reference"],
+        "context": r["log"],
+        "reference": r["reference"],
+        "party": {"name": r["party_name"]},
+        "subject": {"code": r["subject_code"], "name": r["subject_name"]},
         "kind": r["kind"],
         "due": r["due"],
         "promised_due": r["promised_due"],
@@ -114,14 +152,12 @@ def _view(
         "provisional": r["provisional"],
         "rule": r["rule"],
         "unit_code": r["unit_code"],
-        "item": {"code": r["item_code"], "name": r["item_name"]},
-        "applicant": party if application else None,
-        "holder": None if application else party,
     }
 
 
 @dataclass(frozen=True)
 class Timer:
+    log: str  # the context whose registered command `action` names
     case_kind: str
     case_id: Any
     kind: str
@@ -130,26 +166,42 @@ class Timer:
     case_version: int
 
 
+@dataclass(frozen=True)
+class StaleCase:
+    log: str
+    case_kind: str
+    case_id: Any
+    case_version: int
+
+
 def stale_cases(
-    conn: psycopg.Connection[Any], calendar_version: str, limit: int
-) -> list[tuple[str, Any, int]]:
-    """Cases with a provisional deadline worked out under another calendar:
-    (case_kind, case_id, case_version)."""
+    conn: psycopg.Connection[Any],
+    calendar_version: str,
+    limit: int,
+    sources: Sequence[Source],
+) -> list[StaleCase]:
+    """Cases with a provisional deadline worked out under another calendar."""
     query = sql.SQL(
-        "SELECT DISTINCT case_kind, case_id, case_version FROM ({}) t"
+        "SELECT DISTINCT log, case_kind, case_id, case_version FROM ({}) t"
         " WHERE provisional AND calendar_version IS DISTINCT FROM %s"
-        " ORDER BY case_kind, case_id LIMIT %s"
-    ).format(_union(conn))
-    return [(k, i, v) for k, i, v in conn.execute(query, (calendar_version, limit))]
+        " ORDER BY log, case_kind, case_id LIMIT %s"
+    ).format(_union(conn, sources))
+    rows = conn.execute(query, (calendar_version, limit)).fetchall()
+    return [StaleCase(*row) for row in rows]
 
 
-def due_timers(conn: psycopg.Connection[Any], today: date, limit: int) -> list[Timer]:
+def due_timers(
+    conn: psycopg.Connection[Any],
+    today: date,
+    limit: int,
+    sources: Sequence[Source],
+) -> list[Timer]:
     """Timers whose day has come (and whose purpose has not lapsed), oldest first."""
     query = sql.SQL(
-        "SELECT case_kind, case_id, kind, due, action, case_version FROM ({}) t"
+        "SELECT log, case_kind, case_id, kind, due, action, case_version FROM ({}) t"
         " WHERE action IS NOT NULL AND fires_on <= %s"
         " AND (lapses_on IS NULL OR lapses_on >= %s)"
         " ORDER BY fires_on, case_id, kind LIMIT %s"
-    ).format(_union(conn))
+    ).format(_union(conn, sources))
     rows = conn.execute(query, (today, today, limit)).fetchall()
     return [Timer(*row) for row in rows]

@@ -27,9 +27,10 @@ from domain.licensing.application import DeadlineKind
 from domain.licensing.licence import ReminderSubject
 from domain.licensing.service import Licensing
 from domain.shared.audit import SYSTEM_CLOCK, Audit
+from domain.shared.clock import legal_date
 from domain.shared.errors import DomainError
 from domain.shared.service import CommandResult
-from projections.deadline_board import Timer, due_timers, stale_cases
+from projections.deadline_board import Timer, due_timers, sources_of, stale_cases
 from projections.runtime import ReadModelMissingError, ensure_runtime, wait_for_logs
 
 log = structlog.get_logger("casetrace.clock")
@@ -78,6 +79,7 @@ class DeadlineClock:
         with psycopg.connect(services.url, autocommit=True) as conn:
             ensure_runtime(conn)  # so the clock may start before any projector
         self.batch = batch
+        self.sources = sources_of(services.read_models())  # whose timers fire
         self.fault = fault  # tests crash the clock between two commands
         # Timers the domain refused at a given case version: not retried until
         # the case changes (so a refusal is logged once, not every minute).
@@ -105,15 +107,16 @@ class DeadlineClock:
         chinesecalendar release changes the version) moves provisional dates.
         They are recomputed, by events, before any timer fires, so the clock
         never acts on a date the new calendar moved."""
-        licensing: Any = self.services.apps["licensing"]  # TODO(lead): via registry
-        version = licensing.calendar.version
+        version = self.services.calendar.version
         last: dict[str, int] = {}  # log → the last position written to it
-        for case_kind, case_id, case_version in stale_cases(conn, version, self.batch):
-            key = (case_id, "recompute_deadlines", version, case_version)
+        for stale in stale_cases(conn, version, self.batch, self.sources):
+            case_id = stale.case_id
+            key = (case_id, "recompute_deadlines", version, stale.case_version)
             if key in self.refused:
                 continue
             try:
-                result = licensing.recompute_deadlines(case_kind, case_id)
+                service: Any = self.services.apps[stale.log]
+                result = service.recompute_deadlines(stale.case_kind, case_id)
             except DomainError as exc:
                 self.refused.add(key)
                 log.info("recompute refused", case_id=str(case_id), why=str(exc))
@@ -127,17 +130,17 @@ class DeadlineClock:
             wait_for_logs(conn, last, timeout=30.0)
 
     def _fire_due(self, conn: psycopg.Connection[Any]) -> Tick:
-        licensing: Any = self.services.apps["licensing"]  # TODO(lead): via registry
-        today = licensing.today()
+        today = legal_date(self.services.clock.now())
         tick = Tick()
         last: dict[str, int] = {}  # log → the last position written to it
         self._recompute_stale(conn, tick)
-        for timer in due_timers(conn, today, self.batch):
+        for timer in due_timers(conn, today, self.batch, self.sources):
             key = (timer.case_id, timer.action, timer.due, timer.case_version)
             if key in self.refused:
                 continue
             try:
-                result = ACTIONS[timer.action](licensing, timer.case_id, _audit(timer))
+                service: Any = self.services.apps[timer.log]
+                result = ACTIONS[timer.action](service, timer.case_id, _audit(timer))
             except DomainError as exc:
                 self.refused.add(key)
                 tick.refused += 1

@@ -11,7 +11,7 @@ from api.host.database import availability
 from api.host.logging import configure_logging
 from api.host.settings import Settings
 from api.host.storage import Services
-from api.http import errors, glossary, health, openapi, schemas, summaries
+from api.http import deadlines, errors, glossary, health, openapi, schemas, summaries
 from api.http.limits import MAX_FAILURES, WINDOW_S, LookupLimiter, networks
 from api.http.middleware import BodyGuard, RequestContext
 from api.http.reads import ReadSide
@@ -69,6 +69,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         schemas.provide_examples(part.examples)
         for router in part.routers:
             app.include_router(router)
+    app.include_router(deadlines.router)
     app.include_router(health.router)
     openapi.install(app)
     # Outermost first: the request id must exist before anything can fail.

@@ -36,6 +36,7 @@ from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import RegionCode, covers, normalise_region_code
 from domain.shared.service import CommandResult
 from domain.shared.uscc import USCC
+from projections.deadline_board import Source, sources_of
 from projections.queries import MAX_LIMIT, Page, Scope
 from projections.runtime import (
     AnyReadModel,
@@ -76,6 +77,7 @@ class ReadSide:
         self.applications = applications
         self.models = models
         self.followers = followers(models, applications)  # log → model names
+        self.deadlines = sources_of(models)
         with self.pool.connection() as conn:
             ensure_runtime(conn)  # so a wait before any projector ran is a clean 503
 
@@ -108,6 +110,7 @@ class Reader:
     today: date
     calendar: WorkingDayCalendar
     principal: Principal | None
+    deadlines: tuple[Source, ...] = ()  # the models the deadline board reads
 
     @property
     def scope(self) -> Scope:
@@ -227,7 +230,7 @@ def _target(
 def _reader(request: Request, principal: Principal | None) -> Iterator[Reader]:
     reads: ReadSide = request.app.state.reads
     with reads.pool.connection() as conn:
-        yield Reader(conn, reads.today(), reads.calendar, principal)
+        yield Reader(conn, reads.today(), reads.calendar, principal, reads.deadlines)
 
 
 Dependency = Callable[..., Iterator[Reader]]

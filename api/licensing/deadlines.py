@@ -1,61 +1,46 @@
-"""/v1/licensing/deadlines: the deadline board (every running legal deadline)."""
+"""/v1/licensing/deadlines: licensing's deadline board, in the names the
+applications index and the licence register use (an application's receipt
+number and applicant, a licence's number and holder)."""
 
-# No `from __future__ import annotations`: FastAPI resolves these at runtime.
+from typing import Any
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
-from api.http.openapi import STAFF, problems
-from api.http.reads import (
-    BoardAfter,
-    Limit,
-    UnitFilter,
-    page_body,
-)
-from api.http.views import JSON
+from api.http.deadlines import board_route
+from api.http.reads import staff_reader
 from api.licensing import schemas
-from api.licensing.reads import StaffReader
-from projections import deadline_board
-from projections.deadline_board import BoardState
+from domain.licensing.service import Licensing
 
 router = APIRouter(prefix="/v1/licensing/deadlines", tags=["licensing read models"])
 
 
-@router.get(
-    "",
-    response_class=JSON,
-    response_model=schemas.DeadlinesPage,
-    responses=problems(*STAFF),
+def licensing_entry(row: dict[str, Any]) -> dict[str, Any]:
+    application = row["case_kind"] == "application"
+    party = row["party"]
+    return {
+        "case_kind": row["case_kind"],
+        "case_id": row["case_id"],
+        "receipt_number": row["reference"] if application else None,
+        "licence_number": None if application else row["reference"],
+        "kind": row["kind"],
+        "due": row["due"],
+        "promised_due": row["promised_due"],
+        "working_days_left": row["working_days_left"],
+        "state": row["state"],
+        "provisional": row["provisional"],
+        "rule": row["rule"],
+        "unit_code": row["unit_code"],
+        "item": row["subject"],
+        "applicant": party if application else None,
+        "holder": None if application else party,
+    }
+
+
+board_route(
+    router,
+    staff_reader(Licensing.name),
+    logs=(Licensing.name,),
     summary="Deadline board: acceptance, decision, certificate, supply and renewal deadlines",
+    response_model=schemas.DeadlinesPage,
+    shape=licensing_entry,
 )
-def list_deadlines(
-    reader: StaffReader,
-    unit: UnitFilter = None,
-    due_within_days: Annotated[
-        int | None,
-        Query(ge=0, le=3660, description="due within this many calendar days"),
-    ] = None,
-    state: Annotated[
-        BoardState | None,
-        Query(
-            description="overdue: passed; due: today is the last day; at_risk: 1-3 working days left"
-        ),
-    ] = None,
-    after: BoardAfter = None,
-    limit: Limit = 50,
-) -> JSON:
-    page = deadline_board.board(
-        reader.conn,
-        deadline_board.BoardQuery(
-            scope=reader.scope,
-            today=reader.today,
-            unit=reader.unit(unit),
-            due_within_days=due_within_days,
-            state=state,
-            after=after,
-            limit=limit,
-        ),
-        reader.calendar,
-    )
-    return JSON(page_body(page, today=reader.today))

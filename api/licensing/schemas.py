@@ -22,7 +22,7 @@ from domain.shared.calendar import DueDate
 EXAMPLES: Final[dict[str, Any]] = load_examples("api.licensing")
 # Licensing's cases show what the shared shapes look like.
 SHARED_EXAMPLES: Final[dict[str, Any]] = {
-    name: EXAMPLES[name] for name in ("History", "ProblemDetails", "Readiness")
+    name: EXAMPLES[name] for name in ("History", "ProblemDetails", "Readiness", "BoardPage")
 }
 
 

@@ -26,7 +26,7 @@ from domain.licensing.application import (
 )
 from domain.shared.calendar import DueDate, WorkingDayCalendar
 
-from projections.cases import CaseReadModel, Deadline, Handler
+from projections.cases import CaseOnBoard, CaseReadModel, Deadline, Handler
 from projections.schema import BigInt, Index, Table
 
 A = LicenceApplication
@@ -133,7 +133,7 @@ class Applications(CaseReadModel[ApplicationRow]):
     logs = ("licensing",)
     # 2: promised due date, calendar versions of provisional dates, the
     # certificate deadline until service, deficiency_items (vocabulary).
-    version = 2
+    version = 3  # 3: neutral deadline columns (subject_code, subject_name)
     case_kind = "application"
     row_table = Table(
         ApplicationRow,
@@ -298,13 +298,13 @@ class Applications(CaseReadModel[ApplicationRow]):
         row.deadline_due = soonest.due if soonest else None
         row.deadline_provisional = soonest.provisional if soonest else False
 
-    def deadline_context(self, row: ApplicationRow) -> tuple[str, str, str, str, str]:
-        return (
-            row.unit_code,
-            row.receipt_number,
-            row.item_code,
-            row.item_name,
-            row.applicant_name,
+    def deadline_context(self, row: ApplicationRow) -> CaseOnBoard:
+        return CaseOnBoard(
+            unit_code=row.unit_code,
+            reference=row.receipt_number,
+            subject_code=row.item_code,
+            subject_name=row.item_name,
+            party_name=row.applicant_name,
         )
 
     def facts(self, row: ApplicationRow, event: Any) -> Iterable[ApplicationFact]:

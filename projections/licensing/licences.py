@@ -25,7 +25,7 @@ from domain.licensing.licence import (
     renewal_deadline,
 )
 
-from projections.cases import CaseReadModel, Deadline, Handler
+from projections.cases import CaseOnBoard, CaseReadModel, Deadline, Handler
 from projections.schema import BigInt, Index, Table
 
 L = Licence
@@ -71,7 +71,7 @@ class LicenceRow:
 class Licences(CaseReadModel[LicenceRow]):
     name = "licences"
     logs = ("licensing",)
-    version = 2  # 2: calendar version of the follow-up date; renewal lead fix
+    version = 3  # 2: calendar version of the follow-up date; renewal lead fix; 3: neutral deadline columns
     case_kind = "licence"
     row_table = Table(
         LicenceRow,
@@ -108,13 +108,13 @@ class Licences(CaseReadModel[LicenceRow]):
     def deadlines(self, row: LicenceRow) -> Iterable[Deadline]:
         return licence_deadlines(row)
 
-    def deadline_context(self, row: LicenceRow) -> tuple[str, str, str, str, str]:
-        return (
-            row.unit_code,
-            row.licence_number,
-            row.item_code,
-            row.item_name,
-            row.holder_name,
+    def deadline_context(self, row: LicenceRow) -> CaseOnBoard:
+        return CaseOnBoard(
+            unit_code=row.unit_code,
+            reference=row.licence_number,
+            subject_code=row.item_code,
+            subject_name=row.item_name,
+            party_name=row.holder_name,
         )
 
 

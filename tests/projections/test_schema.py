@@ -91,12 +91,13 @@ CREATE INDEX licences_g1_i2 ON golden.licences_g1 (status, valid_until);
 CREATE INDEX licences_g1_i3 ON golden.licences_g1 (unit_code text_pattern_ops, seq);
 """
 
+# Neutral since version 3 (issue 8): a subject, not a licence item.
 GOLDEN_DEADLINES = """
 CREATE TABLE golden.{model}_g1_deadlines (
     case_id uuid NOT NULL, kind text NOT NULL, due date NOT NULL,
     provisional boolean NOT NULL, rule text NOT NULL, on_board boolean NOT NULL,
     action text, fires_on date, lapses_on date, unit_code text NOT NULL,
-    reference text NOT NULL, item_code text NOT NULL, item_name text NOT NULL,
+    reference text NOT NULL, subject_code text NOT NULL, subject_name text NOT NULL,
     party_name text NOT NULL, case_version integer NOT NULL,
     calendar_version text, promised_due date,
     PRIMARY KEY (case_id, kind)
