@@ -1,7 +1,16 @@
 """`casetrace clock`: turns due timers into commands, as actor `system:clock`.
 
-The timers are the deadlines read models' rows with an action. One clock is
-active at a time (a PostgreSQL advisory lock); and every command is idempotent
+The timers are the deadlines read models' rows with an action. An action
+names a system command a context declares (`@system_command`), with at most
+one argument after a colon in its text form: `deem_acceptance`,
+`record_missed_deadline:decision` (the deadline's kind),
+`send_reminder:expiry` (the reminder's subject). The clock looks the name up
+in the `commands` of the context declaring it and runs it on the timer's case
+(`ContextService.execute`); it names no context and no command but
+`recompute_deadlines`, which a context with provisional deadlines declares
+for the day a holiday notice is published.
+
+One clock is active at a time (a PostgreSQL advisory lock); and every command is idempotent
 in the domain (a deadline already recorded missed, an application already
 accepted, a licence already expired is refused, and a concurrent save of the
 same case fails on its version), so two clocks, or a clock restarted
@@ -12,9 +21,10 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, ClassVar, Protocol, runtime_checkable
 from uuid import UUID
 
 import psycopg
@@ -23,14 +33,12 @@ from eventsourcing.persistence import IntegrityError
 
 from api.host.recorder import forget_old_keys
 from api.host.storage import Services
-from api.http.reads import LICENSING_MODELS
-from domain.licensing.application import DeadlineKind
-from domain.licensing.licence import ReminderSubject
-from domain.licensing.service import Licensing
-from domain.shared.audit import SYSTEM_CLOCK, Audit
+from domain.shared.audit import SYSTEM_CLOCK, Audit, Caller
+from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.command import CommandSpec
 from domain.shared.errors import DomainError
 from domain.shared.service import CommandResult
-from projections.deadline_board import Timer, due_timers, stale_cases
+from projections.deadline_board import SOURCES, Timer, due_timers, stale_cases
 from projections.runtime import ReadModelMissingError, ensure_runtime, wait_for
 
 log = structlog.get_logger("casetrace.clock")
@@ -38,25 +46,40 @@ log = structlog.get_logger("casetrace.clock")
 CLOCK_LOCK = 0x0CA5E7 << 8 | 2
 BATCH = 500
 
-Action = Callable[[Licensing, UUID, Audit], CommandResult]
-ACTIONS: dict[str, Action] = {
-    "deem_acceptance": lambda s, i, a: s.deem_acceptance(i, a),
-    "terminate_for_missed_supply": lambda s, i, a: s.terminate_for_missed_supply(i, a),
-    "record_missed_deadline:decision": lambda s, i, a: s.record_missed_deadline(
-        i, DeadlineKind.DECISION, a
-    ),
-    "record_missed_deadline:certificate": lambda s, i, a: s.record_missed_deadline(
-        i, DeadlineKind.CERTIFICATE, a
-    ),
-    "deem_renewal": lambda s, i, a: s.deem_renewal(i, a),
-    "expire_licence": lambda s, i, a: s.expire_licence(i, a),
-    "send_reminder:renewal_deadline": lambda s, i, a: s.send_reminder(
-        i, ReminderSubject.RENEWAL_DEADLINE, a
-    ),
-    "send_reminder:expiry": lambda s, i, a: s.send_reminder(
-        i, ReminderSubject.EXPIRY, a
-    ),
-}
+# The read models whose rows are the timers: the clock waits for them to see
+# what its commands changed.
+TIMER_MODELS = tuple(model for model, _ in SOURCES)
+RECOMPUTE = "recompute_deadlines"
+
+
+@runtime_checkable
+class Timed(Protocol):
+    """A context whose system commands the clock fires."""
+
+    commands: ClassVar[Mapping[str, CommandSpec]]
+    calendar: WorkingDayCalendar
+
+    def today(self) -> date: ...
+
+    def execute(
+        self,
+        name: str,
+        case_id: UUID | None,
+        who: Audit | Caller,
+        arguments: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> CommandResult: ...
+
+
+def timed(services: Services) -> list[Timed]:
+    """The contexts with system commands (until the context registry lists
+    them; they share one clock and one calendar)."""
+    return [
+        service
+        for service in vars(services).values()
+        if isinstance(service, Timed)
+        and any(spec.system_only for spec in service.commands.values())
+    ]
 
 
 @dataclass
@@ -76,6 +99,7 @@ class DeadlineClock:
         fault: Callable[[Timer], None] | None = None,
     ) -> None:
         self.services = services
+        self.contexts = timed(services)
         with psycopg.connect(services.url, autocommit=True) as conn:
             ensure_runtime(conn)  # so the clock may start before any projector
         self.batch = batch
@@ -101,20 +125,36 @@ class DeadlineClock:
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (CLOCK_LOCK,))
 
+    def _declaring(self, name: str) -> Timed | None:
+        """The context declaring the system command `name`."""
+        for context in self.contexts:
+            spec = context.commands.get(name)
+            if spec is not None and spec.system_only:
+                return context
+        return None
+
     def _recompute_stale(self, conn: psycopg.Connection[Any], tick: Tick) -> None:
         """DESIGN §3: a newly published calendar (an override file or a
         chinesecalendar release changes the version) moves provisional dates.
         They are recomputed, by events, before any timer fires, so the clock
         never acts on a date the new calendar moved."""
-        licensing = self.services.licensing
-        version = licensing.calendar.version
+        context = self._declaring(RECOMPUTE)
+        if context is None:
+            return
+        version = context.calendar.version
         last = 0
-        for case_kind, case_id, case_version in stale_cases(conn, version, self.batch):
-            key = (case_id, "recompute_deadlines", version, case_version)
+        for _, case_id, case_version in stale_cases(conn, version, self.batch):
+            key = (case_id, RECOMPUTE, version, case_version)
             if key in self.refused:
                 continue
+            audit = Audit(
+                actor=SYSTEM_CLOCK,
+                request_id=f"recompute-{secrets.token_hex(8)}",
+                reason=f"calendar {version}",
+                causation=f"calendar:{version}",
+            )
             try:
-                result = licensing.recompute_deadlines(case_kind, case_id)
+                result = context.execute(RECOMPUTE, case_id, audit, {})
             except DomainError as exc:
                 self.refused.add(key)
                 log.info("recompute refused", case_id=str(case_id), why=str(exc))
@@ -125,19 +165,29 @@ class DeadlineClock:
             last = max(last, result.position)
             log.info("deadlines recomputed", case_id=str(case_id), calendar=version)
         if last:
-            wait_for(conn, LICENSING_MODELS, last, timeout=30.0)
+            wait_for(conn, TIMER_MODELS, last, timeout=30.0)
+
+    def _fire(self, timer: Timer) -> CommandResult:
+        """The timer's command: `name` or `name:argument` (see the module's doc)."""
+        name, _, argument = timer.action.partition(":")
+        context = self._declaring(name)
+        if context is None:
+            raise LookupError(f"no context declares the system command {name!r}")
+        arguments = context.commands[name].arguments_from(argument)
+        return context.execute(name, timer.case_id, _audit(timer), arguments)
 
     def _fire_due(self, conn: psycopg.Connection[Any]) -> Tick:
-        licensing = self.services.licensing
-        today = licensing.today()
         tick, last = Tick(), 0
+        if not self.contexts:
+            return tick
+        today = self.contexts[0].today()  # the contexts share one clock
         self._recompute_stale(conn, tick)
         for timer in due_timers(conn, today, self.batch):
             key = (timer.case_id, timer.action, timer.due, timer.case_version)
             if key in self.refused:
                 continue
             try:
-                result = ACTIONS[timer.action](licensing, timer.case_id, _audit(timer))
+                result = self._fire(timer)
             except DomainError as exc:
                 self.refused.add(key)
                 tick.refused += 1
@@ -162,7 +212,7 @@ class DeadlineClock:
                 self.fault(timer)
         if last:
             # The next tick must see the timers these commands closed.
-            wait_for(conn, LICENSING_MODELS, last, timeout=30.0)
+            wait_for(conn, TIMER_MODELS, last, timeout=30.0)
         return tick
 
     def run(self, stop: threading.Event, interval: float = 60.0) -> None:
