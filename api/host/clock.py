@@ -10,11 +10,11 @@ in the `commands` of the context declaring it and runs it on the timer's case
 `recompute_deadlines`, which a context with provisional deadlines declares
 for the day a holiday notice is published.
 
-One clock is active at a time (a PostgreSQL advisory lock); and every command is idempotent
-in the domain (a deadline already recorded missed, an application already
-accepted, a licence already expired is refused, and a concurrent save of the
-same case fails on its version), so two clocks, or a clock restarted
-mid-batch, never record a timer twice.
+One clock is active at a time (a PostgreSQL advisory lock); and every
+command is idempotent in the domain (a deadline already recorded missed, an
+application already accepted, a licence already expired is refused, and a
+concurrent save of the same case fails on its version), so two clocks, or a
+clock restarted mid-batch, never record a timer twice.
 """
 
 from __future__ import annotations

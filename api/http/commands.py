@@ -93,8 +93,8 @@ def body_model(
     return known
 
 
-def _same(key: Any) -> UUID:
-    return key  # type: ignore[no-any-return]
+def _same(case_id: UUID) -> UUID:
+    return case_id
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ def _applicant(uscc: str) -> Applicant:
 
 
 def _record(request: Request, uscc: str) -> ApplicantRecord:
-    code = validate_uscc(uscc)
-    record = licensing(request).get_applicant_record(_applicant(code))
+    applicant = _applicant(uscc)
+    record = licensing(request).get_applicant_record(applicant)
     if record is None:
-        raise NotFoundError(f"no bans or findings are on record for {code}")
+        raise NotFoundError(f"no bans or findings are on record for {applicant.uscc}")
     return record
 
 
@@ -74,4 +74,4 @@ RECORDS = CaseResource(
     case_id=_record_id,
 )
 
-add_command_routes(router, RECORDS, [Licensing.commands["restore_credit"]])
+add_command_routes(router, RECORDS, Licensing.routes_on(ApplicantRecord))

@@ -77,8 +77,4 @@ ITEMS = CaseResource(
     answer=lambda catalogue, result, status: catalogue_response(catalogue, status),
 )
 
-add_command_routes(
-    router,
-    ITEMS,
-    [Registry.commands["revise_item"], Registry.commands["withdraw_item"]],
-)
+add_command_routes(router, ITEMS, Registry.routes_on(Catalogue))

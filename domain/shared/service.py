@@ -25,6 +25,7 @@ and request bodies, and the clock's timers are derived.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -223,9 +224,28 @@ def _on_case(
 
         declared = Declared(decide, roles, summary, route, body, decision, unit)
         vars(run)[DECLARED] = declared
+        vars(run)["__signature__"] = _public(inspect.signature(decide))
         return run
 
     return declare
+
+
+def _public(decision: inspect.Signature) -> inspect.Signature:
+    """The signature a caller sees (help(), inspect): the case's id in the
+    case's place, and If-Match as `expected_version`."""
+    me, _, *rest = decision.parameters.values()
+    positional = inspect.Parameter.POSITIONAL_ONLY
+    case_id = inspect.Parameter("case_id", positional, annotation="UUID")
+    expected_version = inspect.Parameter(
+        "expected_version",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation="int | None",
+    )
+    return decision.replace(
+        parameters=[me.replace(kind=positional), case_id, *rest, expected_version],
+        return_annotation="CommandResult",
+    )
 
 
 def creation(
