@@ -339,7 +339,11 @@ class ContextService(Application[UUID]):
         ]
 
     def load(
-        self, cls: type[A], aggregate_id: UUID, what: str, version: int | None = None
+        self,
+        cls: type[A] | tuple[type[A], ...],
+        aggregate_id: UUID,
+        what: str,
+        version: int | None = None,
     ) -> A:
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
@@ -453,13 +457,8 @@ class ContextService(Application[UUID]):
         return self.commit(case, *more)
 
     def _case(self, spec: CommandSpec, case_id: UUID) -> Aggregate:
-        try:
-            case: Aggregate = self.repository.get(case_id)
-        except AggregateNotFoundError:
-            raise NotFoundError(f"{spec.what} {case_id} not found") from None
-        if not isinstance(case, tuple(c.aggregate for c in spec.cases)):
-            raise NotFoundError(f"{spec.what} {case_id} not found")
-        return case
+        kinds: tuple[type[Aggregate], ...] = tuple(c.aggregate for c in spec.cases)
+        return self.load(kinds, case_id, spec.what)
 
     # -- authorisation -------------------------------------------------------------
 
