@@ -1,11 +1,21 @@
 """`casetrace clock`: turns due timers into commands, as actor `system:clock`.
 
-The timers are the deadlines read models' rows with an action. One clock is
-active at a time (a PostgreSQL advisory lock); and every command is idempotent
-in the domain (a deadline already recorded missed, an application already
-accepted, a licence already expired is refused, and a concurrent save of the
-same case fails on its version), so two clocks, or a clock restarted
-mid-batch, never record a timer twice.
+The timers are the deadlines read models' rows with an action. An action
+names a system command a context declares (`@system_command`), with at most
+one argument after a colon in its text form: `deem_acceptance`,
+`record_missed_deadline:decision` (the deadline's kind),
+`send_reminder:expiry` (the reminder's subject). The clock looks the name up
+in the `commands` of the context whose read model holds the timer (every
+registered context's case models are read) and runs it on the timer's case
+(`ContextService.execute`); it names no context and no command but
+`recompute_deadlines`, which a context with provisional deadlines declares
+for the day a holiday notice is published.
+
+One clock is active at a time (a PostgreSQL advisory lock); and every
+command is idempotent in the domain (a deadline already recorded missed, an
+application already accepted, a licence already expired is refused, and a
+concurrent save of the same case fails on its version), so two clocks, or a
+clock restarted mid-batch, never record a timer twice.
 """
 
 from __future__ import annotations
@@ -23,13 +33,10 @@ from eventsourcing.persistence import IntegrityError
 
 from api.host.recorder import forget_old_keys
 from api.host.storage import Services
-from domain.licensing.application import DeadlineKind
-from domain.licensing.licence import ReminderSubject
-from domain.licensing.service import Licensing
 from domain.shared.audit import SYSTEM_CLOCK, Audit
 from domain.shared.clock import legal_date
 from domain.shared.errors import DomainError
-from domain.shared.service import CommandResult
+from domain.shared.service import CommandResult, ContextService
 from projections.deadline_board import Timer, due_timers, sources_of, stale_cases
 from projections.runtime import ReadModelMissingError, ensure_runtime, wait_for_logs
 
@@ -38,25 +45,7 @@ log = structlog.get_logger("casetrace.clock")
 CLOCK_LOCK = 0x0CA5E7 << 8 | 2
 BATCH = 500
 
-Action = Callable[[Licensing, UUID, Audit], CommandResult]
-ACTIONS: dict[str, Action] = {
-    "deem_acceptance": lambda s, i, a: s.deem_acceptance(i, a),
-    "terminate_for_missed_supply": lambda s, i, a: s.terminate_for_missed_supply(i, a),
-    "record_missed_deadline:decision": lambda s, i, a: s.record_missed_deadline(
-        i, DeadlineKind.DECISION, a
-    ),
-    "record_missed_deadline:certificate": lambda s, i, a: s.record_missed_deadline(
-        i, DeadlineKind.CERTIFICATE, a
-    ),
-    "deem_renewal": lambda s, i, a: s.deem_renewal(i, a),
-    "expire_licence": lambda s, i, a: s.expire_licence(i, a),
-    "send_reminder:renewal_deadline": lambda s, i, a: s.send_reminder(
-        i, ReminderSubject.RENEWAL_DEADLINE, a
-    ),
-    "send_reminder:expiry": lambda s, i, a: s.send_reminder(
-        i, ReminderSubject.EXPIRY, a
-    ),
-}
+RECOMPUTE = "recompute_deadlines"
 
 
 @dataclass
@@ -76,10 +65,10 @@ class DeadlineClock:
         fault: Callable[[Timer], None] | None = None,
     ) -> None:
         self.services = services
+        self.sources = sources_of(services.read_models())  # whose timers fire
         with psycopg.connect(services.url, autocommit=True) as conn:
             ensure_runtime(conn)  # so the clock may start before any projector
         self.batch = batch
-        self.sources = sources_of(services.read_models())  # whose timers fire
         self.fault = fault  # tests crash the clock between two commands
         # Timers the domain refused at a given case version: not retried until
         # the case changes (so a refusal is logged once, not every minute).
@@ -111,12 +100,19 @@ class DeadlineClock:
         last: dict[str, int] = {}  # log → the last position written to it
         for stale in stale_cases(conn, version, self.batch, self.sources):
             case_id = stale.case_id
-            key = (case_id, "recompute_deadlines", version, stale.case_version)
+            key = (case_id, RECOMPUTE, version, stale.case_version)
             if key in self.refused:
                 continue
+            audit = Audit(
+                actor=SYSTEM_CLOCK,
+                request_id=f"recompute-{secrets.token_hex(8)}",
+                reason=f"calendar {version}",
+                causation=f"calendar:{version}",
+            )
             try:
-                service: Any = self.services.apps[stale.log]
-                result = service.recompute_deadlines(stale.case_kind, case_id)
+                result = self.services.apps[stale.log].execute(
+                    RECOMPUTE, case_id, audit, {}
+                )
             except DomainError as exc:
                 self.refused.add(key)
                 log.info("recompute refused", case_id=str(case_id), why=str(exc))
@@ -129,18 +125,27 @@ class DeadlineClock:
         if last:
             wait_for_logs(conn, last, timeout=30.0)
 
+    def _fire(self, timer: Timer) -> CommandResult:
+        """The timer's command: `name` or `name:argument` (see the module's doc)."""
+        name, _, argument = timer.action.partition(":")
+        context: ContextService = self.services.apps[timer.log]
+        spec = context.commands.get(name)
+        if spec is None or not spec.system_only:
+            raise LookupError(f"{timer.log} declares no system command {name!r}")
+        arguments = context.commands[name].arguments_from(argument)
+        return context.execute(name, timer.case_id, _audit(timer), arguments)
+
     def _fire_due(self, conn: psycopg.Connection[Any]) -> Tick:
-        today = legal_date(self.services.clock.now())
         tick = Tick()
         last: dict[str, int] = {}  # log → the last position written to it
+        today = legal_date(self.services.clock.now())
         self._recompute_stale(conn, tick)
         for timer in due_timers(conn, today, self.batch, self.sources):
             key = (timer.case_id, timer.action, timer.due, timer.case_version)
             if key in self.refused:
                 continue
             try:
-                service: Any = self.services.apps[timer.log]
-                result = ACTIONS[timer.action](service, timer.case_id, _audit(timer))
+                result = self._fire(timer)
             except DomainError as exc:
                 self.refused.add(key)
                 tick.refused += 1

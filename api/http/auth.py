@@ -1,8 +1,8 @@
-"""Bearer tokens → the staff member acting, and the audit stamp for a command.
+"""Bearer tokens → the staff member acting, and who is asking for a command.
 
 A token is bound to one Staff record (roles + unit). The role a command is
-recorded under is the one of the principal's roles the service permits for
-that command; an auditor reads everything and changes nothing.
+recorded under is chosen, and refused, by the service (`ContextService.acting`)
+among the principal's roles; an auditor reads everything and changes nothing.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from fastapi import Depends, Request
 from api.http.errors import ProblemError
 from domain.registry.service import Registry
 from domain.registry.staff import Staff
-from domain.shared.audit import Audit, Role
+from domain.shared.audit import Audit, Caller, Role
 from domain.shared.jurisdiction import covers
-from domain.shared.service import ContextService
 
 BEARER = re.compile(r"^Bearer\s+(\S+)$", re.IGNORECASE)
 
@@ -55,28 +54,18 @@ def authenticate(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
-def audit_for(
-    request: Request,
-    principal: Principal,
-    service: ContextService,
-    command: str,
-    reason: str | None = None,
-) -> Audit:
-    """The audit stamp of a command: who (in which role), why, under which request."""
-    allowed = service.permissions.get(command, frozenset())
-    role = next((r for r in Role if r in principal.roles and r in allowed), None)
-    if role is None:
-        raise ProblemError(
-            403,
-            f"{command.replace('_', '-')} needs one of the roles {sorted(r.value for r in allowed)}",
-            slug="forbidden",
-        )
-    return Audit(
-        actor=principal.actor(role),
+def caller(
+    request: Request, principal: Principal, command: str, reason: str | None = None
+) -> Caller:
+    """Who asks for a command, why, under which request: the service picks the
+    role it is recorded under (and refuses one it does not permit)."""
+    audit = Audit(
+        actor=principal.actor(),
         request_id=request.state.request_id,
         reason=reason,
         causation=f"command:{command}",
     )
+    return Caller(audit=audit, roles=principal.roles)
 
 
 def require_readable(principal: Principal, case_units: tuple[str, ...]) -> None:

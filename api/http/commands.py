@@ -1,31 +1,35 @@
 """One way to expose a case over HTTP: `GET /{id}`, `GET /{id}/history`, and
-`POST /{id}/<verb>` for each of its commands.
+`POST /{id}/<verb>` for each command its service declares on it.
 
 Every command route has the same contract (DESIGN §4): bearer auth, a role
-allowed for the command, the case's jurisdiction, `If-Match` (412 when stale),
-`Idempotency-Key` (middleware), problem+json errors, and a response carrying
-the new version as `ETag` and the event position for read-your-writes.
+allowed for the command and the case's jurisdiction (both decided by the
+service), `If-Match` (412 when stale), `Idempotency-Key` (middleware),
+problem+json errors, and a response carrying the new version as `ETag` and
+the event position for read-your-writes. The request body is made from the
+command's parameters, field by field by name (`body_model`); a parameter
+named like the path's key (an item's `code`) is taken from the path.
 """
 
 # No `from __future__ import annotations`: FastAPI reads these annotations at
 # runtime, and the body model of each route is only known in the closure.
 
+import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Header, Query, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
-from api.http.auth import CurrentPrincipal, audit_for, require_readable
+from api.http.auth import CurrentPrincipal, caller, require_readable
 from api.http.errors import ProblemError
-from api.http.openapi import CASE_READ, COMMAND, problems
+from api.http.openapi import CASE_READ, COMMAND, STAFF, problems
 from api.http.reads import written_at
 from api.http.schemas import History
 from api.http.views import JSON, case_response, history_body, replay_marked, version_at
-from domain.shared.audit import Audit
+from domain.shared.command import CommandSpec
 from domain.shared.dates import IsoDateTime
 from domain.shared.events import Aggregate
 from domain.shared.service import CommandResult, ContextService
@@ -61,56 +65,65 @@ def expected_version(if_match: str | None) -> int | None:
     return int(match.group(1))
 
 
-@dataclass(frozen=True)
-class Command:
-    verb: str  # path segment, e.g. "request-correction"
-    body: type[CommandBody]
-    run: Callable[[Any, UUID, Audit, Any, int | None], CommandResult]
-    summary: str
-    # The service's command name (its permissions key), when not the verb's:
-    # a licence's "withdraw" is the service's "withdraw_licence".
-    permission: str | None = None
+# A creation answers 201 (no If-Match: there is no case yet to be stale).
+CREATE = (*STAFF, 404, 409, 413, 415)
 
-    @property
-    def name(self) -> str:
-        return self.permission or self.verb.replace("-", "_")
+# Request bodies by name: one model per name, shared by the commands whose
+# bodies are identical (Decision, NoBody, …), so the document names it once.
+BODIES: dict[str, type[CommandBody]] = {"Decision": Decision, "NoBody": NoBody}
+
+
+def body_model(
+    spec: CommandSpec, given: frozenset[str] = frozenset()
+) -> type[CommandBody]:
+    """A command's request body: the reason if it is a decision, then its
+    parameters (but those the path gives) with their types and defaults."""
+    fields: dict[str, Any] = {
+        p.name: (p.annotation, ... if p.default is p.empty else p.default)
+        for p in spec.parameters
+        if p.name not in given
+    }
+    name = spec.body or ""
+    model: type[CommandBody] = Decision if spec.decision else NoBody
+    if fields:
+        base = Decision if spec.decision else CommandBody
+        model = cast(type[CommandBody], create_model(name, __base__=base, **fields))
+    known = BODIES.setdefault(name, model)
+    if known is not model and known.model_json_schema() != model.model_json_schema():
+        raise TypeError(f"{spec.name}: another request body is already named {name}")
+    return known
+
+
+def _same(case_id: UUID) -> UUID:
+    return case_id
 
 
 @dataclass(frozen=True)
 class CaseResource:
-    """How to load a kind of case, whose jurisdiction it is in, and how it looks."""
+    """How a kind of case is addressed, whose jurisdiction it is in, and how it looks."""
 
     what: str
     service: Callable[[Request], ContextService]
-    load: Callable[[Request, UUID, int | None], Aggregate]
+    view: Callable[[Any], dict[str, Any]]
+    # The case at a version, for GET …/{id} and its history.
+    load: Callable[[Request, UUID, int | None], Aggregate] | None = None
     # The units whose staff may read it: the handling unit, and any unit the
     # case was routed to (e.g. a refusal interview at the applicant's county).
-    units_of: Callable[[Any], tuple[str, ...]]
-    view: Callable[[Any], dict[str, Any]]
+    # None: every member of staff (the catalogue, an applicant's record).
+    units_of: Callable[[Any], tuple[str, ...]] | None = None
     # The response models of `view` (GET) and of a command's answer (view + position).
     model: type[BaseModel] | None = None
     changed: type[BaseModel] | None = None
+    # The path segment naming the case, its type, and the case's id from it.
+    key: str = "case_id"
+    key_type: Any = UUID
+    case_id: Callable[[Any], UUID] = _same
+    # A command's answer, when it is not the case's view and position.
+    answer: Callable[[Any, CommandResult, int], JSON] | None = None
 
-    def readable(
-        self,
-        request: Request,
-        case_id: UUID,
-        version: int | None = None,
-        *,
-        loaded: Any = None,
-    ) -> Any:
-        """The case, if the principal may read it; `loaded` is one a command just
-        saved, which needs no second read from the store."""
-        request.state.case_id = str(case_id)
-        case = loaded if loaded is not None else self.load(request, case_id, version)
-        require_readable(request.state.principal, self.units_of(case))
-        return case
-
-    def response(
-        self, request: Request, case_id: UUID, *, loaded: Any = None, **extra: Any
-    ) -> JSON:
-        case = self.readable(request, case_id, loaded=loaded)
-        return case_response({**self.view(case), **extra}, case.version)
+    def require_readable(self, request: Request, case: Any) -> None:
+        if self.units_of is not None:
+            require_readable(request.state.principal, self.units_of(case))
 
     def command_response(
         self, request: Request, result: CommandResult, status: int = 200
@@ -118,21 +131,35 @@ class CaseResource:
         """The answer to a command: the case as the command left it. A replayed
         key's answer is rebuilt from the store at the recorded version, so a
         retry gets the first response whatever happened since."""
-        case = self.readable(
-            request,
-            result.id,
-            version=result.version if result.replayed else None,
-            loaded=result.case,
-        )
-        body = {**self.view(case), **written_at(result), **result.extra}
-        return replay_marked(case_response(body, case.version, status), result)
+        request.state.case_id = str(result.id)
+        case = self.service(request).case_of(result)
+        self.require_readable(request, case)
+        if self.answer is not None:
+            response = self.answer(case, result, status)
+        else:
+            body = {**self.view(case), **written_at(result), **result.extra}
+            response = case_response(body, case.version, status)
+        return replay_marked(response, result)
 
 
 def add_case_routes(
-    router: APIRouter, resource: CaseResource, commands: list[Command]
+    router: APIRouter, resource: CaseResource, commands: Sequence[CommandSpec]
 ) -> None:
+    """GET the case and its history, then a route for each of its commands."""
+    load = resource.load
+    if load is None:
+        raise TypeError(f"{resource.what} needs `load` for its GET routes")
+
+    def readable(request: Request, case_id: UUID) -> Any:
+        """The case, if the principal may read it."""
+        request.state.case_id = str(case_id)
+        case = load(request, case_id, None)
+        resource.require_readable(request, case)
+        return case
+
     def get_case(case_id: UUID, request: Request, principal: CurrentPrincipal) -> JSON:
-        return resource.response(request, case_id)
+        case = readable(request, case_id)
+        return case_response(resource.view(case), case.version)
 
     def history(
         case_id: UUID,
@@ -156,7 +183,7 @@ def add_case_routes(
                 "the instant needs a UTC offset, e.g. 2026-11-20T08:00:00+08:00",
                 slug="invalid-input",
             )
-        current = resource.readable(request, case_id)
+        current = readable(request, case_id)
         events = resource.service(request).history(case_id)
         as_of = version_at(events, at) if at is not None else version
         if as_of is not None and not 1 <= as_of <= current.version:
@@ -164,7 +191,7 @@ def add_case_routes(
                 404,
                 f"the {resource.what} has no version {as_of} (it is at {current.version})",
             )
-        state = resource.view(resource.load(request, case_id, as_of)) if as_of else None
+        state = resource.view(load(request, case_id, as_of)) if as_of else None
         shown = [e for e in events if as_of is None or e.originator_version <= as_of]
         return case_response(history_body(current, shown, state), current.version)
 
@@ -188,42 +215,103 @@ def add_case_routes(
         responses=problems(*CASE_READ),
         summary=f"Every event of the {resource.what} (who, when, why), and its state as of a version or instant",
     )
-    for command in commands:
-        _add(router, command, resource)
+    add_command_routes(router, resource, commands)
 
 
-def _add(router: APIRouter, command: Command, resource: CaseResource) -> None:
-    body_model = command.body
+def add_command_routes(
+    router: APIRouter, resource: CaseResource, commands: Sequence[CommandSpec]
+) -> None:
+    """POST /{key}/<verb> for each command, in the order given."""
+    for spec in commands:
+        _add(router, spec, resource)
+
+
+def _add(router: APIRouter, spec: CommandSpec, resource: CaseResource) -> None:
+    given = frozenset({resource.key} & {p.name for p in spec.parameters})
+    body_type_ = body_model(spec, given)
+    taken = [p.name for p in spec.parameters if p.name not in given]
     # A command whose fields all have defaults may be sent without a body.
-    optional = not any(f.is_required() for f in body_model.model_fields.values())
-    body_type = Optional[body_model] if optional else body_model  # noqa: UP045
+    optional = not any(f.is_required() for f in body_type_.model_fields.values())
+    body_type = Optional[body_type_] if optional else body_type_  # noqa: UP045
     # `Body(default=...)` marks a required body; a bare `= ...` default after
     # Annotated is taken by FastAPI as a real value (the command got Ellipsis).
     body_param = Body(default=None if optional else ...)
 
     def endpoint(
-        case_id: UUID,
         request: Request,
         principal: CurrentPrincipal,
         body: body_type = body_param,  # type: ignore[valid-type]
         if_match: Optional[str] = Header(default=None),  # noqa: UP045
+        **path: Any,
     ) -> JSON:
-        body = body if body is not None else body_model()
+        key = path[resource.key]
+        body = body if body is not None else body_type_()
+        case_id = resource.case_id(key)
         request.state.case_id = str(case_id)
-        service = resource.service(request)
-        audit = audit_for(
-            request, principal, service, command.name, getattr(body, "reason", None)
+        arguments = {name: getattr(body, name) for name in taken}
+        arguments.update(dict.fromkeys(given, key))
+        who = caller(request, principal, spec.name, getattr(body, "reason", None))
+        result = resource.service(request).execute(
+            spec.name, case_id, who, arguments, expected_version(if_match)
         )
-        result = command.run(service, case_id, audit, body, expected_version(if_match))
         return resource.command_response(request, result)
 
+    endpoint.__signature__ = _keyed(endpoint, resource)  # type: ignore[attr-defined]
     router.add_api_route(
-        f"/{{case_id}}/{command.verb}",
+        f"/{{{resource.key}}}/{spec.verb}",
         endpoint,
         methods=["POST"],
-        summary=command.summary,
-        name=command.name,
+        summary=spec.summary,
+        name=spec.name,
         response_class=JSON,
         response_model=resource.changed,
         responses=problems(*COMMAND),
+    )
+
+
+def _keyed(endpoint: Callable[..., Any], resource: CaseResource) -> inspect.Signature:
+    """The endpoint's signature with the path's key first, under its own name
+    (FastAPI matches path parameters by name)."""
+    signature = inspect.signature(endpoint)
+    key = inspect.Parameter(
+        resource.key,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        annotation=resource.key_type,
+    )
+    rest = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    return signature.replace(parameters=[key, *rest])
+
+
+def add_creation_route(
+    router: APIRouter,
+    resource: CaseResource,
+    spec: CommandSpec,
+    model: type[BaseModel],
+) -> None:
+    """POST on the collection: 201 with the new case and its `Location`."""
+    body_type = body_model(spec)
+    taken = [p.name for p in spec.parameters]
+
+    def create(
+        body: body_type,  # type: ignore[valid-type]
+        request: Request,
+        principal: CurrentPrincipal,
+    ) -> JSON:
+        arguments = {name: getattr(body, name) for name in taken}
+        who = caller(request, principal, spec.name, getattr(body, "reason", None))
+        result = resource.service(request).execute(spec.name, None, who, arguments)
+        response = resource.command_response(request, result, status=201)
+        response.headers["Location"] = f"{router.prefix}/{result.id}"
+        return response
+
+    router.add_api_route(
+        f"/{spec.verb}" if spec.verb else "",
+        create,
+        methods=["POST"],
+        status_code=201,
+        response_class=JSON,
+        summary=spec.summary,
+        name=spec.name,
+        response_model=model,
+        responses=problems(*CREATE),
     )

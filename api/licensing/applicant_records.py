@@ -1,33 +1,36 @@
 """/v1/licensing/applicants/{uscc}/record: what binds an applicant's next case —
 reapplication bans (Arts. 78–79) and false commitments — and 信用修复."""
 
-from typing import Annotated, Any
+from typing import Any
+from uuid import UUID
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 
-from api.http.auth import CurrentPrincipal, audit_for
-from api.http.commands import Decision, expected_version
-from api.http.openapi import CASE_READ, COMMAND, problems
-from api.http.reads import written_at
-from api.http.views import JSON, case_response, replay_marked
+from api.http.auth import CurrentPrincipal
+from api.http.commands import CaseResource, add_command_routes
+from api.http.openapi import CASE_READ, problems
+from api.http.views import JSON, case_response
 from api.licensing.applications import licensing
 from api.licensing.schemas import ApplicantRecordChanged, ApplicantRecordView
-from domain.licensing.applicant_record import ApplicantRecord
+from domain.licensing.applicant_record import ApplicantRecord, applicant_record_id
 from domain.licensing.parties import Applicant
+from domain.licensing.service import Licensing
 from domain.shared.errors import NotFoundError
 from domain.shared.uscc import USCC, validate_uscc
 
 router = APIRouter(prefix="/v1/licensing/applicants", tags=["applicant records"])
 
 
-def _record(request: Request, uscc: str) -> ApplicantRecord:
+def _applicant(uscc: str) -> Applicant:
     # The record is keyed by the applicant's identity; region is not part of it.
-    code = validate_uscc(uscc)
-    record = licensing(request).get_applicant_record(
-        Applicant(name="-", uscc=code, region_code="32")
-    )
+    return Applicant(name="-", uscc=validate_uscc(uscc), region_code="32")
+
+
+def _record(request: Request, uscc: str) -> ApplicantRecord:
+    applicant = _applicant(uscc)
+    record = licensing(request).get_applicant_record(applicant)
     if record is None:
-        raise NotFoundError(f"no bans or findings are on record for {code}")
+        raise NotFoundError(f"no bans or findings are on record for {applicant.uscc}")
     return record
 
 
@@ -57,26 +60,18 @@ def get_record(uscc: USCC, request: Request, principal: CurrentPrincipal) -> JSO
     return case_response(_view(record), record.version)
 
 
-@router.post(
-    "/{uscc}/restore-credit",
-    response_class=JSON,
-    summary="信用修复 after a false commitment",
-    response_model=ApplicantRecordChanged,
-    responses=problems(*COMMAND),
+def _record_id(uscc: str) -> UUID:
+    return applicant_record_id(_applicant(uscc))
+
+
+RECORDS = CaseResource(
+    what="applicant record",
+    service=licensing,
+    view=_view,
+    changed=ApplicantRecordChanged,
+    key="uscc",
+    key_type=USCC,
+    case_id=_record_id,
 )
-def restore_credit(
-    uscc: USCC,
-    body: Decision,
-    request: Request,
-    principal: CurrentPrincipal,
-    if_match: Annotated[str | None, Header()] = None,
-) -> JSON:
-    service = licensing(request)
-    audit = audit_for(request, principal, service, "restore_credit", body.reason)
-    record = _record(request, uscc)
-    result = service.restore_credit(record.id, audit, expected_version(if_match))
-    restored: ApplicantRecord = service.case_of(result)
-    return replay_marked(
-        case_response({**_view(restored), **written_at(result)}, restored.version),
-        result,
-    )
+
+add_command_routes(router, RECORDS, Licensing.routes_on(ApplicantRecord))

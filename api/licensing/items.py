@@ -4,18 +4,16 @@ Reading is public. Revising or withdrawing an item is an admin's decision and
 is recorded as an event on the catalogue like any other change.
 """
 
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 
-from api.http.auth import CurrentPrincipal, audit_for
-from api.http.commands import Decision, expected_version
-from api.http.errors import ProblemError
-from api.http.openapi import COMMAND, PUBLIC, problems
-from api.http.views import JSON, replay_marked
+from api.http.commands import CaseResource, add_command_routes
+from api.http.openapi import PUBLIC, problems
+from api.http.views import JSON
 from api.licensing.schemas import Catalogue as CatalogueView
 from api.licensing.schemas import ItemView
-from domain.registry.catalogue import Catalogue, ItemTerms
+from domain.registry.catalogue import CATALOGUE_ID, Catalogue
 from domain.registry.service import Registry
 
 router = APIRouter(prefix="/v1/licensing/items", tags=["licence item catalogue"])
@@ -26,13 +24,17 @@ def registry(request: Request) -> Registry:
     return service
 
 
-def catalogue_response(catalogue: Catalogue, status: int = 200) -> JSON:
+def _view(catalogue: Catalogue) -> dict[str, Any]:
     items = sorted(catalogue.items.values(), key=lambda i: i.code)
+    return {
+        "items": [i.model_dump(mode="json") for i in items],
+        "version": catalogue.version,
+    }
+
+
+def catalogue_response(catalogue: Catalogue, status: int = 200) -> JSON:
     return JSON(
-        {
-            "items": [i.model_dump(mode="json") for i in items],
-            "version": catalogue.version,
-        },
+        _view(catalogue),
         status_code=status,
         headers={
             "ETag": f'"{catalogue.version}"',
@@ -63,49 +65,16 @@ def get_item(code: str, request: Request) -> JSON:
     return JSON(registry(request).get_item(code).model_dump(mode="json"))
 
 
-class RevisionBody(Decision):
-    terms: ItemTerms
-
-
-@router.post(
-    "/{code}/revise",
-    response_class=JSON,
-    summary="Revise an item's published terms (admin)",
-    response_model=CatalogueView,
-    responses=problems(*COMMAND),
+# An item's commands change the one catalogue, named by the item's code.
+ITEMS = CaseResource(
+    what="catalogue",
+    service=registry,
+    view=_view,
+    changed=CatalogueView,
+    key="code",
+    key_type=str,
+    case_id=lambda code: CATALOGUE_ID,
+    answer=lambda catalogue, result, status: catalogue_response(catalogue, status),
 )
-def revise_item(
-    code: str,
-    body: RevisionBody,
-    request: Request,
-    principal: CurrentPrincipal,
-    if_match: Annotated[str | None, Header()] = None,
-) -> JSON:
-    service = registry(request)
-    audit = audit_for(request, principal, service, "manage_catalogue", body.reason)
-    if body.terms.code != code:
-        raise ProblemError(
-            422, "the terms' code must match the item in the path", slug="invalid-input"
-        )
-    result = service.revise_item(body.terms, audit, expected_version(if_match))
-    return replay_marked(catalogue_response(service.case_of(result)), result)
 
-
-@router.post(
-    "/{code}/withdraw",
-    response_class=JSON,
-    summary="Withdraw an item from the catalogue (admin)",
-    response_model=CatalogueView,
-    responses=problems(*COMMAND),
-)
-def withdraw_item(
-    code: str,
-    body: Decision,
-    request: Request,
-    principal: CurrentPrincipal,
-    if_match: Annotated[str | None, Header()] = None,
-) -> JSON:
-    service = registry(request)
-    audit = audit_for(request, principal, service, "manage_catalogue", body.reason)
-    result = service.withdraw_item(code, audit, expected_version(if_match))
-    return replay_marked(catalogue_response(service.case_of(result)), result)
+add_command_routes(router, ITEMS, Registry.routes_on(Catalogue))

@@ -22,7 +22,8 @@ from domain.shared.calendar import DueDate
 EXAMPLES: Final[dict[str, Any]] = load_examples("api.licensing")
 # Licensing's cases show what the shared shapes look like.
 SHARED_EXAMPLES: Final[dict[str, Any]] = {
-    name: EXAMPLES[name] for name in ("History", "ProblemDetails", "Readiness", "BoardPage")
+    name: EXAMPLES[name]
+    for name in ("History", "ProblemDetails", "Readiness", "BoardPage")
 }
 
 

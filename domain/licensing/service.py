@@ -1,8 +1,8 @@
 """Licensing: the application service for licence applications and licences.
 
-Every command has the same shape (STYLE §4): load, authorise (role and
-jurisdiction), check the expected version, one aggregate command, save,
-return the new version and log position. The clock, the calendar and the
+Each command is declared once, by its decision (`domain.shared.service.command`):
+the role, the case's jurisdiction, If-Match, the save and the result are the
+shared shape every command has (STYLE §4). The clock, the calendar and the
 registry are injected, so tests can move time and swap the calendar.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from datetime import date
-from typing import Any, ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import EnvType
+from pydantic import Field
 
 from domain.licensing.applicant_record import (
     ART_78,
@@ -51,16 +51,30 @@ from domain.licensing.parties import (
 )
 from domain.registry.catalogue import ApprovalMode
 from domain.registry.service import Registry
-from domain.shared.audit import SYSTEM_CLOCK, Audit, Role, require_actor
+from domain.shared.audit import Audit, Role
 from domain.shared.calendar import WorkingDayCalendar, add_months
 from domain.shared.clock import Clock, SystemClock, legal_date
+from domain.shared.command import CaseType
+from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError, NotFoundError
 from domain.shared.jurisdiction import covers
-from domain.shared.service import CommandResult, ContextService, replayable
+from domain.shared.service import (
+    CommandResult,
+    ContextService,
+    command,
+    creation,
+    system_command,
+)
+from domain.shared.text import Items, Line, Prose, Reasons
 
 CLERK = frozenset({Role.CLERK})
 REVIEWER = frozenset({Role.REVIEWER})
 APPROVER = frozenset({Role.APPROVER})
+
+# What people write into commands, with the limits the API states.
+Number = Annotated[str, Line(100)]  # decision, licence and certificate numbers
+Findings = Annotated[str, Prose(5000)]
+Materials = Annotated[tuple[Annotated[str, Line(200)], ...], Field(max_length=50)]
 
 
 def interview_unit(application: LicenceApplication) -> str:
@@ -109,40 +123,12 @@ class Licensing(ContextService):
     name = "licensing"
     # Licences live for years and gather events; applications close in weeks.
     snapshotting_intervals: ClassVar = {Licence: 50}
-    permissions: ClassVar = {
-        "receive": CLERK,
-        "request_correction": CLERK,
-        "submit_corrections": CLERK,
-        "accept": CLERK,
-        "accept_with_deficiencies": CLERK,
-        "reject": CLERK,
-        "cure_deficiencies": CLERK,
-        "withdraw": CLERK,
-        "record_verification": REVIEWER,
-        "sign_verification": REVIEWER,
-        "suspend_clock": REVIEWER,
-        "resume_clock": REVIEWER,
-        "extend": APPROVER,
-        "grant": APPROVER,
-        "refuse": APPROVER,
-        "schedule_interview": CLERK | APPROVER,
-        "record_interview": CLERK | APPROVER,
-        "issue_certificate": CLERK,
-        "serve_certificate": CLERK,
-        "change_licence": APPROVER,
-        "reissue_certificate": CLERK,
-        "request_renewal": CLERK,
-        "renew": APPROVER,
-        "refuse_renewal": APPROVER,
-        "restore_credit": frozenset({Role.APPROVER, Role.ADMIN}),
-        "verify_commitment": REVIEWER,
-        "sign_commitment_check": REVIEWER,
-        "withdraw_licence": APPROVER,
-        "revoke_licence": APPROVER,
-        "cancel_licence": APPROVER,
-        "recompute_deadlines": frozenset(),  # the clock's (system) command only
-        "read": frozenset(Role),
-    }
+    cases: ClassVar = (
+        CaseType(LicenceApplication, "licence application", lambda a: a.unit_code),
+        CaseType(Licence, "licence", lambda lic: lic.authority_unit_code),
+        # An applicant's record binds it before every unit alike.
+        CaseType(ApplicantRecord, "applicant record"),
+    )
 
     def __init__(
         self,
@@ -184,25 +170,32 @@ class Licensing(ContextService):
             )
         return application
 
+    def get_applicant_record(self, applicant: Applicant) -> ApplicantRecord | None:
+        return self.find(ApplicantRecord, applicant_record_id(applicant))
+
     # -- receipt -----------------------------------------------------------------
 
-    @replayable(receipt_of)
+    @creation(
+        CLERK,
+        summary="Receive an application (收到申请材料)",
+        body="ReceiveBody",
+        replay=receipt_of,
+    )
     def receive(
         self,
         audit: Audit,
         *,
-        item_code: str,
-        approval_mode: ApprovalMode,
-        channel: Channel,
+        item_code: Annotated[str, Line(40)],
+        approval_mode: ApprovalMode = ApprovalMode.STANDARD,
+        channel: Channel = Channel.COUNTER,
         applicant: Applicant,
-        agent: Agent | None,
-        materials: tuple[str, ...],
-        commitment: CommitmentLetter | None,
+        agent: Agent | None = None,
+        materials: Materials,
+        commitment: CommitmentLetter | None = None,
     ) -> Receipt:
         """收到申请材料: a receipt number and a query code for the applicant."""
-        require_actor(audit)
         unit = audit.actor.unit_code or applicant.region_code
-        self.authorise("receive", audit.actor, unit)
+        self.within_jurisdiction(audit.actor, unit)
         item = self.registry.get_item(item_code)
         on = self.today()
         record = self.get_applicant_record(applicant)
@@ -255,318 +248,445 @@ class Licensing(ContextService):
             "could not allocate a unique receipt number"
         )  # pragma: no cover
 
-    # -- commands on an application -------------------------------------------------
+    # -- commands on an application (in the order of their routes) ---------------
 
-    def _on_application(
-        self,
-        app_id: UUID,
-        command: str,
-        audit: Audit,
-        expected_version: int | None,
-        change: Callable[[LicenceApplication], Any],
-        unit_of: Callable[[LicenceApplication], str] = lambda a: a.unit_code,
-    ) -> CommandResult:
-        require_actor(audit)
-        return self.act(
-            LicenceApplication,
-            app_id,
-            command,
-            audit.actor,
-            expected_version,
-            change,
-            what="licence application",
-            unit_of=unit_of,
-        )
-
+    @command(
+        CLERK,
+        summary="One-time notice of everything to correct (Art. 32 ¶1 (4))",
+        body="CorrectionBody",
+        decision=True,
+    )
     def request_correction(
-        self,
-        app_id: UUID,
-        audit: Audit,
-        missing_items: tuple[str, ...],
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "request_correction",
-            audit,
-            expected_version,
-            lambda a: a.request_correction(missing_items, self.today(), audit),
-        )
+        self, a: LicenceApplication, audit: Audit, missing_items: Items
+    ) -> None:
+        a.request_correction(missing_items, self.today(), audit)
 
+    @command(CLERK, summary="Record corrected materials", body="CorrectionsBody")
     def submit_corrections(
-        self,
-        app_id: UUID,
-        audit: Audit,
-        missing_items: tuple[str, ...],
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "submit_corrections",
-            audit,
-            expected_version,
-            lambda a: a.submit_corrections(missing_items, self.today(), audit),
-        )
+        self, a: LicenceApplication, audit: Audit, missing_items: Items
+    ) -> None:
+        """`missing_items`: the correction notice's items now supplied."""
+        a.submit_corrections(missing_items, self.today(), audit)
 
-    def accept(
-        self, app_id: UUID, audit: Audit, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "accept",
-            audit,
-            expected_version,
-            lambda a: a.accept(
-                f"{a.receipt_number}-SL", self.today(), self.calendar, audit
-            ),
-        )
+    @command(CLERK, summary="Accept (受理, Art. 32 ¶1 (5))")
+    def accept(self, a: LicenceApplication, audit: Audit) -> None:
+        a.accept(f"{a.receipt_number}-SL", self.today(), self.calendar, audit)
 
+    @command(
+        CLERK,
+        summary="Accept with deferred secondary materials (容缺受理)",
+        body="DeficienciesBody",
+    )
     def accept_with_deficiencies(
         self,
-        app_id: UUID,
+        a: LicenceApplication,
         audit: Audit,
-        deficiency_items: tuple[str, ...],
-        supply_deadline: date,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def change(a: LicenceApplication) -> None:
-            a.accept_with_deficiencies(
-                f"{a.receipt_number}-RQ",
-                deficiency_items,
-                supply_deadline,
-                self.today(),
-                self.calendar,
-                audit,
-                applicant_has_bad_credit=self._bad_credit(a.applicant),
-            )
-
-        return self._on_application(
-            app_id, "accept_with_deficiencies", audit, expected_version, change
-        )
-
-    def deem_acceptance(self, app_id: UUID, audit: Audit) -> CommandResult:
-        """Fired by the clock (actor system:clock) when no notice came in 5 days."""
-        return self._on_application(
-            app_id,
-            "deem_acceptance",
+        deficiency_items: Items,
+        supply_deadline: IsoDate,
+    ) -> None:
+        a.accept_with_deficiencies(
+            f"{a.receipt_number}-RQ",
+            deficiency_items,
+            supply_deadline,
+            self.today(),
+            self.calendar,
             audit,
-            None,
-            lambda a: a.deem_acceptance(self.today(), self.calendar, audit),
+            applicant_has_bad_credit=self._bad_credit(a.applicant),
         )
 
+    @system_command()
+    def deem_acceptance(self, a: LicenceApplication, audit: Audit) -> None:
+        """Fired by the clock when no notice came in 5 working days."""
+        a.deem_acceptance(self.today(), self.calendar, audit)
+
+    @command(
+        CLERK,
+        summary="Decide not to accept (不予受理, Art. 32 ¶1 (1)(2))",
+        body="RejectBody",
+        decision=True,
+    )
     def reject(
         self,
-        app_id: UUID,
+        a: LicenceApplication,
         audit: Audit,
         ground: NonAcceptanceGround,
-        redirect_to: str | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def change(a: LicenceApplication) -> list[ApplicantRecord]:
-            on = self.today()
-            a.reject(f"{a.receipt_number}-BSL", ground, redirect_to, on, audit)
-            false_materials = ground is NonAcceptanceGround.FALSE_MATERIALS
-            return self._art_78_ban(a, false_materials, on, audit)
+        redirect_to: Annotated[str, Line(200)] | None = None,
+    ) -> list[ApplicantRecord]:
+        on = self.today()
+        a.reject(f"{a.receipt_number}-BSL", ground, redirect_to, on, audit)
+        false_materials = ground is NonAcceptanceGround.FALSE_MATERIALS
+        return self._art_78_ban(a, false_materials, on, audit)
 
-        return self._on_application(app_id, "reject", audit, expected_version, change)
-
+    @command(
+        CLERK,
+        summary="Record deferred materials supplied",
+        body="DeficienciesCuredBody",
+    )
     def cure_deficiencies(
-        self,
-        app_id: UUID,
-        audit: Audit,
-        deficiency_items: tuple[str, ...],
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "cure_deficiencies",
-            audit,
-            expected_version,
-            lambda a: a.cure_deficiencies(deficiency_items, self.today(), audit),
-        )
+        self, a: LicenceApplication, audit: Audit, deficiency_items: Items
+    ) -> None:
+        """`deficiency_items`: the deferred (容缺) materials now supplied."""
+        a.cure_deficiencies(deficiency_items, self.today(), audit)
 
-    def terminate_for_missed_supply(self, app_id: UUID, audit: Audit) -> CommandResult:
+    @system_command()
+    def terminate_for_missed_supply(self, a: LicenceApplication, audit: Audit) -> None:
         """Fired by the clock when 容缺 materials did not arrive in time."""
-        return self._on_application(
-            app_id,
-            "terminate_for_missed_supply",
-            audit,
-            None,
-            lambda a: a.terminate_for_missed_supply(self.today(), audit, self.calendar),
-        )
+        a.terminate_for_missed_supply(self.today(), audit, self.calendar)
 
+    @command(
+        REVIEWER,
+        summary="Record and sign a substantive verification (Art. 34 ¶3)",
+        body="VerificationBody",
+    )
     def record_verification(
         self,
-        app_id: UUID,
+        a: LicenceApplication,
         audit: Audit,
         *,
         on_site: bool,
-        findings: str,
-        verified_on: date,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """Art. 34 ¶3: the acting reviewer records a verification and signs it."""
-
-        def change(a: LicenceApplication) -> None:
-            (verifier,) = self._verifiers((audit.actor.id,), a.unit_code)
-            a.record_verification(
-                verifier, on_site, findings, verified_on, self.today(), audit
-            )
-
-        return self._on_application(
-            app_id, "record_verification", audit, expected_version, change
+        verified_on: IsoDate,
+        findings: Findings,
+    ) -> None:
+        """Art. 34 ¶3: the acting reviewer records a verification and signs it;
+        a second one signs with sign_verification. No defaults: an on-site
+        check is never assumed."""
+        (verifier,) = self._verifiers((audit.actor.id,), a.unit_code)
+        a.record_verification(
+            verifier, on_site, findings, verified_on, self.today(), audit
         )
 
+    @command(
+        REVIEWER,
+        summary="A second verifier signs a verification; it counts once two have (Art. 34)",
+        body="SignVerificationBody",
+    )
     def sign_verification(
         self,
-        app_id: UUID,
+        a: LicenceApplication,
         audit: Audit,
-        number: int,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """Art. 34 ¶3: a second eligible reviewer signs under their own token."""
+        verification: Annotated[int, Field(ge=1, le=1000)],
+    ) -> None:
+        """Art. 34 ¶3: a second eligible reviewer signs under their own token;
+        `verification` is its number in `verifications`."""
+        (verifier,) = self._verifiers((audit.actor.id,), a.unit_code)
+        a.sign_verification(verification, verifier, self.today(), audit)
 
-        def change(a: LicenceApplication) -> None:
-            (verifier,) = self._verifiers((audit.actor.id,), a.unit_code)
-            a.sign_verification(number, verifier, self.today(), audit)
-
-        return self._on_application(
-            app_id, "sign_verification", audit, expected_version, change
-        )
-
-    def recompute_deadlines(self, case_kind: str, case_id: UUID) -> CommandResult:
+    @system_command()
+    def recompute_deadlines(
+        self, case: LicenceApplication | Licence, audit: Audit
+    ) -> None:
         """Fired by the clock for a case whose provisional deadlines were worked
         out under an older calendar (DESIGN §3: a notice was published)."""
-        audit = Audit(
-            actor=SYSTEM_CLOCK,
-            request_id=f"recompute-{secrets.token_hex(8)}",
-            reason=f"calendar {self.calendar.version}",
-            causation=f"calendar:{self.calendar.version}",
-        )
-        if case_kind == "licence":
-            return self._on_licence(
-                case_id,
-                "recompute_deadlines",
-                audit,
-                None,
-                lambda lic: lic.recompute_deadlines(self.calendar, audit),
-            )
-        return self._on_application(
-            case_id,
-            "recompute_deadlines",
-            audit,
-            None,
-            lambda a: a.recompute_deadlines(self.calendar, audit),
-        )
+        case.recompute_deadlines(self.calendar, audit)
 
+    @command(
+        REVIEWER,
+        summary="Stop the decision clock for an excluded period (Art. 45)",
+        body="SuspendBody",
+        decision=True,
+    )
     def suspend_clock(
         self,
-        app_id: UUID,
+        a: LicenceApplication,
         audit: Audit,
         kind: ExclusionKind,
-        expected_working_days: int,
-        notice: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "suspend_clock",
-            audit,
-            expected_version,
-            lambda a: a.suspend_clock(
-                kind, expected_working_days, notice, self.today(), audit
-            ),
-        )
+        expected_working_days: Annotated[int, Field(ge=1, le=365)],
+        notice: Annotated[str, Prose(2000)],
+    ) -> None:
+        a.suspend_clock(kind, expected_working_days, notice, self.today(), audit)
 
-    def resume_clock(
-        self, app_id: UUID, audit: Audit, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "resume_clock",
-            audit,
-            expected_version,
-            lambda a: a.resume_clock(self.today(), self.calendar, audit),
-        )
+    @command(REVIEWER, summary="Restart the decision clock")
+    def resume_clock(self, a: LicenceApplication, audit: Audit) -> None:
+        a.resume_clock(self.today(), self.calendar, audit)
 
-    def extend(
-        self, app_id: UUID, audit: Audit, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "extend",
-            audit,
-            expected_version,
-            lambda a: a.extend(self.today(), self.calendar, audit),
-        )
+    @command(
+        APPROVER, summary="Extend the decision limit once (Art. 42)", decision=True
+    )
+    def extend(self, a: LicenceApplication, audit: Audit) -> None:
+        a.extend(self.today(), self.calendar, audit)
 
+    @command(
+        APPROVER,
+        summary="Grant the licence (准予行政许可); creates the Licence",
+        body="GrantBody",
+        decision=True,
+    )
     def grant(
         self,
-        app_id: UUID,
+        a: LicenceApplication,
         audit: Audit,
         *,
-        decision_number: str,
-        scope: str,
-        licence_number: str | None = None,
+        decision_number: Number,
+        scope: Annotated[str, Prose(1000)],
+        licence_number: Number | None = None,
         on_the_spot: bool = False,
-        expected_version: int | None = None,
-    ) -> CommandResult:
+    ) -> list[Licence]:
         """准予行政许可: the application and its new Licence are saved atomically."""
+        on = self.today()
+        licence_id = uuid4()
+        a.grant(decision_number, licence_id, on_the_spot, on, self.calendar, audit)
+        licence = Licence.issue(
+            licence_id=licence_id,
+            audit=audit,
+            licence_number=licence_number
+            or f"{a.item.code}-{a.unit_code}-{on:%Y}-{secrets.randbelow(10**6):06d}",
+            holder=a.applicant,
+            item_code=a.item.code,
+            item_name=a.item.name,
+            certificate_name=a.item.certificate_name,
+            scope=scope,
+            valid_from=on,
+            validity_months=a.item.validity_months,
+            renewal_lead_days=a.item.renewal_lead_days,
+            renewal_lead_months=a.item.renewal_lead_months,
+            application_id=a.id,
+            decision_number=decision_number,
+            authority_unit_code=a.unit_code,
+            approval_mode=a.approval_mode,
+            calendar=self.calendar,
+        )
+        return [licence]
 
-        def change(a: LicenceApplication) -> list[Licence]:
-            on = self.today()
-            licence_id = uuid4()
-            a.grant(decision_number, licence_id, on_the_spot, on, self.calendar, audit)
-            licence = Licence.issue(
-                licence_id=licence_id,
-                audit=audit,
-                licence_number=licence_number
-                or f"{a.item.code}-{a.unit_code}-{on:%Y}-{secrets.randbelow(10**6):06d}",
-                holder=a.applicant,
-                item_code=a.item.code,
-                item_name=a.item.name,
-                certificate_name=a.item.certificate_name,
-                scope=scope,
-                valid_from=on,
-                validity_months=a.item.validity_months,
-                renewal_lead_days=a.item.renewal_lead_days,
-                renewal_lead_months=a.item.renewal_lead_months,
-                application_id=a.id,
-                decision_number=decision_number,
-                authority_unit_code=a.unit_code,
-                approval_mode=a.approval_mode,
-                calendar=self.calendar,
-            )
-            return [licence]
-
-        return self._on_application(app_id, "grant", audit, expected_version, change)
-
+    @command(
+        APPROVER,
+        summary="Refuse with reasons and remedies (Art. 38 ¶2)",
+        body="RefuseBody",
+        decision=True,
+    )
     def refuse(
         self,
-        app_id: UUID,
+        a: LicenceApplication,
         audit: Audit,
         *,
-        decision_number: str,
-        reasons: tuple[str, ...],
-        technical_standard: str | None = None,
+        decision_number: Number,
+        reasons: Reasons,
+        technical_standard: Annotated[str, Line(300)] | None = None,
         false_materials: bool = False,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def change(a: LicenceApplication) -> list[ApplicantRecord]:
-            on = self.today()
-            a.refuse(
-                decision_number,
-                reasons,
-                technical_standard,
-                on,
-                self.calendar,
-                audit,
-                unit_exists=lambda code: self.registry.get_unit(code) is not None,
-                false_materials=false_materials,
-            )
-            return self._art_78_ban(a, false_materials, on, audit)
+    ) -> list[ApplicantRecord]:
+        """`false_materials`: the refusal rests on concealment or false
+        materials (Art. 78)."""
+        on = self.today()
+        a.refuse(
+            decision_number,
+            reasons,
+            technical_standard,
+            on,
+            self.calendar,
+            audit,
+            unit_exists=lambda code: self.registry.get_unit(code) is not None,
+            false_materials=false_materials,
+        )
+        return self._art_78_ban(a, false_materials, on, audit)
 
-        return self._on_application(app_id, "refuse", audit, expected_version, change)
+    @command(
+        CLERK | APPROVER,
+        summary="Schedule the refusal interview (约谈)",
+        body="InterviewScheduleBody",
+        unit=interview_unit,
+    )
+    def schedule_interview(
+        self,
+        a: LicenceApplication,
+        audit: Audit,
+        scheduled_for: IsoDate,
+        place: Annotated[str, Line(300)],
+    ) -> None:
+        a.schedule_interview(scheduled_for, place, self.today(), audit)
+
+    @command(
+        CLERK | APPROVER,
+        summary="Record the interview held",
+        body="InterviewRecordBody",
+        unit=interview_unit,
+    )
+    def record_interview(
+        self,
+        a: LicenceApplication,
+        audit: Audit,
+        attendees: Items,
+        record: Annotated[str, Prose(10000)],
+    ) -> None:
+        a.record_interview(self.today(), attendees, record, audit)
+
+    @command(CLERK, summary="Issue the certificate (Art. 44)", body="CertificateBody")
+    def issue_certificate(
+        self,
+        a: LicenceApplication,
+        audit: Audit,
+        certificate_number: Number | None = None,
+    ) -> None:
+        number = certificate_number or f"{a.receipt_number}-ZS"
+        a.issue_certificate(number, self.today(), audit)
+
+    @command(CLERK, summary="Serve the certificate (送达)", body="ServeBody")
+    def serve_certificate(
+        self, a: LicenceApplication, audit: Audit, method: CertificateService
+    ) -> None:
+        a.serve_certificate(method, self.today(), audit)
+
+    @command(CLERK, summary="The applicant withdraws", decision=True)
+    def withdraw(self, a: LicenceApplication, audit: Audit) -> None:
+        a.withdraw(self.today(), audit)
+
+    @system_command()
+    def record_missed_deadline(
+        self, a: LicenceApplication, kind: DeadlineKind, audit: Audit
+    ) -> None:
+        """Fired by the clock the day after a decision or certificate deadline passed."""
+        a.record_missed_deadline(kind, self.today(), audit, self.calendar)
+
+    # -- commands on a licence (in the order of their routes) --------------------
+
+    @command(
+        APPROVER,
+        summary="Approve a change (变更, Art. 49)",
+        route="change",
+        body="ChangeBody",
+        decision=True,
+    )
+    def change_licence(
+        self,
+        lic: Licence,
+        audit: Audit,
+        change: LicenceChange,
+        decision_number: Number,
+    ) -> None:
+        lic.change(change, decision_number, self.today(), audit)
+
+    @command(
+        CLERK,
+        summary="Reissue a lost or damaged certificate (补领)",
+        body="ReissueBody",
+    )
+    def reissue_certificate(
+        self, lic: Licence, audit: Audit, cause: ReissueCause
+    ) -> None:
+        lic.reissue_certificate(cause, self.today(), audit)
+
+    @command(CLERK, summary="Record a renewal request (延续, Art. 50)")
+    def request_renewal(self, lic: Licence, audit: Audit) -> None:
+        lic.request_renewal(self.today(), audit)
+
+    @command(APPROVER, summary="Grant renewal", body="RenewBody", decision=True)
+    def renew(self, lic: Licence, audit: Audit, decision_number: Number) -> None:
+        lic.renew(decision_number, self._validity_months(lic), self.today(), audit)
+
+    @command(
+        APPROVER,
+        summary="Refuse renewal before expiry, with reasons (Art. 50 ¶2, Art. 38)",
+        body="RefuseRenewalBody",
+        decision=True,
+    )
+    def refuse_renewal(self, lic: Licence, audit: Audit, reasons: Reasons) -> None:
+        lic.refuse_renewal(reasons, self.today(), audit)
+
+    @system_command()
+    def deem_renewal(self, lic: Licence, audit: Audit) -> None:
+        """Fired by the clock at expiry when a timely renewal is undecided (Art. 50)."""
+        lic.deem_renewal(self._validity_months(lic), self.today(), audit)
+
+    @system_command()
+    def send_reminder(
+        self, lic: Licence, subject: ReminderSubject, audit: Audit
+    ) -> None:
+        """Fired by the clock ahead of the renewal deadline and of expiry (提醒式服务)."""
+        lic.send_reminder(subject, self.today(), audit)
+
+    @command(
+        frozenset({Role.APPROVER, Role.ADMIN}),
+        summary="信用修复 after a false commitment",
+        decision=True,
+    )
+    def restore_credit(self, record: ApplicantRecord, audit: Audit) -> None:
+        """信用修复: reopens 告知承诺 and 容缺 to an applicant after a false commitment."""
+        record.restore_credit(self.today(), audit)
+
+    @command(
+        REVIEWER,
+        summary="Record and sign a post-approval verification of a 告知承诺 licence",
+        body="CommitmentCheckBody",
+        decision=True,
+    )
+    def verify_commitment(
+        self, lic: Licence, audit: Audit, findings: Findings, breached: bool
+    ) -> None:
+        """后置核查: the acting reviewer records the outcome and signs it; a
+        second one signs with sign_commitment_check before it stands (Art. 34)."""
+        (verifier,) = self._verifiers((audit.actor.id,), lic.authority_unit_code)
+        lic.record_commitment_check(verifier, findings, breached, self.today(), audit)
+
+    @command(
+        REVIEWER,
+        summary="A second verifier signs the post-approval verification (Art. 34)",
+        decision=True,
+    )
+    def sign_commitment_check(
+        self, lic: Licence, audit: Audit
+    ) -> list[ApplicantRecord]:
+        """A second reviewer signs the 后置核查 with their own token (Art. 34)."""
+        (verifier,) = self._verifiers((audit.actor.id,), lic.authority_unit_code)
+        on = self.today()
+        lic.sign_commitment_check(verifier, on, audit)
+        if not lic.commitment_breached:
+            return []
+        # 国办发〔2020〕42号: a false commitment enters the applicant's record
+        # (closing 告知承诺 and 容缺 to it), in the same save as the finding.
+        record = self._applicant_record(lic.holder, audit)
+        record.record_false_commitment(lic.id, on, audit)
+        return [record]
+
+    @command(
+        APPROVER,
+        summary="Withdraw for the public interest (撤回, Art. 8)",
+        route="withdraw",
+        body="WithdrawLicenceBody",
+        decision=True,
+    )
+    def withdraw_licence(
+        self, lic: Licence, audit: Audit, compensation: Annotated[str, Prose(2000)]
+    ) -> None:
+        lic.withdraw(compensation, self.today(), audit)
+
+    @command(
+        APPROVER,
+        summary="Revoke (撤销, Art. 69)",
+        route="revoke",
+        body="RevokeBody",
+        decision=True,
+    )
+    def revoke_licence(
+        self, lic: Licence, audit: Audit, ground: RevocationGround
+    ) -> list[ApplicantRecord]:
+        # Art. 79: a licence obtained by undue means on a matter of public
+        # safety, health or life bars a new application for 3 years.
+        on = self.today()
+        safety = self.registry.get_item(lic.item_code).safety_critical
+        banned = ground in UNDUE_MEANS and safety
+        lic.revoke(ground, 3 if banned else 0, on, audit)
+        if not banned:
+            return []
+        record = self._applicant_record(lic.holder, audit)
+        record.ban(lic.item_code, add_months(on, 36), lic.id, ART_79, audit)
+        return [record]
+
+    @command(
+        APPROVER,
+        summary="Cancel (注销, Art. 70)",
+        route="cancel",
+        body="CancelBody",
+        decision=True,
+    )
+    def cancel_licence(
+        self, lic: Licence, audit: Audit, ground: CancellationGround
+    ) -> None:
+        lic.cancel(ground, self.today(), audit)
+
+    @system_command()
+    def expire_licence(self, lic: Licence, audit: Audit) -> None:
+        """Fired by the clock the day after the last day of validity."""
+        lic.expire(self.today(), audit)
+
+    # -- helpers -----------------------------------------------------------------
 
     def _art_78_ban(
         self, a: LicenceApplication, false_materials: bool, on: date, audit: Audit
@@ -579,345 +699,11 @@ class Licensing(ContextService):
         record.ban(a.item.code, add_months(on, 12), a.id, ART_78, audit)
         return [record]
 
-    def schedule_interview(
-        self,
-        app_id: UUID,
-        audit: Audit,
-        scheduled_for: date,
-        place: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "schedule_interview",
-            audit,
-            expected_version,
-            lambda a: a.schedule_interview(scheduled_for, place, self.today(), audit),
-            unit_of=interview_unit,
-        )
-
-    def record_interview(
-        self,
-        app_id: UUID,
-        audit: Audit,
-        attendees: tuple[str, ...],
-        record: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "record_interview",
-            audit,
-            expected_version,
-            lambda a: a.record_interview(self.today(), attendees, record, audit),
-            unit_of=interview_unit,
-        )
-
-    def issue_certificate(
-        self,
-        app_id: UUID,
-        audit: Audit,
-        certificate_number: str | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def change(a: LicenceApplication) -> None:
-            number = certificate_number or f"{a.receipt_number}-ZS"
-            a.issue_certificate(number, self.today(), audit)
-
-        return self._on_application(
-            app_id, "issue_certificate", audit, expected_version, change
-        )
-
-    def serve_certificate(
-        self,
-        app_id: UUID,
-        audit: Audit,
-        method: CertificateService,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "serve_certificate",
-            audit,
-            expected_version,
-            lambda a: a.serve_certificate(method, self.today(), audit),
-        )
-
-    def withdraw(
-        self, app_id: UUID, audit: Audit, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._on_application(
-            app_id,
-            "withdraw",
-            audit,
-            expected_version,
-            lambda a: a.withdraw(self.today(), audit),
-        )
-
-    # -- commands on a licence -------------------------------------------------------
-
-    def _on_licence(
-        self,
-        licence_id: UUID,
-        command: str,
-        audit: Audit,
-        expected_version: int | None,
-        change: Callable[[Licence], Any],
-    ) -> CommandResult:
-        require_actor(audit)
-        return self.act(
-            Licence,
-            licence_id,
-            command,
-            audit.actor,
-            expected_version,
-            change,
-            what="licence",
-            unit_of=lambda lic: lic.authority_unit_code,
-        )
-
-    def change_licence(
-        self,
-        licence_id: UUID,
-        audit: Audit,
-        change: LicenceChange,
-        decision_number: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_licence(
-            licence_id,
-            "change_licence",
-            audit,
-            expected_version,
-            lambda lic: lic.change(change, decision_number, self.today(), audit),
-        )
-
-    def reissue_certificate(
-        self,
-        licence_id: UUID,
-        audit: Audit,
-        cause: ReissueCause,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_licence(
-            licence_id,
-            "reissue_certificate",
-            audit,
-            expected_version,
-            lambda lic: lic.reissue_certificate(cause, self.today(), audit),
-        )
-
-    def request_renewal(
-        self, licence_id: UUID, audit: Audit, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._on_licence(
-            licence_id,
-            "request_renewal",
-            audit,
-            expected_version,
-            lambda lic: lic.request_renewal(self.today(), audit),
-        )
-
-    def renew(
-        self,
-        licence_id: UUID,
-        audit: Audit,
-        decision_number: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_licence(
-            licence_id,
-            "renew",
-            audit,
-            expected_version,
-            lambda lic: lic.renew(
-                decision_number, self._validity_months(lic), self.today(), audit
-            ),
-        )
-
-    def refuse_renewal(
-        self,
-        licence_id: UUID,
-        audit: Audit,
-        reasons: tuple[str, ...],
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_licence(
-            licence_id,
-            "refuse_renewal",
-            audit,
-            expected_version,
-            lambda lic: lic.refuse_renewal(reasons, self.today(), audit),
-        )
-
-    def deem_renewal(self, licence_id: UUID, audit: Audit) -> CommandResult:
-        """Fired by the clock at expiry when a timely renewal is undecided (Art. 50)."""
-        return self._on_licence(
-            licence_id,
-            "deem_renewal",
-            audit,
-            None,
-            lambda lic: lic.deem_renewal(
-                self._validity_months(lic), self.today(), audit
-            ),
-        )
-
-    def send_reminder(
-        self, licence_id: UUID, subject: ReminderSubject, audit: Audit
-    ) -> CommandResult:
-        """Fired by the clock ahead of the renewal deadline and of expiry (提醒式服务)."""
-        return self._on_licence(
-            licence_id,
-            "send_reminder",
-            audit,
-            None,
-            lambda lic: lic.send_reminder(subject, self.today(), audit),
-        )
-
-    def record_missed_deadline(
-        self, app_id: UUID, kind: DeadlineKind, audit: Audit
-    ) -> CommandResult:
-        """Fired by the clock the day after a decision or certificate deadline passed."""
-        return self._on_application(
-            app_id,
-            "record_missed_deadline",
-            audit,
-            None,
-            lambda a: a.record_missed_deadline(
-                kind, self.today(), audit, self.calendar
-            ),
-        )
-
-    def get_applicant_record(self, applicant: Applicant) -> ApplicantRecord | None:
-        return self.find(ApplicantRecord, applicant_record_id(applicant))
-
-    def restore_credit(
-        self, record_id: UUID, audit: Audit, expected_version: int | None = None
-    ) -> CommandResult:
-        """信用修复: reopens 告知承诺 and 容缺 to an applicant after a false commitment."""
-        return self.act(
-            ApplicantRecord,
-            record_id,
-            "restore_credit",
-            require_actor(audit).actor,
-            expected_version,
-            lambda r: r.restore_credit(self.today(), audit),
-            what="applicant record",
-            unit_of=lambda _: None,
-        )
-
     def _validity_months(self, lic: Licence) -> int:
         months = self.registry.get_item(lic.item_code).validity_months
         if not months:
             raise InvalidInputError("this item's licences have no period to renew")
         return months
-
-    def verify_commitment(
-        self,
-        licence_id: UUID,
-        audit: Audit,
-        findings: str,
-        breached: bool,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """后置核查: the acting reviewer records the outcome and signs it."""
-
-        def change(lic: Licence) -> None:
-            (verifier,) = self._verifiers((audit.actor.id,), lic.authority_unit_code)
-            lic.record_commitment_check(
-                verifier, findings, breached, self.today(), audit
-            )
-
-        return self._on_licence(
-            licence_id, "verify_commitment", audit, expected_version, change
-        )
-
-    def sign_commitment_check(
-        self, licence_id: UUID, audit: Audit, expected_version: int | None = None
-    ) -> CommandResult:
-        """A second reviewer signs the 后置核查 with their own token (Art. 34)."""
-
-        def change(lic: Licence) -> list[ApplicantRecord]:
-            (verifier,) = self._verifiers((audit.actor.id,), lic.authority_unit_code)
-            on = self.today()
-            lic.sign_commitment_check(verifier, on, audit)
-            if not lic.commitment_breached:
-                return []
-            # 国办发〔2020〕42号: a false commitment enters the applicant's record
-            # (closing 告知承诺 and 容缺 to it), in the same save as the finding.
-            record = self._applicant_record(lic.holder, audit)
-            record.record_false_commitment(lic.id, on, audit)
-            return [record]
-
-        return self._on_licence(
-            licence_id, "sign_commitment_check", audit, expected_version, change
-        )
-
-    def withdraw_licence(
-        self,
-        licence_id: UUID,
-        audit: Audit,
-        compensation: str,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_licence(
-            licence_id,
-            "withdraw_licence",
-            audit,
-            expected_version,
-            lambda lic: lic.withdraw(compensation, self.today(), audit),
-        )
-
-    def revoke_licence(
-        self,
-        licence_id: UUID,
-        audit: Audit,
-        ground: RevocationGround,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        def change(lic: Licence) -> list[ApplicantRecord]:
-            # Art. 79: a licence obtained by undue means on a matter of public
-            # safety, health or life bars a new application for 3 years.
-            on = self.today()
-            safety = self.registry.get_item(lic.item_code).safety_critical
-            banned = ground in UNDUE_MEANS and safety
-            lic.revoke(ground, 3 if banned else 0, on, audit)
-            if not banned:
-                return []
-            record = self._applicant_record(lic.holder, audit)
-            record.ban(lic.item_code, add_months(on, 36), lic.id, ART_79, audit)
-            return [record]
-
-        return self._on_licence(
-            licence_id, "revoke_licence", audit, expected_version, change
-        )
-
-    def cancel_licence(
-        self,
-        licence_id: UUID,
-        audit: Audit,
-        ground: CancellationGround,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._on_licence(
-            licence_id,
-            "cancel_licence",
-            audit,
-            expected_version,
-            lambda lic: lic.cancel(ground, self.today(), audit),
-        )
-
-    def expire_licence(self, licence_id: UUID, audit: Audit) -> CommandResult:
-        """Fired by the clock the day after the last day of validity."""
-        return self._on_licence(
-            licence_id,
-            "expire_licence",
-            audit,
-            None,
-            lambda lic: lic.expire(self.today(), audit),
-        )
-
-    # -- helpers -----------------------------------------------------------------
 
     def _verifiers(
         self, staff_nos: tuple[str, ...], case_unit: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from importlib import resources
 from typing import ClassVar
 from uuid import UUID
@@ -14,8 +13,13 @@ from domain.registry.staff import Staff, staff_id
 from domain.registry.token import Token, new_token_secret, token_id_for
 from domain.registry.unit import Unit, unit_id
 from domain.shared.audit import Audit, Role, require_actor
-from domain.shared.errors import IllegalTransitionError, NotFoundError
-from domain.shared.service import CommandResult, ContextService
+from domain.shared.command import CaseType
+from domain.shared.errors import (
+    IllegalTransitionError,
+    InvalidInputError,
+    NotFoundError,
+)
+from domain.shared.service import CommandResult, ContextService, command
 
 
 def shipped_catalogue() -> list[ItemTerms]:
@@ -28,11 +32,16 @@ def shipped_catalogue() -> list[ItemTerms]:
     return [ItemTerms.model_validate(entry) for entry in json.loads(text)]
 
 
+ADMIN = frozenset({Role.ADMIN})
+
+
 class Registry(ContextService):
     name = "registry"
     snapshotting_intervals: ClassVar = {Catalogue: 20}
-    permissions: ClassVar = {
-        "manage_catalogue": frozenset({Role.ADMIN}),
+    # The catalogue is no unit's: an admin of any unit keeps it.
+    cases: ClassVar = (CaseType(Catalogue, "catalogue"),)
+    # The directory's upkeep (from the CLI), which is not a declared command.
+    rights: ClassVar = {
         "manage_staff": frozenset({Role.ADMIN}),
         "manage_enterprises": frozenset({Role.ADMIN, Role.CLERK}),
     }
@@ -72,38 +81,34 @@ class Registry(ContextService):
         self.save(catalogue)
         return changed
 
+    # Catalogue changes honour If-Match: two admins must not overwrite each
+    # other's revision unknowingly. Its id is CATALOGUE_ID; the item is named.
+
+    @command(
+        ADMIN,
+        summary="Revise an item's published terms (admin)",
+        route="revise",
+        body="RevisionBody",
+        decision=True,
+    )
     def revise_item(
-        self, terms: ItemTerms, audit: Audit, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._on_catalogue(
-            audit, expected_version, lambda c: c.revise(terms, audit)
-        )
+        self, catalogue: Catalogue, audit: Audit, code: str, terms: ItemTerms
+    ) -> None:
+        if terms.code != code:
+            raise InvalidInputError(
+                "the terms' code must match the item revised", field="terms"
+            )
+        catalogue.revise(terms, audit)
 
-    def withdraw_item(
-        self, code: str, audit: Audit, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._on_catalogue(
-            audit, expected_version, lambda c: c.withdraw(code, audit)
-        )
-
-    def _on_catalogue(
-        self,
-        audit: Audit,
-        expected_version: int | None,
-        change: Callable[[Catalogue], None],
-    ) -> CommandResult:
-        """Catalogue changes honour If-Match: two admins must not overwrite each
-        other's revision unknowingly. The catalogue is not any unit's."""
-        return self.act(
-            Catalogue,
-            CATALOGUE_ID,
-            "manage_catalogue",
-            require_actor(audit).actor,
-            expected_version,
-            change,
-            what="catalogue",
-            unit_of=lambda _: None,
-        )
+    @command(
+        ADMIN,
+        summary="Withdraw an item from the catalogue (admin)",
+        route="withdraw",
+        body="Decision",
+        decision=True,
+    )
+    def withdraw_item(self, catalogue: Catalogue, audit: Audit, code: str) -> None:
+        catalogue.withdraw(code, audit)
 
     # -- units and enterprises --------------------------------------------------
 
@@ -118,7 +123,7 @@ class Registry(ContextService):
     def register_enterprise(
         self, profile: EnterpriseProfile, audit: Audit
     ) -> CommandResult:
-        self.authorise("manage_enterprises", audit.actor, profile.region_code)
+        self.authorise("manage_enterprises", audit, profile.region_code)
         if self.get_enterprise(profile.uscc) is not None:
             raise IllegalTransitionError(
                 f"enterprise {profile.uscc} is already registered"
@@ -130,17 +135,13 @@ class Registry(ContextService):
 
     def flag_credit(self, uscc: str, flag: str, audit: Audit) -> CommandResult:
         enterprise = self._enterprise(uscc)
-        self.authorise(
-            "manage_enterprises", audit.actor, enterprise.profile.region_code
-        )
+        self.authorise("manage_enterprises", audit, enterprise.profile.region_code)
         enterprise.flag_credit(flag, audit)
         return self.commit(enterprise)
 
     def restore_credit(self, uscc: str, flag: str, audit: Audit) -> CommandResult:
         enterprise = self._enterprise(uscc)
-        self.authorise(
-            "manage_enterprises", audit.actor, enterprise.profile.region_code
-        )
+        self.authorise("manage_enterprises", audit, enterprise.profile.region_code)
         enterprise.restore_credit(flag, audit)
         return self.commit(enterprise)
 
@@ -160,7 +161,7 @@ class Registry(ContextService):
         roles: frozenset[Role],
         audit: Audit,
     ) -> CommandResult:
-        self.authorise("manage_staff", audit.actor, unit_code)
+        self.authorise("manage_staff", audit, unit_code)
         if self.find(Staff, staff_id(staff_no)) is not None:
             raise IllegalTransitionError(f"staff number {staff_no} is already enrolled")
         return self.commit(Staff.enrol(staff_no, name, unit_code, roles, audit))
@@ -175,7 +176,7 @@ class Registry(ContextService):
         """A new bearer token: the secret is returned once and never stored."""
         require_actor(audit)
         staff = self.get_staff(staff_no)
-        self.authorise("manage_staff", audit.actor, staff.unit_code)
+        self.authorise("manage_staff", audit, staff.unit_code)
         secret = new_token_secret()
         token = Token.issue(secret, staff.id, label, audit)
         staff.grant_token(token.id, label, audit)
@@ -189,7 +190,7 @@ class Registry(ContextService):
         if token is None:
             raise NotFoundError(f"token {token_id} not found")
         staff = self.load(Staff, token.staff_id, "staff")
-        self.authorise("manage_staff", audit.actor, staff.unit_code)
+        self.authorise("manage_staff", audit, staff.unit_code)
         token.revoke(audit)
         staff.revoke_token(token.id, audit)
         return self.commit(token, staff)

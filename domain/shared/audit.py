@@ -66,6 +66,21 @@ class Audit(BaseModel):
         return self.model_copy(update={"reason": reason})
 
 
+class Caller(BaseModel):
+    """A person asking for a command before the role they act in is known: staff
+    may hold several roles, and the command's declaration decides which one the
+    audit stamp records (`ContextService.acting`, the one place roles are checked)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    audit: Audit  # the stamp as it will be recorded, but for the role
+    roles: frozenset[Role]
+
+    def acting_as(self, role: Role) -> Audit:
+        actor = self.audit.actor.model_copy(update={"role": role})
+        return self.audit.model_copy(update={"actor": actor})
+
+
 def require_actor(audit: Audit | None) -> Audit:
     """Refuse a command that does not say who is acting."""
     if audit is None or not isinstance(audit, Audit):

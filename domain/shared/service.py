@@ -4,11 +4,29 @@ Each context is one `eventsourcing.Application` with a pinned `name` (its own
 events table). The mapper is chosen here (pydantic events); the transcoder,
 recorder and cipher are chosen by configuration, so the domain imports no
 database driver.
+
+A command is declared once, on the service method that holds only its
+decision (DESIGN §2):
+
+    @command(CLERK, summary="One-time notice …", body="CorrectionBody", decision=True)
+    def request_correction(
+        self, a: LicenceApplication, audit: Audit, missing_items: Items
+    ) -> None:
+        a.request_correction(missing_items, self.today(), audit)
+
+becomes the public `request_correction(app_id, audit, missing_items,
+expected_version=None)`: the role is checked, the case loaded (its kind and
+unit from the service's `cases`), its jurisdiction checked, If-Match
+compared, the decision made and the case saved (with what the decision
+returns, atomically). The declaration is also a `CommandSpec` in the service's
+`commands`, from which the roles per command (`permissions`), the HTTP routes
+and request bodies, and the clock's timers are derived.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -20,6 +38,7 @@ from typing import (
     ParamSpec,
     Protocol,
     TypeVar,
+    cast,
     runtime_checkable,
 )
 from uuid import UUID
@@ -28,7 +47,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.shared.audit import Actor, ActorKind, Role
+from domain.shared.audit import Actor, ActorKind, Audit, Caller, Role, require_actor
+from domain.shared.command import AUDIT, DECLARED, CaseType, CommandSpec, Declared
 from domain.shared.errors import DomainError, NotFoundError, PermissionDeniedError
 from domain.shared.events import Aggregate
 from domain.shared.jurisdiction import covers
@@ -150,17 +170,182 @@ def as_result(result: CommandResult) -> CommandResult:
     return result
 
 
+Decide = Callable[Concatenate[S, A, P], Sequence[Aggregate] | None]
+OnCase = Callable[Concatenate[S, UUID, P], CommandResult]
+
+
+def command(
+    roles: Iterable[Role],
+    *,
+    summary: str,
+    route: str | None = None,
+    body: str | None = None,
+    decision: bool = False,
+    unit: Callable[[Any], str | None] | None = None,
+) -> Callable[[Decide[S, A, P]], OnCase[S, P]]:
+    """Declares a command on a case by its decision: the change made to the
+    loaded case (the first parameter, typed with a kind of case the service
+    declares), returning any further aggregates to save with it.
+
+    The public method takes the case's id in the case's place, the other
+    parameters as declared, and `expected_version=` (If-Match) by keyword.
+    `route` is the verb of POST …/{id}/<verb> (the name, hyphenated, if not
+    given); `body` names the HTTP request body made of the parameters;
+    `decision` says the request carries the reason (全过程留痕); `unit` is the
+    unit whose jurisdiction decides, when not the case type's."""
+    allowed = frozenset(roles)
+    if not allowed:
+        raise TypeError("a person's command names its roles; see system_command")
+    return _on_case(allowed, summary, route, body, decision, unit)
+
+
+def system_command(
+    *, unit: Callable[[Any], str | None] | None = None
+) -> Callable[[Decide[S, A, P]], OnCase[S, P]]:
+    """Declares a command only the system issues (a timer, as `system:clock`):
+    refused to every person, and given no route."""
+    return _on_case(frozenset(), "", None, None, False, unit)
+
+
+def _on_case(
+    roles: frozenset[Role],
+    summary: str,
+    route: str | None,
+    body: str | None,
+    decision: bool,
+    unit: Callable[[Any], str | None] | None,
+) -> Callable[[Decide[S, A, P]], OnCase[S, P]]:
+    def declare(decide: Decide[S, A, P]) -> OnCase[S, P]:
+        name = decide.__name__
+
+        @wraps(decide)
+        def run(
+            service: S, case_id: UUID, /, *args: P.args, **kwargs: P.kwargs
+        ) -> CommandResult:
+            return service.run_command(name, case_id, args, dict(kwargs))
+
+        declared = Declared(decide, roles, summary, route, body, decision, unit)
+        vars(run)[DECLARED] = declared
+        vars(run)["__signature__"] = _public(inspect.signature(decide))
+        return run
+
+    return declare
+
+
+def _public(decision: inspect.Signature) -> inspect.Signature:
+    """The signature a caller sees (help(), inspect): the case's id in the
+    case's place, and If-Match as `expected_version`."""
+    me, _, *rest = decision.parameters.values()
+    positional = inspect.Parameter.POSITIONAL_ONLY
+    case_id = inspect.Parameter("case_id", positional, annotation="UUID")
+    expected_version = inspect.Parameter(
+        "expected_version",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation="int | None",
+    )
+    return decision.replace(
+        parameters=[me.replace(kind=positional), case_id, *rest, expected_version],
+        return_annotation="CommandResult",
+    )
+
+
+def creation(
+    roles: Iterable[Role],
+    *,
+    summary: str,
+    body: str,
+    replay: Callable[[CommandResult], R],
+    route: str = "",
+) -> Callable[[Command[S, P, R]], Command[S, P, R]]:
+    """Declares a command that creates a case (POST on the collection, 201):
+    the role is checked and the audit stamp made before the method runs; the
+    method itself decides the new case's unit and saves it. `replay` shapes a
+    keyed retry's recorded outcome (see `replayable`)."""
+
+    def declare(create: Command[S, P, R]) -> Command[S, P, R]:
+        name = create.__name__
+        make = cast(Callable[..., R], create)
+
+        @wraps(create)
+        def run(service: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            arguments = service.commands[name].bind(args, kwargs)
+            arguments[AUDIT] = service.acting(name, arguments[AUDIT])
+            return make(service, **arguments)
+
+        declared = Declared(
+            create, frozenset(roles), summary, route, body, creates=True
+        )
+        replayed = replayable(replay)(run)
+        vars(replayed)[DECLARED] = declared
+        return replayed
+
+    return declare
+
+
+# Every role reads (a unit its own jurisdiction, an auditor everything); the
+# API checks reads, the services only commands.
+READ = "read"
+
+
 class ContextService(Application[UUID]):
     """Base of the per-context services: load, one command, save, report."""
 
     env: ClassVar[dict[str, str]] = {
         "MAPPER_TOPIC": "domain.shared.events:PydanticMapper",
     }
-    # command name → roles that may issue it (checked with jurisdiction).
-    permissions: ClassVar[dict[str, frozenset[Role]]] = {}
+    # The kinds of case the service's commands act on.
+    cases: ClassVar[tuple[CaseType[Any], ...]] = ()
+    # The declared commands, by name, in the order they are declared.
+    commands: ClassVar[Mapping[str, CommandSpec]] = {}
+    # Roles for what is not a declared command (e.g. the registry's upkeep of
+    # staff from the CLI); commands bring their own.
+    rights: ClassVar[Mapping[str, frozenset[Role]]] = {}
+    # Who may do what: derived from `commands` and `rights`, never written.
+    permissions: ClassVar[Mapping[str, frozenset[Role]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        commands = dict(cls.commands)
+        for attribute, value in cls.__dict__.items():
+            declared = getattr(value, DECLARED, None)
+            if isinstance(declared, Declared):
+                if attribute != declared.decide.__name__:
+                    raise TypeError(f"{attribute}: a command keeps its method's name")
+                if hasattr(ContextService, attribute):
+                    raise TypeError(f"{attribute}: every service has one already")
+                commands[attribute] = declared.spec(cls)
+        cls.commands = commands
+        cls.permissions = {
+            READ: frozenset(Role),
+            **cls.rights,
+            **{name: spec.roles for name, spec in commands.items()},
+        }
+
+    @classmethod
+    def case_type(cls, aggregate: type[Aggregate], command: str) -> CaseType[Any]:
+        for case in cls.cases:
+            if issubclass(aggregate, case.aggregate):
+                return case
+        raise TypeError(
+            f"{command}: {aggregate.__name__} is not in {cls.__name__}.cases"
+        )
+
+    @classmethod
+    def routes_on(cls, aggregate: type[Aggregate]) -> list[CommandSpec]:
+        """The commands a person issues on this kind of case, in declared order."""
+        return [
+            spec
+            for spec in cls.commands.values()
+            if spec.verb and any(c.aggregate is aggregate for c in spec.cases)
+        ]
 
     def load(
-        self, cls: type[A], aggregate_id: UUID, what: str, version: int | None = None
+        self,
+        cls: type[A] | tuple[type[A], ...],
+        aggregate_id: UUID,
+        what: str,
+        version: int | None = None,
     ) -> A:
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
@@ -232,51 +417,102 @@ class ContextService(Application[UUID]):
             replayed=True,
         )
 
-    @replayable(as_result)
-    def act(
-        self,
-        cls: type[A],
-        aggregate_id: UUID,
-        command: str,
-        actor: Actor,
-        expected_version: int | None,
-        change: Callable[[A], Sequence[Aggregate] | None],
-        *,
-        what: str,
-        unit_of: Callable[[A], str | None],
-    ) -> CommandResult:
-        """The one shape of a command: load, authorise, check If-Match, decide, save."""
-        aggregate = self.load(cls, aggregate_id, what)
-        self.authorise(command, actor, unit_of(aggregate))
-        if expected_version is not None and expected_version != aggregate.version:
-            raise StaleVersionError(
-                f"{what} is at version {aggregate.version}, not {expected_version}"
-            )
-        more = change(aggregate) or ()
-        return self.commit(aggregate, *more)
-
     def case_of(self, result: CommandResult) -> Any:
         """The case as the command left it (read back at its version on a replay)."""
         if result.case is not None:
             return result.case
         return self.repository.get(result.id, version=result.version)
 
-    def authorise(self, command: str, actor: Actor, case_unit: str | None) -> None:
-        """Roles per command, and a unit acts only within its region (DESIGN §4)."""
-        if actor.kind is ActorKind.SYSTEM:
-            return
-        allowed = self.permissions.get(command, frozenset())
-        if actor.role not in allowed:
-            raise PermissionDeniedError(
-                f"{command} needs one of the roles {sorted(allowed)}; acting as {actor.role}"
+    # -- commands ------------------------------------------------------------------
+
+    def execute(
+        self,
+        name: str,
+        case_id: UUID | None,
+        who: Audit | Caller,
+        arguments: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """A declared command by name, with its arguments by name (the HTTP
+        routes, the clock): the same public method a caller in Python uses."""
+        method = getattr(self, name)
+        if self.commands[name].creates:
+            result: CommandResult = method(audit=who, **arguments)
+        else:
+            result = method(
+                case_id, audit=who, expected_version=expected_version, **arguments
             )
+        return result
+
+    @replayable(as_result)
+    def run_command(
+        self, name: str, case_id: UUID, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> CommandResult:
+        """The one shape of a command on a case: the role, the case, its
+        jurisdiction, If-Match, the decision, one atomic save."""
+        spec = self.commands[name]
+        expected_version = kwargs.pop("expected_version", None)
+        arguments = spec.bind(args, kwargs)
+        audit = arguments[AUDIT] = self.acting(name, arguments[AUDIT])
+        case = self._case(spec, case_id)
+        self.within_jurisdiction(audit.actor, spec.unit_of(case))
+        if expected_version is not None and expected_version != case.version:
+            what = spec.case_type(case).what
+            raise StaleVersionError(
+                f"{what} is at version {case.version}, not {expected_version}"
+            )
+        more = spec.decide(self, case, **arguments) or ()
+        return self.commit(case, *more)
+
+    def _case(self, spec: CommandSpec, case_id: UUID) -> Aggregate:
+        kinds: tuple[type[Aggregate], ...] = tuple(c.aggregate for c in spec.cases)
+        return self.load(kinds, case_id, spec.what)
+
+    # -- authorisation -------------------------------------------------------------
+
+    def acting(self, command: str, who: Audit | Caller) -> Audit:
+        """The audit stamp a command is recorded under, with the role it is
+        issued in: the one place a role is checked (DESIGN §4). A caller holding
+        several roles acts in the first the command permits; the system acts by
+        rule, in no role."""
+        allowed = self.permissions.get(command, frozenset())
+        if isinstance(who, Caller):
+            role = next((r for r in Role if r in who.roles and r in allowed), None)
+            if role is None:
+                raise PermissionDeniedError(_needs(command, allowed))
+            return who.acting_as(role)
+        audit = require_actor(who)
+        if audit.actor.kind is ActorKind.SYSTEM:
+            return audit
+        if audit.actor.role not in allowed:
+            acting = f"; acting as {audit.actor.role}" if audit.actor.role else ""
+            raise PermissionDeniedError(_needs(command, allowed) + acting)
+        return audit
+
+    def within_jurisdiction(self, actor: Actor, case_unit: str | None) -> None:
+        """A unit acts only within its region (DESIGN §4); None: any unit's case."""
+        if actor.kind is ActorKind.SYSTEM or case_unit is None:
+            return
         # Staff without a unit have no jurisdiction (and "" is no region code).
-        if case_unit is not None and not (
-            actor.unit_code and covers(actor.unit_code, case_unit)
-        ):
+        if not (actor.unit_code and covers(actor.unit_code, case_unit)):
             raise PermissionDeniedError(
                 f"the case belongs to unit {case_unit}, outside {actor.unit_code}'s jurisdiction"
             )
 
+    def authorise(
+        self, command: str, who: Audit | Caller, case_unit: str | None
+    ) -> Audit:
+        """The role and the jurisdiction, for what is not a declared command."""
+        audit = self.acting(command, who)
+        self.within_jurisdiction(audit.actor, case_unit)
+        return audit
+
     def history(self, aggregate_id: UUID) -> list[Any]:
         return list(self.events.get(aggregate_id))
+
+
+def _needs(command: str, allowed: frozenset[Role]) -> str:
+    verb = command.replace("_", "-")
+    if not allowed:
+        return f"{verb} is issued only by the system (a timer), never by a person"
+    return f"{verb} needs one of the roles {sorted(r.value for r in allowed)}"

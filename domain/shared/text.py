@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -29,9 +29,13 @@ __all__ = [
     "BIDI_CONTROLS",
     "FORMAT_CHARACTERS",
     "STORED_FACT",
+    "Items",
     "Line",
+    "Name",
     "OptionalLine",
     "Prose",
+    "Reason",
+    "Reasons",
     "clean_text",
 ]
 
@@ -180,3 +184,11 @@ def Prose(max_length: int) -> _Text:  # noqa: N802
 # The lengths most fields use; a field with its own limit writes Line(n).
 Name = Annotated[str, Line(200)]
 Reason = Annotated[str, Prose(2000)]
+# One to fifty entries: material names, attendees (one line each); the reasons
+# of a refusal, one per entry (prose).
+Items = Annotated[
+    tuple[Annotated[str, Line(200)], ...], Field(min_length=1, max_length=50)
+]
+Reasons = Annotated[
+    tuple[Annotated[str, Prose(2000)], ...], Field(min_length=1, max_length=50)
+]

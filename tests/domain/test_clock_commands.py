@@ -827,3 +827,31 @@ def test_the_service_refuses_a_reminder_outside_its_window(
     with pytest.raises(DeadlineError):
         licensing.send_reminder(licence_id, ReminderSubject.EXPIRY, CLOCK)
     assert licensing.get_licence(licence_id).version == version
+
+
+# == the timers' actions are declared commands ========================================
+
+
+@pytest.mark.parametrize(
+    ("action", "arguments"),
+    [
+        ("deem_acceptance", {}),
+        ("terminate_for_missed_supply", {}),
+        ("record_missed_deadline:decision", {"kind": DeadlineKind.DECISION}),
+        ("record_missed_deadline:certificate", {"kind": DeadlineKind.CERTIFICATE}),
+        ("deem_renewal", {}),
+        ("expire_licence", {}),
+        (
+            "send_reminder:renewal_deadline",
+            {"subject": ReminderSubject.RENEWAL_DEADLINE},
+        ),
+        ("send_reminder:expiry", {"subject": ReminderSubject.EXPIRY}),
+    ],
+)
+def test_a_timers_action_names_a_system_command_and_its_argument(
+    action: str, arguments: dict[str, object]
+) -> None:
+    name, _, argument = action.partition(":")
+    spec = Licensing.commands[name]
+    assert spec.system_only
+    assert spec.arguments_from(argument) == arguments

@@ -204,8 +204,10 @@ def test_loading_the_catalogue_keeps_revisions_and_withdrawals(
     empty_registry: Registry,
 ) -> None:
     empty_registry.load_catalogue(shipped_catalogue(), BOOTSTRAP)
-    empty_registry.revise_item(item_with(PLAIN_ITEM, promised_limit_wd=10), ADMIN)
-    empty_registry.withdraw_item(SPOT_ITEM, ADMIN)
+    empty_registry.revise_item(
+        CATALOGUE_ID, ADMIN, PLAIN_ITEM, item_with(PLAIN_ITEM, promised_limit_wd=10)
+    )
+    empty_registry.withdraw_item(CATALOGUE_ID, ADMIN, SPOT_ITEM)
 
     assert empty_registry.load_catalogue(shipped_catalogue(), BOOTSTRAP) == 0
 
@@ -224,8 +226,10 @@ def test_only_an_admin_may_revise_the_catalogue(empty_registry: Registry) -> Non
     version = empty_registry.catalogue().version
     with pytest.raises(PermissionDeniedError):
         empty_registry.revise_item(
-            item_with(PLAIN_ITEM, promised_limit_wd=10),
+            CATALOGUE_ID,
             staff_audit(Role.APPROVER, reason="调整"),
+            PLAIN_ITEM,
+            item_with(PLAIN_ITEM, promised_limit_wd=10),
         )
     assert empty_registry.catalogue().version == version
 
@@ -640,7 +644,9 @@ def test_a_shipped_correction_revises_items_no_person_has_touched(
 def test_a_shipped_correction_never_overwrites_an_admins_revision(
     registry: Registry,
 ) -> None:
-    registry.revise_item(item_with(PLAIN_ITEM, fee_fen=500), ADMIN)
+    registry.revise_item(
+        CATALOGUE_ID, ADMIN, PLAIN_ITEM, item_with(PLAIN_ITEM, fee_fen=500)
+    )
     corrected = [
         item_with(i.code, promised_limit_wd=i.promised_limit_wd - 1)
         if i.code == PLAIN_ITEM
