@@ -10,7 +10,7 @@ from api.http.auth import CurrentPrincipal
 from api.http.commands import CaseResource, add_command_routes
 from api.http.openapi import CASE_READ, problems
 from api.http.views import JSON, case_response
-from api.licensing.applications import licensing
+from api.licensing.reads import licensing
 from api.licensing.schemas import ApplicantRecordChanged, ApplicantRecordView
 from domain.licensing.applicant_record import ApplicantRecord, applicant_record_id
 from domain.licensing.parties import Applicant

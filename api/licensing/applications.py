@@ -4,7 +4,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from api.http.commands import CaseResource, add_case_routes, add_creation_route
 from api.http.openapi import STAFF, problems
@@ -18,7 +18,7 @@ from api.http.reads import (
 )
 from api.http.views import JSON
 from api.licensing import schemas
-from api.licensing.reads import StaffReader
+from api.licensing.reads import StaffReader, licensing
 from api.licensing.views import application_view
 from domain.licensing.application import LicenceApplication, Status
 from domain.licensing.service import Licensing, interview_unit
@@ -28,11 +28,6 @@ from domain.shared.text import Line
 from projections.licensing import applications_queries as applications
 
 router = APIRouter(prefix="/v1/licensing/applications", tags=["licensing applications"])
-
-
-def licensing(request: Request) -> Licensing:
-    service: Licensing = request.app.state.services.licensing
-    return service
 
 
 APPLICATIONS = CaseResource(

@@ -18,8 +18,7 @@ from api.http.reads import (
 )
 from api.http.views import JSON
 from api.licensing import schemas
-from api.licensing.applications import licensing
-from api.licensing.reads import StaffReader
+from api.licensing.reads import StaffReader, licensing
 from api.licensing.views import licence_view
 from domain.licensing.licence import Licence, LicenceStatus
 from domain.licensing.service import Licensing

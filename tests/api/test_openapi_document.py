@@ -162,7 +162,9 @@ def test_every_body_field_of_every_operation_has_a_glossed_description(
             if not prop.get("description"):
                 undescribed.append(name)
     assert counted > 100
-    assert undescribed == [], "add these fields to api/glossary.py"
+    assert undescribed == [], (
+        "add these fields to the context's glossary (api/<context>/glossary.py)"
+    )
 
 
 def test_every_parameter_has_a_description(document: dict[str, Any]) -> None:
