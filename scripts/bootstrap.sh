@@ -15,6 +15,10 @@ pick_python() {
   return 1
 }
 
+# A venv left half-made (set-up interrupted before pip arrived) is made again.
+if [ -x .venv/bin/python ] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
   "$(pick_python)" -m venv .venv
 fi
