@@ -31,6 +31,7 @@ from api.http.schemas import History
 from api.http.views import JSON, case_response, history_body, replay_marked, version_at
 from domain.shared.command import CommandSpec
 from domain.shared.dates import IsoDateTime
+from domain.shared.errors import NotFoundError
 from domain.shared.events import Aggregate
 from domain.shared.service import CommandResult, ContextService
 from domain.shared.text import Reason
@@ -120,6 +121,9 @@ class CaseResource:
     case_id: Callable[[Any], UUID] = _same
     # A command's answer, when it is not the case's view and position.
     answer: Callable[[Any, CommandResult, int], JSON] | None = None
+    # The 404 of a command on a case that does not exist, in the path's terms
+    # (the store's message names the case's id, which a keyed path never shows).
+    missing: Callable[[Any], str] | None = None
 
     def require_readable(self, request: Request, case: Any) -> None:
         if self.units_of is not None:
@@ -251,9 +255,18 @@ def _add(router: APIRouter, spec: CommandSpec, resource: CaseResource) -> None:
         arguments = {name: getattr(body, name) for name in taken}
         arguments.update(dict.fromkeys(given, key))
         who = caller(request, principal, spec.name, getattr(body, "reason", None))
-        result = resource.service(request).execute(
-            spec.name, case_id, who, arguments, expected_version(if_match)
-        )
+        service = resource.service(request)
+        # A role the command does not permit is refused (403) before If-Match
+        # is read (400), as the hand-written routes did.
+        service.acting(spec.name, who)
+        try:
+            result = service.execute(
+                spec.name, case_id, who, arguments, expected_version(if_match)
+            )
+        except NotFoundError:
+            if resource.missing is None:
+                raise
+            raise NotFoundError(resource.missing(key)) from None
         return resource.command_response(request, result)
 
     endpoint.__signature__ = _keyed(endpoint, resource)  # type: ignore[attr-defined]

@@ -172,6 +172,12 @@ class ConsistencyToken:
         """The position on its log (a bare one on the route's); an unknown log
         is the client's mistake."""
         log = self.log if self.log is not None else route_log
+        if not log:  # a route over every log (/v1/deadlines) has none of its own
+            raise InvalidInputError(
+                "name the log of the position here, e.g."
+                f" {min(known, default='<log>')}:{self.position}",
+                field=self.parameter,
+            )
         if log not in known:
             names = ", ".join(sorted(known))
             raise InvalidInputError(

@@ -27,11 +27,14 @@ def _applicant(uscc: str) -> Applicant:
 
 
 def _record(request: Request, uscc: str) -> ApplicantRecord:
-    applicant = _applicant(uscc)
-    record = licensing(request).get_applicant_record(applicant)
+    record = licensing(request).get_applicant_record(_applicant(uscc))
     if record is None:
-        raise NotFoundError(f"no bans or findings are on record for {applicant.uscc}")
+        raise NotFoundError(_nothing_on_record(uscc))
     return record
+
+
+def _nothing_on_record(uscc: str) -> str:
+    return f"no bans or findings are on record for {validate_uscc(uscc)}"
 
 
 def _view(record: ApplicantRecord) -> dict[str, Any]:
@@ -72,6 +75,7 @@ RECORDS = CaseResource(
     key="uscc",
     key_type=USCC,
     case_id=_record_id,
+    missing=_nothing_on_record,
 )
 
 add_command_routes(router, RECORDS, Licensing.routes_on(ApplicantRecord))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from domain.licensing.applicant_record import applicant_record_id
+from domain.licensing.parties import Applicant
 from domain.shared.audit import Role
 from domain.shared.clock import FixedClock
 from tests.api.conftest import CITY, COUNTY, make_uscc
@@ -85,6 +87,26 @@ def test_an_applicant_with_nothing_on_record_has_no_record(
         headers=staff[(Role.CLERK, COUNTY)].headers,
     )
     assert_problem(r, 404, "not-found")
+
+
+def test_restoring_the_credit_of_an_applicant_with_nothing_on_record_names_the_uscc(
+    client: TestClient, staff: StaffBook
+) -> None:
+    """The 404 names the code the client sent, not the record's internal id."""
+    uscc = make_uscc(4245)
+    r = post(
+        client,
+        f"/v1/licensing/applicants/{uscc}/restore-credit",
+        staff[(Role.ADMIN, COUNTY)],
+        {"reason": "已完成整改"},
+    )
+    body = assert_problem(
+        r, 404, "not-found", detail=f"no bans or findings are on record for {uscc}"
+    )
+    assert (
+        str(applicant_record_id(Applicant(name="-", uscc=uscc, region_code="32")))
+        not in body["detail"]
+    )
 
 
 def test_a_malformed_uscc_in_the_path_is_422_naming_the_rule(

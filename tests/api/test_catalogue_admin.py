@@ -67,6 +67,19 @@ def test_a_clerk_may_not_revise_the_catalogue(
     assert _terms(client, "XK-JL-XSPZ")["fee_fen"] == 0
 
 
+def test_a_clerk_is_refused_for_the_role_before_a_malformed_if_match_is_read(
+    own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
+) -> None:
+    client, headers = own_catalogue
+    terms = {**_terms(client, "XK-JL-XSPZ"), "fee_fen": 100}
+    r = client.post(
+        "/v1/licensing/items/XK-JL-XSPZ/revise",
+        json={"terms": terms, "reason": "x"},
+        headers={**headers[Role.CLERK], "If-Match": "junk"},
+    )
+    assert r.status_code == 403, r.text
+
+
 def test_a_revision_whose_terms_name_another_item_is_refused(
     own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
 ) -> None:

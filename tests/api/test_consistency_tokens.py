@@ -107,6 +107,20 @@ def test_an_unknown_log_is_a_422_naming_the_parameter_at_once(
     assert "licensing" in body["detail"]  # the logs there are
 
 
+def test_a_bare_position_on_the_board_of_every_log_is_a_422_asking_for_the_log(
+    client: TestClient, staff: StaffBook
+) -> None:
+    """/v1/deadlines has no log of its own for a bare position to be on."""
+    r = client.get(
+        "/v1/deadlines",
+        params={"consistent_after": "1"},
+        headers=staff[(Role.CLERK, COUNTY)].headers,
+    )
+    body = assert_problem(r, 422, "invalid-input", detail="licensing:1")
+    assert set(field_errors(body)) == {"consistent_after"}
+    assert "''" not in body["detail"]
+
+
 def test_an_unknown_log_is_a_422_on_public_queries_too(client: TestClient) -> None:
     r = client.get(
         PROGRESS,

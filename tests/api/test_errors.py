@@ -347,6 +347,16 @@ def test_a_malformed_if_match_is_400_and_changes_nothing(
     assert_problem(response, 400, "bad-if-match", detail="If-Match")
 
 
+def test_a_role_that_may_not_issue_the_command_is_403_before_its_if_match_is_read(
+    client: TestClient, staff: StaffBook, case: str
+) -> None:
+    """As before issue 8: the role is refused first, whatever the headers say."""
+    approver = staff[(Role.APPROVER, COUNTY)]
+    with unchanged(client, case, approver):
+        response = post(client, f"{case}/accept", approver, None, **{"If-Match": "abc"})
+    assert_problem(response, 403, "forbidden", detail="accept needs")
+
+
 # -- 500 ----------------------------------------------------------------------------
 
 
