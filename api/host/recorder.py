@@ -1,13 +1,22 @@
-"""The event store's recorder: the library's PostgreSQL recorder, plus two things
-a command needs to have exactly one effect whatever the network does.
+"""The event store's recorder: the library's PostgreSQL recorder, with a
+command's read and write each in one round trip, and two things a command
+needs to have exactly one effect whatever the network does.
 
-1. **Keyed commands in the events' transaction.** A command sent with an
+1. **One round trip to read, one to write.** `select_aggregates` reads the
+   aggregates a command needs (its case; the applicant's record and directory
+   entry), each as one statement — an aggregate's latest snapshot and the
+   events after it in one, and no snapshot probe for a kind that is never
+   snapshotted — pipelined with the heads of the logs whose cache the request
+   relies on (domain/shared/store.py). `insert_events` pipelines BEGIN, the
+   library's table lock, NOTIFY, the insert and COMMIT: one round trip where
+   the library's pipeline, inside psycopg's transaction block, takes five.
+2. **Keyed commands in the events' transaction.** A command sent with an
    Idempotency-Key saves `(scope, key, fingerprint, outcome)` in
-   `casetrace_api.command_keys` in the same transaction as its events. The
+   `casetrace_api.command_keys` in the same statement as its events. The
    key is the row's primary key, so a second attempt of the same request can
-   never commit a second effect: its transaction fails on the key, and the
-   service answers with the recorded outcome (`ContextService.replayed`).
-2. **A lost COMMIT answer is resolved, not retried blindly.** The library
+   never commit a second effect: it inserts nothing, and the service answers
+   with the recorded outcome (`ContextService.replayed`).
+3. **A lost COMMIT answer is resolved, not retried blindly.** The library
    retries an insert after a dropped connection; when the first attempt had
    in fact committed, the retry fails on a uniqueness constraint, and a
    caller would take that for a conflict (409) or, for a new case, a receipt
@@ -20,24 +29,35 @@ a command needs to have exactly one effect whatever the network does.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     OperationalError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
 from domain.shared.service import CommandKey, StoredCommand
+from domain.shared.store import (
+    Read,
+    ReadBatch,
+    Stored,
+    confirm,
+    pending_reliances,
+    settle,
+)
 
 API_SCHEMA = "casetrace_api"
 COMMAND_KEYS = f"{API_SCHEMA}.command_keys"
@@ -61,11 +81,35 @@ CREATE TABLE IF NOT EXISTS {COMMAND_KEYS} (
 CREATE INDEX IF NOT EXISTS command_keys_created ON {COMMAND_KEYS} (created_at);
 """
 
-_insert_once = PostgresApplicationRecorder.insert_events.__wrapped__
-
 
 class CasetraceRecorder(PostgresApplicationRecorder):
     """Configured with APPLICATION_RECORDER_TOPIC (api/storage.py)."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        self.notify_statement = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+        insert = SQL(
+            "INSERT INTO {0}.{1} AS t (originator_id, originator_version, topic, state)"
+            " SELECT originator_id, originator_version, topic, state"
+            " FROM unnest(%s::{0}.{2}[])"
+        ).format(*table, Identifier(self.stored_event_type_name))
+        self.insert_statement = insert + SQL(" RETURNING notification_id")
+        # A keyed command's key rides in the same statement: when the key is
+        # already recorded (by the attempt a retry repeats, committed before
+        # this one took the table lock) nothing is inserted, and no statement
+        # fails (a failed statement would abort the pipelined transaction).
+        self.keyed_insert_statement = (
+            SQL(
+                "WITH k AS (INSERT INTO {keys} (scope, key, fingerprint, log, outcome)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1) "
+            ).format(keys=SQL(COMMAND_KEYS))
+            + insert
+            + SQL(" WHERE EXISTS (SELECT FROM k) RETURNING notification_id")
+        )
+        self._reads: dict[tuple[str, str | None, bool], Composed] = {}
+
+    # -- writing: one transaction, one round trip ---------------------------------
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -79,10 +123,7 @@ class CasetraceRecorder(PostgresApplicationRecorder):
                     committed = self._committed_ids(stored_events)
                     if committed is not None:
                         return committed
-                result: Sequence[int] | None = _insert_once(
-                    self, stored_events, **kwargs
-                )
-                return result
+                return self._insert_once(stored_events, kwargs.get("command"))
             except (InterfaceError, OperationalError):
                 uncertain = True
                 if time.monotonic() + pause > deadline:
@@ -94,6 +135,97 @@ class CasetraceRecorder(PostgresApplicationRecorder):
                 if committed is None:
                     raise
                 return committed
+
+    def _insert_once(
+        self,
+        stored_events: Sequence[StoredEvent],
+        command: tuple[CommandKey, str, dict[str, Any]] | None,
+    ) -> Sequence[int] | None:
+        """BEGIN, the table lock (as the library takes it: inserts commit in
+        notification-id order), NOTIFY, the insert (with the key), COMMIT —
+        pipelined, so the transaction costs one round trip to the server
+        (the library's own pipeline, inside psycopg's transaction block,
+        syncs five times). Each statement only runs if the one before it
+        succeeded, and a failed one leaves the transaction to be rolled back."""
+        if not stored_events and command is None:
+            return None
+        confirm(pending_reliances())  # usually carried by the case's read
+        events = [
+            self.construct_pg_stored_event(
+                e.originator_id, e.originator_version, e.topic, e.state
+            )
+            for e in stored_events
+        ]
+        params: list[Any] = [events]
+        if command is None:
+            statement = self.insert_statement
+        else:
+            key, log, outcome = command
+            statement = self.keyed_insert_statement
+            params = [key.scope, key.key, key.fingerprint, log, Jsonb(outcome), events]
+        with self.datastore.get_connection() as conn:
+            steps, inserted = conn.cursor(), conn.cursor()
+            try:
+                with conn.pipeline():
+                    steps.execute("BEGIN", prepare=False)
+                    for lock in self.lock_table_statements:
+                        steps.execute(lock, prepare=True)
+                    steps.execute(self.notify_statement, prepare=False)
+                    inserted.execute(statement, params, prepare=True)
+                    steps.execute("COMMIT", prepare=False)
+            except psycopg.Error:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("ROLLBACK", prepare=False)
+                raise
+            ids = [row["notification_id"] for row in inserted.fetchall()]
+        settle()
+        if len(ids) != len(stored_events):  # the key: nothing was inserted
+            msg = f"Idempotency-Key {command[0].key if command else ''!r} is already recorded"
+            raise IntegrityError(msg)
+        return ids
+
+    # -- reading: several aggregates, and the reliances, in one round trip --------
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_aggregates(self, reads: Sequence[Read]) -> list[Stored]:
+        """Each read's latest snapshot (if asked for) and events after it, in
+        one pipelined round trip with the heads of the logs the request
+        relies on (domain/shared/store.py)."""
+        here = self._database()
+        mine = [r for r in reads if _database_of(r.events) == here]
+        reliances = [r for r in pending_reliances() if _database_of(r.log) == here]
+        with self.datastore.get_connection() as conn:
+            heads = [conn.cursor() for _ in reliances]
+            found = [conn.cursor() for _ in mine]
+            with conn.pipeline():
+                for cursor, reliance in zip(heads, reliances, strict=True):
+                    cursor.execute(
+                        reliance.log.max_notification_id_statement, prepare=True
+                    )
+                for cursor, read in zip(found, mine, strict=True):
+                    cursor.execute(*self._read_statement(read), prepare=True)
+            positions = [_head(cursor) for cursor in heads]
+            rows = iter([cursor.fetchall() for cursor in found])
+        for reliance, position in zip(reliances, positions, strict=True):
+            reliance.check(position)
+        return [
+            _stored(next(rows)) if read in mine else _elsewhere(read) for read in reads
+        ]
+
+    def _read_statement(self, read: Read) -> tuple[Composed, dict[str, Any]]:
+        params = {"id": read.originator_id, "version": read.version}
+        versioned = read.version is not None
+        snapshots = read.snapshots.events_table_name if read.snapshots else None
+        key = (read.events.events_table_name, snapshots, versioned)
+        statement = self._reads.get(key)
+        if statement is None:
+            statement = self._reads[key] = _read_sql(
+                self.datastore.schema, key[0], snapshots, versioned
+            )
+        return statement, params
+
+    def _database(self) -> tuple[Any, ...]:
+        return _database_of(self)
 
     def _committed_ids(self, stored_events: Sequence[StoredEvent]) -> list[int] | None:
         """The notification ids of these very events if they are stored.
@@ -127,29 +259,6 @@ class CasetraceRecorder(PostgresApplicationRecorder):
             rows[(e.originator_id, e.originator_version)]["notification_id"]
             for e in stored_events
         ]
-
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        command: tuple[CommandKey, str, dict[str, Any]] | None = kwargs.get("command")
-        if command is not None:
-            key, log, outcome = command
-            # First in the transaction: a same-key attempt waits here for this
-            # one to end. If that one committed, there is no row to insert and
-            # the save fails before any event is written; the service then
-            # answers with the recorded outcome. (DO NOTHING + a check, not a
-            # unique violation: a failed statement aborts psycopg's pipeline,
-            # which can leave the pooled connection's prepared statements
-            # out of step with the server.)
-            curs.execute(
-                f"INSERT INTO {COMMAND_KEYS} (scope, key, fingerprint, log, outcome)"  # noqa: S608
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
-                (key.scope, key.key, key.fingerprint, log, Jsonb(outcome)),
-            )
-            if curs.fetchone() is None:
-                msg = f"Idempotency-Key {key.key!r} is already recorded"
-                raise IntegrityError(msg)
-        super()._insert_events(curs, stored_events, **kwargs)
 
     def find_command(self, scope: str, key: str) -> StoredCommand | None:
         """The recorded outcome of a keyed command, with the log position of the
@@ -187,3 +296,81 @@ def forget_old_keys(conn: Any) -> None:
         f"DELETE FROM {COMMAND_KEYS} WHERE created_at < now() - %s * interval '1 second'",  # noqa: S608
         (KEEP_SECONDS,),
     )
+
+
+def _read_sql(
+    schema: str, events: str, snapshots: str | None, versioned: bool
+) -> Composed:
+    """An aggregate's events (after its latest snapshot, when asked for) in
+    one statement, so the snapshot and the events are of one moment."""
+    upto = SQL(" AND originator_version <= %(version)s") if versioned else SQL("")
+    columns = SQL("originator_id, originator_version, topic, state")
+    if snapshots is None:
+        return SQL(
+            "SELECT false AS snapshot, {columns} FROM {schema}.{events}"
+            " WHERE originator_id = %(id)s{upto} ORDER BY originator_version"
+        ).format(
+            columns=columns,
+            schema=Identifier(schema),
+            events=Identifier(events),
+            upto=upto,
+        )
+    return SQL(
+        "WITH s AS (SELECT {columns} FROM {schema}.{snapshots}"
+        " WHERE originator_id = %(id)s{upto}"
+        " ORDER BY originator_version DESC LIMIT 1)"
+        " SELECT true AS snapshot, {columns} FROM s"
+        " UNION ALL"
+        " SELECT false, {columns} FROM {schema}.{events}"
+        " WHERE originator_id = %(id)s{upto}"
+        " AND originator_version > COALESCE((SELECT originator_version FROM s), 0)"
+        " ORDER BY snapshot DESC, originator_version"
+    ).format(
+        columns=columns,
+        schema=Identifier(schema),
+        snapshots=Identifier(snapshots),
+        events=Identifier(events),
+        upto=upto,
+    )
+
+
+def _stored(rows: list[DictRow]) -> Stored:
+    snapshot = None
+    events = []
+    for row in rows:
+        stored = StoredEvent(
+            originator_id=row["originator_id"],
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
+        )
+        if row["snapshot"]:
+            snapshot = stored
+        else:
+            events.append(stored)
+    return Stored(snapshot, events)
+
+
+def _head(cursor: Cursor[DictRow]) -> int:
+    row = cursor.fetchone()
+    return int(row["max"] or 0) if row else 0
+
+
+def _database_of(recorder: Any) -> tuple[Any, ...]:
+    """Which database (and schema) a recorder's tables are in; () if it is not
+    a PostgreSQL recorder this one could read through."""
+    datastore = getattr(recorder, "datastore", None)
+    if not isinstance(datastore, PostgresDatastore):
+        return ()
+    kwargs = datastore.pool.kwargs if isinstance(datastore.pool.kwargs, dict) else {}
+    return (*(kwargs.get(k) for k in ("host", "port", "dbname")), datastore.schema)
+
+
+def _elsewhere(read: Read) -> Stored:
+    """A read of another database's log, through its own recorder."""
+    recorder = read.events
+    if not isinstance(recorder, ReadBatch):
+        msg = f"cannot read {read.originator_id} from {recorder!r}"
+        raise TypeError(msg)
+    (stored,) = recorder.select_aggregates([read])
+    return stored

@@ -13,7 +13,7 @@ from api.host.settings import Settings
 from api.host.storage import Services
 from api.http import deadlines, errors, glossary, health, openapi, schemas, summaries
 from api.http.limits import MAX_FAILURES, WINDOW_S, LookupLimiter, networks
-from api.http.middleware import BodyGuard, RequestContext
+from api.http.middleware import BodyGuard, Relying, RequestContext
 from api.http.reads import ReadSide
 
 DESCRIPTION = """
@@ -72,7 +72,9 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.include_router(deadlines.router)
     app.include_router(health.router)
     openapi.install(app)
-    # Outermost first: the request id must exist before anything can fail.
+    # Outermost last: the request id must exist before anything can fail; a
+    # request answered again (Relying) keeps its body and its key.
+    app.add_middleware(Relying)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(errors.ErrorBoundary, suspect=database.suspect)
     app.add_middleware(RequestContext)

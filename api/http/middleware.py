@@ -1,10 +1,16 @@
-"""Request plumbing: request ids, structured logs, body limits, media types, idempotency.
+"""Request plumbing: request ids, structured logs, body limits, media types,
+idempotency, and the registry's cache.
 
 Pure ASGI (not BaseHTTPMiddleware) so that a request body is read once and
 replayed downstream. An Idempotency-Key is checked here and handed to the
 services as the current command's key; they record it in the same transaction
 as the command's events (api/recorder.py), so nothing is claimed or completed
 outside that transaction and no key is ever left "in progress".
+
+Each request may read the registry (who is asking, the catalogue) from its
+cache; what it read is confirmed against the registry's log before anything
+it decided is stored or answered, and a request that read a stale cache is
+answered again from the store (`Relying`, domain/shared/store.py).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 import orjson
 import structlog
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +32,7 @@ from api.http.auth import BEARER
 from api.http.errors import problem, validation_problem
 from domain.registry.token import token_id_for
 from domain.shared.service import CommandKey, keyed_command
+from domain.shared.store import LogMovedError, Reliances, confirm, relying
 
 log = structlog.get_logger()
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
@@ -194,3 +202,47 @@ def _replayer(body: bytes, downstream: Receive) -> Receive:
         return await downstream()
 
     return receive
+
+
+class Relying:
+    """Opens each request's scope of reliances on cached logs; confirms any
+    no round trip carried before the answer leaves; and answers a request
+    whose cache was stale again, reading afresh (nothing it decided was
+    stored: the check rides in its first round trip, before any write)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received: list[Message] = []
+
+        async def recording() -> Message:
+            message = await receive()
+            received.append(message)
+            return message
+
+        try:
+            with relying() as reliances:
+                await self.app(scope, recording, _confirming(reliances, send))
+            return
+        except LogMovedError:
+            log.info("cache_stale", path=scope["path"])
+        replay = iter(received)
+
+        async def replaying() -> Message:
+            return next(replay, None) or await receive()
+
+        with relying(cached=False):
+            await self.app(scope, replaying, send)
+
+
+def _confirming(reliances: Reliances, send: Send) -> Send:
+    async def confirmed(message: Message) -> None:
+        if message["type"] == "http.response.start" and reliances.pending():
+            await run_in_threadpool(confirm, reliances.pending())
+        await send(message)
+
+    return confirmed

@@ -50,6 +50,7 @@ from domain.licensing.parties import (
     Verifier,
 )
 from domain.registry.catalogue import ApprovalMode
+from domain.registry.enterprise import Enterprise, enterprise_id
 from domain.registry.service import Registry
 from domain.shared.audit import Audit, Role
 from domain.shared.calendar import WorkingDayCalendar, add_months
@@ -65,6 +66,7 @@ from domain.shared.service import (
     creation,
     system_command,
 )
+from domain.shared.store import Want
 from domain.shared.text import Items, Line, Prose, Reasons
 
 CLERK = frozenset({Role.CLERK})
@@ -198,7 +200,7 @@ class Licensing(ContextService):
         self.within_jurisdiction(audit.actor, unit)
         item = self.registry.get_item(item_code)
         on = self.today()
-        record = self.get_applicant_record(applicant)
+        record, bad_credit = self._standing(applicant)
         banned_until = record.banned_until(item.code, on) if record else None
         for _ in range(3):  # a receipt number collision is astronomically rare
             receipt_number = f"{unit:0<6}{on:%Y%m%d}{secrets.randbelow(10**6):06d}"
@@ -217,7 +219,7 @@ class Licensing(ContextService):
                 unit_code=unit,
                 on=on,
                 calendar=self.calendar,
-                applicant_has_bad_credit=self._bad_credit(applicant, record),
+                applicant_has_bad_credit=bad_credit,
             )
             if banned_until is not None:
                 # Arts. 78–79: the receipt is still recorded and answered with a
@@ -291,7 +293,7 @@ class Licensing(ContextService):
             self.today(),
             self.calendar,
             audit,
-            applicant_has_bad_credit=self._bad_credit(a.applicant),
+            applicant_has_bad_credit=self._standing(a.applicant)[1],
         )
 
     @system_command()
@@ -728,17 +730,19 @@ class Licensing(ContextService):
             verifiers.append(Verifier(id=staff.staff_no, name=staff.name))
         return tuple(verifiers)
 
-    def _bad_credit(
-        self, applicant: Applicant, record: ApplicantRecord | None = None
-    ) -> bool:
-        """A directory credit flag, or a false commitment found by licensing."""
-        enterprise = (
-            self.registry.get_enterprise(applicant.uscc) if applicant.uscc else None
-        )
-        record = record or self.get_applicant_record(applicant)
-        return bool(enterprise and enterprise.has_bad_credit) or bool(
+    def _standing(self, applicant: Applicant) -> tuple[ApplicantRecord | None, bool]:
+        """The applicant's record, and whether its credit is bad: a directory
+        credit flag, or a false commitment found by licensing. Both are read
+        in one round trip (the enterprise from the registry's cache if there)."""
+        wants = [Want(self, ApplicantRecord, applicant_record_id(applicant))]
+        if applicant.uscc:
+            wants.append(Want(self.registry, Enterprise, enterprise_id(applicant.uscc)))
+        record, *directory = self.read(*wants)
+        enterprise = directory[0] if directory else None
+        bad_credit = bool(enterprise and enterprise.has_bad_credit) or bool(
             record and record.has_false_commitment
         )
+        return record, bad_credit
 
     def _applicant_record(self, applicant: Applicant, audit: Audit) -> ApplicantRecord:
         return self.get_applicant_record(applicant) or ApplicantRecord.open(

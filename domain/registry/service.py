@@ -38,6 +38,11 @@ ADMIN = frozenset({Role.ADMIN})
 class Registry(ContextService):
     name = "registry"
     snapshotting_intervals: ClassVar = {Catalogue: 20}
+    # Read by every request (who is asking, the item applied for) and rarely
+    # changed: cached, and checked against this log's head in the request's
+    # own round trip (domain/shared/store.py). The accessors below look; what
+    # is changed is loaded afresh (`find`, `load`).
+    cached_kinds: ClassVar = (Catalogue, Enterprise, Staff, Token, Unit)
     # The catalogue is no unit's: an admin of any unit keeps it.
     cases: ClassVar = (CaseType(Catalogue, "catalogue"),)
     # The directory's upkeep (from the CLI), which is not a declared command.
@@ -49,7 +54,7 @@ class Registry(ContextService):
     # -- catalogue --------------------------------------------------------------
 
     def catalogue(self) -> Catalogue:
-        catalogue = self.find(Catalogue, CATALOGUE_ID)
+        catalogue = self.lookup(Catalogue, CATALOGUE_ID)
         if catalogue is None:
             raise NotFoundError("the licence item catalogue has not been loaded")
         return catalogue
@@ -118,20 +123,20 @@ class Registry(ContextService):
         return self.commit(Unit.establish(code, name, audit))
 
     def get_unit(self, code: str) -> Unit | None:
-        return self.find(Unit, unit_id(code))
+        return self.lookup(Unit, unit_id(code))
 
     def register_enterprise(
         self, profile: EnterpriseProfile, audit: Audit
     ) -> CommandResult:
         self.authorise("manage_enterprises", audit, profile.region_code)
-        if self.get_enterprise(profile.uscc) is not None:
+        if self.find(Enterprise, enterprise_id(profile.uscc)) is not None:
             raise IllegalTransitionError(
                 f"enterprise {profile.uscc} is already registered"
             )
         return self.commit(Enterprise.register(profile, audit))
 
     def get_enterprise(self, uscc: str) -> Enterprise | None:
-        return self.find(Enterprise, enterprise_id(uscc))
+        return self.lookup(Enterprise, enterprise_id(uscc))
 
     def flag_credit(self, uscc: str, flag: str, audit: Audit) -> CommandResult:
         enterprise = self._enterprise(uscc)
@@ -146,7 +151,7 @@ class Registry(ContextService):
         return self.commit(enterprise)
 
     def _enterprise(self, uscc: str) -> Enterprise:
-        enterprise = self.get_enterprise(uscc)
+        enterprise = self.find(Enterprise, enterprise_id(uscc))
         if enterprise is None:
             raise NotFoundError(f"enterprise {uscc} is not in the directory")
         return enterprise
@@ -167,7 +172,10 @@ class Registry(ContextService):
         return self.commit(Staff.enrol(staff_no, name, unit_code, roles, audit))
 
     def get_staff(self, staff_no: str) -> Staff:
-        staff = self.find(Staff, staff_id(staff_no))
+        return self._staff(self.lookup(Staff, staff_id(staff_no)), staff_no)
+
+    @staticmethod
+    def _staff(staff: Staff | None, staff_no: str) -> Staff:
         if staff is None:
             raise NotFoundError(f"no staff member with number {staff_no}")
         return staff
@@ -175,7 +183,7 @@ class Registry(ContextService):
     def issue_token(self, staff_no: str, label: str, audit: Audit) -> tuple[str, UUID]:
         """A new bearer token: the secret is returned once and never stored."""
         require_actor(audit)
-        staff = self.get_staff(staff_no)
+        staff = self._staff(self.find(Staff, staff_id(staff_no)), staff_no)
         self.authorise("manage_staff", audit, staff.unit_code)
         secret = new_token_secret()
         token = Token.issue(secret, staff.id, label, audit)
@@ -197,10 +205,10 @@ class Registry(ContextService):
 
     def authenticate(self, secret: str) -> Staff | None:
         """The active staff member a token belongs to, or None (never says why)."""
-        token = self.find(Token, token_id_for(secret))
+        token = self.lookup(Token, token_id_for(secret))
         if token is None or token.revoked:
             return None
-        staff = self.find(Staff, token.staff_id)
+        staff = self.lookup(Staff, token.staff_id)
         if staff is None or not staff.active or token.id not in staff.token_ids:
             return None
         return staff

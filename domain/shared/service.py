@@ -43,15 +43,15 @@ from typing import (
 )
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.shared.audit import Actor, ActorKind, Audit, Caller, Role, require_actor
 from domain.shared.command import AUDIT, DECLARED, CaseType, CommandSpec, Declared
-from domain.shared.errors import DomainError, NotFoundError, PermissionDeniedError
+from domain.shared.errors import DomainError, PermissionDeniedError
 from domain.shared.events import Aggregate
 from domain.shared.jurisdiction import covers
+from domain.shared.store import Reading
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -288,7 +288,7 @@ def creation(
 READ = "read"
 
 
-class ContextService(Application[UUID]):
+class ContextService(Reading):
     """Base of the per-context services: load, one command, save, report."""
 
     env: ClassVar[dict[str, str]] = {
@@ -339,28 +339,6 @@ class ContextService(Application[UUID]):
             for spec in cls.commands.values()
             if spec.verb and any(c.aggregate is aggregate for c in spec.cases)
         ]
-
-    def load(
-        self,
-        cls: type[A] | tuple[type[A], ...],
-        aggregate_id: UUID,
-        what: str,
-        version: int | None = None,
-    ) -> A:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFoundError(f"{what} {aggregate_id} not found") from None
-        if not isinstance(aggregate, cls):
-            raise NotFoundError(f"{what} {aggregate_id} not found")
-        return aggregate
-
-    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        return aggregate if isinstance(aggregate, cls) else None
 
     def commit(self, *aggregates: Aggregate, **extra: str) -> CommandResult:
         """Save atomically; the first aggregate is the case the command was about.
@@ -421,7 +399,7 @@ class ContextService(Application[UUID]):
         """The case as the command left it (read back at its version on a replay)."""
         if result.case is not None:
             return result.case
-        return self.repository.get(result.id, version=result.version)
+        return self.load(Aggregate, result.id, "case", result.version)
 
     # -- commands ------------------------------------------------------------------
 
