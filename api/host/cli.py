@@ -213,7 +213,18 @@ def bench(
         int, typer.Option(help="events to generate for the rebuild and query runs")
     ] = 1_000_000,
     clients: Annotated[int, typer.Option(help="concurrent HTTP clients")] = 8,
-    seconds: Annotated[float, typer.Option(help="length of each timed phase")] = 10.0,
+    seconds: Annotated[
+        float,
+        typer.Option(
+            help="length of each timed phase; an HTTP variant's, split into --rounds"
+        ),
+    ] = 10.0,
+    workers: Annotated[
+        int, typer.Option(min=2, help="uvicorn workers of the multi-worker server")
+    ] = 2,
+    rounds: Annotated[
+        int, typer.Option(min=1, help="interleaved rounds of the HTTP phases")
+    ] = 5,
     output: Annotated[
         Path | None, typer.Option(help="also write the table to this file")
     ] = None,
@@ -221,7 +232,14 @@ def bench(
     """Benchmark a fresh throwaway embedded PostgreSQL (see docs/benchmarks.md)."""
     from api.bench.run import run
 
-    run(events=events, clients=clients, seconds=seconds, output=output)
+    run(
+        events=events,
+        clients=clients,
+        seconds=seconds,
+        workers=workers,
+        rounds=rounds,
+        output=output,
+    )
 
 
 @app.command("clock")
