@@ -6,15 +6,16 @@ worker or N) and the bench's reference servers run with exactly these settings.
   sets it only when the socket reports IPPROTO_TCP, which the socket uvicorn's
   multi-worker supervisor binds and hands down did not (uvicorn issue 3149,
   fixed in 0.55): every keep-alive response then waited ~40 ms for the
-  client's delayed ACK, so `--workers 2` served one client ten times slower
-  than one worker. httptools parses a request in C (h11 was 17% of the server's
+  client's delayed ACK, so `--workers 2` served one client at a fraction of
+  one worker's rate. httptools parses a request in C (h11 was 17% of the server's
   CPU per command).
 - **The collector** (`settle_heap`). Once the app is built, its long-lived
   objects (modules, routes, pydantic schemas, the services) are frozen out of
-  the collector's scans, and the youngest generation is collected every
-  GEN0_THRESHOLD allocations instead of 700: a command allocates a few
-  thousand short-lived objects, so the default ran a collection several times
-  per command. docs/benchmarks.md has the A/B of both choices.
+  the collector's scans, and the young generation is collected after
+  GEN0_THRESHOLD net allocations instead of 700: with the default the
+  server ran a young collection every three or four commands (~0.26 ms of
+  CPU per command), with 20,000 one in a few hundred. docs/benchmarks.md has
+  the A/B of both choices.
 """
 
 from __future__ import annotations
