@@ -7,6 +7,7 @@ import bisect
 import threading
 import time
 from dataclasses import dataclass
+from uuid import uuid4
 
 import httpx
 import psycopg
@@ -123,9 +124,11 @@ def run_load(
     clients: int,
     seconds: float,
     rate: float | None = None,
+    idempotency: bool = False,
 ) -> LoadResult:
     """C clients POST the workload's command streams for `seconds`; closed loop,
-    or paced to `rate` commands/s overall (open-loop schedule shared by the clients)."""
+    or paced to `rate` commands/s overall (open-loop schedule shared by the
+    clients); with `idempotency`, each request carries a new Idempotency-Key."""
     samples: list[Sample] = []
     errors = [0]
     first_error: list[str] = []
@@ -137,6 +140,8 @@ def run_load(
             while schedule.wait_turn():
                 command = commands.next()
                 headers = {"Authorization": f"Bearer {command.token}"}
+                if idempotency:
+                    headers["Idempotency-Key"] = uuid4().hex
                 sent = time.monotonic()
                 try:
                     response = http.post(

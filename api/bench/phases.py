@@ -28,6 +28,11 @@ QUERY_TIME_CAP = 30.0  # seconds per query kind, whatever the count reached
 _CASE_BLOCKS = itertools.count()
 
 
+def case_block() -> int:
+    """The first of 10,000,000 case numbers no other phase of this run uses."""
+    return next(_CASE_BLOCKS) * 10_000_000
+
+
 def timed_threads(
     threads: int, seconds: float, step: Callable[[int], Callable[[], None]]
 ) -> float:
@@ -69,6 +74,10 @@ CREATE TABLE IF NOT EXISTS bench_raw_events (
     PRIMARY KEY (originator_id, originator_version)
 )
 """
+RAW_INSERT = (
+    "INSERT INTO bench_raw_events (originator_id, originator_version, topic, state)"
+    " VALUES (%s, 1, %s, %s) RETURNING notification_id"
+)
 
 
 def raw_insert_rate(url: str, connections: int, seconds: float, topic: str) -> float:
@@ -84,11 +93,7 @@ def raw_insert_rate(url: str, connections: int, seconds: float, topic: str) -> f
         opened.append(conn)
 
         def insert() -> None:
-            conn.execute(
-                "INSERT INTO bench_raw_events (originator_id, originator_version,"
-                " topic, state) VALUES (%s, %s, %s, %s)",
-                (uuid4(), 1, topic, payload),
-            )
+            conn.execute(RAW_INSERT, (uuid4(), topic, payload))
             conn.commit()
 
         return insert
@@ -107,7 +112,7 @@ def save_rate(
     app: ContextService, workload: Workload, threads: int, seconds: float
 ) -> float:
     """save() calls/s, each saving one new case (one event)."""
-    numbers = itertools.count(next(_CASE_BLOCKS) * 10_000_000)
+    numbers = itertools.count(case_block())
 
     def step(_: int) -> Callable[[], None]:
         def save() -> None:
@@ -137,7 +142,7 @@ def generate(
     start_head = head(app)
     began = time.monotonic()
     made, capped = 0, False
-    first = n = next(_CASE_BLOCKS) * 10_000_000
+    first = n = case_block()
     last_report = began
     while made < target:
         aggregates: list[Aggregate] = []

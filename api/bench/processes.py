@@ -1,8 +1,10 @@
 """The bench's subprocesses: `casetrace serve` and `casetrace project`, as in
-production, started and stopped around the HTTP phases."""
+production, and the reference servers, started and stopped around the HTTP
+phases; and the CPU time they spend."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -26,10 +28,17 @@ def casetrace_exe() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "api.host.cli"]
 
 
-def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def reference_exe() -> list[str]:
+    return [sys.executable, "-m", "api.bench.reference"]
+
+
+def spawn(
+    args: list[str], env: dict[str, str], log: Path, program: list[str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`casetrace ARGS` (or PROGRAM ARGS) in a session of its own, output to LOG."""
     with log.open("ab") as out:
         return subprocess.Popen(  # noqa: S603 (our own console script)
-            [*casetrace_exe(), *args],
+            [*(program or casetrace_exe()), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -85,3 +94,32 @@ def _active_generations(conn: psycopg.Connection[Any]) -> int:
     except psycopg.errors.UndefinedTable:
         return 0
     return int(row[0]) if row else 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a process and its descendants (uvicorn's
+    worker processes), from /proc (Linux); 0 where /proc is not there."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = _proc_stats()
+    tree, grew = {pid}, True
+    while grew:
+        children = {p for p, (ppid, _) in stats.items() if ppid in tree} - tree
+        tree |= children
+        grew = bool(children)
+    return sum(stats[p][1] for p in tree if p in stats) / tick
+
+
+def _proc_stats() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, utime + stime in clock ticks) of every process."""
+    stats: dict[int, tuple[int, int]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name is in parentheses and may hold spaces: split after it.
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended meanwhile
+        stats[int(entry.parent.name)] = (
+            int(fields[1]),
+            int(fields[11]) + int(fields[12]),
+        )
+    return stats

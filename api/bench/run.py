@@ -2,8 +2,11 @@
 
 1. raw PostgreSQL single-row insert transactions (1 and 4 connections),
 2. the eventsourcing library's `save()` of a new case,
-3. commands over HTTP (a real `casetrace serve --no-projections` subprocess
-   and a `casetrace project` subprocess), throughput and latency,
+3. commands over HTTP from the same clients, side by side in interleaved short
+   phases: reference servers (a) one INSERT+COMMIT and (b) one `save()` per
+   request (api/bench/reference.py), and `casetrace serve --no-projections`
+   with 1 worker and with N, each with and without an Idempotency-Key
+   (api/bench/commands.py); a separate `casetrace project` follows the log,
 4. projection lag under that load and in a paced phase (~200 commands/s),
 5. a full rebuild of every read model over N generated events,
 6. query latency over HTTP with that data loaded.
@@ -24,15 +27,17 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 
 from api.bench import phases
-from api.bench.load import LoadResult, Poller, lags, run_load
+from api.bench.commands import Series, Server, Variant, interleaved
+from api.bench.load import LoadResult, Poller, Sample, lags, run_load
 from api.bench.processes import (
     free_port,
+    reference_exe,
     spawn,
     stop_process,
     wait_http,
@@ -45,10 +50,14 @@ from api.host.settings import Settings
 from api.host.storage import Services, open_services, start_embedded
 from domain.shared.service import ContextService
 
+REFERENCE_A, REFERENCE_B = "reference (a)", "reference (b)"
 DATA = "data"  # the data dir under the temp dir (the embedded server in data/pg)
 PACED_RATE = 200.0  # commands/s in the paced lag phase
 
-TARGET_HTTP_SHARE = 0.5  # (3) >= 50% of (2)
+TARGET_REFERENCE_SHARE = 0.85  # (3) casetrace >= 85% of reference (b)
+TARGET_CPU = 0.002  # (3) server CPU per command, seconds
+TARGET_KEY_COST = 0.10  # (3) an Idempotency-Key costs < 10% of throughput
+TARGET_PER_CLIENT = 0.90  # (3) N workers serve one client as fast as 1 worker
 TARGET_LAG_P99 = 0.250  # (4) p99 < 250 ms at 200 commands/s
 TARGET_REBUILD = 20_000.0  # (5) events/s
 TARGET_QUERY_P99 = 0.020  # (6) p99 < 20 ms
@@ -68,18 +77,28 @@ class Bench:
 
 @dataclass
 class Lab:
-    """The throwaway database, the services on it and the server processes."""
+    """The throwaway database, the services on it and the server processes:
+    `servers` "a" (reference (a)), "1" and "N" (casetrace with 1 and N workers)."""
 
     tmp: Path
     url: str
     services: Services
-    base: str = ""
-    server: subprocess.Popen[bytes] | None = None
+    servers: dict[str, Server] = field(default_factory=dict)
     projector: subprocess.Popen[bytes] | None = None
 
     @property
     def data_dir(self) -> Path:
         return self.tmp / DATA
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The subprocesses' environment: the bench database, quiet logs."""
+        return {
+            **os.environ,
+            "CASETRACE_DATABASE_URL": self.url,
+            "CASETRACE_DATA_DIR": str(self.data_dir),
+            "CASETRACE_LOG_LEVEL": "warning",
+        }
 
 
 def run(
@@ -87,6 +106,8 @@ def run(
     events: int = 1_000_000,
     clients: int = 8,
     seconds: float = 10.0,
+    workers: int = 2,
+    rounds: int = 5,
     output: Path | None = None,
     generation_cap: float = 600.0,
     batch: int = 40,
@@ -94,26 +115,34 @@ def run(
 ) -> Results:
     """Run every measurement once; print and return the table."""
     results = Results()
+    load_before = os.getloadavg()
     with lab() as it:
         describe_database(it.url, results)
         benches = open_benches(it.services)
         raw = raw_phase(it.url, benches[0].workload.topic, seconds, results)
         for bench in benches:
             save_phase(bench, raw, clients, seconds, results)
-        start_processes(it, benches)
+        start_processes(it, benches, workers)
         for bench in benches:
-            http_phases(it, bench, clients, seconds, results)
+            http_phases(it, bench, clients, seconds, rounds, results)
         stop_process(it.projector)  # the rebuild below replaces the live generations
         it.projector = None
         for bench in benches:
             rebuild_phase(it, bench, events, batch, generation_cap, results)
         for bench in benches:
-            query_phase(it.base, bench, queries, results)
+            query_phase(it.servers["1"].base, bench, queries, results)
 
     results.notes.append(
         f"PostgreSQL {results.data.get('postgres')} (embedded, synchronous_commit="
         f"{results.data.get('synchronous_commit')}), {os.cpu_count()} CPUs,"
-        f" clients={clients}, seconds={seconds:g}, N={events:,}"
+        f" clients={clients}, seconds={seconds:g}, workers={workers},"
+        f" rounds={rounds}, N={events:,}"
+    )
+    results.notes.append(
+        "load average (1, 5, 15 min) at the start "
+        + ", ".join(f"{x:.2f}" for x in load_before)
+        + "; at the end "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
     )
     table = results.table()
     print(table)
@@ -143,7 +172,8 @@ def lab() -> Iterator[Lab]:
         yield it
     finally:
         if it is not None:
-            stop_process(it.server)
+            for server in it.servers.values():
+                stop_process(server.process)
             stop_process(it.projector)
         if services is not None:
             services.close()
@@ -159,11 +189,10 @@ def remove(tmp: Path) -> None:
 
         if (tmp / DATA / "pg").exists():
             get_server(tmp / DATA / "pg", cleanup_mode="delete").cleanup()
-    for log in ("serve.log", "project.log"):
-        path = tmp / log
-        text = path.read_text("utf-8", "replace") if path.exists() else ""
+    for log in sorted(tmp.glob("*.log")):
+        text = log.read_text("utf-8", "replace")
         if "Traceback" in text:
-            say(f"{log} (tail):\n{text[-2000:]}")
+            say(f"{log.name} (tail):\n{text[-2000:]}")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -194,25 +223,32 @@ def open_benches(services: Services) -> list[Bench]:
     ]
 
 
-def start_processes(it: Lab, benches: list[Bench]) -> None:
-    """Seed each workload's staff, then start `casetrace project` and
-    `casetrace serve --no-projections` on the bench database."""
+def start_processes(it: Lab, benches: list[Bench], workers: int) -> None:
+    """Seed each workload's staff, then start `casetrace project`, reference
+    server (a) and `casetrace serve --no-projections` with 1 and N workers on
+    the bench database (side by side; each is idle while another is measured)."""
     for bench in benches:
         bench.workload.seed()
-    env = {
-        **os.environ,
-        "CASETRACE_DATABASE_URL": it.url,
-        "CASETRACE_DATA_DIR": str(it.data_dir),
-        "CASETRACE_LOG_LEVEL": "warning",
-    }
-    port = free_port()
-    it.base = f"http://127.0.0.1:{port}"
-    it.projector = spawn(["project"], env, it.tmp / "project.log")
+    it.projector = spawn(["project"], it.env, it.tmp / "project.log")
     wait_projector(it.url, it.projector, len(it.services.read_models()))
-    it.server = spawn(
-        ["serve", "--no-projections", "--port", str(port)], env, it.tmp / "serve.log"
-    )
-    wait_http(it.base, it.server)
+    topic = benches[0].workload.topic
+    for key, name, args, program in (
+        ("a", REFERENCE_A, ["insert", "--topic", topic], reference_exe()),
+        ("1", "1 worker", ["serve", "--no-projections"], None),
+        (
+            "N",
+            f"{workers} workers",
+            ["serve", "--no-projections", "--workers", str(workers)],
+            None,
+        ),
+    ):
+        port = free_port()
+        process = spawn(
+            [*args, "--port", str(port)], it.env, it.tmp / f"server-{key}.log", program
+        )
+        it.servers[key] = Server(name, f"http://127.0.0.1:{port}", process)
+    for server in it.servers.values():
+        wait_http(server.base, server.process)
 
 
 # -- the phases --------------------------------------------------------------------
@@ -258,66 +294,195 @@ def save_phase(
 
 
 def http_phases(
-    it: Lab, bench: Bench, clients: int, seconds: float, results: Results
+    it: Lab, bench: Bench, clients: int, seconds: float, rounds: int, results: Results
 ) -> None:
-    """(3) the closed loop's throughput and latency; (4) projection lag under
-    it and at the paced rate."""
+    """(3) commands against the reference servers and casetrace with 1 and N
+    workers, interleaved in rounds of short phases (api/bench/commands.py);
+    (4) projection lag under that load and at the paced rate."""
+    b = start_reference_b(it, bench)
+    a, one, many = it.servers["a"], it.servers["1"], it.servers["N"]
     poller = Poller(it.url, bench.workload.lag_model)
     poller.start()
     try:
-        say(f"HTTP warm-up (2 s){bench.tag}")
-        run_load(it.base, bench.workload, clients, 2.0)
-        say(f"HTTP closed loop: {clients} clients for {seconds:.0f} s{bench.tag}")
-        load = run_load(it.base, bench.workload, clients, seconds)
-        note_error(results, load, f"the closed loop{bench.tag}")
-        share = load.rate / bench.best_save if bench.best_save else 0.0
-        results.add(
-            f"3. HTTP commands, {clients} clients{bench.tag}",
-            f"{load.rate:,.0f} cmd/s ({load.errors} errors)",
-            f">= 50% of best save(): {share:.0%}",
-            share >= TARGET_HTTP_SHARE,
+        warm = min(2.0, seconds)
+        say(f"HTTP warm-up ({warm:g} s per server){bench.tag}")
+        for server in (a, b, one, many):
+            run_load(server.base, bench.workload, clients, warm)
+        step = seconds / rounds
+        say(f"HTTP: {clients} clients, {rounds} rounds of {step:.1f} s{bench.tag}")
+        casetrace = [Variant(s, key) for s in (one, many) for key in (False, True)]
+        loaded = interleaved(
+            Variant(b),
+            casetrace,
+            [Variant(a)],
+            bench.workload,
+            clients=clients,
+            seconds=step,
+            rounds=rounds,
         )
-        results.add(
-            f"3. HTTP command latency p50 / p99{bench.tag}",
-            p50_p99([s.latency for s in load.samples]),
-        )
-        found, missing = visible(load, poller)
+        results.data[f"http{bench.tag}"] = {k: v.data() for k, v in loaded.items()}
+        reference_rows(bench, f"{clients} clients", loaded, results)
+        command_rows(bench, clients, casetrace, loaded, results)
+        if clients > 1:
+            say(f"HTTP: 1 client, {rounds} rounds of {step:.1f} s{bench.tag}")
+            single = interleaved(
+                Variant(b),
+                [Variant(one), Variant(many)],
+                [],
+                bench.workload,
+                clients=1,
+                seconds=step,
+                rounds=rounds,
+            )
+            results.data[f"http 1 client{bench.tag}"] = {
+                k: v.data() for k, v in single.items()
+            }
+            reference_rows(bench, "1 client", single, results)
+            single_client_rows(bench, one, many, single, results)
+
+        samples = [s for v in casetrace for s in loaded[v.name].samples]
+        found, missing = visible(samples, poller)
         results.add(
             f"4. projection lag under full load p50 / p99{bench.tag}",
             p50_p99(found),
             f"({missing} never seen)" if missing else "",
         )
-
-        say(f"HTTP paced: {PACED_RATE:.0f} commands/s for {seconds:.0f} s{bench.tag}")
-        paced = run_load(it.base, bench.workload, clients, seconds, rate=PACED_RATE)
-        note_error(results, paced, f"the paced phase{bench.tag}")
-        found, missing = visible(paced, poller)
-        p99 = percentile(found, 0.99)
-        plat = [s.latency for s in paced.samples]
-        results.add(
-            f"4. paced phase achieved rate (asked {PACED_RATE:.0f}/s){bench.tag}",
-            f"{paced.rate:,.0f} cmd/s ({paced.errors} errors)",
-            f"latency p50 {ms(percentile(plat, 0.5))}, p99 {ms(percentile(plat, 0.99))}",
-        )
-        results.add(
-            f"4. projection lag at paced rate p50 / p99{bench.tag}",
-            p50_p99(found),
-            "p99 < 250 ms" + (f" ({missing} never seen)" if missing else ""),
-            p99 < TARGET_LAG_P99 and missing == 0 and paced.rate >= 0.95 * PACED_RATE,
-        )
+        paced_phase(it, bench, clients, seconds, poller, results)
     finally:
         poller.close()
+        stop_process(b.process)
 
 
-def note_error(results: Results, load: LoadResult, where: str) -> None:
+def start_reference_b(it: Lab, bench: Bench) -> Server:
+    """Reference server (b) for this context's workload."""
+    port, first = free_port(), phases.case_block()
+    args = ["save", "--context", bench.context.name, "--first", str(first)]
+    process = spawn(
+        [*args, "--port", str(port)],
+        it.env,
+        it.tmp / "reference-b.log",
+        program=reference_exe(),
+    )
+    server = Server(REFERENCE_B, f"http://127.0.0.1:{port}", process)
+    wait_http(server.base, process)
+    return server
+
+
+def reference_rows(
+    bench: Bench, clients: str, measured: dict[str, Series], results: Results
+) -> None:
+    """The reference servers measured in a set of rounds, (b) against save()."""
+    for name, what in ((REFERENCE_A, "INSERT+COMMIT"), (REFERENCE_B, "save()")):
+        if name not in measured:
+            continue
+        series = measured[name]
+        note_error(results, series, f"{name}, {clients}{bench.tag}")
+        share = series.rate / bench.best_save if bench.best_save else 0.0
+        results.add(
+            f"3. HTTP {name} {what} per request, {clients}{bench.tag}",
+            series.summary(),
+            f"{share:.0%} of best save()" if name == REFERENCE_B else "",
+        )
+
+
+def command_rows(
+    bench: Bench,
+    clients: int,
+    casetrace: list[Variant],
+    loaded: dict[str, Series],
+    results: Results,
+) -> None:
+    """casetrace's rows, each as a share of reference (b): a key's cost is
+    measured against the same server without one."""
+    for variant in casetrace:
+        series = loaded[variant.name]
+        note_error(results, series, f"{variant.name}{bench.tag}")
+        share = f"{series.ratio:.0%} of reference (b)"
+        if variant.idempotency:
+            plain = loaded[Variant(variant.server).name].ratio
+            cost = 1 - series.ratio / plain if plain else 1.0
+            target = f"{share}; the key costs {cost:.0%} (< 10%)"
+            ok = cost < TARGET_KEY_COST
+        else:
+            target = f"{share} (>= 85%, CPU <= 2 ms)"
+            ok = (
+                series.ratio >= TARGET_REFERENCE_SHARE
+                and series.cpu_per_command <= TARGET_CPU
+            )
+        results.add(
+            f"3. HTTP commands, {clients} clients, {variant.name}{bench.tag}",
+            series.summary(),
+            target,
+            ok and series.errors == 0,
+        )
+
+
+def single_client_rows(
+    bench: Bench,
+    one: Server,
+    many: Server,
+    single: dict[str, Series],
+    results: Results,
+) -> None:
+    """One client: the production layout must serve it as fast as one worker."""
+    first, production = single[one.name], single[many.name]
+    results.add(
+        f"3. HTTP commands, 1 client, {one.name}{bench.tag}",
+        first.summary(),
+        f"{first.ratio:.0%} of reference (b)",
+    )
+    per_client = production.ratio / first.ratio if first.ratio else 0.0
+    results.add(
+        f"3. HTTP commands, 1 client, {many.name}{bench.tag}",
+        production.summary(),
+        f"{production.ratio:.0%} of reference (b);"
+        f" {per_client:.0%} of 1 worker (>= 90%)",
+        per_client >= TARGET_PER_CLIENT and production.errors == 0,
+    )
+
+
+def paced_phase(
+    it: Lab,
+    bench: Bench,
+    clients: int,
+    seconds: float,
+    poller: Poller,
+    results: Results,
+) -> None:
+    """(4) projection lag at PACED_RATE commands/s, on the production layout."""
+    server = it.servers["N"]
+    say(
+        f"HTTP paced: {PACED_RATE:.0f} commands/s for {seconds:.0f} s,"
+        f" {server.name}{bench.tag}"
+    )
+    paced = run_load(server.base, bench.workload, clients, seconds, rate=PACED_RATE)
+    note_error(results, paced, f"the paced phase{bench.tag}")
+    found, missing = visible(paced.samples, poller)
+    p99 = percentile(found, 0.99)
+    plat = [s.latency for s in paced.samples]
+    results.add(
+        f"4. paced phase achieved rate (asked {PACED_RATE:.0f}/s),"
+        f" {server.name}{bench.tag}",
+        f"{paced.rate:,.0f} cmd/s ({paced.errors} errors)",
+        f"latency p50 {ms(percentile(plat, 0.5))}, p99 {ms(percentile(plat, 0.99))}",
+    )
+    results.add(
+        f"4. projection lag at paced rate p50 / p99{bench.tag}",
+        p50_p99(found),
+        "p99 < 250 ms" + (f" ({missing} never seen)" if missing else ""),
+        p99 < TARGET_LAG_P99 and missing == 0 and paced.rate >= 0.95 * PACED_RATE,
+    )
+
+
+def note_error(results: Results, load: LoadResult | Series, where: str) -> None:
     if load.first_error:
         results.notes.append(f"first HTTP error in {where}: {load.first_error}")
 
 
-def visible(load: LoadResult, poller: Poller) -> tuple[list[float], int]:
+def visible(samples: list[Sample], poller: Poller) -> tuple[list[float], int]:
     """Each command's projection lag, once the last of them is visible (or 30 s)."""
-    poller.wait_for(max((s.position for s in load.samples), default=0), 30)
-    return lags(load.samples, poller)
+    poller.wait_for(max((s.position for s in samples), default=0), 30)
+    return lags(samples, poller)
 
 
 def rebuild_phase(

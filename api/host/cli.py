@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -68,8 +68,8 @@ def serve(
         ),
     ] = True,
 ) -> None:
-    """Run the HTTP API (uvicorn) on the configured database."""
-    import uvicorn
+    """Run the HTTP API (uvicorn, uvloop, httptools) on the configured database."""
+    from api.host import serving
 
     settings = Settings.from_env()
     route_stdlib_logging(settings.log_level)
@@ -81,27 +81,19 @@ def serve(
     # start (or leave running) an embedded server of their own.
     url = database_url(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
-    options: dict[str, Any] = {
-        "host": bind_host,
-        "port": bind_port,
-        "access_log": False,
-        "log_config": None,  # our JSON logging handles uvicorn too
-        # Forwarding headers are honoured by the app, from CASETRACE_TRUSTED_PROXIES
-        # only; uvicorn's own handling trusts 127.0.0.1 by default, which would
-        # let anyone on the host (or behind a local proxy) choose their address.
-        "proxy_headers": False,
-    }
     typer.echo(f"casetrace: API docs at http://{bind_host}:{bind_port}/docs", err=True)
     services = open_services(settings, url=url)
     stop = _start_background(services) if projections else (lambda: None)
     try:
         if workers > 1:
             os.environ["CASETRACE_DATABASE_URL"] = url
-            uvicorn.run("api.http.asgi:app", workers=workers, **options)
+            serving.run("api.http.asgi:app", bind_host, bind_port, workers)
             return
         from api.http.app import create_app
 
-        uvicorn.run(create_app(settings, services), **options)
+        app = create_app(settings, services)
+        serving.settle_heap()
+        serving.run(app, bind_host, bind_port)
     finally:
         stop()
         services.close()
@@ -221,7 +213,18 @@ def bench(
         int, typer.Option(help="events to generate for the rebuild and query runs")
     ] = 1_000_000,
     clients: Annotated[int, typer.Option(help="concurrent HTTP clients")] = 8,
-    seconds: Annotated[float, typer.Option(help="length of each timed phase")] = 10.0,
+    seconds: Annotated[
+        float,
+        typer.Option(
+            help="length of each timed phase; an HTTP variant's, split into --rounds"
+        ),
+    ] = 10.0,
+    workers: Annotated[
+        int, typer.Option(min=2, help="uvicorn workers of the multi-worker server")
+    ] = 2,
+    rounds: Annotated[
+        int, typer.Option(min=1, help="interleaved rounds of the HTTP phases")
+    ] = 5,
     output: Annotated[
         Path | None, typer.Option(help="also write the table to this file")
     ] = None,
@@ -229,7 +232,14 @@ def bench(
     """Benchmark a fresh throwaway embedded PostgreSQL (see docs/benchmarks.md)."""
     from api.bench.run import run
 
-    run(events=events, clients=clients, seconds=seconds, output=output)
+    run(
+        events=events,
+        clients=clients,
+        seconds=seconds,
+        workers=workers,
+        rounds=rounds,
+        output=output,
+    )
 
 
 @app.command("clock")
