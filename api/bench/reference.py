@@ -33,9 +33,11 @@ from psycopg_pool import ConnectionPool
 from api.bench.phases import RAW_INSERT, RAW_PAYLOAD, RAW_TABLE
 from api.bench.workload import load
 from api.host import serving
+from api.host.context import Context, Shared
 from api.host.logging import route_stdlib_logging
 from api.host.settings import Settings
-from api.host.storage import Services, database_url, open_services
+from api.host.storage import Services, database_url, eventsourcing_env, open_services
+from domain.shared.service import ContextService
 
 JsonBody = Annotated[dict[str, Any] | None, Body()]
 
@@ -58,10 +60,20 @@ def insert_app(url: str, topic: str, pool_size: int) -> FastAPI:
     return app
 
 
+def library_application(services: Services, described: Context) -> ContextService:
+    """The context's Application on the library's own recorder (its
+    `insert_events`: table lock, INSERT, NOTIFY, commit), not casetrace's
+    one-round-trip write, so that (b) stays "the library's save()"."""
+    env = eventsourcing_env(services.url, Settings.from_env())
+    env.pop("APPLICATION_RECORDER_TOPIC")
+    shared = Shared(env, services.calendar, services.clock, services.registry)
+    return described.open(shared)
+
+
 def save_app(services: Services, context: str, first: int) -> FastAPI:
     """(b): one save() of a new case per request."""
     (described,) = (c for c in services.contexts if c.name == context)
-    application = services.apps[context]
+    application = library_application(services, described)
     workload = load(described, services)
     numbers = itertools.count(first)  # next() is atomic under the GIL
     app = FastAPI(title="bench reference (b)")
