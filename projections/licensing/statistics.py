@@ -1,12 +1,23 @@
-"""Licensing statistics from the `applications` read model's facts.
+"""Licensing statistics, summed from the `applications` model's rollups.
 
 Each figure counts the events of its own kind dated within the period: an
 application received in December and decided in January counts as received in
-December and completed in January, as a hall's monthly report does.
+December and completed in January, as a hall's monthly report does. A
+decision is on time if it was within the legal limit and no deadline of its
+case was ever recorded missed (also one that ran after the decision: Art. 44,
+certificate issued and served).
+
+The rollups (`application_counts`) hold those counts per day, month and year ×
+unit × item; a query sums the buckets that tile its period and takes the
+median from the histogram of working days to decision, so it reads a few
+hundred rows whatever the number of cases. The figures are those a scan of the
+model's facts gives (tests/projections/test_statistics_rollup.py proves it).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -16,8 +27,10 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from projections.licensing.application_counts import COUNTS, DECISION_DAYS
 from projections.licensing.applications import Applications
 from projections.queries import Scope, Where
+from projections.rollups import Grain, cover_condition
 from projections.runtime import active_tables
 
 
@@ -33,29 +46,25 @@ GROUP_EXPRESSIONS = {
     GroupBy.CATEGORY: sql.SQL("category"),
     GroupBy.ITEM: sql.SQL("item_code"),
     GroupBy.UNIT: sql.SQL("unit_code"),
-    GroupBy.MONTH: sql.SQL("to_char(on_date, 'YYYY-MM')"),
+    GroupBy.MONTH: sql.SQL("to_char(period, 'YYYY-MM')"),
 }
 
-FIGURES = sql.SQL("""
-    count(*) FILTER (WHERE metric = 'received') AS received,
-    count(*) FILTER (WHERE metric = 'accepted') AS accepted,
-    count(*) FILTER (WHERE metric = 'not_accepted') AS not_accepted,
-    count(*) FILTER (WHERE metric = 'completed') AS completed,
-    count(*) FILTER (WHERE metric = 'completed' AND within_legal) AS completed_within_legal_limit,
-    count(*) FILTER (
-        WHERE metric = 'completed' AND within_legal AND NOT late
-    ) AS completed_on_time,
-    count(*) FILTER (WHERE metric = 'completed' AND within_promised) AS completed_within_promised_limit,
-    count(*) FILTER (WHERE metric = 'granted') AS granted,
-    count(*) FILTER (WHERE metric = 'refused') AS refused,
-    count(*) FILTER (WHERE metric = 'terminated') AS terminated,
-    count(*) FILTER (WHERE metric = 'withdrawn') AS withdrawn,
-    count(*) FILTER (WHERE metric = 'certificate_issued') AS certificates_issued,
-    count(*) FILTER (WHERE metric = 'certificate_served') AS certificates_served,
-    count(*) FILTER (WHERE metric = 'deadline_missed') AS deadlines_missed,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY working_days)
-        FILTER (WHERE metric = 'completed') AS median_working_days_to_decision
-""")
+# The counts as the response names them, in its order (a rollup measure each).
+COUNTED = (
+    "received",
+    "accepted",
+    "not_accepted",
+    "completed",
+    "completed_within_legal_limit",
+    "completed_within_promised_limit",
+    "granted",
+    "refused",
+    "terminated",
+    "withdrawn",
+    "certificates_issued",
+    "certificates_served",
+    "deadlines_missed",
+)
 
 
 @dataclass(frozen=True)
@@ -68,25 +77,38 @@ class StatisticsQuery:
 
 
 def statistics(conn: psycopg.Connection[Any], q: StatisticsQuery) -> dict[str, Any]:
+    tables = active_tables(conn, Applications.name)
+    # A year's bucket cannot be split into months.
+    coarsest = Grain.MONTH if q.group_by is GroupBy.MONTH else Grain.YEAR
     where = Where()
-    where.add("on_date >= %s AND on_date <= %s", q.date_from, q.date_to)
+    buckets, params = cover_condition(q.date_from, q.date_to, coarsest)
+    where.add(buckets, *params)
     where.scope(q.scope, "unit_code")
     where.unit(q.unit)
-    facts = active_tables(conn, Applications.name)("facts")
     group = GROUP_EXPRESSIONS[q.group_by]
-    # A case is late if any of its legal deadlines was recorded missed, also
-    # one that ran after the decision (Art. 44: certificate issued and served).
-    query = sql.SQL(
-        "SELECT {group} AS key, {figures} FROM (SELECT f.*, m.case_id IS NOT NULL"
-        " AS late FROM {facts} f LEFT JOIN (SELECT DISTINCT case_id FROM {facts}"
-        " WHERE metric = 'deadline_missed') m ON m.case_id = f.case_id) facts"
-        " WHERE {where} GROUP BY ROLLUP ({group}) ORDER BY key NULLS LAST"
-    ).format(group=group, figures=FIGURES, facts=facts, where=where.sql())
+    sums = sql.SQL(", ").join(
+        sql.SQL("sum({0}) AS {0}").format(sql.Identifier(m))
+        for m in (*COUNTED, "completed_on_time")
+    )
+    counts = sql.SQL(
+        "SELECT {group} AS key, {sums} FROM {table} WHERE {where}"
+        " GROUP BY ROLLUP ({group}) ORDER BY key NULLS LAST"
+    ).format(group=group, sums=sums, table=tables(COUNTS.table.part), where=where.sql())
+    days = sql.SQL(
+        "SELECT {group} AS key, working_days, sum(decisions) AS n FROM {table}"
+        " WHERE {where} GROUP BY working_days, ROLLUP ({group})"
+    ).format(group=group, table=tables(DECISION_DAYS.table.part), where=where.sql())
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(query, where.params).fetchall()
-    empty = _figures({})
-    total = next((_figures(r) for r in rows if r["key"] is None), empty)
-    groups = [{"key": r["key"], **_figures(r)} for r in rows if r["key"] is not None]
+        rows = cur.execute(counts, where.params).fetchall()
+        histograms = _histograms(cur.execute(days, where.params).fetchall())
+    total = figures({}, None)
+    groups = []
+    for r in rows:
+        found = figures(r, median(histograms.get(r["key"], {})))
+        if r["key"] is None:
+            total = found
+        else:
+            groups.append({"key": r["key"], **found})
     return {
         "from": q.date_from,
         "to": q.date_to,
@@ -96,29 +118,43 @@ def statistics(conn: psycopg.Connection[Any], q: StatisticsQuery) -> dict[str, A
     }
 
 
-def _figures(r: dict[str, Any]) -> dict[str, Any]:
+def _histograms(rows: Iterable[Mapping[str, Any]]) -> dict[str | None, dict[int, int]]:
+    """Group key (None: the total) → working days → decisions."""
+    found: dict[str | None, dict[int, int]] = defaultdict(dict)
+    for r in rows:
+        found[r["key"]][r["working_days"]] = int(r["n"])
+    return found
+
+
+def median(histogram: Mapping[int, int]) -> float | None:
+    """The median of the values a histogram counts, as PostgreSQL's
+    `percentile_cont(0.5)` gives it: the middle value, or the two middle
+    values interpolated (the same float arithmetic, so the same float)."""
+    size = sum(histogram.values())
+    if size == 0:
+        return None
+    position = 0.5 * (size - 1)
+    below = int(position)
+    lower = upper = None
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if lower is None and seen > below:
+            lower = value
+        if seen > below + 1 or (seen > below and position == below):
+            upper = value
+            break
+    assert lower is not None
+    assert upper is not None
+    return lower + (upper - lower) * (position - below)
+
+
+def figures(r: Mapping[str, Any], median: float | None) -> dict[str, Any]:
+    """One row of the response from a row of counts (missing counts are 0)."""
     completed = int(r.get("completed") or 0)
     on_time = int(r.get("completed_on_time") or 0)
-    median = r.get("median_working_days_to_decision")
-    names = (
-        "received",
-        "accepted",
-        "not_accepted",
-        "completed",
-        "completed_within_legal_limit",
-        "completed_within_promised_limit",
-        "granted",
-        "refused",
-        "terminated",
-        "withdrawn",
-        "certificates_issued",
-        "certificates_served",
-        "deadlines_missed",
-    )
     return {
-        **{name: int(r.get(name) or 0) for name in names},
+        **{name: int(r.get(name) or 0) for name in COUNTED},
         "on_time_rate": round(on_time / completed, 4) if completed else None,
-        "median_working_days_to_decision": float(median)
-        if median is not None
-        else None,
+        "median_working_days_to_decision": median,
     }
