@@ -46,9 +46,16 @@ class DecisionDays(Bucket):
 
 
 DIMENSIONS = ("unit_code", "item_code", "category")
-COUNTS = Rollup(ApplicationCounts, "counts", dimensions=DIMENSIONS)
+# Beside every dimension: per unit (grouped by unit or month, or the total, of
+# a jurisdiction), per item (grouped by item or category, everywhere) and
+# neither (by month or the total, everywhere).
+CUBOIDS = ({"unit_code"}, {"item_code", "category"}, set[str]())
+COUNTS = Rollup(ApplicationCounts, "counts", dimensions=DIMENSIONS, cuboids=CUBOIDS)
 DECISION_DAYS = Rollup(
-    DecisionDays, "decision_days", dimensions=(*DIMENSIONS, "working_days")
+    DecisionDays,
+    "decision_days",
+    dimensions=(*DIMENSIONS, "working_days"),
+    cuboids=[{*kept, "working_days"} for kept in CUBOIDS],
 )
 
 # The measure each statistics fact (`applications.METRICS`) counts in.

@@ -16,8 +16,8 @@ model's facts gives (tests/projections/test_statistics_rollup.py proves it).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -30,8 +30,11 @@ from psycopg.rows import dict_row
 from projections.licensing.application_counts import COUNTS, DECISION_DAYS
 from projections.licensing.applications import Applications
 from projections.queries import Scope, Where
-from projections.rollups import Grain, cover_condition
-from projections.runtime import active_tables
+from projections.rollups import Grain, Rollup
+from projections.runtime import Tables, active_tables
+
+Row = dict[str, Any]
+DictCursor = psycopg.Cursor[Row]
 
 
 class GroupBy(StrEnum):
@@ -41,11 +44,15 @@ class GroupBy(StrEnum):
     MONTH = "month"
 
 
-GROUP_EXPRESSIONS = {
+# The column each grouping reads (a month is the period's).
+GROUP_COLUMNS = {
+    GroupBy.CATEGORY: "category",
+    GroupBy.ITEM: "item_code",
+    GroupBy.UNIT: "unit_code",
+}
+GROUP_EXPRESSIONS: dict[GroupBy | None, sql.Composable] = {
     None: sql.SQL("'total'::text"),  # a bare constant is refused in GROUP BY
-    GroupBy.CATEGORY: sql.SQL("category"),
-    GroupBy.ITEM: sql.SQL("item_code"),
-    GroupBy.UNIT: sql.SQL("unit_code"),
+    **{g: sql.Identifier(c) for g, c in GROUP_COLUMNS.items()},
     GroupBy.MONTH: sql.SQL("to_char(period, 'YYYY-MM')"),
 }
 
@@ -78,29 +85,9 @@ class StatisticsQuery:
 
 def statistics(conn: psycopg.Connection[Any], q: StatisticsQuery) -> dict[str, Any]:
     tables = active_tables(conn, Applications.name)
-    # A year's bucket cannot be split into months.
-    coarsest = Grain.MONTH if q.group_by is GroupBy.MONTH else Grain.YEAR
-    where = Where()
-    buckets, params = cover_condition(q.date_from, q.date_to, coarsest)
-    where.add(buckets, *params)
-    where.scope(q.scope, "unit_code")
-    where.unit(q.unit)
-    group = GROUP_EXPRESSIONS[q.group_by]
-    sums = sql.SQL(", ").join(
-        sql.SQL("sum({0}) AS {0}").format(sql.Identifier(m))
-        for m in (*COUNTED, "completed_on_time")
-    )
-    counts = sql.SQL(
-        "SELECT {group} AS key, {sums} FROM {table} WHERE {where}"
-        " GROUP BY ROLLUP ({group}) ORDER BY key NULLS LAST"
-    ).format(group=group, sums=sums, table=tables(COUNTS.table.part), where=where.sql())
-    days = sql.SQL(
-        "SELECT {group} AS key, working_days, sum(decisions) AS n FROM {table}"
-        " WHERE {where} GROUP BY working_days, ROLLUP ({group})"
-    ).format(group=group, table=tables(DECISION_DAYS.table.part), where=where.sql())
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(counts, where.params).fetchall()
-        histograms = _histograms(cur.execute(days, where.params).fetchall())
+        rows = _counts(cur, tables, q)
+    histograms = _decision_days(conn, tables, q)
     total = figures({}, None)
     groups = []
     for r in rows:
@@ -118,12 +105,68 @@ def statistics(conn: psycopg.Connection[Any], q: StatisticsQuery) -> dict[str, A
     }
 
 
-def _histograms(rows: Iterable[Mapping[str, Any]]) -> dict[str | None, dict[int, int]]:
-    """Group key (None: the total) → working days → decisions."""
-    found: dict[str | None, dict[int, int]] = defaultdict(dict)
-    for r in rows:
-        found[r["key"]][r["working_days"]] = int(r["n"])
+def _counts(cur: DictCursor, tables: Tables, q: StatisticsQuery) -> list[Row]:
+    """The counts per group and in total (the key None), in the key's order."""
+    group = GROUP_EXPRESSIONS[q.group_by]
+    sums = sql.SQL(", ").join(
+        sql.SQL("sum({0}) AS {0}").format(sql.Identifier(m))
+        for m in (*COUNTED, "completed_on_time")
+    )
+    where = _where(COUNTS, q)
+    query = sql.SQL(
+        "SELECT {group} AS key, {sums} FROM {table} WHERE {where}"
+        " GROUP BY ROLLUP ({group}) ORDER BY key NULLS LAST"
+    ).format(group=group, sums=sums, table=tables(COUNTS.table.part), where=where.sql())
+    return cur.execute(query, where.params).fetchall()
+
+
+def _decision_days(
+    conn: psycopg.Connection[Any], tables: Tables, q: StatisticsQuery
+) -> dict[str | None, Counter[int]]:
+    """Group key → working days to decision → decisions; the total under None.
+    Grouped by plain columns (hashed, not sorted); months and the total are
+    summed here."""
+    column = "period" if q.group_by is GroupBy.MONTH else _column(q.group_by)
+    keys = [sql.Identifier(c) for c in (column, "working_days") if c is not None]
+    where = _where(DECISION_DAYS, q)
+    query = sql.SQL(
+        "SELECT {keys}, sum(decisions) FROM {table} WHERE {where} GROUP BY {keys}"
+    ).format(
+        keys=sql.SQL(", ").join(keys),
+        table=tables(DECISION_DAYS.table.part),
+        where=where.sql(),
+    )
+    found: dict[str | None, Counter[int]] = defaultdict(Counter)
+    total = found[None]
+    with conn.cursor() as cur:
+        rows = cur.execute(query, where.params).fetchall()
+    for *key, days, n in rows:
+        total[days] += n
+        if column == "period":
+            found[f"{key[0].year:04d}-{key[0].month:02d}"][days] += n
+        elif column is not None:
+            found[key[0]][days] += n
     return found
+
+
+def _column(group_by: GroupBy | None) -> str | None:
+    return GROUP_COLUMNS.get(group_by) if group_by is not None else None
+
+
+def _where(rollup: Rollup[Any], q: StatisticsQuery) -> Where:
+    """The buckets of the period in the smallest cuboid the query can read."""
+    column = _column(q.group_by)
+    needed = {column} if column else set()
+    if not q.scope.everything or q.unit is not None:
+        needed.add("unit_code")
+    # A year's bucket cannot be split into months.
+    coarsest = Grain.MONTH if q.group_by is GroupBy.MONTH else Grain.YEAR
+    where = Where()
+    buckets, params = rollup.buckets(needed, q.date_from, q.date_to, coarsest)
+    where.add(buckets, *params)
+    where.scope(q.scope, "unit_code")
+    where.unit(q.unit)
+    return where
 
 
 def median(histogram: Mapping[int, int]) -> float | None:

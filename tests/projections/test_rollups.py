@@ -1,5 +1,7 @@
 """The rollups' arithmetic without a database: the buckets a query reads tile
-its period exactly, and a histogram's median is PostgreSQL's."""
+its period exactly and come from the smallest cuboid that serves it, a batch's
+deltas land in every grain and cuboid, and a histogram's median is
+PostgreSQL's."""
 
 from __future__ import annotations
 
@@ -8,10 +10,14 @@ import random
 import statistics
 from datetime import date, timedelta
 
+import psycopg
 import pytest
+from psycopg import sql
 
+from projections.licensing.application_counts import COUNTS, DECISION_DAYS
 from projections.licensing.statistics import median
-from projections.rollups import GRAINS, Grain, cover, last_day, period_of
+from projections.rollups import GRAINS, Grain, Tally, cover, last_day, period_of
+from projections.runtime import Tables, ensure_runtime
 
 
 def days_of(runs: list[tuple[Grain, date, date]]) -> list[date]:
@@ -74,3 +80,47 @@ def test_the_median_of_a_histogram_is_the_median_of_its_values() -> None:
         for v in values:
             histogram[v] = histogram.get(v, 0) + 1
         assert median(histogram) == float(statistics.median(values))
+
+
+def test_a_query_reads_the_smallest_cuboid_with_what_it_needs() -> None:
+    assert COUNTS.cuboid_for(set()) == 3  # neither unit nor item
+    assert COUNTS.cuboid_for({"unit_code"}) == 1
+    assert COUNTS.cuboid_for({"category"}) == 2
+    assert COUNTS.cuboid_for({"item_code"}) == 2
+    assert COUNTS.cuboid_for({"item_code", "unit_code"}) == 0
+    assert DECISION_DAYS.cuboid_for({"unit_code"}) == 1
+
+
+@pytest.mark.db
+def test_a_batch_counts_each_delta_in_every_grain_of_every_cuboid(
+    fresh_database: str,
+) -> None:
+    day = date(2026, 3, 2)
+    tally = Tally([COUNTS])
+    tally.add(COUNTS, day, ("320803", "XK-1", "计量"), "received")
+    tally.add(COUNTS, day, ("320803", "XK-1", "计量"), "received")
+    tally.add(COUNTS, day, ("320804", "XK-1", "计量"), "completed_on_time", -1)
+    tally.add(COUNTS, day, ("320805", "XK-1", "计量"), "withdrawn")
+    tally.add(COUNTS, day, ("320805", "XK-1", "计量"), "withdrawn", -1)  # cancels
+    tables = Tables("rollup", 1)
+    with psycopg.connect(fresh_database) as conn, conn.cursor() as cur:
+        ensure_runtime(conn)
+        COUNTS.create(cur, tables)
+        tally.write(cur, tables)
+        tally.write(cur, tables)  # the same deltas again: added, not replaced
+        query = sql.SQL(
+            "SELECT cuboid, grain, period, unit_code, item_code, category,"
+            " received, completed_on_time, withdrawn FROM {}"
+        ).format(tables("counts"))
+        found = {tuple(r[:6]): r[6:] for r in cur.execute(query)}
+    periods = [("day", day), ("month", date(2026, 3, 1)), ("year", date(2026, 1, 1))]
+    for grain, period in periods:
+        for cuboid, unit in ((0, "320803"), (1, "320803")):
+            item = ("XK-1", "计量") if cuboid == 0 else ("", "")
+            assert found[(cuboid, grain, period, unit, *item)] == (4, 0, 0)
+        for cuboid, unit in ((0, "320804"), (1, "320804")):
+            item = ("XK-1", "计量") if cuboid == 0 else ("", "")
+            assert found[(cuboid, grain, period, unit, *item)] == (0, -2, 0)
+        assert found[(2, grain, period, "", "XK-1", "计量")] == (4, -2, 0)
+        assert found[(3, grain, period, "", "", "")] == (4, -2, 0)
+    assert len(found) == 3 * (2 + 2 + 1 + 1)  # nothing of 320805

@@ -71,23 +71,30 @@ CREATE INDEX applications_g1_facts_missed
     ON golden.applications_g1_facts (case_id) WHERE metric = 'deadline_missed';
 -- Version 4 (issue 9): the statistics' rollups.
 CREATE TABLE golden.applications_g1_counts (
-    grain text NOT NULL, period date NOT NULL, unit_code text NOT NULL,
-    item_code text NOT NULL, category text NOT NULL, received integer NOT NULL,
-    accepted integer NOT NULL, not_accepted integer NOT NULL,
-    completed integer NOT NULL, completed_within_legal_limit integer NOT NULL,
+    cuboid smallint NOT NULL, grain text NOT NULL, period date NOT NULL,
+    unit_code text NOT NULL, item_code text NOT NULL, category text NOT NULL,
+    received integer NOT NULL, accepted integer NOT NULL,
+    not_accepted integer NOT NULL, completed integer NOT NULL,
+    completed_within_legal_limit integer NOT NULL,
     completed_on_time integer NOT NULL,
     completed_within_promised_limit integer NOT NULL, granted integer NOT NULL,
     refused integer NOT NULL, terminated integer NOT NULL,
     withdrawn integer NOT NULL, certificates_issued integer NOT NULL,
     certificates_served integer NOT NULL, deadlines_missed integer NOT NULL,
-    PRIMARY KEY (grain, period, unit_code, item_code, category)
-);
+    PRIMARY KEY (cuboid, grain, period, unit_code, item_code, category)
+) WITH (fillfactor = 70);
+CREATE INDEX applications_g1_counts_unit ON golden.applications_g1_counts
+    (cuboid, grain, unit_code text_pattern_ops, period);
 CREATE TABLE golden.applications_g1_decision_days (
-    grain text NOT NULL, period date NOT NULL, unit_code text NOT NULL,
-    item_code text NOT NULL, category text NOT NULL,
+    cuboid smallint NOT NULL, grain text NOT NULL, period date NOT NULL,
+    unit_code text NOT NULL, item_code text NOT NULL, category text NOT NULL,
     working_days integer NOT NULL, decisions integer NOT NULL,
-    PRIMARY KEY (grain, period, unit_code, item_code, category, working_days)
-);
+    PRIMARY KEY (cuboid, grain, period, unit_code, item_code, category,
+                 working_days)
+) WITH (fillfactor = 70);
+CREATE INDEX applications_g1_decision_days_unit
+    ON golden.applications_g1_decision_days
+    (cuboid, grain, unit_code text_pattern_ops, period);
 
 CREATE TABLE golden.licences_g1 (
     id uuid NOT NULL, seq bigint NOT NULL, version integer NOT NULL,
@@ -151,6 +158,12 @@ WHERE n.nspname = %s AND c.relname = ANY(%s)
 ORDER BY c.relname, k.conname
 """
 
+OPTIONS = """
+SELECT c.relname, c.reloptions FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND c.relname = ANY(%s) ORDER BY c.relname
+"""
+
 INDEXES = """
 SELECT tablename, indexname, replace(indexdef, %s, '')
 FROM pg_indexes WHERE schemaname = %s AND tablename = ANY(%s)
@@ -180,6 +193,7 @@ def catalogue(conn: psycopg.Connection[Any], schema: str) -> dict[str, list[Any]
         "columns": conn.execute(COLUMNS, (schema, tables)).fetchall(),
         "constraints": conn.execute(CONSTRAINTS, (schema, tables)).fetchall(),
         "indexes": conn.execute(INDEXES, (f"{schema}.", schema, tables)).fetchall(),
+        "options": conn.execute(OPTIONS, (schema, tables)).fetchall(),
     }
 
 
