@@ -143,8 +143,11 @@ class Rollup(Generic[B]):
                 else []
             ),
         )
+        if self.table.names[: len(self.key)] != self.key:
+            msg = f"{row.__name__}: the bucket's fields, then the dimensions, in order"
+            raise ValueError(msg)
         types = {c.name: c.type for c in self.table.columns}
-        self.measures = tuple(n for n in self.table.names if n not in self.key)
+        self.measures = self.table.names[len(self.key) :]
         self.index = {name: i for i, name in enumerate(self.measures)}
         if not self.measures or any(
             types[m] not in {"integer", "bigint"} for m in self.measures

@@ -6,6 +6,7 @@ PostgreSQL's."""
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import random
 import statistics
 from datetime import date, timedelta
@@ -16,7 +17,16 @@ from psycopg import sql
 
 from projections.licensing.application_counts import COUNTS, DECISION_DAYS
 from projections.licensing.statistics import median
-from projections.rollups import GRAINS, Grain, Tally, cover, last_day, period_of
+from projections.rollups import (
+    GRAINS,
+    Bucket,
+    Grain,
+    Rollup,
+    Tally,
+    cover,
+    last_day,
+    period_of,
+)
 from projections.runtime import Tables, ensure_runtime
 
 
@@ -124,3 +134,21 @@ def test_a_batch_counts_each_delta_in_every_grain_of_every_cuboid(
         assert found[(2, grain, period, "", "XK-1", "计量")] == (4, -2, 0)
         assert found[(3, grain, period, "", "", "")] == (4, -2, 0)
     assert len(found) == 3 * (2 + 2 + 1 + 1)  # nothing of 320805
+
+
+def test_a_rollup_states_its_bucket_then_dimensions_then_counts() -> None:
+    @dataclasses.dataclass
+    class Counted(Bucket):
+        unit_code: str
+        item_code: str
+        received: int
+
+    Rollup(Counted, "counts", dimensions=("unit_code", "item_code"))
+    with pytest.raises(ValueError, match="in order"):
+        Rollup(Counted, "counts", dimensions=("item_code", "unit_code"))
+    with pytest.raises(TypeError, match="integer counts"):
+        Rollup(Counted, "counts", dimensions=("unit_code",))
+    with pytest.raises(ValueError, match="only dimensions"):
+        Rollup(
+            Counted, "counts", dimensions=("unit_code", "item_code"), cuboids=[{"x"}]
+        )
