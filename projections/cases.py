@@ -7,7 +7,9 @@ than a few per event. Every row keeps the version of its case, so a test (or an
 auditor) can see that no event was applied twice.
 
 Each model states its tables once, as row dataclasses (`projections.schema`):
-its rows, the shared `deadlines` (DEADLINES) and optionally its facts.
+its rows, the shared `deadlines` (DEADLINES), optionally its facts, and its
+rollups (`projections.rollups`), whose deltas the batch sums and writes with
+its rows.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from uuid import UUID
 
 from psycopg import sql
 
+from projections.rollups import Rollup, Tally
 from projections.runtime import Cursor, Positioned, ReadModel, Tables
 from projections.schema import Index, Table
 
@@ -103,6 +106,7 @@ class CaseReadModel(ReadModel, Generic[R]):
     case_kind: ClassVar[str]
     row_table: ClassVar[Table[Any]]  # of R, keyed by id
     fact_table: ClassVar[Table[Any] | None] = None
+    rollups: ClassVar[tuple[Rollup[Any], ...]] = ()
 
     @property
     def handlers(self) -> Mapping[type[Any], Handler]:
@@ -127,12 +131,18 @@ class CaseReadModel(ReadModel, Generic[R]):
         """Rows of the fact table an event adds (none by default)."""
         return ()
 
+    def tally(self, row: R, event: Any, tally: Tally) -> None:
+        """Add what an event counts (or takes back) to the rollups; the row is
+        as the event left it (nothing by default)."""
+
     # -- tables --------------------------------------------------------------------
 
     def create_tables(self, cur: Cursor, tables: Tables) -> None:
         for table in (self.row_table, DEADLINES, self.fact_table):
             if table is not None:
                 table.create(cur, tables)
+        for rollup in self.rollups:
+            rollup.create(cur, tables)
 
     # -- the fold --------------------------------------------------------------------
 
@@ -143,6 +153,7 @@ class CaseReadModel(ReadModel, Generic[R]):
         rows = self._load(cur, tables, ids)
         changed: dict[UUID, R] = {}
         facts: list[Any] = []
+        tally = Tally(self.rollups)
         handlers = self.handlers
         for p in events:
             event = p.event
@@ -151,9 +162,11 @@ class CaseReadModel(ReadModel, Generic[R]):
             row.version = event.originator_version
             rows[case_id] = changed[case_id] = row
             facts.extend(self.facts(row, event))
+            self.tally(row, event, tally)
         self._save(cur, tables, changed)
         if self.fact_table is not None:
             self.fact_table.copy(cur, tables, facts)
+        tally.write(cur, tables)
 
     def _load(self, cur: Cursor, tables: Tables, ids: list[UUID]) -> dict[UUID, R]:
         table = self.row_table

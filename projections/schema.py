@@ -112,7 +112,8 @@ class Index:
 
 class Table(Generic[T]):
     """One table of a read model: rows of dataclass `T`, named by `part` among
-    the model's tables ("" for its main table, "deadlines", "facts")."""
+    the model's tables ("" for its main table, "deadlines", "facts"); a table
+    whose rows are updated in place may leave room in its pages (`fillfactor`)."""
 
     def __init__(
         self,
@@ -121,9 +122,11 @@ class Table(Generic[T]):
         *,
         primary_key: Sequence[str] = (),
         indexes: Sequence[Index] = (),
+        fillfactor: int | None = None,
     ) -> None:
         self.row = row
         self.part = part
+        self.fillfactor = fillfactor
         self.columns = columns_of(row)
         self.names = tuple(c.name for c in self.columns)
         self.primary_key = tuple(primary_key)
@@ -152,9 +155,12 @@ class Table(Generic[T]):
                 )
             )
         table = tables(self.part)
-        statements = [
-            sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(body))
-        ]
+        create = sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(body))
+        if self.fillfactor is not None:
+            create = sql.SQL("{} WITH (fillfactor = {})").format(
+                create, sql.Literal(self.fillfactor)
+            )
+        statements = [create]
         unnamed = 0
         for index in self.indexes:
             suffix = index.name

@@ -2,9 +2,10 @@
 tables and its fold.
 
 Feeds the staff index, the application side of the deadline board and of the
-clock's timers, the public progress lookup (办件查询) and the statistics facts
-(one row per countable event, so each figure is dated by its own event). Its
-queries are in `applications_queries` (why two modules: see there).
+clock's timers, the public progress lookup (办件查询), the statistics facts
+(one row per countable event, so each figure is dated by its own event) and
+the rollups the statistics sum (`application_counts`). Its queries are in
+`applications_queries` (why two modules: see there).
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from domain.licensing.application import (
 from domain.shared.calendar import DueDate, WorkingDayCalendar
 
 from projections.cases import CaseOnBoard, CaseReadModel, Deadline, Handler
+from projections.licensing.application_counts import (
+    COUNTS,
+    DECISION_DAYS,
+    MEASURE_OF,
+)
+from projections.rollups import Tally
 from projections.schema import BigInt, Index, Table
 
 A = LicenceApplication
@@ -133,7 +140,8 @@ class Applications(CaseReadModel[ApplicationRow]):
     logs = ("licensing",)
     # 2: promised due date, calendar versions of provisional dates, the
     # certificate deadline until service, deficiency_items (vocabulary).
-    version = 3  # 3: neutral deadline columns (subject_code, subject_name)
+    # 3: neutral deadline columns (subject_code, subject_name).
+    version = 4  # 4: the statistics' rollups (application_counts)
     case_kind = "application"
     row_table = Table(
         ApplicationRow,
@@ -156,6 +164,7 @@ class Applications(CaseReadModel[ApplicationRow]):
             Index("case_id", where="metric = 'deadline_missed'", name="facts_missed"),
         ),
     )
+    rollups = (COUNTS, DECISION_DAYS)
 
     def __init__(self, calendar: WorkingDayCalendar) -> None:
         self.calendar = calendar
@@ -320,6 +329,32 @@ class Applications(CaseReadModel[ApplicationRow]):
                 within_promised=promised,
                 working_days=days,
             )
+
+    def tally(self, row: ApplicationRow, event: Any, tally: Tally) -> None:
+        """Each fact in its bucket; a decision also by its working days."""
+        dimensions = (row.unit_code, row.item_code, row.category)
+        for metric, on, legal, promised, days in _facts_of(row, event):
+            tally.add(COUNTS, on, dimensions, MEASURE_OF[metric])
+            if metric != "completed":
+                continue
+            if legal:
+                tally.add(COUNTS, on, dimensions, "completed_within_legal_limit")
+                if not row.missed:
+                    tally.add(COUNTS, on, dimensions, "completed_on_time")
+            if promised:
+                tally.add(COUNTS, on, dimensions, "completed_within_promised_limit")
+            if days is not None:
+                tally.add(DECISION_DAYS, on, (*dimensions, days), "decisions")
+        # A case is on time only if none of its deadlines was ever missed: the
+        # first one missed after a decision within the legal limit (Art. 44:
+        # the certificate's) takes back the on-time count of that decision.
+        if (
+            isinstance(event, A.DeadlineMissed)
+            and len(row.missed) == 1
+            and row.decided_on is not None
+            and row.within_legal
+        ):
+            tally.add(COUNTS, row.decided_on, dimensions, "completed_on_time", -1)
 
 
 def application_deadlines(row: ApplicationRow) -> list[Deadline]:
