@@ -147,10 +147,11 @@ def project(
     ] = False,
 ) -> None:
     """Run the read-model projector (follows the event logs until stopped)."""
-    from projections.runtime import Progress
+    from projections.runtime import Progress, settle_gc
 
     services = _worker_services()
     projector = services.projector()
+    settle_gc()
     try:
         if status:
             rows = projector.status()

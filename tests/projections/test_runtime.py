@@ -7,6 +7,7 @@ services load, never from the read model's own fold."""
 
 from __future__ import annotations
 
+import gc
 import signal
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from domain.licensing.application import (
     Status,
 )
 from domain.licensing.licence import LicenceStatus
+from domain.shared.events import PydanticMapper
 from projections import runtime
 from projections.licensing.applications import Applications
 from projections.licensing.licences import Licences
@@ -406,6 +408,36 @@ def test_rebuild_from_zero_gives_identical_rows_and_keeps_only_the_last_retired_
         assert tracked == [(2,), (3,)]
         other = "licences" if name == "applications" else "applications"
         assert generations(conn, other) == {1: "active"}  # untouched
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_rebuild_decodes_only_its_models_topics_as_recorded_and_restores_the_gc(
+    world: World, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catch_up_all(world)
+    decoded: Counter[str] = Counter()
+    read_recorded = PydanticMapper.read_recorded
+
+    def counting(self: PydanticMapper, topic: str, state: bytes) -> Any:
+        decoded[topic] += 1
+        return read_recorded(self, topic, state)
+
+    def never(*_: Any) -> None:
+        raise AssertionError("a read model's events are not validated again")
+
+    monkeypatch.setattr(PydanticMapper, "read_recorded", counting)
+    monkeypatch.setattr(PydanticMapper, "to_domain_event", never)
+    thresholds = gc.get_threshold()
+    projector = world.projector()
+
+    projector.rebuild(name)
+
+    topics = projector.model(name).topics
+    assert topics is not None
+    assert set(decoded) <= topics
+    stored = Counter(n.topic for n in notifications(world))
+    assert decoded == Counter({t: c for t, c in stored.items() if t in topics})
+    assert gc.get_threshold() == thresholds
 
 
 def test_after_an_abandoned_rebuild_the_next_rebuild_keeps_the_generation_it_retired(
