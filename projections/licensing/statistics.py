@@ -117,7 +117,7 @@ def _counts(cur: DictCursor, tables: Tables, q: StatisticsQuery) -> list[Row]:
         "SELECT {group} AS key, {sums} FROM {table} WHERE {where}"
         " GROUP BY ROLLUP ({group}) ORDER BY key NULLS LAST"
     ).format(group=group, sums=sums, table=tables(COUNTS.table.part), where=where.sql())
-    return cur.execute(query, where.params).fetchall()
+    return cur.execute(query, where.params, prepare=False).fetchall()
 
 
 def _decision_days(
@@ -139,7 +139,7 @@ def _decision_days(
     found: dict[str | None, Counter[int]] = defaultdict(Counter)
     total = found[None]
     with conn.cursor() as cur:
-        rows = cur.execute(query, where.params).fetchall()
+        rows = cur.execute(query, where.params, prepare=False).fetchall()
     for *key, days, n in rows:
         total[days] += n
         if column == "period":
@@ -154,7 +154,11 @@ def _column(group_by: GroupBy | None) -> str | None:
 
 
 def _where(rollup: Rollup[Any], q: StatisticsQuery) -> Where:
-    """The buckets of the period in the smallest cuboid the query can read."""
+    """The buckets of the period in the smallest cuboid the query can read.
+
+    Its queries are never prepared: a generic plan cannot read the unit
+    prefix (`LIKE %s`) through the index, and psycopg prepares a statement
+    run five times."""
     column = _column(q.group_by)
     needed = {column} if column else set()
     if not q.scope.everything or q.unit is not None:
