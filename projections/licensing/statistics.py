@@ -8,10 +8,12 @@ case was ever recorded missed (also one that ran after the decision: Art. 44,
 certificate issued and served).
 
 The rollups (`application_counts`) hold those counts per day, month and year ×
-unit × item; a query sums the buckets that tile its period and takes the
-median from the histogram of working days to decision, so it reads a few
-hundred rows whatever the number of cases. The figures are those a scan of the
-model's facts gives (tests/projections/test_statistics_rollup.py proves it).
+unit × item, and coarser per unit, per item and overall; a query sums the
+buckets that tile its period in the smallest of those that has what it groups
+and filters by, and takes the median from the histogram of working days to
+decision. What it reads grows with the periods and groups asked for, never
+with the number of cases. The figures are those a scan of the model's facts
+gives (tests/projections/test_statistics_rollup.py proves it).
 """
 
 from __future__ import annotations
