@@ -1,6 +1,7 @@
 """The `applications` model's rollups: what its statistics sum.
 
-`counts`: per period × unit × item (and its category), how many of each
+`counts`: per period (day, month, year) × unit × item (and its category), and
+per period × unit, × item, and overall (the cuboids), how many of each
 countable event, dated by that event, and how many decisions were within the
 legal limit, on time (within it, and no deadline of the case ever recorded
 missed) and within the promised limit. `decision_days`: the same buckets

@@ -8,10 +8,12 @@ case was ever recorded missed (also one that ran after the decision: Art. 44,
 certificate issued and served).
 
 The rollups (`application_counts`) hold those counts per day, month and year ×
-unit × item; a query sums the buckets that tile its period and takes the
-median from the histogram of working days to decision, so it reads a few
-hundred rows whatever the number of cases. The figures are those a scan of the
-model's facts gives (tests/projections/test_statistics_rollup.py proves it).
+unit × item, and coarser per unit, per item and overall; a query sums the
+buckets that tile its period in the smallest of those that has what it groups
+and filters by, and takes the median from the histogram of working days to
+decision. What it reads grows with the periods and groups asked for, never
+with the number of cases. The figures are those a scan of the model's facts
+gives (tests/projections/test_statistics_rollup.py proves it).
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def _counts(cur: DictCursor, tables: Tables, q: StatisticsQuery) -> list[Row]:
         "SELECT {group} AS key, {sums} FROM {table} WHERE {where}"
         " GROUP BY ROLLUP ({group}) ORDER BY key NULLS LAST"
     ).format(group=group, sums=sums, table=tables(COUNTS.table.part), where=where.sql())
-    return cur.execute(query, where.params).fetchall()
+    return cur.execute(query, where.params, prepare=False).fetchall()
 
 
 def _decision_days(
@@ -139,7 +141,7 @@ def _decision_days(
     found: dict[str | None, Counter[int]] = defaultdict(Counter)
     total = found[None]
     with conn.cursor() as cur:
-        rows = cur.execute(query, where.params).fetchall()
+        rows = cur.execute(query, where.params, prepare=False).fetchall()
     for *key, days, n in rows:
         total[days] += n
         if column == "period":
@@ -154,7 +156,11 @@ def _column(group_by: GroupBy | None) -> str | None:
 
 
 def _where(rollup: Rollup[Any], q: StatisticsQuery) -> Where:
-    """The buckets of the period in the smallest cuboid the query can read."""
+    """The buckets of the period in the smallest cuboid the query can read.
+
+    Its queries are never prepared: a generic plan cannot read the unit
+    prefix (`LIKE %s`) through the index, and psycopg prepares a statement
+    run five times."""
     column = _column(q.group_by)
     needed = {column} if column else set()
     if not q.scope.everything or q.unit is not None:
