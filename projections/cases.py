@@ -137,12 +137,23 @@ class CaseReadModel(ReadModel, Generic[R]):
 
     # -- tables --------------------------------------------------------------------
 
+    def _tables(self) -> list[Table[Any]]:
+        """Its tables: rows, deadlines, facts, and each rollup's."""
+        own = [t for t in (self.row_table, DEADLINES, self.fact_table) if t is not None]
+        return own + [rollup.table for rollup in self.rollups]
+
     def create_tables(self, cur: Cursor, tables: Tables) -> None:
-        for table in (self.row_table, DEADLINES, self.fact_table):
-            if table is not None:
-                table.create(cur, tables)
-        for rollup in self.rollups:
-            rollup.create(cur, tables)
+        for table in self._tables():
+            table.create(cur, tables)
+
+    def create_tables_to_fill(self, cur: Cursor, tables: Tables) -> None:
+        # The fold reads and deletes by primary key only.
+        for table in self._tables():
+            table.create(cur, tables, indexes=False)
+
+    def create_query_indexes(self, cur: Cursor, tables: Tables) -> None:
+        for table in self._tables():
+            table.create_indexes(cur, tables)
 
     # -- the fold --------------------------------------------------------------------
 

@@ -147,6 +147,10 @@ class Table(Generic[T]):
 
     def ddl(self, tables: Tables) -> list[sql.Composed]:
         """CREATE TABLE and CREATE INDEX statements for one generation."""
+        return [self.table_ddl(tables), *self.index_ddl(tables)]
+
+    def table_ddl(self, tables: Tables) -> sql.Composed:
+        """The CREATE TABLE statement, with its primary key."""
         body = [c.ddl() for c in self.columns]
         if self.primary_key:
             body.append(
@@ -154,24 +158,35 @@ class Table(Generic[T]):
                     sql.SQL(", ").join(map(sql.Identifier, self.primary_key))
                 )
             )
-        table = tables(self.part)
-        create = sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(body))
+        create = sql.SQL("CREATE TABLE {} ({})").format(
+            tables(self.part), sql.SQL(", ").join(body)
+        )
         if self.fillfactor is not None:
             create = sql.SQL("{} WITH (fillfactor = {})").format(
                 create, sql.Literal(self.fillfactor)
             )
-        statements = [create]
+        return create
+
+    def index_ddl(self, tables: Tables) -> list[sql.Composed]:
+        """The CREATE INDEX statements of its (secondary) indexes."""
+        statements = []
         unnamed = 0
         for index in self.indexes:
             suffix = index.name
             if suffix is None:
                 suffix, unnamed = f"i{unnamed}", unnamed + 1
             name = f"{tables.model}_g{tables.generation}_{suffix}"
-            statements.append(index.ddl(table, name))
+            statements.append(index.ddl(tables(self.part), name))
         return statements
 
-    def create(self, cur: Cursor, tables: Tables) -> None:
-        for statement in self.ddl(tables):
+    def create(self, cur: Cursor, tables: Tables, *, indexes: bool = True) -> None:
+        """The table, with its indexes unless told not to (`create_indexes`)."""
+        cur.execute(self.table_ddl(tables))
+        if indexes:
+            self.create_indexes(cur, tables)
+
+    def create_indexes(self, cur: Cursor, tables: Tables) -> None:
+        for statement in self.index_ddl(tables):
             cur.execute(statement)
 
     def copy(self, cur: Cursor, tables: Tables, rows: Sequence[T]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 import psycopg
-from eventsourcing.persistence import Transcoder, Transcoding
+from eventsourcing.persistence import Transcoding
 from psycopg.conninfo import conninfo_to_dict
 
 from api.host.context import Context, Shared
@@ -31,13 +31,14 @@ from domain.registry.service import Registry, shipped_catalogue
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit
 from domain.shared.calendar import WorkingDayCalendar, load_overrides
 from domain.shared.clock import Clock, SystemClock
+from domain.shared.events import PlainJSONTranscoder
 from domain.shared.service import ContextService
 from projections.runtime import Fault, Projector, ReadModel
 
 SCHEMA_LOCK = 0x0CA5E7 << 8  # pg_advisory_lock key for schema creation
 
 
-class OrjsonTranscoder(Transcoder):
+class OrjsonTranscoder(PlainJSONTranscoder):
     """Events arrive as JSON-mode dicts from the pydantic mapper; orjson is fast."""
 
     def encode(self, obj: Any) -> bytes:

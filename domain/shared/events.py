@@ -14,7 +14,7 @@ fails until someone does so.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
@@ -24,7 +24,7 @@ from eventsourcing.domain import (
     CanMutateAggregate,
     CanSnapshotAggregate,
 )
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, register_topic, resolve_topic
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
@@ -111,6 +111,12 @@ def event_classes(aggregate: type[Aggregate]) -> list[type[Aggregate.Event]]:
     ]
 
 
+class PlainJSONTranscoder(Transcoder):
+    """A transcoder that stores the mapper's state (JSON-mode values only) as
+    its plain JSON text, so a stored event can be parsed straight from its
+    bytes (the library's JSONTranscoder does too)."""
+
+
 @cache
 def _class_version(cls: type) -> int:
     # Asked once per class: a pydantic class answers a missing attribute by
@@ -156,11 +162,24 @@ class PydanticMapper(Mapper[UUID]):
     def read_recorded(self, topic: str, stored: bytes) -> Any:
         """The event `to_domain_event` gives for a stored event of this topic
         and state, parsed but not checked again: it was valid when recorded."""
-        cls, state = self._current_state(topic, stored)
+        cls = resolve_topic(topic)
         validator = recorded_validator(cls)
+        if validator is not None and self._plain_json and _class_version(cls) == 1:
+            # Nothing to upcast: parsed from the stored JSON, no dict between.
+            return validator.validate_json(stored, context=STORED_FACT)
+        cls, state = self._current_state(topic, stored)
         if validator is None:
             return cls.model_validate(state, context=STORED_FACT)
         return validator.validate_python(state, context=STORED_FACT)
+
+    @cached_property
+    def _plain_json(self) -> bool:
+        """Whether a stored state is the JSON text of the event's state."""
+        return (
+            not self.cipher
+            and not self.compressor
+            and isinstance(self.transcoder, PlainJSONTranscoder | JSONTranscoder)
+        )
 
     def _current_state(
         self, topic: str, stored: bytes

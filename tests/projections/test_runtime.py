@@ -104,6 +104,17 @@ def dump(conn: psycopg.Connection[Any], tables: Tables) -> dict[str, list[Any]]:
     return found
 
 
+def indexes(conn: psycopg.Connection[Any], tables: Tables) -> list[str]:
+    """Every index of a generation's tables (keys too), its generation left out."""
+    prefix = f"{tables.model}_g{tables.generation}"
+    rows = conn.execute(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = %s"
+        " AND (tablename = %s OR tablename LIKE %s)",
+        (SCHEMA, prefix, prefix.replace("_", r"\_") + r"\_%"),
+    ).fetchall()
+    return sorted(d.replace(prefix, f"{tables.model}_gN") for (d,) in rows)
+
+
 def generations(conn: psycopg.Connection[Any], model: str) -> dict[int, str]:
     rows = conn.execute(
         f"SELECT generation, state FROM {SCHEMA}.generations WHERE model = %s",
@@ -386,6 +397,9 @@ def test_rebuild_from_zero_gives_identical_rows_and_keeps_only_the_last_retired_
         assert second == Tables(name, 2)
         assert active_tables(conn, name) == second
         assert dump(conn, second) == before
+        # Its query indexes were made after the catch-up: the same ones.
+        assert indexes(conn, second) == indexes(conn, Tables(name, 1))
+        assert len(indexes(conn, second)) > 3
         assert generations(conn, name) == {1: "retired", 2: "active"}
         assert dump(conn, Tables(name, 1)) == before  # kept for in-flight reads
         assert position(conn, name) == head
