@@ -831,11 +831,19 @@ class Projector:
                 progress=progress,
                 durable=False,
             )
-            # Outside the model's lock: no one else writes a building generation.
-            with self.conn.transaction(), self.conn.cursor() as cur:
-                model.create_query_indexes(cur, tables)
+            self._index_and_analyze(model, tables)
             self._activate(model, tables)
         return tables
+
+    def _index_and_analyze(self, model: AnyReadModel, tables: Tables) -> None:
+        """The query indexes a rebuild left out, and the planner's statistics:
+        a generation that goes live before autovacuum has analysed it would
+        be planned blind (the index filtered by status: 19 ms, not 0.5 ms).
+        Outside the model's lock: no one else writes a building generation."""
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            model.create_query_indexes(cur, tables)
+            for table in self._tables_of(cur, tables):
+                cur.execute(sql.SQL("ANALYZE {}").format(table))
 
     def _activate(self, model: AnyReadModel, tables: Tables) -> None:
         """Switch reads over once the new generation has caught up, atomically:
