@@ -397,9 +397,15 @@ def test_rebuild_from_zero_gives_identical_rows_and_keeps_only_the_last_retired_
         assert second == Tables(name, 2)
         assert active_tables(conn, name) == second
         assert dump(conn, second) == before
-        # Its query indexes were made after the catch-up: the same ones.
+        # Its query indexes were made after the catch-up: the same ones; and
+        # it went live with the planner's statistics.
         assert indexes(conn, second) == indexes(conn, Tables(name, 1))
         assert len(indexes(conn, second)) > 3
+        analysed = conn.execute(
+            "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = %s",
+            (SCHEMA,),
+        ).fetchall()
+        assert set(table_names(conn, second)) <= {t for (t,) in analysed}
         assert generations(conn, name) == {1: "retired", 2: "active"}
         assert dump(conn, Tables(name, 1)) == before  # kept for in-flight reads
         assert position(conn, name) == head
