@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.http.reads import Reader, public_reader, staff_reader
+from api.licensing import service
 from domain.licensing.service import Licensing
 
 
 def licensing(request: Request) -> Licensing:
     """The running Licensing service of the request's app."""
-    service: Licensing = request.app.state.services.apps[Licensing.name]
-    return service
+    return service(request.app.state.services)
 
 
 StaffReader = Annotated[Reader, Depends(staff_reader(Licensing.name))]
