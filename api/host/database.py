@@ -227,9 +227,34 @@ def open_pool(
     return pool
 
 
+# A connection handed out this recently is not pinged again before use (see
+# `check_unless_recent`).
+RECENT_S = 1.0
+_handed_out: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+def check_unless_recent(conn: psycopg.Connection[Any]) -> None:
+    """The pool's liveness check (a round trip), skipped for a connection it
+    handed out less than RECENT_S ago and got back healthy: a command takes
+    two connections, and two pings were a third of its round trips. A
+    connection the server dropped within that second fails its first
+    statement instead, as it could after any ping; the reads and the insert
+    retry on a fresh connection (api/host/recorder.py), and psycopg_pool
+    discards the broken one when it comes back."""
+    now = time.monotonic()
+    last = _handed_out.get(conn)
+    _handed_out[conn] = now
+    healthy = not conn.closed and conn.info.status == psycopg.pq.ConnStatus.OK
+    if last is not None and now - last < RECENT_S and healthy:
+        return
+    ConnectionPool.check_connection(conn)
+
+
 def harden_pool(pool: ConnectionPool[Any], url: str, timeouts: Timeouts) -> None:
     """Bound an existing pool's waits and watch it (a pool built elsewhere)."""
     pool.timeout = timeouts.pool
+    if pool._check is not None:  # the library's pre-ping (POSTGRES_PRE_PING)
+        pool._check = check_unless_recent
     if isinstance(pool.kwargs, dict):
         pool.kwargs.update(timeouts.connection_kwargs())
     availability(url, timeouts).watch(pool)

@@ -36,18 +36,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar, cast, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
-    project_aggregate,
 )
 from eventsourcing.persistence import Recording, StoredEvent
 
 from domain.shared.errors import NotFoundError
-from domain.shared.events import Aggregate
+from domain.shared.events import Aggregate, PydanticMapper
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -268,10 +268,24 @@ class Reading(Application[UUID]):
         return Read(self.recorder, snapshots, want.id, want.version)
 
     def project(self, stored: Stored) -> Aggregate | None:
-        """An aggregate from its stored snapshot and events."""
+        """An aggregate from its stored snapshot and events, read as recorded
+        (domain/shared/recorded.py: parsed into the same events, without
+        re-running the checks they passed when they were recorded — half of
+        a command's decoding). Folded here rather than by the library's
+        `project_aggregate`, which checks a runtime Protocol per event."""
         head = [stored.snapshot] if stored.snapshot is not None else []
-        events = [self.mapper.to_domain_event(e) for e in (*head, *stored.events)]
-        return project_aggregate(None, events)
+        decode = self._decoder
+        aggregate: Any = None
+        for event in (*head, *stored.events):
+            aggregate = decode(event).mutate(aggregate)
+        return cast(Aggregate | None, aggregate)
+
+    @cached_property
+    def _decoder(self) -> Callable[[StoredEvent], Any]:
+        mapper = self.mapper
+        if isinstance(mapper, PydanticMapper):
+            return lambda e: mapper.read_recorded(e.topic, e.state)
+        return mapper.to_domain_event
 
     def replay(self, aggregate_id: UUID, version: int | None) -> Aggregate | None:
         """Through the library's repository (a store that reads one by one)."""

@@ -302,3 +302,30 @@ def test_a_500_or_a_503_keeps_the_keep_alive_connection_open(
         assert status == 503
         assert b"retry-after" in head.lower()
         assert _exchange(sock, "/healthz")[0] == 200
+
+
+def test_a_command_right_after_the_server_dropped_every_connection_succeeds(
+    fresh_database: str,
+) -> None:
+    # A connection used within the last second is not pinged before its next
+    # use (api/host/database.py): when the server has dropped it meanwhile,
+    # the first statement fails and the store retries on a fresh connection.
+    services = open_services(Settings(), url=fresh_database)
+    boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="dropped-connections")
+    try:
+        services.registry.establish_unit("3298", "测试一局", boot)
+        with psycopg.connect(fresh_database, autocommit=True) as conn:
+            dropped = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert dropped is not None
+        assert dropped[0] >= 1
+
+        services.registry.establish_unit("3297", "测试二局", boot)
+
+        unit = services.registry.get_unit("3297")
+        assert unit is not None
+        assert unit.name == "测试二局"
+    finally:
+        services.close()
