@@ -27,6 +27,12 @@ class Role(StrEnum):
     APPROVER = "approver"  # 负责人
     AUDITOR = "auditor"  # 纪检 / 法制 / 上级: reads everything, changes nothing
     ADMIN = "admin"  # maintains the catalogue and staff directory
+    INTAKE = "intake"  # 12315 受理: records every channel's submissions, routes them
+    HANDLER = "handler"  # 投诉举报处理: accepts, mediates, verifies, answers
+    SUPERVISION = "supervision"  # 督察 / 纪检: complaints about the bureau's own staff
+    # 个人信息查阅权: held with another role (an auditor's), it lets its holder
+    # open a complainant's or reporter's personal data, each read recorded.
+    PERSONAL_DATA = "personal_data"
 
 
 class Actor(BaseModel):

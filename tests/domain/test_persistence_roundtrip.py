@@ -22,6 +22,9 @@ from eventsourcing.domain import event
 from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from pydantic import BaseModel
 
+from domain.complaints.complaint import Complaint
+from domain.complaints.intake import Intake, Sightings
+from domain.complaints.report import Report
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import DeadlineKind, LicenceApplication
 from domain.licensing.licence import (
@@ -62,6 +65,7 @@ from domain.shared.events import (
     event_classes,
 )
 from domain.shared.service import ContextService
+from tests.domain.complaints_lifecycles import complaints_lifecycles
 from tests.domain.conftest import (
     ACCEPTED_ON,
     APPROVER,
@@ -239,6 +243,7 @@ def all_lifecycles() -> list[list[Any]]:
         _application_lifecycles()
         + _licence_lifecycles()
         + _applicant_record_lifecycles()
+        + complaints_lifecycles()
     )
 
 
@@ -279,7 +284,15 @@ def test_the_lifecycles_produce_every_event_class() -> None:
     produced = {type(e) for events in all_lifecycles() for e in events}
     expected = {
         cls
-        for aggregate in (LicenceApplication, Licence, ApplicantRecord)
+        for aggregate in (
+            LicenceApplication,
+            Licence,
+            ApplicantRecord,
+            Intake,
+            Sightings,
+            Complaint,
+            Report,
+        )
         for cls in event_classes(aggregate)
         if cls.__name__ != "Created"  # defined by the library, never emitted
     }

@@ -1,0 +1,709 @@
+"""Complaints: the application service of the 12315 line — intakes, complaints
+(投诉) and reports (举报).
+
+Each command is declared once, by its decision (`domain.shared.service`):
+the role, the case's jurisdiction, If-Match, the save and the result are the
+shape every command shares. Personal data is sealed on the way in with the
+injected `Vault` (domain/shared/personal.py) and opened only through
+`personal_data`, which records who read it and why before it answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated, ClassVar, cast
+from uuid import UUID, uuid4
+
+from domain.complaints.complaint import Complaint, complaint_id
+from domain.complaints.complaint import DeadlineKind as ComplaintDeadline
+from domain.complaints.intake import (
+    Intake,
+    Sightings,
+    Submitter,
+    intake_id,
+    sightings_id,
+)
+from domain.complaints.matter import Matter
+from domain.complaints.parties import (
+    Attachment,
+    Channel,
+    Classification,
+    ExcludedPeriod,
+    MediationDocument,
+    MediationMode,
+    NonAcceptanceGround,
+    NotOpenedGround,
+    OutsideMatter,
+    Rating,
+    Remedy,
+    Respondent,
+    TerminationGround,
+    art,
+)
+from domain.complaints.report import DeadlineKind as ReportDeadline
+from domain.complaints.report import Officer, Report, Source, report_id
+from domain.registry.service import Registry
+from domain.shared.audit import Actor, ActorKind, Audit, Caller, Role
+from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.clock import Clock, SystemClock, legal_date
+from domain.shared.command import CaseType
+from domain.shared.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from domain.shared.personal import (
+    AGENT,
+    COMPLAINANT,
+    REPORTER,
+    REPRESENTATIVE,
+    SUBMITTER,
+    PersonalDetails,
+    Sealed,
+    Vault,
+    as_role,
+    seal,
+    unseal,
+)
+from domain.shared.service import (
+    CommandResult,
+    ContextService,
+    command,
+    creation,
+    system_command,
+)
+from domain.shared.text import Line, Prose
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import EnvType
+from pydantic import BaseModel, ConfigDict, Field
+
+INTAKE = frozenset({Role.INTAKE})
+HANDLER = frozenset({Role.HANDLER})
+APPROVER = frozenset({Role.APPROVER})
+# Art. 33: the case's handler, its approver, an auditor holding the right; and
+# the intake desk that recorded the person (it has seen them already).
+PERSONAL_DATA = frozenset(
+    {Role.HANDLER, Role.APPROVER, Role.PERSONAL_DATA, Role.INTAKE}
+)
+READ_PERSONAL_DATA = "read_personal_data"
+
+Facts = Annotated[str, Prose(5000)]
+Text = Annotated[str, Prose(2000)]
+StaffNo = Annotated[str, Line(40)]
+UnitCode = Annotated[str, Line(12)]
+
+
+class Receipt(CommandResult):
+    """An intake's number and the query code, shown to the person once."""
+
+    intake_number: str
+    query_code: str
+
+
+def receipt_of(result: CommandResult) -> Receipt:
+    return Receipt(
+        **result.model_dump(),
+        case=result.case,
+        intake_number=result.extra["intake_number"],
+        query_code=result.extra["query_code"],
+    )
+
+
+# Crockford's base32 (no I, L, O, U): read out on the telephone, typed from paper.
+QUERY_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_query_code() -> str:
+    raw = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def query_code_hash(number: str, query_code: str) -> str:
+    code = "".join(query_code.split()).replace("-", "").upper()
+    return hashlib.sha256(f"{number}:{code}".encode()).hexdigest()
+
+
+def _normalised(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+class Submission(BaseModel):
+    """Who submits (sealed on the way in), as the desk or the form gives it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    person: PersonalDetails | None = None  # None: an anonymous report
+    agent: PersonalDetails | None = None
+    power_of_attorney: Attachment | None = None
+    representatives: Annotated[tuple[PersonalDetails, ...], Field(max_length=2)] = ()
+    joint: bool = False
+
+
+class Complaints(ContextService):
+    name = "complaints"
+    cases: ClassVar = (
+        CaseType(Intake, "intake", lambda i: i.unit_code),
+        CaseType(Complaint, "complaint", lambda c: c.unit_code),
+        CaseType(Report, "report", lambda r: r.unit_code),
+    )
+    rights: ClassVar = {READ_PERSONAL_DATA: PERSONAL_DATA}
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        registry: Registry,
+        calendar: WorkingDayCalendar,
+        vault: Vault,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.registry = registry
+        self.calendar = calendar
+        self.vault = vault
+        self.clock = clock or SystemClock()
+
+    def today(self) -> date:
+        return legal_date(self.clock.now())
+
+    # -- intake ----------------------------------------------------------------------
+
+    @creation(
+        INTAKE,
+        summary="Register a submission from any channel (登记, Arts. 8–11)",
+        body="RegisterBody",
+        replay=receipt_of,
+    )
+    def register(
+        self,
+        audit: Audit,
+        *,
+        channel: Channel,
+        submitter: Submission,
+        respondent: Respondent,
+        facts: Facts,
+        claim: Text = "",
+        attachments: Annotated[tuple[Attachment, ...], Field(max_length=50)] = (),
+        platform_reference: Annotated[str, Line(60)] = "",
+    ) -> Receipt:
+        """The intake unit is the desk's own; the desk's member of staff is
+        answerable for the matter until a hand-over (首问负责制)."""
+        unit = audit.actor.unit_code or respondent.region_code
+        self.within_jurisdiction(audit.actor, unit)
+        return self._register(
+            audit,
+            unit,
+            channel,
+            submitter,
+            respondent,
+            facts,
+            claim,
+            attachments,
+            platform_reference,
+        )
+
+    def submit(
+        self,
+        audit: Audit,
+        *,
+        unit_code: str,
+        submitter: Submission,
+        respondent: Respondent,
+        facts: str,
+        claim: str = "",
+        attachments: tuple[Attachment, ...] = (),
+    ) -> Receipt:
+        """An online submission by the public (POST /public/v1/complaints):
+        the intake unit is the one the form names (the bureau's intake desk)."""
+        if audit.actor.kind is not ActorKind.PUBLIC:
+            raise PermissionDeniedError("the public form is for the public")
+        if self.registry.get_unit(unit_code) is None:
+            raise InvalidInputError(f"no unit {unit_code}", field="unit_code")
+        return self._register(
+            audit,
+            unit_code,
+            Channel.INTERNET,
+            submitter,
+            respondent,
+            facts,
+            claim,
+            attachments,
+            "",
+        )
+
+    def _register(
+        self,
+        audit: Audit,
+        unit: str,
+        channel: Channel,
+        submitter: Submission,
+        respondent: Respondent,
+        facts: str,
+        claim: str,
+        attachments: tuple[Attachment, ...],
+        platform_reference: str,
+    ) -> Receipt:
+        on = self.today()
+        sealed = self._seal(submitter)
+        for _ in range(3):  # a number clash is astronomically rare
+            number = f"{unit:0<6}{on:%Y%m%d}{secrets.randbelow(10**6):06d}"
+            query_code = new_query_code()
+            intake = Intake.register(
+                audit=audit,
+                number=number,
+                query_code_hash=query_code_hash(number, query_code),
+                channel=channel,
+                submitter=sealed,
+                respondent=respondent,
+                facts=facts,
+                claim=claim,
+                attachments=attachments,
+                unit_code=unit,
+                on=on,
+                platform_reference=platform_reference,
+            )
+            more = self._sightings(intake, submitter, on, audit)
+            try:
+                result = self.commit(
+                    intake, *more, intake_number=number, query_code=query_code
+                )
+            except IntegrityError:
+                continue
+            return receipt_of(result)
+        raise RuntimeError(
+            "could not allocate a unique intake number"
+        )  # pragma: no cover
+
+    def _seal(self, submission: Submission) -> Submitter:
+        def sealed(role: str, details: PersonalDetails | None) -> Sealed | None:
+            return seal(self.vault, role, uuid4(), details) if details else None
+
+        return Submitter(
+            person=sealed(SUBMITTER, submission.person),
+            agent=sealed(AGENT, submission.agent),
+            power_of_attorney=submission.power_of_attorney,
+            representatives=tuple(
+                seal(self.vault, REPRESENTATIVE, uuid4(), r)
+                for r in submission.representatives
+            ),
+            joint=submission.joint,
+        )
+
+    def _sightings(
+        self, intake: Intake, submission: Submission, on: date, audit: Audit
+    ) -> list[Sightings]:
+        """Flag a possible duplicate: the same person (by phone) against the same
+        respondent within 30 days, under a blind key (the vault's keyed hash)."""
+        if submission.person is None:
+            return []
+        who = _normalised(submission.person.phone)
+        whom = _normalised(intake.respondent.uscc or intake.respondent.name)
+        key = self.vault.index(f"{who}|{whom}")
+        sightings = self.find(Sightings, sightings_id(key)) or Sightings.start(
+            key, audit
+        )
+        intake.flag_duplicates(sightings.recent(on), audit)
+        sightings.see(intake.number, on, audit)
+        return [sightings]
+
+    @command(
+        INTAKE,
+        summary="Classify as a complaint, a report or both, and route (Arts. 7, 37)",
+        body="ClassifyBody",
+        decision=True,
+    )
+    def classify(
+        self,
+        i: Intake,
+        audit: Audit,
+        classification: Classification,
+        unit_code: UnitCode,
+        report_unit_code: UnitCode | None = None,
+    ) -> list[Matter]:
+        """Both (Art. 7) makes one complaint and one report, linked; each goes
+        to the unit with authority (a report's may differ: where the conduct
+        happened, Art. 25)."""
+        on = self.today()
+        complaint_number, report_number = f"{i.number}-TS", f"{i.number}-JB"
+        i.classify(
+            classification,
+            complaint_id(complaint_number),
+            report_id(report_number),
+            audit,
+        )
+        cases: list[Matter] = []
+        both = classification is Classification.BOTH
+        if i.complaint_id is not None:
+            complaint = self._open_complaint(i, complaint_number, unit_code, on, audit)
+            cases.append(complaint)
+        if i.report_id is not None:
+            report = Report.open(
+                audit=audit,
+                number=report_number,
+                intake_id=i.id,
+                channel=i.channel,
+                source=Source.INTAKE,
+                reporter=_as(i.submitter.person, REPORTER),
+                respondent=i.respondent,
+                facts=i.facts,
+                intake_unit_code=i.unit_code,
+                unit_code=report_unit_code or unit_code,
+                on=on,
+                calendar=self.calendar,
+                linked_id=i.complaint_id if both else None,
+            )
+            report.require_competent(report.unit_code)
+            cases.append(report)
+        return cases
+
+    def _open_complaint(
+        self, i: Intake, number: str, unit_code: str, on: date, audit: Audit
+    ) -> Complaint:
+        person = i.submitter.person
+        assert person is not None  # the intake refuses an anonymous complaint
+        complaint = Complaint.open(
+            audit=audit,
+            number=number,
+            intake_id=i.id,
+            channel=i.channel,
+            complainant=as_role(person, COMPLAINANT),
+            agent=i.submitter.agent,
+            representatives=i.submitter.representatives,
+            joint=i.submitter.joint,
+            respondent=i.respondent,
+            facts=i.facts,
+            claim=i.claim,
+            intake_unit_code=i.unit_code,
+            unit_code=unit_code,
+            on=on,
+            calendar=self.calendar,
+            linked_id=i.report_id,
+        )
+        complaint.require_competent(complaint.unit_code)
+        return complaint
+
+    @command(INTAKE, summary="Answer an enquiry (咨询, no case)", body="AnswerBody")
+    def answer_enquiry(self, i: Intake, audit: Audit, answer: Text) -> None:
+        i.answer_enquiry(answer, self.today(), audit)
+
+    @command(
+        INTAKE,
+        summary="Refer a matter outside the measures to its channel (Art. 39)",
+        body="ReferBody",
+        decision=True,
+    )
+    def refer(self, i: Intake, audit: Audit, matter: OutsideMatter) -> None:
+        i.refer(matter, self.today(), audit)
+
+    # -- moves between units and people (both kinds) ---------------------------------
+
+    @command(
+        INTAKE,
+        summary="Route to the unit with authority (Art. 37)",
+        body="RouteBody",
+        decision=True,
+        unit=lambda m: m.intake_unit_code,
+    )
+    def route(self, m: Complaint | Report, audit: Audit, unit_code: UnitCode) -> None:
+        m.route(unit_code, self.today(), self.calendar, audit)
+
+    @command(
+        HANDLER,
+        summary="Return to the intake unit: no authority here (Art. 37)",
+        decision=True,
+    )
+    def return_to_intake(self, m: Complaint | Report, audit: Audit) -> None:
+        m.return_to_intake(self.today(), audit)
+
+    @command(APPROVER, summary="Take the case over at a higher level", decision=True)
+    def take_over(self, m: Complaint | Report, audit: Audit) -> None:
+        m.take_over(audit.actor.unit_code or "", self.today(), audit)
+
+    @command(
+        frozenset({Role.INTAKE, Role.HANDLER}),
+        summary="Hand the matter over to a colleague (首问负责制)",
+        body="HandOverBody",
+        decision=True,
+    )
+    def hand_over(
+        self, m: Intake | Complaint | Report, audit: Audit, staff_no: StaffNo
+    ) -> None:
+        staff = self.registry.get_staff(staff_no)
+        if not staff.active:
+            raise InvalidInputError(f"{staff_no} is not active staff", field="staff_no")
+        m.hand_over(staff.staff_no, staff.name, audit)
+
+    @command(
+        HANDLER,
+        summary="Stop the period: testing, appraisal, recusal (Arts. 19–20; 处罚程序规定 Art. 18)",
+        body="ExcludeBody",
+        decision=True,
+    )
+    def exclude_period(
+        self, m: Complaint | Report, audit: Audit, kind: ExcludedPeriod
+    ) -> None:
+        m.exclude_period(kind, self.today(), audit)
+
+    @command(HANDLER, summary="Resume the stopped period")
+    def resume_period(self, m: Complaint | Report, audit: Audit) -> None:
+        m.resume_period(self.today(), self.calendar, audit)
+
+    @system_command()
+    def record_missed_deadline(
+        self, m: Complaint | Report, audit: Audit, kind: str
+    ) -> None:
+        """The clock, the day after a deadline passed with the step undone."""
+        m.record_missed(kind, self.today(), audit)
+
+    # -- complaints -------------------------------------------------------------------
+
+    @command(HANDLER, summary="Accept (受理, Art. 14)")
+    def accept(self, c: Complaint, audit: Audit) -> None:
+        c.accept(self.today(), self.calendar, audit)
+
+    @command(
+        HANDLER,
+        summary="Decide not to accept (不予受理, Arts. 14–15)",
+        body="DeclineBody",
+        decision=True,
+    )
+    def decline(
+        self,
+        c: Complaint,
+        audit: Audit,
+        ground: NonAcceptanceGround,
+        knew_on: date | None = None,
+    ) -> None:
+        c.decline(ground, self.today(), audit, knew_on=knew_on)
+
+    @command(
+        HANDLER,
+        summary="Schedule mediation, both parties consenting (Arts. 16, 18)",
+        body="MediationBody",
+    )
+    def schedule_mediation(
+        self,
+        c: Complaint,
+        audit: Audit,
+        mode: MediationMode,
+        at: datetime,
+        mediators: Annotated[
+            tuple[Annotated[str, Line(100)], ...], Field(max_length=10)
+        ],
+        place: Annotated[str, Line(200)] = "",
+    ) -> None:
+        c.schedule_mediation(mode, at, place, mediators, self.today(), audit)
+
+    @command(
+        HANDLER,
+        summary="Entrust mediation to the consumer association (Art. 17)",
+        body="EntrustBody",
+        decision=True,
+    )
+    def entrust_mediation(
+        self, c: Complaint, audit: Audit, to: Annotated[str, Line(200)]
+    ) -> None:
+        c.entrust_mediation(to, self.today(), audit)
+
+    @command(HANDLER, summary="Record the agreement (Art. 22)", body="AgreementBody")
+    def reach_agreement(
+        self,
+        c: Complaint,
+        audit: Audit,
+        document: MediationDocument,
+        recovered_fen: Annotated[int, Field(ge=0, le=10**12)],
+        remedies: Annotated[tuple[Remedy, ...], Field(max_length=6)],
+        terms: Text,
+        signed_by_both: bool = False,
+        performed_at_once: bool = False,
+        both_waived: bool = False,
+    ) -> None:
+        c.reach_agreement(
+            document,
+            recovered_fen,
+            remedies,
+            terms,
+            self.today(),
+            audit,
+            signed_by_both=signed_by_both,
+            performed_at_once=performed_at_once,
+            both_waived=both_waived,
+        )
+
+    @command(
+        HANDLER,
+        summary="Terminate mediation (终止调解, Art. 21)",
+        body="TerminateBody",
+        decision=True,
+    )
+    def terminate(self, c: Complaint, audit: Audit, ground: TerminationGround) -> None:
+        c.terminate(ground, self.today(), self.calendar, audit)
+
+    @system_command()
+    def time_out(self, c: Complaint, audit: Audit) -> None:
+        """The clock: 45 working days after acceptance (Art. 21 (5))."""
+        c.time_out(self.today(), self.calendar, audit)
+
+    @command(HANDLER, summary="Record that the parties were told (Art. 21 ¶2)")
+    def notify_parties(self, c: Complaint, audit: Audit) -> None:
+        c.notify_parties(self.today(), audit)
+
+    @command(HANDLER, summary="The complainant withdraws", decision=True)
+    def withdraw(self, c: Complaint, audit: Audit) -> None:
+        c.withdraw(self.today(), self.calendar, audit)
+
+    @command(
+        HANDLER,
+        summary="Refer a violation found in mediation for verification (Art. 23)",
+        body="ViolationBody",
+        decision=True,
+    )
+    def refer_violation(self, c: Complaint, audit: Audit, facts: Facts) -> list[Report]:
+        number = f"{c.number}-WF{len(c.report_ids) + 1}"
+        report = Report.open(
+            audit=audit,
+            number=number,
+            intake_id=c.intake_id,
+            channel=c.channel,
+            source=Source.MEDIATION,
+            reporter=None,  # the bureau's own lead: no one to tell
+            respondent=c.respondent,
+            facts=facts,
+            intake_unit_code=c.intake_unit_code,
+            unit_code=c.unit_code,
+            on=self.today(),
+            calendar=self.calendar,
+            linked_id=c.id,
+        )
+        c.refer_violation(report.id, audit)
+        return [report]
+
+    # -- reports ----------------------------------------------------------------------
+
+    @command(
+        APPROVER,
+        summary="Extend the verification by 15 working days (处罚程序规定 Art. 18)",
+        decision=True,
+    )
+    def extend_verification(self, r: Report, audit: Audit) -> None:
+        r.extend_verification(self.today(), self.calendar, audit)
+
+    @command(
+        HANDLER,
+        summary="Record a jurisdiction dispute (Art. 30)",
+        body="DisputeBody",
+        decision=True,
+    )
+    def dispute_jurisdiction(
+        self, r: Report, audit: Audit, with_unit: UnitCode
+    ) -> None:
+        r.dispute_jurisdiction(with_unit, self.today(), self.calendar, audit)
+
+    @command(
+        APPROVER,
+        summary="Settle a jurisdiction dispute, or designate as the common superior (Art. 30)",
+        body="SettleBody",
+        decision=True,
+        unit=lambda r: (
+            None
+        ),  # the common superior may be neither unit (checked by the rule)
+    )
+    def settle_jurisdiction(self, r: Report, audit: Audit, unit_code: UnitCode) -> None:
+        r.settle_jurisdiction(unit_code, self.today(), self.calendar, audit)
+
+    @command(
+        APPROVER,
+        summary="Open a case (立案, 处罚程序规定 Arts. 18–19)",
+        body="OpenCaseBody",
+        decision=True,
+    )
+    def open_case(
+        self,
+        r: Report,
+        audit: Audit,
+        officers: Annotated[tuple[StaffNo, ...], Field(min_length=2, max_length=10)],
+    ) -> None:
+        named = tuple(self._officer(n) for n in officers)
+        r.open_case(named, self.today(), self.calendar, audit)
+
+    @command(
+        APPROVER,
+        summary="Decide not to open a case (不予立案, 处罚程序规定 Art. 20)",
+        body="NotOpenBody",
+        decision=True,
+    )
+    def not_open_case(self, r: Report, audit: Audit, ground: NotOpenedGround) -> None:
+        r.decline(ground, self.today(), self.calendar, audit)
+
+    @command(HANDLER, summary="Record that the reporter was told (Art. 31)")
+    def notify_reporter(self, r: Report, audit: Audit) -> None:
+        r.notify_reporter(self.today(), audit)
+
+    @command(
+        HANDLER,
+        summary="Record that the reporter was told the result and reward (Art. 32)",
+        body="ResultBody",
+    )
+    def notify_result(
+        self,
+        r: Report,
+        audit: Audit,
+        result: Text,
+        reward_fen: Annotated[int, Field(ge=0, le=10**12)] = 0,
+    ) -> None:
+        r.notify_result(result, reward_fen, self.today(), audit)
+
+    def _officer(self, staff_no: str) -> Officer:
+        staff = self.registry.get_staff(staff_no)
+        if not staff.active:
+            raise InvalidInputError(f"{staff_no} is not active staff", field="officers")
+        return Officer(staff_no=staff.staff_no, name=staff.name)
+
+    # -- personal data (Art. 33) ------------------------------------------------------
+
+    def personal_data(
+        self, kind: type[Intake | Complaint | Report], case_id: UUID, who: Caller
+    ) -> tuple[CommandResult, dict[str, PersonalDetails | None]]:
+        """The people of a case, opened for an entitled member of staff; the read
+        is recorded first (who, when, which case, why), so there is no read
+        without its record. A shredded key shows as None."""
+        audit = self.acting(READ_PERSONAL_DATA, who)
+        loaded = self.load(kind, case_id, kind.__name__.lower())
+        case = cast(Intake | Complaint | Report, loaded)
+        self.within_jurisdiction(audit.actor, case.unit_code)
+        case.record_personal_data_read(audit)
+        result = self.commit(case)
+        opened = {p.person.pseudonym: unseal(self.vault, p) for p in case.people}
+        return result, opened
+
+    # -- the public side ---------------------------------------------------------------
+
+    def find_intake(self, number: str, query_code: str) -> Intake:
+        """Progress lookup: the same NotFound for an unknown number and a wrong code."""
+        intake = self.find(Intake, intake_id(number))
+        expected = query_code_hash(number, query_code)
+        if intake is None or not hmac.compare_digest(intake.query_code_hash, expected):
+            raise NotFoundError("no intake matches that number and query code")
+        return intake
+
+    def rate(
+        self, number: str, query_code: str, rating: Rating, comment: str, audit: Audit
+    ) -> CommandResult:
+        """评议 by the person, once, after the complaint is closed."""
+        intake = self.find_intake(number, query_code)
+        if intake.complaint_id is None:
+            raise InvalidInputError(
+                "only a complaint's handling is rated", field="number", rule=art(3)
+            )
+        complaint = self.load(Complaint, intake.complaint_id, "complaint")
+        complaint.rate(rating, comment, audit)
+        return self.commit(complaint)
+
+
+def _as(person: Sealed | None, role: str) -> Sealed | None:
+    return as_role(person, role) if person is not None else None
+
+
+# Names the clock and the board use for the deadlines each kind can miss.
+DEADLINE_KINDS = (*ComplaintDeadline, *ReportDeadline)
+PUBLIC = Actor(kind=ActorKind.PUBLIC, id="public", name="公众")
