@@ -66,7 +66,9 @@ def library_application(services: Services, described: Context) -> ContextServic
     one-round-trip write, so that (b) stays "the library's save()"."""
     env = eventsourcing_env(services.url, Settings.from_env())
     env.pop("APPLICATION_RECORDER_TOPIC")
-    shared = Shared(env, services.calendar, services.clock, services.registry)
+    shared = Shared(
+        env, services.calendar, services.clock, services.registry, services.vault
+    )
     return described.open(shared)
 
 

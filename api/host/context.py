@@ -4,8 +4,9 @@ Every process — serve, project, clock, demo, bench — iterates over the
 registered contexts (`api/host/contexts.py`) and never names one. A context
 brings its Application, its read models, its HTTP routers, the summaries of
 its history, its demo data and its bench workload; it receives what all
-contexts share (the event store's settings, the calendar, the clock and the
-registry of units, staff and the catalogue) in one `Shared` object.
+contexts share (the event store's settings, the calendar, the clock, the
+registry of units, staff and the catalogue, and the personal-data vault) in
+one `Shared` object.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from domain.registry.service import Registry
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock
+from domain.shared.personal import Vault
 from domain.shared.service import ContextService
 from projections.runtime import ReadModel
 
@@ -37,6 +39,8 @@ class Shared:
     calendar: WorkingDayCalendar
     clock: Clock
     registry: Registry
+    # Per-person keys for personal data sealed in events (api/host/vault.py).
+    vault: Vault
 
 
 @dataclass(frozen=True)

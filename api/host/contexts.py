@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from api.host.context import Context, load
 
-REGISTERED = ("api.licensing:CONTEXT",)
+REGISTERED = ("api.licensing:CONTEXT", "api.complaints:CONTEXT")
 
 
 def registered() -> tuple[Context, ...]:

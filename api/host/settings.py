@@ -17,6 +17,9 @@ class Settings:
     # When set, every stored event is encrypted at rest (AES-GCM, 16/24/32-byte
     # key, base64), so personal data in events never sits in the clear.
     cipher_key: str | None = None
+    # The master key of the personal-data vault (32 bytes, base64): each
+    # person's key is stored under it (api/host/vault.py).
+    vault_key: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     # A year's State Council holiday notice, as data, before chinesecalendar ships it.
@@ -52,6 +55,7 @@ class Settings:
             database_url=env.get("CASETRACE_DATABASE_URL") or None,
             data_dir=Path(env.get("CASETRACE_DATA_DIR", "var")),
             cipher_key=env.get("CASETRACE_CIPHER_KEY") or None,
+            vault_key=env.get("CASETRACE_VAULT_KEY") or None,
             host=env.get("CASETRACE_HOST", "127.0.0.1"),
             port=int(env.get("CASETRACE_PORT", "8000")),
             calendar_overrides=Path(overrides) if overrides else None,

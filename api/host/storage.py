@@ -25,8 +25,11 @@ from psycopg.conninfo import conninfo_to_dict
 
 from api.host.context import Context, Shared
 from api.host.contexts import registered
+from api.host.database import open_pool
 from api.host.recorder import API_SCHEMA, COMMAND_KEYS_TABLE
 from api.host.settings import Settings
+from api.host.vault import TABLES as VAULT_TABLES
+from api.host.vault import PostgresVault, master_key
 from domain.registry.service import Registry, shipped_catalogue
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit
 from domain.shared.calendar import WorkingDayCalendar, load_overrides
@@ -133,6 +136,7 @@ class Services:
     calendar: WorkingDayCalendar
     clock: Clock
     contexts: tuple[Context, ...]
+    vault: PostgresVault
     apps: dict[str, ContextService] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> ContextService:
@@ -153,6 +157,7 @@ class Services:
         for app in self.apps.values():
             app.close()
         self.registry.close()
+        self.vault.pool.close()
 
 
 API_TABLES = f"""
@@ -186,10 +191,20 @@ def open_services(
     calendar = load_calendar(settings)
     with advisory_lock(url, SCHEMA_LOCK) as conn:
         conn.execute(API_TABLES)
+        conn.execute(VAULT_TABLES)
         registry = Registry(env)
-        shared = Shared(env, calendar, clock or SystemClock(), registry)
+        vault = PostgresVault(
+            open_pool(url, settings.timeouts, name="vault", min_size=1, max_size=2),
+            master_key(settings.vault_key),
+        )
+        shared = Shared(env, calendar, clock or SystemClock(), registry, vault)
         services = Services(
-            url, registry, calendar, shared.clock, tuple(contexts or registered())
+            url,
+            registry,
+            calendar,
+            shared.clock,
+            tuple(contexts or registered()),
+            vault,
         )
         for context in services.contexts:
             services.apps[context.name] = _open(context, shared)

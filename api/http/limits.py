@@ -18,7 +18,8 @@ import ipaddress
 import math
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from psycopg_pool import ConnectionPool
 from starlette.requests import Request
 
 from api.host.recorder import API_SCHEMA
+from api.http.errors import ProblemError
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 FORWARDED_FOR = re.compile(r'(?:^|[;,\s])for=("[^"]*"|[^;,\s]*)', re.IGNORECASE)
@@ -144,3 +146,28 @@ class LookupLimiter:
                 f"DELETE FROM {API_SCHEMA}.lookup_failures WHERE id = %s",  # noqa: S608
                 (attempt.id,),
             )
+
+
+def refused(wait_s: int, what: str) -> ProblemError:
+    return ProblemError(
+        429,
+        f"too many {what} from this address; try again later",
+        headers={"Retry-After": str(wait_s)},
+    )
+
+
+@contextmanager
+def counted_lookup(limiter: LookupLimiter, client: str) -> Iterator[Attempt]:
+    """A public lookup, counted as a failure unless it ends otherwise than "not
+    found"; refused (429) before any other database work when the client has
+    failed too often."""
+    attempt = limiter.attempt(client)
+    if isinstance(attempt, int):
+        raise refused(attempt, "failed lookups")
+    try:
+        yield attempt
+    except ProblemError as exc:
+        if exc.status != 404:  # not caught up yet, …: not a guess
+            limiter.refund(attempt)
+        raise
+    limiter.refund(attempt)

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.auth import BEARER
 from api.http.errors import problem, validation_problem
+from api.http.limits import client_address
 from domain.registry.token import token_id_for
 from domain.shared.service import CommandKey, keyed_command
 from domain.shared.store import LogMovedError, Reliances, confirm, relying
@@ -154,8 +155,11 @@ class BodyGuard:
                 slug="idempotency-key-invalid",
             )(scope, receive, send)
             return
+        authorization = _header(scope, b"authorization")
         command = CommandKey(
-            scope=idempotency_principal(_header(scope, b"authorization")),
+            scope=idempotency_principal(authorization)
+            if authorization
+            else anonymous_principal(request),
             key=key,
             fingerprint=hashlib.sha256(
                 scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
@@ -188,6 +192,13 @@ def idempotency_principal(authorization: str | None) -> str:
     if match:
         return f"token:{token_id_for(match.group(1))}"
     return "header:" + hashlib.sha256((authorization or "").encode()).hexdigest()
+
+
+def anonymous_principal(request: Request) -> str:
+    """A public form's keys are scoped to the client's address: no one else's
+    retry can be answered with this client's first response."""
+    trusted = getattr(request.app.state, "trusted_proxies", ())
+    return f"client:{client_address(request, trusted)}"
 
 
 def _replayer(body: bytes, downstream: Receive) -> Receive:

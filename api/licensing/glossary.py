@@ -103,7 +103,7 @@ GLOSSARY: Final[dict[str, str]] = {
     "param.expiring_within_days": "即将到期 — valid until within this many days",
     "param.group_by": "统计口径 — group by category, item or unit",
     "param.receipt_number": "收件凭证编号 — receipt number on the applicant's voucher",
-    "param.query_code": "查询码 — the applicant's query code (XXXX-XXXX-XXXX)",
+    "param.query_code": "查询码 — the query code shown once at receipt (XXXX-XXXX-XXXX)",
     "param.code": "事项编码 — licence item code",
     "param.uscc": "统一社会信用代码 — the applicant's USCC",
 }

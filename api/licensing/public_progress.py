@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.http.errors import ProblemError
-from api.http.limits import Attempt, LookupLimiter, client_address
+from api.http.limits import Attempt, LookupLimiter, client_address, counted_lookup
 from api.http.openapi import PUBLIC, problems
 from api.http.views import JSON
 from api.licensing import schemas
@@ -34,30 +34,16 @@ class Lookup:
     attempt: Attempt
 
 
-def counted_lookup(
+def lookup(
     request: Request,
     receipt_number: Annotated[Annotated[str, Line(40)], Query()],
     query_code: Annotated[Annotated[str, Line(40)], Query()],
 ) -> Iterator[Lookup]:
-    """The lookup, counted as a failure unless it ends otherwise than "not
-    found"; refused (429) before any other database work when the client has
-    failed too often."""
+    """The lookup, counted per client address (api/http/limits.py)."""
     limiter: LookupLimiter = request.app.state.lookup_limiter
     client = client_address(request, request.app.state.trusted_proxies)
-    attempt = limiter.attempt(client)
-    if isinstance(attempt, int):
-        raise ProblemError(
-            429,
-            "too many failed lookups from this address; try again later",
-            headers={"Retry-After": str(attempt)},
-        )
-    try:
+    with counted_lookup(limiter, client) as attempt:
         yield Lookup(receipt_number, query_code, attempt)
-    except ProblemError as exc:
-        if exc.status != 404:  # not caught up yet, …: not a guess
-            limiter.refund(attempt)
-        raise
-    limiter.refund(attempt)
 
 
 @router.get(
@@ -68,7 +54,7 @@ def counted_lookup(
     responses=problems(*PUBLIC, 404, 429),
 )
 def get_progress(
-    lookup: Annotated[Lookup, Depends(counted_lookup)],  # first: before the reader
+    lookup: Annotated[Lookup, Depends(lookup)],  # first: before the reader
     reader: PublicReader,
 ) -> JSON:
     found = applications.progress(

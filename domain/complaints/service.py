@@ -68,6 +68,7 @@ from domain.shared.personal import (
 from domain.shared.service import (
     CommandResult,
     ContextService,
+    StaleVersionError,
     command,
     creation,
     system_command,
@@ -662,7 +663,11 @@ class Complaints(ContextService):
     # -- personal data (Art. 33) ------------------------------------------------------
 
     def personal_data(
-        self, kind: type[Intake | Complaint | Report], case_id: UUID, who: Caller
+        self,
+        kind: type[Intake | Complaint | Report],
+        case_id: UUID,
+        who: Caller,
+        expected_version: int | None = None,
     ) -> tuple[CommandResult, dict[str, PersonalDetails | None]]:
         """The people of a case, opened for an entitled member of staff; the read
         is recorded first (who, when, which case, why), so there is no read
@@ -671,6 +676,8 @@ class Complaints(ContextService):
         loaded = self.load(kind, case_id, kind.__name__.lower())
         case = cast(Intake | Complaint | Report, loaded)
         self.within_jurisdiction(audit.actor, case.unit_code)
+        if expected_version is not None and expected_version != case.version:
+            raise StaleVersionError(f"the case is at version {case.version}")
         case.record_personal_data_read(audit)
         result = self.commit(case)
         opened = {p.person.pseudonym: unseal(self.vault, p) for p in case.people}

@@ -1,0 +1,45 @@
+"""The 12315 line (投诉、举报 — complaints and reports) as a plug-in: its
+descriptor. Its HTTP routers, views and schemas live beside this file; its
+domain in domain/complaints, its read models in projections/complaints."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from api.host.context import Context, Http, Shared
+from domain.complaints.service import Complaints
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
+
+
+def _open(shared: Shared) -> Complaints:
+    return Complaints(
+        shared.env,
+        registry=shared.registry,
+        calendar=shared.calendar,
+        vault=shared.vault,
+        clock=shared.clock,
+    )
+
+
+def service(services: Services) -> Complaints:
+    """The running Complaints service, typed."""
+    app = services.apps[CONTEXT.name]
+    if not isinstance(app, Complaints):  # pragma: no cover - a registry mix-up
+        raise TypeError(app)
+    return app
+
+
+def _http() -> Http:
+    from api.complaints.http import HTTP
+
+    return HTTP
+
+
+CONTEXT = Context(
+    name="complaints",
+    title="complaints and reports (投诉举报, the 12315 line)",
+    open=_open,
+    http=_http,
+)

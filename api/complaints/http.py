@@ -1,0 +1,17 @@
+"""The 12315 line's part of the HTTP API (its descriptor's `http`)."""
+
+from __future__ import annotations
+
+from api.complaints import cases, glossary, intakes, public, summaries
+from api.host.context import Http
+
+HTTP = Http(
+    routers=(
+        intakes.router,
+        cases.complaints_router,
+        cases.reports_router,
+        public.router,
+    ),
+    summaries=summaries.SUMMARIES,
+    glossary=glossary.GLOSSARY,
+)

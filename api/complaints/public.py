@@ -1,0 +1,191 @@
+"""/public/v1/complaints: the person's side, no token (issue 10 §7).
+
+- `POST` an online complaint, report or enquiry: a number and a query code
+  shown once (only its hash is kept), at most 20 submissions per client
+  address an hour, counted in PostgreSQL for every process;
+- `GET /progress?intake_number=&query_code=`: status, key dates and the bureau's replies
+  to this person; nothing about other people and nothing internal. A wrong
+  code answers as an unknown number does, and failures are limited as the
+  licensing lookup's are (api/http/limits.py);
+- `POST /rating`: 满意 / 基本满意 / 不满意 once the complaint is closed.
+"""
+
+# No `from __future__ import annotations`: FastAPI resolves these at runtime.
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.complaints import schemas
+from api.complaints.reads import complaints
+from api.http.errors import ProblemError
+from api.http.limits import LookupLimiter, client_address, counted_lookup, refused
+from api.http.openapi import PUBLIC, problems
+from api.http.views import JSON, etag
+from domain.complaints.complaint import Complaint
+from domain.complaints.intake import Intake
+from domain.complaints.parties import OUTSIDE_CHANNELS, Attachment, Rating, Respondent
+from domain.complaints.report import Report
+from domain.complaints.service import Submission
+from domain.shared.audit import Actor, ActorKind, Audit
+from domain.shared.errors import NotFoundError
+from domain.shared.jurisdiction import RegionCode
+from domain.shared.text import Line, Prose
+
+router = APIRouter(prefix="/public/v1/complaints", tags=["public"])
+
+SUBMISSIONS_PER_HOUR = 20
+HOUR_S = 3600.0
+
+
+class OnlineSubmission(BaseModel):
+    """What the public form sends."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    unit_code: RegionCode
+    submitter: Submission
+    respondent: Respondent
+    facts: Annotated[str, Prose(5000)]
+    claim: Annotated[str, Prose(2000)] = ""
+    attachments: Annotated[tuple[Attachment, ...], Field(max_length=20)] = ()
+
+
+class RatingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    intake_number: Annotated[str, Line(40)]
+    query_code: Annotated[str, Line(40)]
+    rating: Rating
+    comment: Annotated[str, Prose(1000)] = ""
+
+
+def _client(request: Request) -> str:
+    return client_address(request, request.app.state.trusted_proxies)
+
+
+def _public(request: Request) -> Audit:
+    actor = Actor(kind=ActorKind.PUBLIC, id="public:12315-form", name="公众")
+    return Audit(actor=actor, request_id=request.state.request_id)
+
+
+def _limiter(request: Request, per: int, window_s: float) -> LookupLimiter:
+    return LookupLimiter(request.app.state.reads.pool, per, window_s)
+
+
+@router.post(
+    "",
+    response_class=JSON,
+    status_code=201,
+    summary="Submit a complaint, report or enquiry online (互联网, Art. 8)",
+    response_model=schemas.Submitted,
+    responses=problems(*PUBLIC, 413, 415, 429),
+)
+def submit(body: OnlineSubmission, request: Request) -> JSON:
+    limiter = _limiter(request, SUBMISSIONS_PER_HOUR, HOUR_S)
+    attempt = limiter.attempt(f"submit:{_client(request)}")
+    if isinstance(attempt, int):
+        raise refused(attempt, "submissions")
+    receipt = complaints(request).submit(
+        _public(request),
+        unit_code=body.unit_code,
+        submitter=body.submitter,
+        respondent=body.respondent,
+        facts=body.facts,
+        claim=body.claim,
+        attachments=body.attachments,
+    )
+    intake = receipt.case
+    answer = {
+        "intake_number": receipt.intake_number,
+        "query_code": receipt.query_code,
+        "received_on": intake.received_on if intake else None,
+    }
+    headers = {
+        "Cache-Control": "no-store",
+        "Location": f"{router.prefix}/progress?intake_number={receipt.intake_number}",
+        "ETag": etag(receipt.version),
+    }
+    return JSON(answer, status_code=201, headers=headers)
+
+
+def lookup(
+    request: Request,
+    intake_number: Annotated[Annotated[str, Line(40)], Query()],
+    query_code: Annotated[Annotated[str, Line(40)], Query()],
+) -> Iterator[Intake]:
+    limiter: LookupLimiter = request.app.state.lookup_limiter
+    with counted_lookup(limiter, _client(request)):
+        try:
+            yield complaints(request).find_intake(intake_number, query_code)
+        except NotFoundError as exc:
+            raise ProblemError(404, str(exc)) from None
+
+
+@router.get(
+    "/progress",
+    response_class=JSON,
+    summary="The person's own matter: status, key dates, the bureau's replies",
+    response_model=schemas.PublicProgress,
+    responses=problems(*PUBLIC, 404, 429),
+)
+def progress(intake: Annotated[Intake, Depends(lookup)], request: Request) -> JSON:
+    service = complaints(request)
+    cases: list[dict[str, Any]] = []
+    if intake.complaint_id is not None:
+        complaint = service.load(Complaint, intake.complaint_id, "complaint")
+        cases.append(_step("complaint", complaint, complaint.rating is not None))
+    if intake.report_id is not None:
+        report = service.load(Report, intake.report_id, "report")
+        if not report.anonymous:  # an anonymous reporter is told nothing (Art. 31)
+            cases.append(_step("report", report, False))
+    answer = {
+        "intake_number": intake.number,
+        "received_on": intake.received_on,
+        "status": intake.status,
+        "classification": intake.classification,
+        "answer": intake.answer,
+        "referred_to": _referral(intake),
+        "cases": cases,
+    }
+    return JSON(answer, headers={"Cache-Control": "no-store"})
+
+
+def _step(kind: str, case: Complaint | Report, rated: bool) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "status": case.status,
+        "number": case.number,
+        "decided_on": case.decided_on,
+        "closed": case.closed,
+        "rated": rated,
+    }
+
+
+def _referral(intake: Intake) -> str | None:
+    return OUTSIDE_CHANNELS[intake.referred_to] if intake.referred_to else None
+
+
+@router.post(
+    "/rating",
+    response_class=JSON,
+    summary="Rate the handling of a closed complaint, once (评议)",
+    response_model=schemas.Rated,
+    responses=problems(*PUBLIC, 404, 409, 429),
+)
+def rate(body: RatingBody, request: Request) -> JSON:
+    limiter: LookupLimiter = request.app.state.lookup_limiter
+    with counted_lookup(limiter, _client(request)):
+        try:
+            complaints(request).rate(
+                body.intake_number,
+                body.query_code,
+                body.rating,
+                body.comment,
+                _public(request),
+            )
+        except NotFoundError as exc:
+            raise ProblemError(404, str(exc)) from None
+    return JSON({"intake_number": body.intake_number, "rating": body.rating})

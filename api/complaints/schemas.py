@@ -1,0 +1,241 @@
+"""The 12315 line's response shapes as typed models (see api/http/schemas.py):
+intakes, complaints, reports, a case's people (opened for the entitled), and
+the public side. Persons appear as pseudonyms only. Examples come from a real
+run (api/complaints/openapi_examples.json, made by
+scripts/complaints_examples.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Final
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.http.schemas import CommandOutcome, example, load_examples
+from domain.complaints.complaint import Status as ComplaintStatus
+from domain.complaints.intake import Status as IntakeStatus
+from domain.complaints.parties import (
+    Attachment,
+    Channel,
+    Classification,
+    MediationMode,
+    OutsideMatter,
+    Rating,
+    Remedy,
+    Respondent,
+)
+from domain.complaints.report import Officer, Source
+from domain.complaints.report import Status as ReportStatus
+from domain.shared.calendar import DueDate
+from domain.shared.personal import PersonalDetails
+
+EXAMPLES: Final[dict[str, Any]] = load_examples("api.complaints")
+
+
+def _example(name: str) -> ConfigDict:
+    """The example of a real run (none until scripts/complaints_examples.py has
+    written it: tests/api/test_openapi_document.py then fails)."""
+    return example(EXAMPLES[name]) if name in EXAMPLES else ConfigDict()
+
+
+PSEUDONYM = "a stable pseudonym (投诉人#7F3A): the person's details are opened only through personal-data, each read recorded (Art. 33)"
+
+
+class Responsible(BaseModel):
+    """首问负责: the member of staff answerable until a recorded hand-over."""
+
+    staff_no: str
+    name: str
+
+
+class IntakeView(BaseModel):
+    """An intake (登记) as it stands."""
+
+    model_config = _example("Intake")
+
+    id: UUID
+    version: int = Field(ge=1, description="the case's version; also its ETag")
+    intake_number: str
+    status: IntakeStatus
+    channel: Channel
+    oral: bool = Field(description="recorded by staff from what was said (Art. 9)")
+    submitter: str | None = Field(description=f"来件人 — None: anonymous; {PSEUDONYM}")
+    agent: str | None
+    representatives: list[str | None]
+    joint: bool
+    respondent: Respondent
+    facts: str
+    claim: str
+    attachments: list[Attachment]
+    unit_code: str
+    received_on: date
+    platform_reference: str | None
+    possible_duplicates: list[str] = Field(
+        description="疑似重复 — earlier intakes of the same person against the same "
+        "respondent within 30 days (flagged, never merged)"
+    )
+    classification: Classification | None
+    complaint_id: UUID | None
+    report_id: UUID | None
+    answer: str | None
+    referred_to: OutsideMatter | None
+    responsible: Responsible
+    created_at: datetime
+    modified_at: datetime
+
+
+class IntakeChanged(IntakeView, CommandOutcome):
+    model_config = _example("Intake")
+
+
+class IntakeRegistered(IntakeChanged):
+    """The new intake, with its number and the person's query code (shown once)."""
+
+    model_config = _example("IntakeRegistered")
+
+    query_code: str = Field(
+        description="查询码 — for the public progress lookup; shown once, only its hash is kept"
+    )
+
+
+class MissedDeadline(BaseModel):
+    kind: str
+    due: date
+
+
+class MatterView(BaseModel):
+    id: UUID
+    version: int = Field(ge=1, description="the case's version; also its ETag")
+    number: str
+    intake_id: UUID
+    channel: Channel
+    respondent: Respondent
+    facts: str
+    intake_unit_code: str
+    unit_code: str
+    returned_to_intake: bool
+    received_on: date = Field(description="received by the unit with authority")
+    linked_id: UUID | None
+    responsible: Responsible
+    deadlines_missed: list[MissedDeadline]
+    closed: bool
+    created_at: datetime
+    modified_at: datetime
+
+
+class ComplaintView(MatterView):
+    """A complaint (投诉) as it stands."""
+
+    model_config = _example("Complaint")
+
+    status: ComplaintStatus
+    complainant: str = Field(description=f"投诉人 — {PSEUDONYM}")
+    agent: str | None
+    representatives: list[str | None]
+    joint: bool
+    claim: str
+    acceptance_due: DueDate
+    decided_on: date | None
+    ground: str | None
+    mediation_due: DueDate | None
+    mediation_stopped_for: str | None
+    mediation_mode: MediationMode | None
+    mediation_at: datetime | None
+    entrusted_to: str | None
+    recovered_fen: int = Field(ge=0, description="挽回经济损失 — in fen")
+    remedies: list[Remedy]
+    termination_notice_due: DueDate | None
+    parties_notified_on: date | None
+    report_ids: list[UUID]
+    rating: Rating | None
+
+
+class ComplaintChanged(ComplaintView, CommandOutcome):
+    model_config = _example("Complaint")
+
+
+class ReportView(MatterView):
+    """A report (举报) as it stands."""
+
+    model_config = _example("Report")
+
+    status: ReportStatus
+    source: Source
+    reporter: str | None = Field(description=f"举报人 — None: anonymous; {PSEUDONYM}")
+    anonymous: bool
+    verification_due: DueDate
+    verification_stopped_for: str | None
+    verification_extended: bool
+    disputed_with: str | None
+    settle_by: DueDate | None
+    officers: list[Officer]
+    decided_on: date | None
+    ground: str | None
+    reporter_notice_due: DueDate | None
+    reporter_notified_on: date | None
+    result_notified: bool
+
+
+class ReportChanged(ReportView, CommandOutcome):
+    model_config = _example("Report")
+
+
+class Person(BaseModel):
+    pseudonym: str
+    details: PersonalDetails | None = Field(
+        description="None: the person's key was destroyed when retention ended"
+    )
+
+
+class People(CommandOutcome):
+    """A case's people, opened for a member of staff entitled to see them; the
+    read is recorded on the case first (who, when, why)."""
+
+    model_config = _example("People")
+
+    id: UUID
+    version: int
+    people: list[Person]
+
+
+class Submitted(BaseModel):
+    """An online submission's receipt: the number and the query code (shown once)."""
+
+    model_config = _example("Submitted")
+
+    intake_number: str
+    query_code: str
+    received_on: date
+
+
+class PublicStep(BaseModel):
+    kind: str
+    status: str
+    number: str
+    decided_on: date | None
+    closed: bool
+    rated: bool
+
+
+class PublicProgress(BaseModel):
+    """The person's own matter, as the public side shows it: nothing about
+    other people and nothing internal."""
+
+    model_config = _example("PublicProgress")
+
+    intake_number: str
+    received_on: date
+    status: str
+    classification: Classification | None
+    answer: str | None
+    referred_to: str | None
+    cases: list[PublicStep]
+
+
+class Rated(BaseModel):
+    model_config = _example("Rated")
+
+    intake_number: str
+    rating: Rating

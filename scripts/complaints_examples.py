@@ -1,0 +1,165 @@
+"""Write api/complaints/openapi_examples.json from a real run: a throwaway
+embedded PostgreSQL, the app in-process, an intake registered, classified as
+both, the complaint accepted and mediated, the report's case opened, the
+people opened, and the public form used and rated.
+
+    .venv/bin/python scripts/complaints_examples.py
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.host.settings import Settings
+from api.host.storage import open_services, start_embedded
+from api.http.app import create_app
+from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
+
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "api"
+    / "complaints"
+    / "openapi_examples.json"
+)
+UNIT = "320803"
+PERSON = {"name": "示例来件人", "phone": "10000000000", "address": "示例地址"}
+RESPONDENT = {
+    "name": "淮安区某某电器商行",
+    "uscc": "91320803000000019H",
+    "address": "淮安区商业街8号",
+    "region_code": UNIT,
+}
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="casetrace-examples-"))
+    try:
+        url = start_embedded(tmp / "pg", throwaway=True)
+        services = open_services(Settings(data_dir=tmp), url=url)
+        try:
+            OUT.write_text(
+                json.dumps(run(services), ensure_ascii=False, indent=2) + "\n"
+            )
+        finally:
+            services.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"wrote {OUT}")
+
+
+def run(services: Any) -> dict[str, Any]:
+    boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="examples")
+    services.registry.establish_unit(UNIT, "淮安区市场监督管理局", boot)
+    tokens: dict[Role, str] = {}
+    for role, name in (
+        (Role.INTAKE, "周受理"),
+        (Role.HANDLER, "吴处理"),
+        (Role.APPROVER, "郑负责"),
+    ):
+        services.registry.enrol_staff(
+            f"{UNIT}-{role}", name, UNIT, frozenset({role}), boot
+        )
+        tokens[role], _ = services.registry.issue_token(
+            f"{UNIT}-{role}", "examples", boot
+        )
+    for no, name in (("E-1", "赵一"), ("E-2", "钱二")):
+        services.registry.enrol_staff(no, name, UNIT, frozenset({Role.HANDLER}), boot)
+
+    def auth(role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[role]}"}
+
+    app = create_app(Settings(), services)
+    out: dict[str, Any] = {}
+    with TestClient(app) as http:
+
+        def post(path: str, role: Role, body: dict[str, Any] | None = None) -> Any:
+            response = http.post(path, json=body or {}, headers=auth(role))
+            assert response.status_code < 300, response.text  # noqa: S101
+            return response.json()
+
+        registered = post(
+            "/v1/complaints/intakes",
+            Role.INTAKE,
+            {
+                "channel": "telephone",
+                "submitter": {"person": PERSON},
+                "respondent": RESPONDENT,
+                "facts": "购买的电热水器漏电，商家拒绝退货。",
+                "claim": "退货退款",
+            },
+        )
+        out["IntakeRegistered"] = registered
+        intake = f"/v1/complaints/intakes/{registered['id']}"
+        classified = post(
+            f"{intake}/classify",
+            Role.INTAKE,
+            {
+                "classification": "both",
+                "unit_code": UNIT,
+                "reason": "既投诉又举报，分别处理",
+            },
+        )
+        out["Intake"] = classified
+        complaint = f"/v1/complaints/complaints/{classified['complaint_id']}"
+        post(f"{complaint}/accept", Role.HANDLER)
+        out["Complaint"] = post(
+            f"{complaint}/schedule-mediation",
+            Role.HANDLER,
+            {
+                "mode": "remote",
+                "at": "2026-12-08T09:30:00+08:00",
+                "mediators": ["吴处理"],
+            },
+        )
+        report = f"/v1/complaints/reports/{classified['report_id']}"
+        out["Report"] = post(
+            f"{report}/open-case",
+            Role.APPROVER,
+            {"officers": ["E-1", "E-2"], "reason": "初步查明涉嫌销售不合格产品"},
+        )
+        out["People"] = post(
+            f"{complaint}/personal-data",
+            Role.HANDLER,
+            {"reason": "电话联系投诉人安排调解"},
+        )
+        submitted = http.post(
+            "/public/v1/complaints",
+            json={
+                "unit_code": UNIT,
+                "submitter": {"person": PERSON},
+                "respondent": RESPONDENT,
+                "facts": "网购的电饭煲与描述不符。",
+                "claim": "退款",
+            },
+        )
+        out["Submitted"] = submitted.json()
+        public = http.get(
+            "/public/v1/complaints/progress",
+            params={
+                "intake_number": registered["intake_number"],
+                "query_code": registered["query_code"],
+            },
+        )
+        out["PublicProgress"] = public.json()
+        post(f"{complaint}/withdraw", Role.HANDLER, {"reason": "投诉人来电撤回"})
+        rated = http.post(
+            "/public/v1/complaints/rating",
+            json={
+                "intake_number": registered["intake_number"],
+                "query_code": registered["query_code"],
+                "rating": "satisfied",
+                "comment": "处理及时",
+            },
+        )
+        out["Rated"] = rated.json()
+    return out
+
+
+if __name__ == "__main__":
+    main()
