@@ -4,6 +4,7 @@ domain in domain/complaints, its read models in projections/complaints."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api.host.context import Context, Http, Shared
@@ -31,6 +32,12 @@ def service(services: Services) -> Complaints:
     return app
 
 
+def _demo(services: Services, data_dir: Path) -> list[str]:
+    from api.complaints.demo import load_demo
+
+    return load_demo(services, data_dir)
+
+
 def _http() -> Http:
     from api.complaints.http import HTTP
 
@@ -42,4 +49,5 @@ CONTEXT = Context(
     title="complaints and reports (投诉举报, the 12315 line)",
     open=_open,
     http=_http,
+    demo=_demo,
 )

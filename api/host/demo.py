@@ -31,6 +31,11 @@ PEOPLE = [
     ("SJ-003", "冯涛", CITY, Role.AUDITOR),
     ("SJ-004", "韩梅", CITY, Role.ADMIN),
     ("SJ-005", "罗斌", CITY, Role.REVIEWER),
+    ("SJ-006", "朱琳", CITY, Role.INTAKE),  # the 12315 desk
+    ("SJ-007", "许诺", CITY, Role.SUPERVISION),
+    ("HA-005", "钱芳", HUAIAN, Role.HANDLER),
+    ("HA-006", "沈洋", HUAIAN, Role.HANDLER),
+    ("HY-004", "孙浩", HUAIYIN, Role.HANDLER),
 ]
 ENTERPRISES = [
     ("淮安华信电梯工程有限公司", HUAIAN, "电梯安装维修"),

@@ -12,7 +12,7 @@ from typing import Annotated
 from domain.shared.jurisdiction import RegionCode
 from domain.shared.text import Line, OptionalLine
 from domain.shared.uscc import USCC
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 MEASURES = "市场监督管理投诉举报处理暂行办法"
 PENALTY_PROCEDURE = "市场监督管理行政处罚程序规定"
@@ -90,7 +90,7 @@ class Respondent(BaseModel):
     region_code: RegionCode  # where it operates (or is domiciled)
     # Art. 12 ¶2: the platform the business sells on, or is.
     platform: Platform | None = None
-    is_platform: bool = False
+    is_platform: StrictBool = False
 
 
 class Attachment(BaseModel):

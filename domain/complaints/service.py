@@ -76,7 +76,7 @@ from domain.shared.service import (
 from domain.shared.text import Line, Prose
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import EnvType
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 INTAKE = frozenset({Role.INTAKE})
 HANDLER = frozenset({Role.HANDLER})
@@ -137,7 +137,7 @@ class Submission(BaseModel):
     agent: PersonalDetails | None = None
     power_of_attorney: Attachment | None = None
     representatives: Annotated[tuple[PersonalDetails, ...], Field(max_length=2)] = ()
-    joint: bool = False
+    joint: StrictBool = False
 
 
 class Complaints(ContextService):
@@ -515,9 +515,9 @@ class Complaints(ContextService):
         recovered_fen: Annotated[int, Field(ge=0, le=10**12)],
         remedies: Annotated[tuple[Remedy, ...], Field(max_length=6)],
         terms: Text,
-        signed_by_both: bool = False,
-        performed_at_once: bool = False,
-        both_waived: bool = False,
+        signed_by_both: StrictBool = False,
+        performed_at_once: StrictBool = False,
+        both_waived: StrictBool = False,
     ) -> None:
         c.reach_agreement(
             document,
