@@ -25,7 +25,7 @@ from domain.complaints.parties import (
     TerminationGround,
 )
 from domain.complaints.service import Complaints, Submission
-from domain.shared.audit import SYSTEM_DEMO, Audit, Role
+from domain.shared.audit import Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.personal import PersonalDetails
 
@@ -40,17 +40,15 @@ def load_demo(services: Services, data_dir: Path) -> list[str]:
     real = complaints.clock
     clock = FixedClock(datetime.now(UTC) - timedelta(days=30))
     complaints.clock = clock
-    # An auditor holding the personal-data right (Art. 33), with a token.
-    boot = Audit(actor=SYSTEM_DEMO, request_id="demo", causation="command:demo")
-    roles = frozenset({Role.AUDITOR, Role.PERSONAL_DATA})
-    services.registry.enrol_staff("SJ-008", "林静", CITY, roles, boot)
-    secret, _ = services.registry.issue_token("SJ-008", "demo", boot)
-    token = f"auditor+personal_data SJ-008  林静  unit {CITY}  token {secret}"
-    tokens = data_dir / "demo-tokens.txt"
-    with tokens.open("a", encoding="utf-8") as out:
-        out.write(token + "\n")
+    # The city's auditor holds the personal-data right (Art. 33) too.
+    auditor = services.registry.get_staff("SJ-003")
+    services.registry.change_roles(
+        "SJ-003",
+        frozenset({*auditor.roles, Role.PERSONAL_DATA}),
+        _as(services, "SJ-004", Role.ADMIN, "演示：审计人员持有个人信息查阅权"),
+    )
     try:
-        return [token, *_walk(services, complaints, clock)]
+        return _walk(services, complaints, clock)
     finally:
         complaints.clock = real
 

@@ -171,6 +171,16 @@ class Registry(ContextService):
             raise IllegalTransitionError(f"staff number {staff_no} is already enrolled")
         return self.commit(Staff.enrol(staff_no, name, unit_code, roles, audit))
 
+    def change_roles(
+        self, staff_no: str, roles: frozenset[Role], audit: Audit
+    ) -> CommandResult:
+        """An admin changes what a member of staff may do (a right such as
+        personal_data is granted this way); takes effect on their next request."""
+        staff = self.load(Staff, staff_id(staff_no), "staff")
+        self.authorise("manage_staff", audit, staff.unit_code)
+        staff.change_roles(roles, audit)
+        return self.commit(staff)
+
     def get_staff(self, staff_no: str) -> Staff:
         return self._staff(self.lookup(Staff, staff_id(staff_no)), staff_no)
 

@@ -685,3 +685,19 @@ def test_a_staff_name_or_number_passes_the_text_type(
     with pytest.raises(InvalidInputError) as excinfo:
         Staff.enrol(staff_no, name, "320800", frozenset({Role.CLERK}), BOOTSTRAP)
     assert excinfo.value.field == field
+
+
+def test_an_admin_grants_the_personal_data_right_and_a_clerk_cannot(
+    registry: Registry,
+) -> None:
+    registry.enrol_staff(
+        "AU-1", "审计员", "320803", frozenset({Role.AUDITOR}), BOOTSTRAP
+    )
+    with pytest.raises(PermissionDeniedError):
+        registry.change_roles(
+            "AU-1",
+            frozenset({Role.AUDITOR, Role.PERSONAL_DATA}),
+            staff_audit(Role.CLERK, reason="越权"),
+        )
+    registry.change_roles("AU-1", frozenset({Role.AUDITOR, Role.PERSONAL_DATA}), ADMIN)
+    assert registry.get_staff("AU-1").roles == {Role.AUDITOR, Role.PERSONAL_DATA}
