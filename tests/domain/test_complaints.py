@@ -15,8 +15,6 @@ acceptance on Fri 9/18:
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -57,6 +55,7 @@ from domain.shared.errors import (
 )
 from domain.shared.jurisdiction import normalise_region_code
 from domain.shared.personal import PersonalDetails
+from tests.complaints_vault import MemoryVault
 from tests.domain.conftest import (
     BOOTSTRAP,
     CALENDAR,
@@ -75,33 +74,6 @@ INTAKE = staff_audit(Role.INTAKE, staff_no="I-1")
 HANDLER = staff_audit(Role.HANDLER, reason="依法办理", staff_no="H-1")
 APPROVER = staff_audit(Role.APPROVER, reason="经负责人批准", staff_no="A-1")
 CLOCK = system_audit()
-
-
-class MemoryVault:
-    """Per-person keys in memory (the real one keeps them in PostgreSQL)."""
-
-    def __init__(self) -> None:
-        self.keys: dict[UUID, bytes] = {}
-        self.secret = secrets.token_bytes(32)
-
-    def seal(self, person_id: UUID, plaintext: bytes) -> str:
-        key = self.keys.setdefault(person_id, secrets.token_bytes(32))
-        stream = hashlib.shake_256(key).digest(len(plaintext))
-        return bytes(a ^ b for a, b in zip(plaintext, stream, strict=True)).hex()
-
-    def open(self, person_id: UUID, box: str) -> bytes | None:
-        key = self.keys.get(person_id)
-        if key is None:
-            return None
-        data = bytes.fromhex(box)
-        stream = hashlib.shake_256(key).digest(len(data))
-        return bytes(a ^ b for a, b in zip(data, stream, strict=True))
-
-    def shred(self, person_id: UUID) -> bool:
-        return self.keys.pop(person_id, None) is not None
-
-    def index(self, text: str) -> str:
-        return hashlib.blake2b(text.encode(), key=self.secret).hexdigest()
 
 
 ALICE = PersonalDetails(
