@@ -20,6 +20,7 @@ from api.host.settings import Settings
 from api.host.storage import open_services, start_embedded
 from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
+from projections.runtime import run_in_thread
 
 OUT = (
     Path(__file__).resolve().parent.parent
@@ -76,89 +77,108 @@ def run(services: Any) -> dict[str, Any]:
 
     app = create_app(Settings(), services)
     out: dict[str, Any] = {}
-    with TestClient(app) as http:
-
-        def post(path: str, role: Role, body: dict[str, Any] | None = None) -> Any:
-            response = http.post(path, json=body or {}, headers=auth(role))
-            assert response.status_code < 300, response.text  # noqa: S101
-            return response.json()
-
-        registered = post(
-            "/v1/complaints/intakes",
-            Role.INTAKE,
-            {
-                "channel": "telephone",
-                "submitter": {"person": PERSON},
-                "respondent": RESPONDENT,
-                "facts": "购买的电热水器漏电，商家拒绝退货。",
-                "claim": "退货退款",
-            },
-        )
-        out["IntakeRegistered"] = registered
-        intake = f"/v1/complaints/intakes/{registered['id']}"
-        classified = post(
-            f"{intake}/classify",
-            Role.INTAKE,
-            {
-                "classification": "both",
-                "unit_code": UNIT,
-                "reason": "既投诉又举报，分别处理",
-            },
-        )
-        out["Intake"] = classified
-        complaint = f"/v1/complaints/complaints/{classified['complaint_id']}"
-        post(f"{complaint}/accept", Role.HANDLER)
-        out["Complaint"] = post(
-            f"{complaint}/schedule-mediation",
-            Role.HANDLER,
-            {
-                "mode": "remote",
-                "at": "2026-12-08T09:30:00+08:00",
-                "mediators": ["吴处理"],
-            },
-        )
-        report = f"/v1/complaints/reports/{classified['report_id']}"
-        out["Report"] = post(
-            f"{report}/open-case",
-            Role.APPROVER,
-            {"officers": ["E-1", "E-2"], "reason": "初步查明涉嫌销售不合格产品"},
-        )
-        out["People"] = post(
-            f"{complaint}/personal-data",
-            Role.HANDLER,
-            {"reason": "电话联系投诉人安排调解"},
-        )
-        submitted = http.post(
-            "/public/v1/complaints",
-            json={
-                "unit_code": UNIT,
-                "submitter": {"person": PERSON},
-                "respondent": RESPONDENT,
-                "facts": "网购的电饭煲与描述不符。",
-                "claim": "退款",
-            },
-        )
-        out["Submitted"] = submitted.json()
-        public = http.get(
-            "/public/v1/complaints/progress",
-            params={
-                "intake_number": registered["intake_number"],
-                "query_code": registered["query_code"],
-            },
-        )
-        out["PublicProgress"] = public.json()
-        post(f"{complaint}/withdraw", Role.HANDLER, {"reason": "投诉人来电撤回"})
-        rated = http.post(
-            "/public/v1/complaints/rating",
-            json={
-                "intake_number": registered["intake_number"],
-                "query_code": registered["query_code"],
-                "rating": "satisfied",
-                "comment": "处理及时",
-            },
-        )
-        out["Rated"] = rated.json()
+    _, stop = run_in_thread(services.projector())
+    try:
+        with TestClient(app) as http:
+            drive(http, auth, out)
+    finally:
+        stop.set()
     return out
+
+
+def drive(http: TestClient, auth: Any, out: dict[str, Any]) -> None:
+    """The requests whose answers become the examples."""
+
+    def post(path: str, role: Role, body: dict[str, Any] | None = None) -> Any:
+        response = http.post(path, json=body or {}, headers=auth(role))
+        assert response.status_code < 300, response.text  # noqa: S101
+        return response.json()
+
+    registered = post(
+        "/v1/complaints/intakes",
+        Role.INTAKE,
+        {
+            "channel": "telephone",
+            "submitter": {"person": PERSON},
+            "respondent": RESPONDENT,
+            "facts": "购买的电热水器漏电，商家拒绝退货。",
+            "claim": "退货退款",
+        },
+    )
+    out["IntakeRegistered"] = registered
+    intake = f"/v1/complaints/intakes/{registered['id']}"
+    classified = post(
+        f"{intake}/classify",
+        Role.INTAKE,
+        {
+            "classification": "both",
+            "unit_code": UNIT,
+            "reason": "既投诉又举报，分别处理",
+        },
+    )
+    out["Intake"] = classified
+    complaint = f"/v1/complaints/complaints/{classified['complaint_id']}"
+    post(f"{complaint}/accept", Role.HANDLER)
+    out["Complaint"] = post(
+        f"{complaint}/schedule-mediation",
+        Role.HANDLER,
+        {
+            "mode": "remote",
+            "at": "2026-12-08T09:30:00+08:00",
+            "mediators": ["吴处理"],
+        },
+    )
+    report = f"/v1/complaints/reports/{classified['report_id']}"
+    out["Report"] = post(
+        f"{report}/open-case",
+        Role.APPROVER,
+        {"officers": ["E-1", "E-2"], "reason": "初步查明涉嫌销售不合格产品"},
+    )
+    out["People"] = post(
+        f"{complaint}/personal-data",
+        Role.HANDLER,
+        {"reason": "电话联系投诉人安排调解"},
+    )
+    submitted = http.post(
+        "/public/v1/complaints",
+        json={
+            "unit_code": UNIT,
+            "submitter": {"person": PERSON},
+            "respondent": RESPONDENT,
+            "facts": "网购的电饭煲与描述不符。",
+            "claim": "退款",
+        },
+    )
+    out["Submitted"] = submitted.json()
+    public = http.get(
+        "/public/v1/complaints/progress",
+        params={
+            "intake_number": registered["intake_number"],
+            "query_code": registered["query_code"],
+        },
+    )
+    out["PublicProgress"] = public.json()
+    post(f"{complaint}/withdraw", Role.HANDLER, {"reason": "投诉人来电撤回"})
+    rated = http.post(
+        "/public/v1/complaints/rating",
+        json={
+            "intake_number": registered["intake_number"],
+            "query_code": registered["query_code"],
+            "rating": "satisfied",
+            "comment": "处理及时",
+        },
+    )
+    out["Rated"] = rated.json()
+    token = out["People"]["consistency_token"]
+    wait = {"consistent_after": token}
+    for name, path in (
+        ("MattersPage", "/v1/complaints/complaints"),
+        ("Statistics", "/v1/complaints/statistics"),
+        ("DeadlinesPage", "/v1/complaints/deadlines"),
+    ):
+        response = http.get(path, params=wait, headers=auth(Role.HANDLER))
+        assert response.status_code == 200, response.text  # noqa: S101
+        out[name] = response.json()
 
 
 if __name__ == "__main__":

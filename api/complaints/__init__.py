@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from api.host.context import Context, Http, Shared
 from domain.complaints.service import Complaints
+from projections.complaints import complaints_read_models
 
 if TYPE_CHECKING:
     from api.host.storage import Services
@@ -48,6 +49,7 @@ CONTEXT = Context(
     name="complaints",
     title="complaints and reports (投诉举报, the 12315 line)",
     open=_open,
+    read_models=complaints_read_models,
     http=_http,
     demo=_demo,
 )

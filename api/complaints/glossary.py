@@ -72,6 +72,10 @@ GLOSSARY: Final[dict[str, str]] = {
     "query_code": "查询码 — the query code shown once at receipt (XXXX-XXXX-XXXX)",
     "rating": "评议 — 满意 satisfied, 基本满意 fairly_satisfied, 不满意 dissatisfied",
     "comment": "意见 — the person's comment; multi-line",
+    "param.channel": "渠道 — channel: internet, telephone, fax, post, counter, national_platform",
+    "param.respondent_name": "被投诉人/被举报人名称 — the respondent's name (contains)",
+    "param.respondent_uscc": "被投诉人/被举报人统一社会信用代码 — the respondent's USCC",
+    "param.responsible": "首问负责人工号 — the cases a member of staff is answerable for",
     "param.intake_number": "登记编号 — the intake number given at submission",
     "param.query_code": "查询码 — the query code shown once at receipt (XXXX-XXXX-XXXX)",
 }

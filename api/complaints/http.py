@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.complaints import cases, glossary, intakes, public, summaries
+from api.complaints import cases, glossary, intakes, lists, public, summaries
 from api.host.context import Http
 
 HTTP = Http(
@@ -10,6 +10,8 @@ HTTP = Http(
         intakes.router,
         cases.complaints_router,
         cases.reports_router,
+        lists.router,
+        lists.board,
         public.router,
     ),
     summaries=summaries.SUMMARIES,

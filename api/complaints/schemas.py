@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.http.schemas import CommandOutcome, example, load_examples
+from api.http.schemas import CommandOutcome, Page, example, load_examples
 from domain.complaints.complaint import Status as ComplaintStatus
 from domain.complaints.intake import Status as IntakeStatus
 from domain.complaints.parties import (
@@ -239,3 +239,87 @@ class Rated(BaseModel):
 
     intake_number: str
     rating: Rating
+
+
+class RespondentRef(BaseModel):
+    name: str
+    uscc: str | None
+    region_code: str
+
+
+class RunningDeadline(BaseModel):
+    kind: str
+    due: date
+    working_days_left: int
+    overdue: bool
+    provisional: bool
+
+
+class MatterSummary(BaseModel):
+    """One row of the 12315 index: an intake, a complaint or a report
+    (people by pseudonym only)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: UUID
+    version: int
+    kind: str
+    number: str
+    status: str
+    unit_code: str
+    intake_unit_code: str
+    respondent: RespondentRef
+    received_on: date
+    people: list[str] = Field(description=f"the people of the case: {PSEUDONYM}")
+    responsible: Responsible
+    closed: bool
+    deadline: RunningDeadline | None
+
+
+class MattersPage(Page):
+    model_config = _example("MattersPage")
+
+    items: list[MatterSummary]
+
+
+class ComplaintsStatistics(BaseModel):
+    """Figures summed from the rollups (never a scan): intakes by channel and
+    classification, complaints, reports, ratings and missed deadlines."""
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+        extra="allow",
+        json_schema_extra={"examples": [EXAMPLES["Statistics"]]}
+        if "Statistics" in EXAMPLES
+        else None,
+    )
+
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    group_by: str | None
+    groups: list[dict[str, Any]]
+    total: dict[str, Any]
+
+
+class BoardEntry(BaseModel):
+    """One running deadline of the 12315 line, with who is answerable (首问负责)."""
+
+    case_id: UUID
+    number: str
+    kind: str
+    due: date
+    working_days_left: int
+    state: str | None
+    provisional: bool
+    rule: str
+    unit_code: str
+    matter: str = Field(description="投诉 or 举报")
+    respondent: str
+    responsible: Responsible | None
+
+
+class DeadlinesPage(Page):
+    model_config = _example("DeadlinesPage")
+
+    today: date
+    items: list[BoardEntry]

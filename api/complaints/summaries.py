@@ -18,6 +18,7 @@ MOVES: Final[dict[str, str]] = {
     "HandedOver": "首问责任移交 {staff_name}（{staff_no}）",
     "PersonalDataRead": "查阅个人信息：{pseudonyms}",
     "DeadlineMissed": "期限 {due} 届满未办理（{kind}，系统记录）",
+    "DeadlinesRecomputed": "放假安排公布（日历 {calendar_version}），重新计算期限",
 }
 
 

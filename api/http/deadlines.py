@@ -79,9 +79,11 @@ def board_route(
     summary: str,
     response_model: type[BaseModel],
     shape: Callable[[dict[str, Any]], dict[str, Any]] = lambda row: row,
+    annotate: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
 ) -> None:
     """Add `GET ""` to `router`: the board of `logs` (every log if empty),
-    each row shaped by `shape`."""
+    each row shaped by `shape`, after `annotate` (given the connection and
+    the page's rows) added what a context's own read model knows of them."""
 
     @router.get(
         "",
@@ -113,7 +115,10 @@ def board_route(
             reader.calendar,
             reader.deadlines,
         )
-        page = Rows([shape(r) for r in page.items], page.next_cursor)
+        rows = list(page.items)
+        if annotate is not None:
+            rows = annotate(reader.conn, rows)
+        page = Rows([shape(r) for r in rows], page.next_cursor)
         return JSON(page_body(page, today=reader.today))
 
 

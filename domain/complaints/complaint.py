@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.complaints.matter import Matter, working_limit
@@ -81,6 +82,11 @@ class DeadlineKind(StrEnum):
 
 class Complaint(Matter):
     PINNED_TOPIC = "casetrace.complaints.Complaint"
+    LIMITS: ClassVar[dict[str, str]] = {
+        DeadlineKind.ACCEPTANCE: "acceptance",
+        "mediation": "mediation",
+        DeadlineKind.TERMINATION_NOTICE: "notice",
+    }
 
     class Opened(Matter.Created):
         number: str
@@ -163,6 +169,7 @@ class Complaint(Matter):
     class Rated(Matter.Event):
         rating: Rating
         comment: str
+        rated_on: date
 
     @event(Opened)
     def __init__(
@@ -513,14 +520,14 @@ class Complaint(Matter):
             )
         self._violation_referred(audit=audit, report_id=report_id)
 
-    def rate(self, rating: Rating, comment: str, audit: Audit) -> None:
+    def rate(self, rating: Rating, comment: str, on: date, audit: Audit) -> None:
         """评议: once, after the complaint is closed."""
         require_actor(audit)
         if not self.is_closed:
             raise IllegalTransitionError("the handling is rated once it is closed")
         if self.rating is not None:
             raise IllegalTransitionError("the handling was already rated")
-        self._rated(audit=audit, rating=rating, comment=comment)
+        self._rated(audit=audit, rating=rating, comment=comment, rated_on=on)
 
     # -- the clock's view ------------------------------------------------------------
 
@@ -605,6 +612,7 @@ class Complaint(Matter):
         self.status = Status.NOT_ACCEPTED
         self.ground = ground
         self.decided_on = decided_on
+        self.closed = True  # the complainant is told with the decision (Art. 14)
 
     @event(MediationScheduled)
     def _mediation_scheduled(
@@ -679,7 +687,9 @@ class Complaint(Matter):
         self.report_ids.append(report_id)
 
     @event(Rated)
-    def _rated(self, audit: Audit, rating: Rating, comment: str) -> None:
+    def _rated(
+        self, audit: Audit, rating: Rating, comment: str, rated_on: date
+    ) -> None:
         self.rating = rating
 
 

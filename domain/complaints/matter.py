@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.complaints.parties import Channel, Respondent, art
 from domain.shared.audit import Audit, require_actor, require_reason
-from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.calendar import DeadlineChange, WorkingDayCalendar, recomputation
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
@@ -159,6 +159,24 @@ class Matter(Answerable):
         def apply(self, aggregate: Any) -> None:
             aggregate.missed.append((self.kind, self.due))
 
+    class DeadlinesRecomputed(Aggregate.Event):
+        """DESIGN §3: a holiday notice was published; the provisional dates
+        worked out again, old and new recorded, and the limits as recomputed
+        (by deadline kind) applied."""
+
+        changes: tuple[DeadlineChange, ...]
+        calendar_version: str
+        notices: tuple[str, ...]
+        rule: str
+        limits: dict[str, TimeLimit]
+
+        def apply(self, aggregate: Any) -> None:
+            for kind, limit in self.limits.items():
+                setattr(aggregate, aggregate.LIMITS[kind], limit)
+
+    # The case's time limits by deadline kind → the attribute holding each.
+    LIMITS: ClassVar[dict[str, str]] = {}
+
     # -- state shared by both kinds -------------------------------------------------
 
     def _begin(
@@ -261,6 +279,35 @@ class Matter(Answerable):
             raise DeadlineError(f"the {kind} deadline runs until {due}", rule=rule)
         self.trigger_event(
             type(self).DeadlineMissed, audit=audit, kind=kind, due=due, rule=rule
+        )
+
+    def stale_limits(self, calendar: WorkingDayCalendar) -> dict[str, TimeLimit]:
+        """Provisional limits worked out under another calendar version, as the
+        current calendar makes them."""
+        stale: dict[str, TimeLimit] = {}
+        for kind, attribute in self.LIMITS.items():
+            limit: TimeLimit | None = getattr(self, attribute)
+            if limit is not None and limit.is_stale(calendar):
+                stale[kind] = limit.recomputed(calendar)
+        return stale
+
+    def recompute_deadlines(self, calendar: WorkingDayCalendar, audit: Audit) -> None:
+        """DESIGN §3: the clock, when the calendar version changed (a notice
+        was published); refused when nothing predates the calendar."""
+        require_actor(audit)
+        stale = self.stale_limits(calendar)
+        old = {k: getattr(self, self.LIMITS[k]).due.due for k in stale}
+        moved = recomputation(
+            [(kind, old[kind], limit.due) for kind, limit in stale.items()], calendar
+        )
+        self.trigger_event(
+            type(self).DeadlinesRecomputed,
+            audit=audit,
+            changes=moved.changes,
+            calendar_version=moved.calendar_version,
+            notices=moved.notices,
+            rule=moved.rule,
+            limits=stale,
         )
 
     def due_deadlines(self) -> Sequence[tuple[StrEnum, date, str]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.complaints.matter import Matter, working_limit
@@ -85,6 +86,11 @@ class Officer(BaseModel):
 
 class Report(Matter):
     PINNED_TOPIC = "casetrace.complaints.Report"
+    LIMITS: ClassVar[dict[str, str]] = {
+        DeadlineKind.VERIFICATION: "verification",
+        DeadlineKind.JURISDICTION: "settle_by",
+        DeadlineKind.REPORTER_NOTICE: "notice",
+    }
 
     class Opened(Matter.Created):
         number: str

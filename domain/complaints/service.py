@@ -450,6 +450,12 @@ class Complaints(ContextService):
         m.resume_period(self.today(), self.calendar, audit)
 
     @system_command()
+    def recompute_deadlines(self, m: Complaint | Report, audit: Audit) -> None:
+        """The clock, for a case whose provisional deadlines were worked out
+        under an older calendar (DESIGN §3: a notice was published)."""
+        m.recompute_deadlines(self.calendar, audit)
+
+    @system_command()
     def record_missed_deadline(
         self, m: Complaint | Report, audit: Audit, kind: str
     ) -> None:
@@ -703,7 +709,7 @@ class Complaints(ContextService):
                 "only a complaint's handling is rated", field="number", rule=art(3)
             )
         complaint = self.load(Complaint, intake.complaint_id, "complaint")
-        complaint.rate(rating, comment, audit)
+        complaint.rate(rating, comment, self.today(), audit)
         return self.commit(complaint)
 
 

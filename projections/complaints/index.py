@@ -37,7 +37,6 @@ from domain.complaints.report import ART_18, ART_30, ART_31, Report
 from domain.complaints.report import DeadlineKind as ReportDeadline
 from domain.complaints.report import Status as ReportStatus
 from domain.shared.calendar import DueDate
-from domain.shared.clock import legal_date
 from domain.shared.personal import Sealed
 from domain.shared.time_limit import TimeLimit
 
@@ -198,6 +197,7 @@ class ComplaintsIndex(CaseReadModel[CaseRow]):
             C.DeadlineMissed: _deadline_missed,
             C.HandedOver: _handed_over,
             C.PersonalDataRead: _touch,
+            C.DeadlinesRecomputed: _recomputed,
             # Reports (举报)
             R.Opened: _report_opened,
             R.PeriodExcluded: _verification_stopped,
@@ -213,6 +213,7 @@ class ComplaintsIndex(CaseReadModel[CaseRow]):
             R.ReturnedToIntake: _returned,
             R.TakenOver: _taken_over,
             R.DeadlineMissed: _deadline_missed,
+            R.DeadlinesRecomputed: _recomputed,
             R.HandedOver: _handed_over,
             R.PersonalDataRead: _touch,
         }
@@ -356,7 +357,7 @@ def counted(row: CaseRow, e: Any) -> Iterable[tuple[str, date, int]]:
     elif isinstance(e, C.Withdrawn):
         yield "withdrawn", e.withdrawn_on, 1
     elif isinstance(e, C.Rated):
-        yield rated(e.rating), legal_date(e.timestamp), 1
+        yield rated(e.rating), e.rated_on, 1
     elif isinstance(e, R.CaseOpened | R.NotOpened):
         yield from _report_decision(row, e)
     elif isinstance(e, R.ReporterNotified):
@@ -633,6 +634,15 @@ def _rated(row: CaseRow, e: C.Rated, p: int) -> CaseRow:
 
 
 # -- reports -------------------------------------------------------------------------------
+
+
+def _recomputed(
+    row: CaseRow, e: C.DeadlinesRecomputed | R.DeadlinesRecomputed, p: int
+) -> CaseRow:
+    """A published notice moved provisional dates (DESIGN §3)."""
+    for kind, limit in e.limits.items():
+        _set_due(row, kind, limit.due)
+    return _touch(row, e, p)
 
 
 def _set_verification(row: CaseRow, verification: TimeLimit) -> None:

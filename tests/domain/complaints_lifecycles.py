@@ -30,9 +30,10 @@ from domain.complaints.report import Officer, Report, Source
 from domain.shared.audit import Role
 from domain.shared.clock import SHANGHAI
 from domain.shared.personal import PersonRef, Sealed
-from tests.domain.conftest import CALENDAR, staff_audit, system_audit
+from tests.domain.conftest import CALENDAR, CALENDAR_2027, staff_audit, system_audit
 
 DAY = date(2026, 9, 18)
+LATE = date(2026, 12, 28)
 INTAKE = staff_audit(Role.INTAKE, reason="登记分送")
 CITY_INTAKE = staff_audit(Role.INTAKE, "320800", reason="重新分送")
 HANDLER = staff_audit(Role.HANDLER, reason="依法办理")
@@ -95,7 +96,7 @@ def _intakes() -> list[Any]:
     return [classified, answered, referred, sightings]
 
 
-def _complaint(number: str) -> Complaint:
+def _complaint(number: str, on: date = DAY) -> Complaint:
     return Complaint.open(
         audit=INTAKE,
         number=number,
@@ -110,7 +111,7 @@ def _complaint(number: str) -> Complaint:
         claim="退货",
         intake_unit_code="320803",
         unit_code="320803",
-        on=DAY,
+        on=on,
         calendar=CALENDAR,
         linked_id=uuid4(),
     )
@@ -145,7 +146,7 @@ def _complaints() -> list[Any]:
         HANDLER,
         signed_by_both=True,
     )
-    mediated.rate(Rating.SATISFIED, "满意", CLOCK)
+    mediated.rate(Rating.SATISFIED, "满意", DAY, CLOCK)
     terminated = _complaint("T-2")
     terminated.record_missed("acceptance", date(2026, 9, 30), CLOCK)
     terminated.accept(date(2026, 9, 30), CALENDAR, HANDLER)
@@ -157,10 +158,14 @@ def _complaints() -> list[Any]:
     declined.decline(NonAcceptanceGround.ALREADY_HANDLED, DAY, HANDLER)
     withdrawn = _complaint("T-4")
     withdrawn.withdraw(DAY, CALENDAR, HANDLER)
-    return [mediated, terminated, declined, withdrawn]
+    # Received late in 2026: the 7 working days end in 2027, provisional
+    # until a 2027 notice is published; then recomputed.
+    provisional = _complaint("T-5", on=LATE)
+    provisional.recompute_deadlines(CALENDAR_2027, CLOCK)
+    return [mediated, terminated, declined, withdrawn, provisional]
 
 
-def _report(number: str, *, named: bool = True) -> Report:
+def _report(number: str, *, named: bool = True, on: date = DAY) -> Report:
     return Report.open(
         audit=INTAKE,
         number=number,
@@ -172,7 +177,7 @@ def _report(number: str, *, named: bool = True) -> Report:
         facts="线索",
         intake_unit_code="320803",
         unit_code="320803",
-        on=DAY,
+        on=on,
         calendar=CALENDAR,
     )
 
@@ -198,7 +203,9 @@ def _reports() -> list[Any]:
     declined.decline(
         NotOpenedGround.FIRST_SLIGHT, date(2026, 10, 16), CALENDAR, APPROVER
     )
-    return [opened, declined]
+    provisional = _report("J-3", on=LATE)
+    provisional.recompute_deadlines(CALENDAR_2027, CLOCK)
+    return [opened, declined, provisional]
 
 
 def complaints_lifecycles() -> list[list[Any]]:

@@ -59,6 +59,7 @@ from tests.complaints_vault import MemoryVault
 from tests.domain.conftest import (
     BOOTSTRAP,
     CALENDAR,
+    CALENDAR_2027,
     POPO,
     at_shanghai,
     staff_audit,
@@ -805,3 +806,22 @@ def test_a_shredded_key_leaves_the_case_readable_and_the_person_unreadable(
     reader = staff_audit(Role.HANDLER, reason="归档核对")
     _, people = complaints.personal_data(Complaint, complaint.id, caller(reader))
     assert list(people.values()) == [None]
+
+
+def test_a_published_holiday_notice_moves_a_provisional_acceptance_date(
+    complaints: Complaints, clock: FixedClock
+) -> None:
+    """DESIGN §3. Received Mon 2026-12-28: without a 2027 notice, 7 wd are
+    12/29, 12/30, 12/31, (元旦 1/1), 1/4, 1/5, 1/6, 1/7 → 1/7, provisional.
+    The (made-up) notice makes Mon 1/4 a holiday too → 1/8."""
+    on(clock, date(2026, 12, 28))
+    complaint = a_complaint(complaints)
+    assert complaint.acceptance.due.due == date(2027, 1, 7)
+    assert complaint.acceptance.due.provisional
+    complaints.calendar = CALENDAR_2027
+    complaints.recompute_deadlines(complaint.id, audit=CLOCK)
+    moved = reload(complaints, complaint)
+    assert moved.acceptance.due.due == date(2027, 1, 8)
+    assert not moved.acceptance.due.provisional
+    with pytest.raises(IllegalTransitionError, match="no provisional deadline"):
+        complaints.recompute_deadlines(complaint.id, audit=CLOCK)

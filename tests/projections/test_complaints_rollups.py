@@ -47,7 +47,6 @@ from domain.complaints.report import Officer, Report, Source, report_id
 from domain.complaints.report import Status as ReportStatus
 from domain.shared.audit import Audit, Role
 from domain.shared.calendar import WorkingDayCalendar
-from domain.shared.clock import legal_date
 from domain.shared.errors import DomainError
 from domain.shared.personal import PersonRef, Sealed
 from projections.complaints.counts import (
@@ -178,9 +177,9 @@ def test_a_district_s_line_for_the_year_is_counted_by_unit_and_month(
         by_month = statistics(
             conn, StatisticsQuery(EVERYWHERE, *YEAR_2026, group_by=GroupBy.MONTH)
         )
-        # A rating counts on the day it was given (the event's own time).
+        # A rating counts on the day it was given (the legal date it records).
         days = [
-            legal_date(e.timestamp)
+            e.rated_on
             for case in (agreed, terminated)
             for e in c.history(case)
             if type(e).__name__ == "Rated"
@@ -323,7 +322,7 @@ def facts_of(case: Any, e: Any) -> Iterator[tuple[str, date, int]]:
             yield "withdrawn", e.withdrawn_on, 1
         elif name == "Rated":
             assert case.rating is not None
-            yield rated(case.rating), legal_date(e.timestamp), 1
+            yield rated(case.rating), e.rated_on, 1
         elif name == "DeadlineMissed":
             yield "deadlines_missed", e.due, 1
     elif isinstance(case, Report):
@@ -748,7 +747,7 @@ ACT: dict[str, Any] = {
     "time_out": _do(lambda r, x, d, c: x.time_out(d, c, CLOCK)),
     "notify_parties": _do(lambda r, x, d, c: x.notify_parties(d, _handler(x))),
     "refer_violation": _refer_violation,
-    "rate": _do(lambda r, x, d, c: x.rate(r.choice(list(Rating)), "", CLOCK)),
+    "rate": _do(lambda r, x, d, c: x.rate(r.choice(list(Rating)), "", d, CLOCK)),
     "miss_acceptance": _do(lambda r, x, d, c: x.record_missed("acceptance", d, CLOCK)),
     "miss_notice": _do(
         lambda r, x, d, c: x.record_missed("termination_notice", d, CLOCK)
