@@ -52,4 +52,5 @@ CONTEXT = Context(
     read_models=complaints_read_models,
     http=_http,
     demo=_demo,
+    bench="api.complaints.bench",
 )

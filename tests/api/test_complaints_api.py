@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.shared.audit import Role
+from projections.runtime import Projector
 from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY
 from tests.api.helpers import StaffBook, assert_problem, ok, post
 
@@ -207,6 +208,7 @@ def test_personal_data_is_opened_only_with_a_reason_and_the_read_is_in_the_histo
 def test_no_person_s_data_reaches_anyone_without_the_right_nor_any_log_line(
     client: TestClient,
     staff: StaffBook,
+    projector: Projector,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     """Art. 33. Everything each role without the right can GET about these
@@ -250,6 +252,25 @@ def test_no_person_s_data_reaches_anyone_without_the_right_nor_any_log_line(
             for case in cases:
                 for suffix in ("", "/history"):
                     outputs.append(client.get(case + suffix, headers=who.headers).text)
+    # The read models, once they have read the person's cases.
+    wait = {"consistent_after": entitled["consistency_token"]}
+    lists = (
+        INTAKES,
+        COMPLAINTS,
+        REPORTS,
+        "/v1/complaints/deadlines",
+        "/v1/complaints/statistics",
+        "/v1/deadlines",
+    )
+    for role in (Role.AUDITOR, Role.HANDLER, Role.INTAKE, Role.CLERK):
+        for path in lists:
+            answer = client.get(path, params=wait, headers=staff[(role, CITY)].headers)
+            assert answer.status_code == 200, (path, answer.text)
+            outputs.append(answer.text)
+    index = client.get(
+        COMPLAINTS, params=wait, headers=staff[(Role.AUDITOR, CITY)].headers
+    )
+    assert classified["complaint_id"] in index.text  # the case is there, by pseudonym
     outputs.append(client.get("/openapi.json").text)
     outputs.append(
         client.get(

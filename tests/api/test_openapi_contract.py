@@ -42,7 +42,6 @@ from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.uscc import CHARSET, compose_uscc
-from projections.licensing import licensing_projector
 from projections.queries import encode_cursor
 from projections.runtime import run_in_thread
 from tests.api.conftest import COUNTY, MONDAY_0900, UNITS, applicant
@@ -94,7 +93,7 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
             staff_no, f"{role.value}@{COUNTY}", COUNTY, frozenset({role}), boot
         )
         tokens[role], _ = services.registry.issue_token(staff_no, "contract", boot)
-    projector = licensing_projector(services.url, services.licensing)
+    projector = services.projector()
     thread, stop = run_in_thread(projector)
     app = create_app(Settings(), services)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -140,7 +139,44 @@ def _seed(client: TestClient, tokens: dict[Role, str]) -> dict[str, list[str]]:
         headers=approver,
     )
     assert granted.status_code == 200, granted.text
-    return {"application": applications, "licence": [granted.json()["licence_id"]]}
+    return {
+        "application": applications,
+        "licence": [granted.json()["licence_id"]],
+        **_seed_complaints(client, tokens),
+    }
+
+
+def _seed_complaints(
+    client: TestClient, tokens: dict[Role, str]
+) -> dict[str, list[str]]:
+    """Two intakes, one classified as both: a complaint and a report to act on."""
+    desk = {"Authorization": f"Bearer {tokens[Role.INTAKE]}"}
+    intakes = []
+    for seed in (1, 2):
+        body = {
+            "channel": "telephone",
+            "submitter": {
+                "person": {"name": f"契约测试{seed}", "phone": "10000000000"}
+            },
+            "respondent": {"name": "淮安区某商行", "region_code": COUNTY},
+            "facts": "商品质量问题",
+            "claim": "退货",
+        }
+        created = client.post("/v1/complaints/intakes", json=body, headers=desk)
+        assert created.status_code == 201, created.text
+        intakes.append(created.json()["id"])
+    both = client.post(
+        f"/v1/complaints/intakes/{intakes[1]}/classify",
+        json={"classification": "both", "unit_code": COUNTY, "reason": "分别处理"},
+        headers=desk,
+    )
+    assert both.status_code == 200, both.text
+    made = both.json()
+    return {
+        "intake": intakes,
+        "complaint": [made["complaint_id"]],
+        "report": [made["report_id"]],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +196,15 @@ def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
 
 
 _turn = itertools.count()
+
+
+# Which seeded cases a path's `case_id` is drawn from.
+CASE_KINDS = (
+    ("/licences/", "licence"),
+    ("/complaints/intakes/", "intake"),
+    ("/complaints/complaints/", "complaint"),
+    ("/complaints/reports/", "report"),
+)
 
 
 def _as_someone(case: schemathesis.Case, world: dict[str, Any]) -> dict[str, str]:
@@ -206,7 +251,7 @@ def _keep_cross_field_rules(
         del query["at"]
     path = case.path_parameters or {}
     if "case_id" in path and turn % 2 == 0:
-        kind = "licence" if "/licences/" in case.path else "application"
+        kind = next((k for part, k in CASE_KINDS if part in case.path), "application")
         ids = world["ids"][kind]
         path["case_id"] = ids[turn % len(ids)]
     # A new application is for an item in the catalogue, with its materials.

@@ -30,7 +30,6 @@ from api.host.storage import Services, eventsourcing_env, open_services
 from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
-from projections.licensing import licensing_projector
 from projections.runtime import run_in_thread
 from tests.api.conftest import ITEM, MONDAY_0900, applicant
 from tests.api.helpers import APPLICATIONS, assert_problem
@@ -99,7 +98,7 @@ def test_requests_get_503_at_once_while_the_database_is_away_and_succeed_soon_af
     own: Own,
 ) -> None:
     app = create_app(Settings(), own.services)
-    projector = licensing_projector(own.services.url, own.services.licensing)
+    projector = own.services.projector()
     thread, stop = run_in_thread(projector)
     headers = {"Authorization": f"Bearer {own.token}"}
     body = {
