@@ -148,6 +148,7 @@ def test_the_clock_records_the_conclusion_missed_and_telling_the_complainant_end
     line: Line,
 ) -> None:
     case = line.conduct()
+    line.project()  # the timer is there before the clock looks
     projector = line.projector()
     projector.prepare()
     clock = DeadlineClock(line.services)
