@@ -20,7 +20,6 @@ from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.uscc import compose_uscc
-from projections.licensing import licensing_projector
 from projections.runtime import Projector, run_in_thread
 
 MONDAY_0900 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -157,7 +156,7 @@ def projector(services: Services) -> Iterator[Projector]:
 
     Not autouse, and `client` does not depend on it: only read-side tests ask
     for it (and then pass `consistent_after` to read their own writes)."""
-    feeder = licensing_projector(services.url, services.licensing)
+    feeder = services.projector()  # every registered context's read models
     thread, stop = run_in_thread(feeder)
     yield feeder
     stop.set()

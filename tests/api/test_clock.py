@@ -20,7 +20,6 @@ from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.clock import FixedClock
 from projections.deadline_board import Timer
-from projections.licensing import licensing_projector
 from projections.runtime import Projector, wait_for
 from projections.runtime import run_in_thread as run_projector
 from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY, applicant
@@ -437,7 +436,7 @@ def test_a_published_notice_recomputes_provisional_deadlines_before_any_timer_fi
 ) -> None:
     clock.at = at(date(2026, 12, 28))  # Mon; 5 wd → Tue 2027-01-05 (provisional)
     before = open_services(Settings(), clock=clock, url=fresh_database)
-    feeder = licensing_projector(before.url, before.licensing)
+    feeder = before.projector()  # every registered context's read models
     thread, stop = run_projector(feeder)
     clerk = Audit(
         actor=Actor(

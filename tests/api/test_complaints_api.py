@@ -7,22 +7,18 @@ output, or in any log line."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.complaints.summaries import TEMPLATES
-from api.host.storage import Services
 from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Sightings
 from domain.complaints.report import Report
 from domain.shared.audit import Role
 from domain.shared.events import event_classes
-from projections.complaints import complaints_read_models
-from projections.runtime import Projector, run_in_thread
 from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY, Staff
 from tests.api.helpers import StaffBook, assert_problem, ok, post
 
@@ -340,22 +336,6 @@ CONDUCT = "/v1/complaints/conduct"
 BUREAU = {"name": "淮安区市场监督管理局", "region_code": COUNTY}
 
 
-@pytest.fixture(scope="module")
-def complaints_projector(services: Services) -> Iterator[None]:
-    """The line's read models fed in a thread (the session's projector feeds
-    licensing's only)."""
-    feeder = Projector(
-        services.url,
-        {"complaints": services.apps["complaints"]},
-        complaints_read_models(services.calendar),
-    )
-    thread, stop = run_in_thread(feeder)
-    yield
-    stop.set()
-    thread.join(timeout=10)
-    feeder.close()
-
-
 def conduct_complaint(
     client: TestClient, staff: StaffBook, subject: Staff
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -491,7 +471,7 @@ def test_a_conduct_complaint_about_a_supervisor_is_unknown_to_that_supervisor(
     ok(client.get(path, headers=staff[(Role.SUPERVISION, CITY)].headers))
 
 
-@pytest.mark.usefixtures("projector", "complaints_projector")
+@pytest.mark.usefixtures("projector")
 def test_a_conduct_complaint_stays_out_of_the_index_and_board_of_ordinary_roles(
     client: TestClient, staff: StaffBook
 ) -> None:

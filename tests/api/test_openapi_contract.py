@@ -42,7 +42,6 @@ from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.uscc import CHARSET, compose_uscc
-from projections.licensing import licensing_projector
 from projections.queries import encode_cursor
 from projections.runtime import run_in_thread
 from tests.api.conftest import COUNTY, MONDAY_0900, UNITS, applicant
@@ -94,7 +93,7 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
             staff_no, f"{role.value}@{COUNTY}", COUNTY, frozenset({role}), boot
         )
         tokens[role], _ = services.registry.issue_token(staff_no, "contract", boot)
-    projector = licensing_projector(services.url, services.licensing)
+    projector = services.projector()  # every registered context's read models
     thread, stop = run_in_thread(projector)
     app = create_app(Settings(), services)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -109,7 +108,8 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
 
 
 def _seed(client: TestClient, tokens: dict[Role, str]) -> dict[str, list[str]]:
-    """An application at intake, one accepted, and a licence to act on."""
+    """An application at intake, one accepted, a licence to act on, and an
+    intake on the 12315 line."""
     clerk = {"Authorization": f"Bearer {tokens[Role.CLERK]}"}
     approver = {"Authorization": f"Bearer {tokens[Role.APPROVER]}"}
     applications = []
@@ -140,6 +140,19 @@ def _seed(client: TestClient, tokens: dict[Role, str]) -> dict[str, list[str]]:
         headers=approver,
     )
     assert granted.status_code == 200, granted.text
+    # The complaints log has positions 1 and 2 too (an intake and its
+    # duplicate register), so a read waiting for them is answered.
+    intake = client.post(
+        "/v1/complaints/intakes",
+        json={
+            "channel": "telephone",
+            "submitter": {"person": {"name": "来件人", "phone": "10000000000"}},
+            "respondent": {"name": "某商行", "region_code": COUNTY},
+            "facts": "商品质量问题",
+        },
+        headers={"Authorization": f"Bearer {tokens[Role.INTAKE]}"},
+    )
+    assert intake.status_code == 201, intake.text
     return {"application": applications, "licence": [granted.json()["licence_id"]]}
 
 
