@@ -104,6 +104,9 @@ class CaseReadModel(ReadModel, Generic[R]):
     `version`), its deadlines, and optionally statistics facts."""
 
     case_kind: ClassVar[str]
+    # The roles whose holders see its deadlines on the board (None: every
+    # member of staff, by jurisdiction). The clock fires its timers all the same.
+    board_roles: ClassVar[frozenset[str] | None] = None
     row_table: ClassVar[Table[Any]]  # of R, keyed by id
     fact_table: ClassVar[Table[Any] | None] = None
     rollups: ClassVar[tuple[Rollup[Any], ...]] = ()

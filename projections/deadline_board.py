@@ -40,12 +40,16 @@ class Source:
     model: str
     case_kind: str
     log: str  # the context whose commands its timers fire
+    roles: frozenset[str] | None = None  # who sees it on the board (None: all)
+
+    def shown_to(self, roles: frozenset[str]) -> bool:
+        return self.roles is None or not self.roles.isdisjoint(roles)
 
 
 def sources_of(models: Iterable[AnyReadModel]) -> tuple[Source, ...]:
     """The case models among `models` (each has a deadlines table)."""
     return tuple(
-        Source(m.name, m.case_kind, m.logs[0])
+        Source(m.name, m.case_kind, m.logs[0], m.board_roles)
         for m in models
         if isinstance(m, CaseReadModel)
     )
@@ -88,6 +92,7 @@ class BoardQuery:
     after: str | None = None
     limit: int = 50
     logs: tuple[str, ...] = ()  # only these contexts' deadlines (all if empty)
+    roles: frozenset[str] = frozenset()  # the reader's: a model may ask for one
 
 
 def board(
@@ -96,7 +101,8 @@ def board(
     calendar: WorkingDayCalendar,
     sources: Sequence[Source],
 ) -> Page[dict[str, Any]]:
-    """Every running legal deadline, soonest first."""
+    """Every running legal deadline the reader may see, soonest first."""
+    sources = [s for s in sources if s.shown_to(q.roles)]
     if q.logs:
         sources = [s for s in sources if s.log in q.logs]
     where = Where()

@@ -1,7 +1,8 @@
 """Write api/complaints/openapi_examples.json from a real run: a throwaway
 embedded PostgreSQL, the app in-process, an intake registered, classified as
 both, the complaint accepted and mediated, the report's case opened, the
-people opened, and the public form used and rated.
+people opened, the public form used and rated, and a conduct complaint
+(效能投诉) concluded by the supervision office.
 
     .venv/bin/python scripts/complaints_examples.py
 """
@@ -62,6 +63,7 @@ def run(services: Any) -> dict[str, Any]:
         (Role.INTAKE, "周受理"),
         (Role.HANDLER, "吴处理"),
         (Role.APPROVER, "郑负责"),
+        (Role.SUPERVISION, "王督察"),
     ):
         services.registry.enrol_staff(
             f"{UNIT}-{role}", name, UNIT, frozenset({role}), boot
@@ -169,6 +171,7 @@ def drive(http: TestClient, auth: Any, out: dict[str, Any]) -> None:
         },
     )
     out["Rated"] = rated.json()
+    conduct(http, post, auth, out)
     token = out["People"]["consistency_token"]
     wait = {"consistent_after": token}
     for name, path in (
@@ -179,6 +182,48 @@ def drive(http: TestClient, auth: Any, out: dict[str, Any]) -> None:
         response = http.get(path, params=wait, headers=auth(Role.HANDLER))
         assert response.status_code == 200, response.text  # noqa: S101
         out[name] = response.json()
+
+
+def conduct(http: TestClient, post: Any, auth: Any, out: dict[str, Any]) -> None:
+    """A complaint about the handler's conduct, for the supervision office."""
+    registered = post(
+        "/v1/complaints/intakes",
+        Role.INTAKE,
+        {
+            "channel": "counter",
+            "submitter": {"person": PERSON},
+            "respondent": {"name": "淮安区市场监督管理局", "region_code": UNIT},
+            "facts": "办理投诉的工作人员多次推诿，态度生硬。",
+            "claim": "要求调查处理并答复",
+        },
+    )
+    classified = post(
+        f"/v1/complaints/intakes/{registered['id']}/classify",
+        Role.INTAKE,
+        {
+            "classification": "conduct",
+            "unit_code": UNIT,
+            "staff_no": f"{UNIT}-{Role.HANDLER}",
+            "reason": "反映工作人员作风问题，转督察部门",
+        },
+    )
+    path = f"/v1/complaints/conduct/{classified['conduct_id']}"
+    post(
+        f"{path}/record-outcome",
+        Role.SUPERVISION,
+        {
+            "finding": "partly_substantiated",
+            "measures": "对当事人批评教育，责令改进工作作风",
+            "reason": "调阅录音、询问当事人，部分属实",
+        },
+    )
+    out["Conduct"] = post(f"{path}/notify-complainant", Role.SUPERVISION)
+    wait = {"consistent_after": out["Conduct"]["consistency_token"]}
+    page = http.get(
+        "/v1/complaints/conduct", params=wait, headers=auth(Role.SUPERVISION)
+    )
+    assert page.status_code == 200, page.text  # noqa: S101
+    out["ConductPage"] = page.json()
 
 
 if __name__ == "__main__":

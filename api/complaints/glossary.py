@@ -35,7 +35,9 @@ GLOSSARY: Final[dict[str, str]] = {
     "Attachment.title": "标题 — the document's title",
     "platform_reference": "平台编号 — the national 12315 platform's number of a transferred matter",
     # -- classifying and routing (Arts. 7, 37, 39) ---------------------------------
-    "classification": "分类 — 投诉 complaint, 举报 report, or both (Art. 7: handled separately)",
+    "classification": "分类 — 投诉 complaint, 举报 report, or both (Art. 7: handled separately); 效能投诉 conduct: about the bureau's own staff, for the supervision office (issue 10 §6)",
+    "ClassifyBody.unit_code": "承办单位 — region code of the unit with authority (Arts. 12–13, 25); for 效能投诉 conduct, the unit complained about",
+    "ClassifyBody.staff_no": "被投诉工作人员工号 — for 效能投诉 conduct only: the member of staff complained about, if known (never shown the complaint)",
     "unit_code": "承办单位 — region code of the unit with authority (Arts. 12–13, 25)",
     "report_unit_code": "举报承办单位 — the report's unit, if not the complaint's (where the conduct happened, Art. 25)",
     "answer": "答复 — the answer given to an enquiry (咨询)",
@@ -59,6 +61,10 @@ GLOSSARY: Final[dict[str, str]] = {
     "both_waived": "双方放弃 — both parties waived the 调解书",
     "TerminateBody.ground": "终止调解情形 — Art. 21 ground: withdrawn_or_settled, testing_disagreement, absent_or_refused, no_agreement_possible, time_limit, non_acceptance_found, other",
     "ViolationBody.facts": "违法线索 — the violation found in mediation (Art. 23)",
+    # -- a conduct complaint (效能投诉, issue 10 §6) -------------------------------------
+    "AssignBody.staff_no": "督察人员工号 — the member of the supervision office who becomes answerable (首问负责制)",
+    "finding": "核查结论 — 属实 substantiated, 部分属实 partly_substantiated, 不属实 not_substantiated",
+    "measures": "处理措施 — the measures taken (required unless not substantiated); multi-line",
     # -- a report ---------------------------------------------------------------------
     "with_unit": "争议单位 — the other unit claiming or refusing jurisdiction (Art. 30)",
     "SettleBody.unit_code": "确定管辖单位 — one of the two units (Art. 30)",

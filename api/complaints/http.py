@@ -10,6 +10,7 @@ HTTP = Http(
         intakes.router,
         cases.complaints_router,
         cases.reports_router,
+        cases.conduct_router,
         lists.router,
         lists.board,
         public.router,

@@ -1,7 +1,9 @@
 """The 12315 line's read models over HTTP: the index of intakes, complaints
 and reports (your jurisdiction and the cases your unit received), the
-deadline board with who is answerable, and the statistics summed from the
-rollups. People appear by pseudonym only."""
+supervision office's index of conduct complaints (效能投诉: 403 to any other
+role; never a complaint about the reader), the deadline board with who is
+answerable, and the statistics summed from the rollups. People appear by
+pseudonym only."""
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
@@ -13,10 +15,12 @@ from fastapi import APIRouter, Query
 from api.complaints import schemas
 from api.complaints.reads import StaffReader
 from api.http.deadlines import board_route
+from api.http.errors import ProblemError
 from api.http.openapi import STAFF, problems
 from api.http.reads import (
     After,
     Limit,
+    Reader,
     UnitFilter,
     UsccFilter,
     page_body,
@@ -24,12 +28,15 @@ from api.http.reads import (
     upper,
 )
 from api.http.views import JSON
+from domain.complaints.conduct import INTAKE_READERS, READERS
+from domain.complaints.conduct import Status as ConductStatus
 from domain.complaints.parties import Channel
 from domain.complaints.service import Complaints
+from domain.shared.audit import Role
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from domain.shared.text import Line
-from projections.complaints import index_queries, statistics
+from projections.complaints import conduct_queries, index_queries, statistics
 from projections.complaints.index import Kind
 
 router = APIRouter(tags=["complaints read models"])
@@ -83,15 +90,64 @@ def _index(kind: Kind, path: str, summary: str) -> None:
                 responsible_no=responsible,
                 after=after,
                 limit=limit,
+                confidential=_reads(reader, INTAKE_READERS),
+                reader_no=_staff_no(reader),
             ),
             reader.calendar,
         )
         return JSON(page_body(page))
 
 
+def _reads(reader: Reader, roles: frozenset[Role]) -> bool:
+    return not roles.isdisjoint(reader.roles)
+
+
+def _staff_no(reader: Reader) -> str | None:
+    return reader.principal.staff_no if reader.principal else None
+
+
 _index(Kind.INTAKE, "/v1/complaints/intakes", "The intakes (登记) index")
 _index(Kind.COMPLAINT, "/v1/complaints/complaints", "The complaints (投诉) index")
 _index(Kind.REPORT, "/v1/complaints/reports", "The reports (举报) index")
+
+
+@router.get(
+    "/v1/complaints/conduct",
+    response_class=JSON,
+    summary="The conduct complaints (效能投诉) index: the supervision office and auditors only",
+    response_model=schemas.ConductPage,
+    responses=problems(*STAFF),
+    name="list_conduct_complaints",
+)
+def conduct_index(
+    reader: StaffReader,
+    status: Annotated[list[ConductStatus] | None, Query()] = None,
+    unit: UnitFilter = None,
+    overdue: bool | None = None,
+    after: After = None,
+    limit: Limit = 50,
+) -> JSON:
+    if not _reads(reader, READERS):
+        raise ProblemError(
+            403,
+            "conduct complaints are read by the supervision office and auditors only",
+            slug="forbidden",
+        )
+    page = conduct_queries.search(
+        reader.conn,
+        conduct_queries.ConductQuery(
+            scope=reader.scope,
+            today=reader.today,
+            reader_no=_staff_no(reader) or "",
+            statuses=tuple(status or ()),
+            unit=reader.unit(unit),
+            overdue=overdue,
+            after=after,
+            limit=limit,
+        ),
+        reader.calendar,
+    )
+    return JSON(page_body(page))
 
 
 @router.get(
@@ -153,8 +209,13 @@ def entry(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_answerable(conn: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """首问负责: who is answerable for each case on the page."""
-    who = index_queries.answerable(conn, [r["case_id"] for r in rows])
+    """首问负责: who is answerable for each case on the page (a conduct
+    complaint's rows reach only its readers: the board asks their roles)."""
+    ids = [r["case_id"] for r in rows]
+    who = {
+        **index_queries.answerable(conn, ids),
+        **conduct_queries.answerable(conn, ids),
+    }
     return [{**r, "responsible": who.get(r["case_id"])} for r in rows]
 
 

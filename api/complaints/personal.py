@@ -1,7 +1,9 @@
 """POST …/{id}/personal-data: a case's people, opened (Art. 33).
 
 Only the case's handler, its approver, an auditor holding the personal-data
-right (and the intake desk that recorded them) may open them, each read
+right (and the intake desk that recorded them) may open them; a conduct
+complaint's, the supervision office in the handler's place, and no one who
+may not know of it (404, as an unknown case). Each read
 recorded on the case before the answer is sent: who, when, why (the reason
 is required). The answer is never cached.
 """
@@ -21,13 +23,16 @@ from api.http.openapi import COMMAND, problems
 from api.http.reads import written_at
 from api.http.views import JSON
 from domain.complaints.complaint import Complaint
+from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake
 from domain.complaints.report import Report
 from domain.complaints.service import READ_PERSONAL_DATA
 
 
 def add_personal_data_route(
-    router: APIRouter, kind: type[Intake | Complaint | Report], what: str
+    router: APIRouter,
+    kind: type[Intake | Complaint | Report | ConductComplaint],
+    what: str,
 ) -> None:
     def personal_data(
         case_id: UUID,
@@ -58,7 +63,7 @@ def add_personal_data_route(
         methods=["POST"],
         response_class=JSON,
         summary=f"Open the {what}'s people (recorded access, Art. 33)",
-        name=f"{what}_personal_data",
+        name=f"{what.replace(' ', '_')}_personal_data",
         response_model=schemas.People,
         responses=problems(*COMMAND),
     )

@@ -7,7 +7,8 @@
   to this person; nothing about other people and nothing internal. A wrong
   code answers as an unknown number does, and failures are limited as the
   licensing lookup's are (api/http/limits.py);
-- `POST /rating`: 满意 / 基本满意 / 不满意 once the complaint is closed.
+- `POST /rating`: 满意 / 基本满意 / 不满意 once the complaint (or the
+  conduct complaint, 效能投诉) is closed.
 """
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
@@ -25,6 +26,7 @@ from api.http.limits import LookupLimiter, client_address, counted_lookup, refus
 from api.http.openapi import PUBLIC, problems
 from api.http.views import JSON, etag
 from domain.complaints.complaint import Complaint
+from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake
 from domain.complaints.parties import OUTSIDE_CHANNELS, Attachment, Rating, Respondent
 from domain.complaints.report import Report
@@ -141,6 +143,9 @@ def progress(intake: Annotated[Intake, Depends(lookup)], request: Request) -> JS
         report = service.load(Report, intake.report_id, "report")
         if not report.anonymous:  # an anonymous reporter is told nothing (Art. 31)
             cases.append(_step("report", report, False))
+    if intake.conduct_id is not None:  # the complainant's own: its status only
+        conduct = service.load(ConductComplaint, intake.conduct_id, "conduct")
+        cases.append(_step("conduct", conduct, conduct.rating is not None))
     answer = {
         "intake_number": intake.number,
         "received_on": intake.received_on,
@@ -153,12 +158,18 @@ def progress(intake: Annotated[Intake, Depends(lookup)], request: Request) -> JS
     return JSON(answer, headers={"Cache-Control": "no-store"})
 
 
-def _step(kind: str, case: Complaint | Report, rated: bool) -> dict[str, Any]:
+def _step(
+    kind: str, case: Complaint | Report | ConductComplaint, rated: bool
+) -> dict[str, Any]:
+    if isinstance(case, ConductComplaint):
+        decided = case.concluded_on
+    else:
+        decided = case.decided_on
     return {
         "kind": kind,
         "status": case.status,
         "number": case.number,
-        "decided_on": case.decided_on,
+        "decided_on": decided,
         "closed": case.closed,
         "rated": rated,
     }

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.schemas import CommandOutcome, Page, example, load_examples
 from domain.complaints.complaint import Status as ComplaintStatus
+from domain.complaints.conduct import Finding
+from domain.complaints.conduct import Status as ConductStatus
 from domain.complaints.intake import Status as IntakeStatus
 from domain.complaints.parties import (
     Attachment,
@@ -79,6 +81,9 @@ class IntakeView(BaseModel):
     classification: Classification | None
     complaint_id: UUID | None
     report_id: UUID | None
+    conduct_id: UUID | None = Field(
+        description="效能投诉 — the conduct complaint, known only to the supervision office and auditors"
+    )
     answer: str | None
     referred_to: OutsideMatter | None
     responsible: Responsible
@@ -182,6 +187,51 @@ class ReportChanged(ReportView, CommandOutcome):
     model_config = _example("Report")
 
 
+class Subject(BaseModel):
+    """被投诉人 — the member of staff complained about (None: the unit's work style)."""
+
+    staff_no: str | None
+    name: str | None
+
+
+class ConductView(BaseModel):
+    """A conduct complaint (效能投诉) as it stands: only the supervision office
+    and auditors see it; to anyone else it answers 404, as an unknown case."""
+
+    model_config = _example("Conduct")
+
+    id: UUID
+    version: int = Field(ge=1, description="the case's version; also its ETag")
+    number: str
+    intake_id: UUID
+    channel: Channel
+    status: ConductStatus
+    complainant: str = Field(description=f"投诉人 — {PSEUDONYM}")
+    unit_code: str = Field(description="the unit complained about")
+    subject: Subject
+    facts: str
+    claim: str
+    intake_unit_code: str
+    received_on: date
+    conclusion_due: DueDate = Field(
+        description="the bureau's 效能投诉 rule: 15 working days to conclude and answer (UNCONFIRMED)"
+    )
+    finding: Finding | None
+    measures: str
+    concluded_on: date | None
+    complainant_notified_on: date | None
+    rating: Rating | None
+    responsible: Responsible
+    deadlines_missed: list[MissedDeadline]
+    closed: bool
+    created_at: datetime
+    modified_at: datetime
+
+
+class ConductChanged(ConductView, CommandOutcome):
+    model_config = _example("Conduct")
+
+
 class Person(BaseModel):
     pseudonym: str
     details: PersonalDetails | None = Field(
@@ -276,6 +326,32 @@ class MatterSummary(BaseModel):
     deadline: RunningDeadline | None
 
 
+class ConductSummary(BaseModel):
+    """One row of the supervision office's index of conduct complaints."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: UUID
+    version: int
+    kind: str
+    number: str
+    status: ConductStatus
+    unit_code: str
+    subject: Subject
+    received_on: date
+    people: list[str] = Field(description=f"the complainant: {PSEUDONYM}")
+    responsible: Responsible
+    finding: Finding | None
+    closed: bool
+    deadline: RunningDeadline | None
+
+
+class ConductPage(Page):
+    model_config = _example("ConductPage")
+
+    items: list[ConductSummary]
+
+
 class MattersPage(Page):
     model_config = _example("MattersPage")
 
@@ -313,7 +389,7 @@ class BoardEntry(BaseModel):
     provisional: bool
     rule: str
     unit_code: str
-    matter: str = Field(description="投诉 or 举报")
+    matter: str = Field(description="投诉, 举报, or 效能投诉 (for its readers only)")
     respondent: str
     responsible: Responsible | None
 

@@ -8,6 +8,7 @@ from typing import Final
 
 from api.http.summaries import Summaries, Template
 from domain.complaints.complaint import Complaint
+from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Sightings
 from domain.complaints.report import Report
 
@@ -22,7 +23,9 @@ MOVES: Final[dict[str, str]] = {
 }
 
 
-def _shared(*kinds: type[Intake | Complaint | Report]) -> dict[str, Template]:
+def _shared(
+    *kinds: type[Intake | Complaint | Report | ConductComplaint],
+) -> dict[str, Template]:
     lines: dict[str, Template] = {}
     for kind in kinds:
         for name, line in MOVES.items():
@@ -33,7 +36,7 @@ def _shared(*kinds: type[Intake | Complaint | Report]) -> dict[str, Template]:
 
 
 TEMPLATES: Final[dict[str, Template]] = {
-    **_shared(Intake, Complaint, Report),
+    **_shared(Intake, Complaint, Report, ConductComplaint),
     # -- an intake (登记) -----------------------------------------------------------
     Intake.Registered.TOPIC: "登记（{channel}），编号 {number}",
     Intake.DuplicateFlagged.TOPIC: "疑似重复：{earlier}",
@@ -67,6 +70,11 @@ TEMPLATES: Final[dict[str, Template]] = {
     Report.NotOpened.TOPIC: "不予立案（{ground}）",
     Report.ReporterNotified.TOPIC: "已告知举报人是否立案（第31条）",
     Report.ResultNotified.TOPIC: "已告知举报人处理结果（第32条）",
+    # -- a conduct complaint (效能投诉, about the bureau's own staff) -------------------
+    ConductComplaint.Opened.TOPIC: "效能投诉 {number} 转督察部门，办结期限至 {conclusion[due][due]}",
+    ConductComplaint.OutcomeRecorded.TOPIC: "核查结论：{finding}；处理措施：{measures}",
+    ConductComplaint.ComplainantNotified.TOPIC: "已答复投诉人，办结",
+    ConductComplaint.Rated.TOPIC: "投诉人评议：{rating}",
 }
 
 LABELS: Final[dict[str, str]] = {
@@ -81,6 +89,11 @@ LABELS: Final[dict[str, str]] = {
     "both": "投诉并举报（分别处理）",
     "enquiry": "咨询",
     "outside": "不属于本办法调整范围",
+    "conduct": "效能投诉",
+    "substantiated": "属实",
+    "partly_substantiated": "部分属实",
+    "not_substantiated": "不属实",
+    "conclusion": "效能投诉办结期限",
     "petition": "信访",
     "administrative_review": "行政复议",
     "information_disclosure": "政府信息公开",

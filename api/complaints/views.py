@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.complaints.complaint import Complaint
+from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake
 from domain.complaints.matter import Matter
 from domain.complaints.report import Report
@@ -30,7 +31,7 @@ def _stopped(limit: TimeLimit | None) -> str | None:
     return stopped.kind if stopped else None
 
 
-def _answerable(case: Intake | Matter) -> dict[str, Any]:
+def _answerable(case: Intake | Matter | ConductComplaint) -> dict[str, Any]:
     return {
         "responsible": {"staff_no": case.responsible_no, "name": case.responsible_name}
     }
@@ -60,6 +61,7 @@ def intake_view(i: Intake) -> dict[str, Any]:
         "classification": i.classification,
         "complaint_id": i.complaint_id,
         "report_id": i.report_id,
+        "conduct_id": i.conduct_id,
         "answer": i.answer,
         "referred_to": i.referred_to,
         **_answerable(i),
@@ -136,4 +138,34 @@ def report_view(r: Report) -> dict[str, Any]:
         "result_notified": r.result_notified,
         "created_at": r.created_on,
         "modified_at": r.modified_on,
+    }
+
+
+def conduct_view(c: ConductComplaint) -> dict[str, Any]:
+    """Only its readers get here (the supervision office, auditors)."""
+    return {
+        "id": c.id,
+        "version": c.version,
+        "number": c.number,
+        "intake_id": c.intake_id,
+        "channel": c.channel,
+        "status": c.status,
+        "complainant": _pseudonym(c.complainant),
+        "unit_code": c.unit_code,
+        "subject": {"staff_no": c.subject_no, "name": c.subject_name},
+        "facts": c.facts,
+        "claim": c.claim,
+        "intake_unit_code": c.intake_unit_code,
+        "received_on": c.received_on,
+        "conclusion_due": _due(c.conclusion),
+        "finding": c.finding,
+        "measures": c.measures,
+        "concluded_on": c.concluded_on,
+        "complainant_notified_on": c.notified_on,
+        "rating": c.rating,
+        **_answerable(c),
+        "deadlines_missed": [{"kind": k, "due": d} for k, d in c.missed],
+        "closed": c.closed,
+        "created_at": c.created_on,
+        "modified_at": c.modified_on,
     }

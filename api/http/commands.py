@@ -126,8 +126,13 @@ class CaseResource:
     missing: Callable[[Any], str] | None = None
 
     def require_readable(self, request: Request, case: Any) -> None:
+        """A case kept from the reader (`Aggregate.readable_by`) answers as an
+        unknown one (404, revealing nothing); then its jurisdiction (403)."""
+        principal = request.state.principal
+        if not case.readable_by(principal.staff_no, frozenset(principal.roles)):
+            raise NotFoundError(f"{self.what} {case.id} not found")
         if self.units_of is not None:
-            require_readable(request.state.principal, self.units_of(case))
+            require_readable(principal, self.units_of(case))
 
     def command_response(
         self, request: Request, result: CommandResult, status: int = 200

@@ -111,6 +111,7 @@ def board_route(
                 after=after,
                 limit=limit,
                 logs=logs,
+                roles=reader.roles,
             ),
             reader.calendar,
             reader.deadlines,

@@ -120,6 +120,11 @@ class Reader:
             return Scope(everything=True)
         return Scope((normalise_region_code(self.principal.unit_code),))
 
+    @property
+    def roles(self) -> frozenset[str]:
+        """The reader's roles (none for the public)."""
+        return frozenset(self.principal.roles) if self.principal else frozenset()
+
     def unit(self, unit: str | None) -> str | None:
         """A unit filter, which must lie within the reader's jurisdiction."""
         if unit is None:

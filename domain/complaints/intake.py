@@ -5,7 +5,11 @@ what is asked (Art. 9; an oral submission is recorded by staff), then
 classifies it, each a recorded decision:
 - 投诉 → a Complaint; 举报 → a Report; both (Art. 7) → one of each, linked;
 - 咨询 → answered and closed with the answer recorded, no case;
-- outside the measures (Art. 39) → the person is told the right channel.
+- outside the measures (Art. 39) → the person is told the right channel;
+- 效能投诉, about the bureau's own staff (issue 10 §6) → a ConductComplaint
+  for the supervision office; the intake is then known only to the desk that
+  recorded it, the supervision office and auditors, never to the member of
+  staff complained about (conduct.py).
 
 A possible duplicate — the same person against the same respondent within
 30 days — is flagged to the handler with the earlier intakes, never merged
@@ -18,6 +22,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from domain.complaints.conduct import INTAKE_READERS, RULE_CONDUCT, may_know
 from domain.complaints.matter import Answerable
 from domain.complaints.parties import (
     ORAL,
@@ -29,7 +34,7 @@ from domain.complaints.parties import (
     Respondent,
     art,
 )
-from domain.shared.audit import Audit, require_actor, require_reason
+from domain.shared.audit import Audit, Role, require_actor, require_reason
 from domain.shared.errors import IllegalTransitionError, InvalidInputError
 from domain.shared.events import Aggregate
 from domain.shared.personal import Sealed
@@ -93,6 +98,8 @@ class Intake(Answerable):
         classification: Classification
         complaint_id: UUID | None
         report_id: UUID | None
+        conduct_id: UUID | None = None  # a conduct complaint (效能投诉)
+        subject_no: str | None = None  # the member of staff it is about, if named
 
     class EnquiryAnswered(Answerable.Event):
         answer: str
@@ -141,6 +148,8 @@ class Intake(Answerable):
         self.classification: Classification | None = None
         self.complaint_id: UUID | None = None
         self.report_id: UUID | None = None
+        self.conduct_id: UUID | None = None
+        self.subject_no: str | None = None
         self.answer: str | None = None
         self.referred_to: OutsideMatter | None = None
 
@@ -209,6 +218,14 @@ class Intake(Answerable):
         s = self.submitter
         return tuple(p for p in (s.person, s.agent, *s.representatives) if p)
 
+    def readable_by(self, staff_no: str, roles: frozenset[Role]) -> bool:
+        """A conduct complaint's intake: the desk that recorded it (it heard it
+        all already), the supervision office and auditors, never the member
+        of staff complained about (issue 10 §6)."""
+        if self.conduct_id is None:
+            return True
+        return may_know(INTAKE_READERS, self.subject_no, staff_no, roles)
+
     # -- decisions -------------------------------------------------------------------
 
     def flag_duplicates(self, earlier: tuple[str, ...], audit: Audit) -> None:
@@ -222,10 +239,23 @@ class Intake(Answerable):
         complaint_id: UUID | None,
         report_id: UUID | None,
         audit: Audit,
+        *,
+        conduct_id: UUID | None = None,
+        subject_no: str | None = None,
     ) -> None:
-        """投诉, 举报 or both (Art. 7): the cases are made by the service."""
+        """投诉, 举报 or both (Art. 7), or 效能投诉 (about the bureau's own
+        staff, issue 10 §6): the cases are made by the service."""
         require_reason(audit, "classifying an intake")
         self._require_registered()
+        if classification is Classification.CONDUCT:
+            self._classify_conduct(conduct_id, subject_no, audit)
+            return
+        if subject_no is not None:
+            raise InvalidInputError(
+                "a member of staff is named by a conduct complaint (效能投诉)",
+                field="staff_no",
+                rule=RULE_CONDUCT,
+            )
         wants_complaint = classification in (
             Classification.COMPLAINT,
             Classification.BOTH,
@@ -254,6 +284,28 @@ class Intake(Answerable):
             classification=classification,
             complaint_id=complaint_id if wants_complaint else None,
             report_id=report_id if wants_report else None,
+        )
+
+    def _classify_conduct(
+        self, conduct_id: UUID | None, subject_no: str | None, audit: Audit
+    ) -> None:
+        if conduct_id is None:
+            raise InvalidInputError(
+                "a conduct complaint needs its case", field="classification"
+            )
+        if self.submitter.person is None:
+            raise InvalidInputError(
+                "a conduct complaint names its complainant, who is told the outcome",
+                field="classification",
+                rule=RULE_CONDUCT,
+            )
+        self._classified(
+            audit=audit,
+            classification=Classification.CONDUCT,
+            complaint_id=None,
+            report_id=None,
+            conduct_id=conduct_id,
+            subject_no=subject_no,
         )
 
     def answer_enquiry(self, answer: str, on: date, audit: Audit) -> None:
@@ -291,11 +343,15 @@ class Intake(Answerable):
         classification: Classification,
         complaint_id: UUID | None,
         report_id: UUID | None,
+        conduct_id: UUID | None = None,
+        subject_no: str | None = None,
     ) -> None:
         self.status = Status.CLASSIFIED
         self.classification = classification
         self.complaint_id = complaint_id
         self.report_id = report_id
+        self.conduct_id = conduct_id
+        self.subject_no = subject_no
 
     @event(EnquiryAnswered)
     def _enquiry_answered(self, audit: Audit, answer: str, answered_on: date) -> None:

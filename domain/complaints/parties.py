@@ -48,6 +48,9 @@ class Classification(StrEnum):
     BOTH = "both"  # Art. 7: handled separately, one complaint and one report
     ENQUIRY = "enquiry"  # 咨询: answered, no case (outside the measures, Art. 39)
     OUTSIDE = "outside"  # Art. 39: another channel, the person told which
+    # 效能投诉 (issue 10 §6, seed 001 作风建设投诉): about a member of staff's
+    # conduct or the bureau's work style; the supervision office's alone.
+    CONDUCT = "conduct"
 
 
 class OutsideMatter(StrEnum):

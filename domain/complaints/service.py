@@ -20,6 +20,13 @@ from uuid import UUID, uuid4
 
 from domain.complaints.complaint import Complaint, complaint_id
 from domain.complaints.complaint import DeadlineKind as ComplaintDeadline
+from domain.complaints.conduct import (
+    RULE_CONDUCT,
+    ConductComplaint,
+    Finding,
+    conduct_id,
+)
+from domain.complaints.conduct import DeadlineKind as ConductDeadline
 from domain.complaints.intake import (
     Intake,
     Sightings,
@@ -27,7 +34,7 @@ from domain.complaints.intake import (
     intake_id,
     sightings_id,
 )
-from domain.complaints.matter import Matter
+from domain.complaints.matter import Timed
 from domain.complaints.parties import (
     Attachment,
     Channel,
@@ -52,6 +59,7 @@ from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, SystemClock, legal_date
 from domain.shared.command import CaseType
 from domain.shared.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from domain.shared.jurisdiction import covers, normalise_region_code
 from domain.shared.personal import (
     AGENT,
     COMPLAINANT,
@@ -87,6 +95,12 @@ PERSONAL_DATA = frozenset(
     {Role.HANDLER, Role.APPROVER, Role.PERSONAL_DATA, Role.INTAKE}
 )
 READ_PERSONAL_DATA = "read_personal_data"
+# A conduct complaint (issue 10 §6): the supervision office in the handler's
+# place; no approver of the unit complained about (it is kept from them), and
+# the intake desk only for the intake it recorded (`readable_by` says whom).
+SUPERVISION = frozenset({Role.SUPERVISION})
+CONDUCT_PERSONAL_DATA = frozenset({Role.SUPERVISION, Role.PERSONAL_DATA, Role.INTAKE})
+READ_CONDUCT_PERSONAL_DATA = "read_conduct_personal_data"
 
 Facts = Annotated[str, Prose(5000)]
 Text = Annotated[str, Prose(2000)]
@@ -146,8 +160,12 @@ class Complaints(ContextService):
         CaseType(Intake, "intake", lambda i: i.unit_code),
         CaseType(Complaint, "complaint", lambda c: c.unit_code),
         CaseType(Report, "report", lambda r: r.unit_code),
+        CaseType(ConductComplaint, "conduct complaint", lambda c: c.unit_code),
     )
-    rights: ClassVar = {READ_PERSONAL_DATA: PERSONAL_DATA}
+    rights: ClassVar = {
+        READ_PERSONAL_DATA: PERSONAL_DATA,
+        READ_CONDUCT_PERSONAL_DATA: CONDUCT_PERSONAL_DATA,
+    }
 
     def __init__(
         self,
@@ -309,7 +327,7 @@ class Complaints(ContextService):
 
     @command(
         INTAKE,
-        summary="Classify as a complaint, a report or both, and route (Arts. 7, 37)",
+        summary="Classify as a complaint, a report, both or a conduct complaint, and route (Arts. 7, 37)",
         body="ClassifyBody",
         decision=True,
     )
@@ -320,19 +338,25 @@ class Complaints(ContextService):
         classification: Classification,
         unit_code: UnitCode,
         report_unit_code: UnitCode | None = None,
-    ) -> list[Matter]:
+        staff_no: StaffNo | None = None,
+    ) -> list[Timed]:
         """Both (Art. 7) makes one complaint and one report, linked; each goes
         to the unit with authority (a report's may differ: where the conduct
-        happened, Art. 25)."""
+        happened, Art. 25). A conduct complaint (效能投诉) goes to the
+        supervision office over the unit complained about (`unit_code`),
+        naming the member of staff if known (`staff_no`)."""
         on = self.today()
+        if classification is Classification.CONDUCT:
+            return [self._open_conduct(i, unit_code, staff_no, on, audit)]
         complaint_number, report_number = f"{i.number}-TS", f"{i.number}-JB"
         i.classify(
             classification,
             complaint_id(complaint_number),
             report_id(report_number),
             audit,
+            subject_no=staff_no,
         )
-        cases: list[Matter] = []
+        cases: list[Timed] = []
         both = classification is Classification.BOTH
         if i.complaint_id is not None:
             complaint = self._open_complaint(i, complaint_number, unit_code, on, audit)
@@ -382,6 +406,54 @@ class Complaints(ContextService):
         )
         complaint.require_competent(complaint.unit_code)
         return complaint
+
+    def _open_conduct(
+        self, i: Intake, unit_code: str, staff_no: str | None, on: date, audit: Audit
+    ) -> ConductComplaint:
+        """The unit complained about must exist, and the member of staff named
+        must work in it (or in a unit under it)."""
+        unit = normalise_region_code(unit_code)
+        if self.registry.get_unit(unit) is None:
+            raise InvalidInputError(f"no unit {unit}", field="unit_code")
+        subject = None
+        if staff_no is not None:
+            try:
+                subject = self.registry.get_staff(staff_no)
+            except NotFoundError:
+                raise InvalidInputError(
+                    f"no staff member with number {staff_no}", field="staff_no"
+                ) from None
+            if not covers(unit, subject.unit_code):
+                raise InvalidInputError(
+                    f"{staff_no} works in unit {subject.unit_code}, not {unit}",
+                    field="staff_no",
+                )
+        number = f"{i.number}-XN"
+        i.classify(
+            Classification.CONDUCT,
+            None,
+            None,
+            audit,
+            conduct_id=conduct_id(number),
+            subject_no=staff_no,
+        )
+        person = i.submitter.person
+        assert person is not None  # the intake refuses an anonymous one
+        return ConductComplaint.open(
+            audit=audit,
+            number=number,
+            intake_id=i.id,
+            channel=i.channel,
+            complainant=as_role(person, COMPLAINANT),
+            unit_code=unit,
+            subject_no=subject.staff_no if subject else None,
+            subject_name=subject.name if subject else None,
+            facts=i.facts,
+            claim=i.claim,
+            intake_unit_code=i.unit_code,
+            on=on,
+            calendar=self.calendar,
+        )
 
     @command(INTAKE, summary="Answer an enquiry (咨询, no case)", body="AnswerBody")
     def answer_enquiry(self, i: Intake, audit: Audit, answer: Text) -> None:
@@ -450,14 +522,16 @@ class Complaints(ContextService):
         m.resume_period(self.today(), self.calendar, audit)
 
     @system_command()
-    def recompute_deadlines(self, m: Complaint | Report, audit: Audit) -> None:
+    def recompute_deadlines(
+        self, m: Complaint | Report | ConductComplaint, audit: Audit
+    ) -> None:
         """The clock, for a case whose provisional deadlines were worked out
         under an older calendar (DESIGN §3: a notice was published)."""
         m.recompute_deadlines(self.calendar, audit)
 
     @system_command()
     def record_missed_deadline(
-        self, m: Complaint | Report, audit: Audit, kind: str
+        self, m: Complaint | Report | ConductComplaint, audit: Audit, kind: str
     ) -> None:
         """The clock, the day after a deadline passed with the step undone."""
         m.record_missed(kind, self.today(), audit)
@@ -660,6 +734,42 @@ class Complaints(ContextService):
     ) -> None:
         r.notify_result(result, reward_fen, self.today(), audit)
 
+    # -- conduct complaints (效能投诉, issue 10 §6) -------------------------------------
+
+    @command(
+        SUPERVISION,
+        summary="Assign to a member of the supervision office (首问负责 hand-over)",
+        body="AssignBody",
+        decision=True,
+    )
+    def assign(self, c: ConductComplaint, audit: Audit, staff_no: StaffNo) -> None:
+        """Never to the member of staff complained about, and only to the
+        supervision office: no one else may know of it."""
+        staff = self.registry.get_staff(staff_no)
+        if not staff.active or not c.readable_by(staff.staff_no, staff.roles):
+            raise InvalidInputError(
+                f"{staff_no} is not active staff of the supervision office free"
+                " to look into this complaint",
+                field="staff_no",
+                rule=RULE_CONDUCT,
+            )
+        c.hand_over(staff.staff_no, staff.name, audit)
+
+    @command(
+        SUPERVISION,
+        summary="Record the outcome: substantiated or not, and the measures taken",
+        body="OutcomeBody",
+        decision=True,
+    )
+    def record_outcome(
+        self, c: ConductComplaint, audit: Audit, finding: Finding, measures: Text = ""
+    ) -> None:
+        c.record_outcome(finding, measures, self.today(), audit)
+
+    @command(SUPERVISION, summary="Record that the complainant was told the outcome")
+    def notify_complainant(self, c: ConductComplaint, audit: Audit) -> None:
+        c.notify_complainant(self.today(), audit)
+
     def _officer(self, staff_no: str) -> Officer:
         staff = self.registry.get_staff(staff_no)
         if not staff.active:
@@ -670,17 +780,27 @@ class Complaints(ContextService):
 
     def personal_data(
         self,
-        kind: type[Intake | Complaint | Report],
+        kind: type[Intake | Complaint | Report | ConductComplaint],
         case_id: UUID,
         who: Caller,
         expected_version: int | None = None,
     ) -> tuple[CommandResult, dict[str, PersonalDetails | None]]:
         """The people of a case, opened for an entitled member of staff; the read
         is recorded first (who, when, which case, why), so there is no read
-        without its record. A shredded key shows as None."""
-        audit = self.acting(READ_PERSONAL_DATA, who)
-        loaded = self.load(kind, case_id, kind.__name__.lower())
-        case = cast(Intake | Complaint | Report, loaded)
+        without its record. A shredded key shows as None. A case kept from the
+        caller (a conduct complaint, its intake) answers as an unknown one."""
+        what = kind.__name__.lower()
+        case = cast(
+            Intake | Complaint | Report | ConductComplaint,
+            self.load(kind, case_id, what),
+        )
+        self.require_known(who.audit.actor, case, what, case_id, who.roles)
+        conduct = isinstance(case, ConductComplaint) or (
+            isinstance(case, Intake) and case.conduct_id is not None
+        )
+        audit = self.acting(
+            READ_CONDUCT_PERSONAL_DATA if conduct else READ_PERSONAL_DATA, who
+        )
         self.within_jurisdiction(audit.actor, case.unit_code)
         if expected_version is not None and expected_version != case.version:
             raise StaleVersionError(f"the case is at version {case.version}")
@@ -704,13 +824,17 @@ class Complaints(ContextService):
     ) -> CommandResult:
         """评议 by the person, once, after the complaint is closed."""
         intake = self.find_intake(number, query_code)
-        if intake.complaint_id is None:
+        case: Complaint | ConductComplaint
+        if intake.complaint_id is not None:
+            case = self.load(Complaint, intake.complaint_id, "complaint")
+        elif intake.conduct_id is not None:
+            case = self.load(ConductComplaint, intake.conduct_id, "conduct complaint")
+        else:
             raise InvalidInputError(
                 "only a complaint's handling is rated", field="number", rule=art(3)
             )
-        complaint = self.load(Complaint, intake.complaint_id, "complaint")
-        complaint.rate(rating, comment, self.today(), audit)
-        return self.commit(complaint)
+        case.rate(rating, comment, self.today(), audit)
+        return self.commit(case)
 
 
 def _as(person: Sealed | None, role: str) -> Sealed | None:
@@ -718,5 +842,5 @@ def _as(person: Sealed | None, role: str) -> Sealed | None:
 
 
 # Names the clock and the board use for the deadlines each kind can miss.
-DEADLINE_KINDS = (*ComplaintDeadline, *ReportDeadline)
+DEADLINE_KINDS = (*ComplaintDeadline, *ReportDeadline, *ConductDeadline)
 PUBLIC = Actor(kind=ActorKind.PUBLIC, id="public", name="公众")

@@ -28,7 +28,7 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Trans
 from eventsourcing.utils import get_topic, register_topic, resolve_topic
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from domain.shared.audit import Audit
+from domain.shared.audit import Audit, Role
 from domain.shared.recorded import recorded_validator
 from domain.shared.text import STORED_FACT
 
@@ -99,6 +99,12 @@ class Aggregate(BaseAggregate[UUID]):
     @staticmethod
     def create_id(*_: Any, **__: Any) -> UUID:
         return uuid4()
+
+    def readable_by(self, staff_no: str, roles: frozenset[Role]) -> bool:
+        """Whether a member of staff holding `roles` may know of this case at
+        all, jurisdiction aside. Every case is, but a kind that keeps itself
+        from some staff (whom it then answers as an unknown case) says so."""
+        return True
 
 
 def event_classes(aggregate: type[Aggregate]) -> list[type[Aggregate.Event]]:

@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.shared.audit import Actor, ActorKind, Audit, Caller, Role, require_actor
 from domain.shared.command import AUDIT, DECLARED, CaseType, CommandSpec, Declared
-from domain.shared.errors import DomainError, PermissionDeniedError
+from domain.shared.errors import DomainError, NotFoundError, PermissionDeniedError
 from domain.shared.events import Aggregate
 from domain.shared.jurisdiction import covers
 from domain.shared.store import Reading
@@ -433,6 +433,7 @@ class ContextService(Reading):
         arguments = spec.bind(args, kwargs)
         audit = arguments[AUDIT] = self.acting(name, arguments[AUDIT])
         case = self._case(spec, case_id)
+        self.require_known(audit.actor, case, spec.what, case_id)
         self.within_jurisdiction(audit.actor, spec.unit_of(case))
         if expected_version is not None and expected_version != case.version:
             what = spec.case_type(case).what
@@ -466,6 +467,23 @@ class ContextService(Reading):
             acting = f"; acting as {audit.actor.role}" if audit.actor.role else ""
             raise PermissionDeniedError(_needs(command, allowed) + acting)
         return audit
+
+    def require_known(
+        self,
+        actor: Actor,
+        case: Aggregate,
+        what: str,
+        case_id: UUID,
+        roles: frozenset[Role] | None = None,
+    ) -> None:
+        """A case kept from this member of staff (`Aggregate.readable_by`) is
+        refused as an unknown one: the refusal does not reveal it exists. The
+        roles are those the actor acts in, unless given (a read: all theirs)."""
+        if actor.kind is not ActorKind.STAFF:
+            return
+        held = roles if roles is not None else frozenset({actor.role} - {None})
+        if not case.readable_by(actor.id, cast(frozenset[Role], held)):
+            raise NotFoundError(f"{what} {case_id} not found")
 
     def within_jurisdiction(self, actor: Actor, case_unit: str | None) -> None:
         """A unit acts only within its region (DESIGN §4); None: any unit's case."""

@@ -4,8 +4,12 @@
 one coarser cuboid), how many of each countable fact of the line. Each fact
 counts on its own day, under the unit the case was with when it happened:
 - an intake on the day it was received, at the intake unit, by channel; its
-  classification (投诉 / 举报 / both / 咨询 / outside, Arts. 7 and 39) on the
-  day of that receipt too, so a period's intakes and their kinds add up;
+  classification (投诉 / 举报 / both / 咨询 / outside, Arts. 7 and 39, and
+  效能投诉 about the bureau's own staff, issue 10 §6) on the day of that
+  receipt too, so a period's intakes and their kinds add up. A conduct
+  complaint counts at the intake unit that received it (which knows of it
+  already), never under the unit complained about; what becomes of it is the
+  supervision office's (projections/complaints/conduct.py);
 - a complaint's and a report's registration on their receipt; each decision
   (accepted, not accepted and its Art. 15 ground, agreement and the recovered
   amount, termination and its Art. 21 ground, withdrawal, case opened or not,
@@ -52,6 +56,7 @@ class LineCounts(Bucket):
     classified_both: int
     classified_enquiry: int
     classified_outside: int
+    classified_conduct: int  # 效能投诉 received (issue 10 §6): counted, never named
     # Complaints (投诉): registered, decided (Arts. 14–15), mediated (Arts. 21–22).
     complaints: int
     accepted: int

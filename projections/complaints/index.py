@@ -5,6 +5,11 @@ Feeds the staff index, the line's side of the deadline board and of the
 clock's timers, and the rollup the statistics sum (`counts`). Its queries are
 in `index_queries` (why two modules: `projections.licensing.applications_queries`).
 
+A conduct complaint (效能投诉, issue 10 §6) has a model of its own
+(`conduct`), seen only by the supervision office and auditors; its intake's
+row here is marked confidential, and the index shows it only to that
+intake's readers.
+
 Art. 33 (confidentiality): a row holds the people of its case only as their
 pseudonyms (举报人#7F3A). The events carry each person's details sealed under
 the person's own key; this model reads the pseudonym beside the box and never
@@ -109,6 +114,11 @@ class CaseRow:
     complaint_id: UUID | None = None  # an intake's complaint
     report_id: UUID | None = None  # an intake's report
     linked_id: UUID | None = None  # Art. 7's twin, or Art. 23's complaint
+    conduct_id: UUID | None = None  # an intake's conduct complaint (效能投诉)
+    # An intake classified as a conduct complaint (issue 10 §6): shown only to
+    # its readers (Intake.readable_by), never to the member of staff named.
+    confidential: bool = False
+    subject_no: str | None = None
     duplicates: list[str] = dataclasses.field(default_factory=list)  # numbers
     returned: bool = False  # back with the intake unit to be routed (Art. 37)
     disputed_with: str | None = None  # Art. 30
@@ -143,7 +153,7 @@ class CaseRow:
 class ComplaintsIndex(CaseReadModel[CaseRow]):
     name = "complaints"
     logs = ("complaints",)
-    version = 1
+    version = 2  # 2: conduct complaints' intakes kept from all but their readers
     # The board's kind for every row of this model (the row's own kind, its
     # subject_code, says complaint or report): a matter of the 12315 line.
     case_kind = "matter"
@@ -509,6 +519,9 @@ def _classified(row: CaseRow, e: In.Classified, p: int) -> CaseRow:
     row.classification = e.classification.value
     row.complaint_id = e.complaint_id
     row.report_id = e.report_id
+    row.conduct_id = e.conduct_id
+    row.confidential = e.conduct_id is not None
+    row.subject_no = e.subject_no
     row.closed = True  # the desk's part is done; the cases carry on
     return _touch(row, e, p)
 

@@ -46,13 +46,17 @@ class CaseQuery:
     responsible_no: str | None = None  # 首问负责: whose cases
     after: str | None = None
     limit: int = 50
+    # Whether the reader may see a conduct complaint's intake (its roles say:
+    # Intake.readable_by), and who the reader is: never the staff member named.
+    confidential: bool = False
+    reader_no: str | None = None
 
 
 INDEX_COLUMNS = sql.SQL(
     "id, seq, version, kind, number, status, classification, source, channel,"
     " unit_code, intake_unit_code, respondent_name, respondent_uscc,"
     " respondent_region, received_on, people, anonymous, responsible_no,"
-    " responsible_name, intake_id, complaint_id, report_id, linked_id,"
+    " responsible_name, intake_id, complaint_id, report_id, linked_id, conduct_id,"
     " duplicates, returned, disputed_with, {dues}, mediation_stopped,"
     " verification_stopped, verification_extended, missed, decided_on, ground,"
     " recovered_fen, rating, closed, deadline_kind, deadline_due,"
@@ -66,6 +70,7 @@ def search(
     """The index: newest first, stable however many cases arrive between pages."""
     where = Where()
     where.scope(q.scope, *SCOPED_BY)
+    _confidential(where, q.confidential, q.reader_no)
     if q.kinds:
         where.add("kind = ANY(%s)", [k.value for k in q.kinds])
     if q.statuses:
@@ -107,11 +112,16 @@ def find(
     scope: Scope,
     calendar: WorkingDayCalendar,
     today: date,
+    *,
+    confidential: bool = False,
+    reader_no: str | None = None,
 ) -> dict[str, Any] | None:
-    """One case as the index shows it; None if unknown or outside `scope`."""
+    """One case as the index shows it; None if unknown, outside `scope`, or
+    kept from the reader (see `CaseQuery.confidential`)."""
     where = Where()
     where.add("id = %s", case_id)
     where.scope(scope, *SCOPED_BY)
+    _confidential(where, confidential, reader_no)
     query = sql.SQL("SELECT {} FROM {} WHERE {}").format(
         INDEX_COLUMNS, active_tables(conn, ComplaintsIndex.name)(), where.sql()
     )
@@ -131,6 +141,16 @@ def answerable(
     ).format(active_tables(conn, ComplaintsIndex.name)())
     rows = conn.execute(query, (list(case_ids),)).fetchall()
     return {r[0]: {"staff_no": r[1], "name": r[2]} for r in rows}
+
+
+def _confidential(where: Where, allowed: bool, reader_no: str | None) -> None:
+    """A conduct complaint's intake (issue 10 §6): to its readers only, and
+    never to the member of staff it is about."""
+    where.add(
+        "(NOT confidential OR (%s AND subject_no IS DISTINCT FROM %s))",
+        allowed,
+        reader_no,
+    )
 
 
 def _like_escape(text: str) -> str:
@@ -165,6 +185,7 @@ def view(
         "complaint_id": r["complaint_id"],
         "report_id": r["report_id"],
         "linked_id": r["linked_id"],
+        "conduct_id": r["conduct_id"],
         "possible_duplicates": r["duplicates"],
         "returned": r["returned"],
         "disputed_with": r["disputed_with"],

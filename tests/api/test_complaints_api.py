@@ -12,9 +12,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.complaints.summaries import TEMPLATES
+from domain.complaints.complaint import Complaint
+from domain.complaints.conduct import ConductComplaint
+from domain.complaints.intake import Intake, Sightings
+from domain.complaints.report import Report
 from domain.shared.audit import Role
+from domain.shared.events import event_classes
 from projections.runtime import Projector
-from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY
+from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY, Staff
 from tests.api.helpers import StaffBook, assert_problem, ok, post
 
 INTAKES = "/v1/complaints/intakes"
@@ -343,3 +349,189 @@ def test_a_closed_complaint_is_rated_once_by_its_person(
     assert_problem(again, 409, "illegal-transition")
     rated = ok(client.get(path, headers=handler.headers))
     assert rated["rating"] == "satisfied"
+
+
+# -- conduct complaints: about the bureau's own staff (效能投诉, issue 10 §6) ------------
+
+CONDUCT = "/v1/complaints/conduct"
+BUREAU = {"name": "淮安区市场监督管理局", "region_code": COUNTY}
+
+
+def conduct_complaint(
+    client: TestClient, staff: StaffBook, subject: Staff
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A complaint about `subject`'s conduct, classified by the county desk."""
+    registered = register(
+        client,
+        staff,
+        person(),
+        channel="counter",
+        respondent=BUREAU,
+        facts="窗口工作人员推诿，态度生硬。",
+        claim="要求调查处理",
+    )
+    classified = ok(
+        post(
+            client,
+            f"{INTAKES}/{registered['id']}/classify",
+            staff[(Role.INTAKE, COUNTY)],
+            {
+                "classification": "conduct",
+                "unit_code": COUNTY,
+                "staff_no": subject.staff_no,
+                "reason": "反映工作人员作风问题，转督察",
+            },
+        )
+    )
+    return registered, classified
+
+
+def test_the_supervision_office_concludes_a_conduct_complaint_and_its_person_rates_it(
+    client: TestClient, staff: StaffBook
+) -> None:
+    registered, intake = conduct_complaint(client, staff, staff[(Role.HANDLER, COUNTY)])
+    assert (intake["classification"], intake["complaint_id"]) == ("conduct", None)
+    path = f"{CONDUCT}/{intake['conduct_id']}"
+    office = staff[(Role.SUPERVISION, CITY)]
+    case = ok(client.get(path, headers=office.headers))
+    assert case["subject"]["staff_no"] == staff[(Role.HANDLER, COUNTY)].staff_no
+    assert case["conclusion_due"]["working_days"] == 15
+    bare = post(client, f"{path}/record-outcome", office, {"finding": "substantiated"})
+    assert_problem(bare, 422, "invalid-input")
+    refused = post(
+        client,
+        f"{path}/record-outcome",
+        staff[(Role.APPROVER, COUNTY)],
+        {"finding": "not_substantiated", "reason": "不属实"},
+    )
+    assert_problem(refused, 403, "forbidden")
+    concluded = ok(
+        post(
+            client,
+            f"{path}/record-outcome",
+            office,
+            {"finding": "substantiated", "measures": "批评教育", "reason": "核查属实"},
+        )
+    )
+    assert (concluded["status"], concluded["finding"]) == ("concluded", "substantiated")
+    closed = ok(post(client, f"{path}/notify-complainant", office))
+    assert closed["closed"]
+    code = {
+        "intake_number": registered["intake_number"],
+        "query_code": registered["query_code"],
+    }
+    progress = ok(client.get(f"{PUBLIC}/progress", params=code))
+    assert [(c["kind"], c["status"]) for c in progress["cases"]] == [
+        ("conduct", "closed")
+    ]
+    rated = client.post(f"{PUBLIC}/rating", json={**code, "rating": "satisfied"})
+    assert ok(rated)["rating"] == "satisfied"
+    history = ok(client.get(f"{path}/history", headers=office.headers))["events"]
+    assert [e["type"] for e in history] == [
+        "Opened",
+        "OutcomeRecorded",
+        "ComplainantNotified",
+        "Rated",
+    ]
+    assert "转督察部门" in history[0]["summary"]
+    assert "属实" in history[1]["summary"]
+
+
+def test_a_conduct_complaint_is_unknown_to_all_but_the_supervision_office_and_auditors(
+    client: TestClient, staff: StaffBook
+) -> None:
+    """404 as for an unknown case (it reveals nothing to the one complained
+    about); the supervision office of another county: 403 (jurisdiction)."""
+    registered, intake = conduct_complaint(client, staff, staff[(Role.HANDLER, COUNTY)])
+    path = f"{CONDUCT}/{intake['conduct_id']}"
+    for role in Role:
+        for unit in (CITY, COUNTY, OTHER_COUNTY):
+            who = staff[(role, unit)]
+            if role is Role.AUDITOR:
+                expected = 200
+            elif role is Role.SUPERVISION:
+                expected = 403 if unit == OTHER_COUNTY else 200
+            else:
+                expected = 404
+            for suffix in ("", "/history"):
+                got = client.get(path + suffix, headers=who.headers)
+                assert got.status_code == expected, (role, unit, suffix, got.text)
+            opened = post(client, f"{path}/personal-data", who, {"reason": "查阅"})
+            if expected == 404:
+                assert_problem(opened, 404, "not-found")
+    # Its intake: the desk that recorded it, the supervision office, auditors.
+    intake_path = f"{INTAKES}/{registered['id']}"
+    for role, expected in (
+        (Role.INTAKE, 200),
+        (Role.SUPERVISION, 200),
+        (Role.AUDITOR, 200),
+        (Role.HANDLER, 404),
+        (Role.APPROVER, 404),
+        (Role.CLERK, 404),
+    ):
+        got = client.get(intake_path, headers=staff[(role, COUNTY)].headers)
+        assert got.status_code == expected, (role, got.text)
+    handed = post(
+        client,
+        f"{intake_path}/hand-over",
+        staff[(Role.HANDLER, COUNTY)],
+        {"staff_no": staff[(Role.HANDLER, CITY)].staff_no, "reason": "交接"},
+    )
+    assert_problem(handed, 404, "not-found")
+
+
+def test_a_conduct_complaint_about_a_supervisor_is_unknown_to_that_supervisor(
+    client: TestClient, staff: StaffBook
+) -> None:
+    subject = staff[(Role.SUPERVISION, COUNTY)]
+    _, intake = conduct_complaint(client, staff, subject)
+    path = f"{CONDUCT}/{intake['conduct_id']}"
+    assert_problem(client.get(path, headers=subject.headers), 404, "not-found")
+    done = post(client, f"{path}/notify-complainant", subject)
+    assert_problem(done, 404, "not-found")
+    ok(client.get(path, headers=staff[(Role.SUPERVISION, CITY)].headers))
+
+
+@pytest.mark.usefixtures("projector")
+def test_a_conduct_complaint_stays_out_of_the_index_and_board_of_ordinary_roles(
+    client: TestClient, staff: StaffBook
+) -> None:
+    subject = staff[(Role.HANDLER, COUNTY)]
+    registered, intake = conduct_complaint(client, staff, subject)
+    case_id = intake["conduct_id"]
+    wait = {"consistent_after": intake["consistency_token"], "limit": 200}
+
+    def listed(path: str, who: Staff) -> list[str]:
+        page = ok(client.get(path, params=wait, headers=who.headers))
+        return [str(i.get("case_id", i.get("id"))) for i in page["items"]]
+
+    for role in (Role.HANDLER, Role.APPROVER, Role.CLERK, Role.INTAKE):
+        who = staff[(role, COUNTY)]
+        for board in ("/v1/complaints/deadlines", "/v1/deadlines"):
+            assert case_id not in listed(board, who), (role, board)
+        refused = client.get(CONDUCT, params=wait, headers=who.headers)
+        assert_problem(refused, 403, "forbidden")
+    for role in (Role.HANDLER, Role.APPROVER, Role.CLERK):
+        assert registered["id"] not in listed(INTAKES, staff[(role, COUNTY)])
+    assert registered["id"] in listed(INTAKES, staff[(Role.INTAKE, COUNTY)])
+    office, auditor = staff[(Role.SUPERVISION, CITY)], staff[(Role.AUDITOR, CITY)]
+    for reader in (office, auditor):
+        assert case_id in listed(CONDUCT, reader)
+        assert case_id in listed("/v1/complaints/deadlines", reader)
+    board = ok(
+        client.get("/v1/complaints/deadlines", params=wait, headers=office.headers)
+    )
+    (row,) = [r for r in board["items"] if str(r["case_id"]) == case_id]
+    assert (row["matter"], row["kind"]) == ("效能投诉", "conclusion")
+    assert row["responsible"]["staff_no"] == staff[(Role.INTAKE, COUNTY)].staff_no
+
+
+def test_every_event_of_the_line_has_a_history_line_under_its_topic() -> None:
+    kinds = (Intake, Sightings, Complaint, Report, ConductComplaint)
+    missing = [
+        cls.TOPIC
+        for kind in kinds
+        for cls in event_classes(kind)
+        if cls.__name__ != "Created" and cls.TOPIC not in TEMPLATES
+    ]
+    assert missing == []

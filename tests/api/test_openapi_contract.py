@@ -108,7 +108,8 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
 
 
 def _seed(client: TestClient, tokens: dict[Role, str]) -> dict[str, list[str]]:
-    """An application at intake, one accepted, and a licence to act on."""
+    """An application at intake, one accepted, a licence to act on, and an
+    intake on the 12315 line."""
     clerk = {"Authorization": f"Bearer {tokens[Role.CLERK]}"}
     approver = {"Authorization": f"Bearer {tokens[Role.APPROVER]}"}
     applications = []

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 from domain.complaints.complaint import Complaint
+from domain.complaints.conduct import ConductComplaint, Finding
 from domain.complaints.intake import Intake, Sightings, Submitter
 from domain.complaints.parties import (
     Attachment,
@@ -39,6 +40,7 @@ CITY_INTAKE = staff_audit(Role.INTAKE, "320800", reason="重新分送")
 HANDLER = staff_audit(Role.HANDLER, reason="依法办理")
 APPROVER = staff_audit(Role.APPROVER, reason="负责人批准")
 CITY_APPROVER = staff_audit(Role.APPROVER, "320800", reason="上级指定")
+SUPERVISOR = staff_audit(Role.SUPERVISION, "320800", reason="督察核查")
 CLOCK = system_audit()
 
 
@@ -93,7 +95,11 @@ def _intakes() -> list[Any]:
     referred.refer(OutsideMatter.DISCIPLINE, DAY, INTAKE)
     sightings = Sightings.start("key", INTAKE)
     sightings.see("1", DAY, INTAKE)
-    return [classified, answered, referred, sightings]
+    conduct = _intake("4")
+    conduct.classify(
+        Classification.CONDUCT, None, None, INTAKE, conduct_id=uuid4(), subject_no="H-2"
+    )
+    return [classified, answered, referred, sightings, conduct]
 
 
 def _complaint(number: str, on: date = DAY) -> Complaint:
@@ -208,6 +214,39 @@ def _reports() -> list[Any]:
     return [opened, declined, provisional]
 
 
+def _conduct(number: str, on: date = DAY) -> ConductComplaint:
+    return ConductComplaint.open(
+        audit=INTAKE,
+        number=number,
+        intake_id=uuid4(),
+        channel=Channel.COUNTER,
+        complainant=sealed("投诉人"),
+        unit_code="320803",
+        subject_no="H-2",
+        subject_name="被投诉人",
+        facts="工作人员推诿",
+        claim="要求处理",
+        intake_unit_code="320803",
+        on=on,
+        calendar=CALENDAR,
+    )
+
+
+def _conduct_complaints() -> list[Any]:
+    concluded = _conduct("X-1")
+    concluded.hand_over("S-1", "督察甲", SUPERVISOR)
+    concluded.record_personal_data_read(SUPERVISOR)
+    concluded.record_missed("conclusion", date(2026, 10, 16), CLOCK)
+    concluded.record_outcome(
+        Finding.SUBSTANTIATED, "批评教育并整改", date(2026, 10, 16), SUPERVISOR
+    )
+    concluded.notify_complainant(date(2026, 10, 16), SUPERVISOR)
+    concluded.rate(Rating.FAIRLY_SATISFIED, "", date(2026, 10, 19), CLOCK)
+    provisional = _conduct("X-2", on=LATE)
+    provisional.recompute_deadlines(CALENDAR_2027, CLOCK)
+    return [concluded, provisional]
+
+
 def complaints_lifecycles() -> list[list[Any]]:
-    aggregates = _intakes() + _complaints() + _reports()
+    aggregates = _intakes() + _complaints() + _reports() + _conduct_complaints()
     return [list(a.collect_events()) for a in aggregates]

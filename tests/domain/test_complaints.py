@@ -24,6 +24,8 @@ import pytest
 
 from domain.complaints.complaint import Complaint
 from domain.complaints.complaint import Status as ComplaintStatus
+from domain.complaints.conduct import ConductComplaint, Finding
+from domain.complaints.conduct import Status as ConductStatus
 from domain.complaints.intake import Intake
 from domain.complaints.intake import Status as IntakeStatus
 from domain.complaints.parties import (
@@ -42,7 +44,7 @@ from domain.complaints.parties import (
 )
 from domain.complaints.report import Report
 from domain.complaints.report import Status as ReportStatus
-from domain.complaints.service import PUBLIC, Complaints, Submission
+from domain.complaints.service import PUBLIC, Complaints, Receipt, Submission
 from domain.registry.service import Registry
 from domain.shared.audit import Audit, Caller, Role
 from domain.shared.clock import SHANGHAI, FixedClock
@@ -51,6 +53,7 @@ from domain.shared.errors import (
     DomainError,
     IllegalTransitionError,
     InvalidInputError,
+    NotFoundError,
     PermissionDeniedError,
 )
 from domain.shared.jurisdiction import normalise_region_code
@@ -112,6 +115,10 @@ def complaints(
     for staff_no, name in (("E-1", "赵一"), ("E-2", "钱二"), ("H-2", "孙三")):
         registry.enrol_staff(
             staff_no, name, COUNTY, frozenset({Role.HANDLER}), BOOTSTRAP
+        )
+    for staff_no, name, unit in (("S-1", "督察甲", CITY), ("S-9", "督察九", COUNTY)):
+        registry.enrol_staff(
+            staff_no, name, unit, frozenset({Role.SUPERVISION}), BOOTSTRAP
         )
     service = Complaints(
         env=POPO, registry=registry, calendar=CALENDAR, vault=vault, clock=clock
@@ -825,3 +832,171 @@ def test_a_published_holiday_notice_moves_a_provisional_acceptance_date(
     assert not moved.acceptance.due.provisional
     with pytest.raises(IllegalTransitionError, match="no provisional deadline"):
         complaints.recompute_deadlines(complaint.id, audit=CLOCK)
+
+
+# -- conduct complaints: about the bureau's own staff (效能投诉, issue 10 §6) ------------
+
+SUPERVISOR = staff_audit(Role.SUPERVISION, CITY, reason="督察核查", staff_no="S-1")
+BUREAU = Respondent(name="海州区市场监督管理局", region_code=COUNTY)
+
+
+def a_conduct_complaint(
+    complaints: Complaints, staff_no: str | None = "H-2"
+) -> tuple[Receipt, ConductComplaint]:
+    receipt = complaints.register(
+        audit=INTAKE,
+        channel=Channel.TELEPHONE,
+        submitter=Submission(person=ALICE),
+        respondent=BUREAU,
+        facts="窗口工作人员态度恶劣，推诿不办。",
+        claim="要求处理并道歉",
+    )
+    intake = classify(
+        complaints, receipt.id, Classification.CONDUCT, COUNTY, staff_no=staff_no
+    )
+    assert intake.conduct_id is not None
+    return receipt, complaints.load(ConductComplaint, intake.conduct_id, "conduct")
+
+
+def test_a_conduct_complaint_goes_to_the_supervision_office_with_15_working_days(
+    complaints: Complaints,
+) -> None:
+    _, conduct = a_conduct_complaint(complaints)
+    assert (conduct.unit_code, conduct.subject_no, conduct.subject_name) == (
+        COUNTY,
+        "H-2",
+        "孙三",
+    )
+    assert conduct.complainant.person.pseudonym.startswith("投诉人#")
+    # The bureau's rule, 15 working days (UNCONFIRMED): as the report's 15,
+    # counted by hand in the module docstring, Thu 10/15.
+    assert conduct.conclusion.due.due == date(2026, 10, 15)
+    assert "效能投诉" in conduct.conclusion.rule
+
+
+def test_the_member_of_staff_named_works_in_the_unit_complained_about(
+    complaints: Complaints,
+) -> None:
+    intake = register(complaints, respondent=BUREAU)
+    with pytest.raises(InvalidInputError) as elsewhere:
+        classify(
+            complaints, intake, Classification.CONDUCT, OTHER_COUNTY, staff_no="H-2"
+        )
+    assert elsewhere.value.field == "staff_no"
+    with pytest.raises(InvalidInputError) as unknown:
+        classify(complaints, intake, Classification.CONDUCT, COUNTY, staff_no="X-0")
+    assert unknown.value.field == "staff_no"
+    with pytest.raises(InvalidInputError) as not_conduct:
+        classify(complaints, intake, Classification.COMPLAINT, staff_no="H-2")
+    assert not_conduct.value.field == "staff_no"
+
+
+def test_a_conduct_complaint_names_its_complainant(complaints: Complaints) -> None:
+    intake = register(complaints, None, respondent=BUREAU)
+    with pytest.raises(InvalidInputError, match="complainant"):
+        classify(complaints, intake, Classification.CONDUCT, COUNTY)
+
+
+def test_only_the_supervision_office_decides_and_never_the_one_complained_about(
+    complaints: Complaints,
+) -> None:
+    _, conduct = a_conduct_complaint(complaints, staff_no="S-9")
+    with pytest.raises(PermissionDeniedError):
+        complaints.record_outcome(
+            conduct.id, audit=HANDLER, finding=Finding.NOT_SUBSTANTIATED
+        )
+    himself = staff_audit(Role.SUPERVISION, COUNTY, reason="自查", staff_no="S-9")
+    with pytest.raises(NotFoundError):  # as if there were no such case
+        complaints.record_outcome(
+            conduct.id, audit=himself, finding=Finding.NOT_SUBSTANTIATED
+        )
+    with pytest.raises(InvalidInputError, match="supervision office"):
+        complaints.assign(conduct.id, audit=SUPERVISOR, staff_no="S-9")
+    complaints.assign(
+        conduct.id,
+        audit=staff_audit(Role.SUPERVISION, COUNTY, reason="交办", staff_no="S-0"),
+        staff_no="S-1",
+    )
+    assert reload(complaints, conduct).responsible_no == "S-1"
+
+
+def test_an_outcome_found_true_names_its_measures_and_telling_the_complainant_closes_it(
+    complaints: Complaints,
+) -> None:
+    receipt, conduct = a_conduct_complaint(complaints)
+    with pytest.raises(InvalidInputError) as bare:
+        complaints.record_outcome(
+            conduct.id, audit=SUPERVISOR, finding=Finding.PARTLY_SUBSTANTIATED
+        )
+    assert bare.value.field == "measures"
+    with pytest.raises(IllegalTransitionError):
+        complaints.notify_complainant(conduct.id, audit=SUPERVISOR)
+    complaints.record_outcome(
+        conduct.id,
+        audit=SUPERVISOR,
+        finding=Finding.PARTLY_SUBSTANTIATED,
+        measures="对当事人批评教育，窗口服务规范整改",
+    )
+    concluded = reload(complaints, conduct)
+    assert (concluded.status, concluded.closed) == (ConductStatus.CONCLUDED, False)
+    assert concluded.due_deadlines()  # 办结 is the complainant told
+    complaints.notify_complainant(conduct.id, audit=SUPERVISOR)
+    closed = reload(complaints, conduct)
+    assert (closed.status, closed.closed, closed.due_deadlines()) == (
+        ConductStatus.CLOSED,
+        True,
+        [],
+    )
+    public = Audit(actor=PUBLIC, request_id="req-rate")
+    complaints.rate(
+        receipt.intake_number, receipt.query_code, Rating.DISSATISFIED, "", public
+    )
+    assert reload(complaints, conduct).rating is Rating.DISSATISFIED
+
+
+def test_the_clock_records_the_conduct_conclusion_missed_the_day_after(
+    complaints: Complaints, clock: FixedClock
+) -> None:
+    _, conduct = a_conduct_complaint(complaints)
+    on(clock, date(2026, 10, 15))
+    with pytest.raises(DeadlineError):
+        complaints.record_missed_deadline(conduct.id, audit=CLOCK, kind="conclusion")
+    on(clock, date(2026, 10, 16))
+    complaints.record_missed_deadline(conduct.id, audit=CLOCK, kind="conclusion")
+    assert reload(complaints, conduct).missed == [("conclusion", date(2026, 10, 15))]
+
+
+def test_a_conduct_complaint_and_its_intake_are_kept_from_all_but_their_readers(
+    complaints: Complaints,
+) -> None:
+    receipt, conduct = a_conduct_complaint(complaints)
+    intake = complaints.load(Intake, receipt.id, "intake")
+    assert conduct.readable_by("S-1", frozenset({Role.SUPERVISION}))
+    assert conduct.readable_by("U-1", frozenset({Role.AUDITOR}))
+    assert not conduct.readable_by("I-1", frozenset({Role.INTAKE}))
+    assert not conduct.readable_by("A-1", frozenset({Role.APPROVER}))
+    assert not conduct.readable_by("H-2", frozenset({Role.SUPERVISION}))
+    assert intake.readable_by("I-1", frozenset({Role.INTAKE}))
+    assert not intake.readable_by("H-1", frozenset({Role.HANDLER}))
+    assert not intake.readable_by("H-2", frozenset({Role.INTAKE, Role.AUDITOR}))
+
+
+def test_a_conduct_complaint_s_person_is_opened_by_the_supervision_office_only(
+    complaints: Complaints,
+) -> None:
+    receipt, conduct = a_conduct_complaint(complaints)
+    _, people = complaints.personal_data(
+        ConductComplaint, conduct.id, caller(SUPERVISOR)
+    )
+    assert [d.name for d in people.values() if d] == ["王小明"]
+    for who in (HANDLER, APPROVER, staff_audit(Role.INTAKE, reason="回访")):
+        with pytest.raises(NotFoundError):
+            complaints.personal_data(ConductComplaint, conduct.id, caller(who))
+    with pytest.raises(NotFoundError):  # its intake, to the unit's handler
+        complaints.personal_data(Intake, receipt.id, caller(HANDLER))
+    desk = staff_audit(Role.INTAKE, reason="回访来件人", staff_no="I-1")
+    _, recorded = complaints.personal_data(Intake, receipt.id, caller(desk))
+    assert len(recorded) == 1
+    auditor = staff_audit(Role.AUDITOR, CITY, reason="抽查")
+    with pytest.raises(PermissionDeniedError):  # knows of it, without the right
+        complaints.personal_data(ConductComplaint, conduct.id, caller(auditor))

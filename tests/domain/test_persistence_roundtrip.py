@@ -23,6 +23,7 @@ from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from pydantic import BaseModel
 
 from domain.complaints.complaint import Complaint
+from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Sightings
 from domain.complaints.report import Report
 from domain.licensing.applicant_record import ApplicantRecord
@@ -292,6 +293,7 @@ def test_the_lifecycles_produce_every_event_class() -> None:
             Sightings,
             Complaint,
             Report,
+            ConductComplaint,
         )
         for cls in event_classes(aggregate)
         if cls.__name__ != "Created"  # defined by the library, never emitted

@@ -34,6 +34,7 @@ from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.personal import PersonalDetails
 from projections.complaints import complaints_read_models
+from projections.complaints.conduct import ConductIndex
 from projections.complaints.index import ComplaintsIndex
 from projections.runtime import Projector, Tables, active_tables
 from tests.complaints_vault import MemoryVault
@@ -63,6 +64,7 @@ SHOP = Respondent(
     address="海州区商业街8号",
 )
 OTHER_SHOP = Respondent(name="连云区某某超市", region_code=OTHER_COUNTY)
+BUREAU = Respondent(name="海州区市场监督管理局", region_code=COUNTY)
 
 # staff no → name, unit, roles
 STAFF: dict[str, tuple[str, str, frozenset[Role]]] = {
@@ -75,6 +77,8 @@ STAFF: dict[str, tuple[str, str, frozenset[Role]]] = {
     "H-9": ("冯九", OTHER_COUNTY, frozenset({Role.HANDLER})),
     "A-9": ("褚九", OTHER_COUNTY, frozenset({Role.APPROVER})),
     "A-C": ("陈市", CITY, frozenset({Role.APPROVER})),
+    "S-1": ("督察甲", CITY, frozenset({Role.SUPERVISION})),
+    "S-9": ("督察九", COUNTY, frozenset({Role.SUPERVISION})),
 }
 UNITS = {COUNTY: "海州区局", OTHER_COUNTY: "连云区局", CITY: "市局"}
 
@@ -118,8 +122,13 @@ class Line:
         return service
 
     def model(self) -> ComplaintsIndex:
-        (model,) = self.services.read_models()
+        model, _ = self.services.read_models()
         assert isinstance(model, ComplaintsIndex)
+        return model
+
+    def conduct_model(self) -> ConductIndex:
+        _, model = self.services.read_models()
+        assert isinstance(model, ConductIndex)
         return model
 
     def projector(self) -> Projector:
@@ -132,7 +141,8 @@ class Line:
         """Bring the model up to the log's head."""
         if not self.projectors:
             self.projector().prepare()
-        self.projectors[0].catch_up(self.model())
+        for model in self.services.read_models():
+            self.projectors[0].catch_up(model)
 
     def on(self, day: date) -> None:
         self.clock.at = at_shanghai(day)
@@ -183,6 +193,20 @@ class Line:
         intake = self.classify(self.register(person, **more), Classification.REPORT)
         assert intake.report_id is not None
         return intake.report_id
+
+    def conduct(self, staff_no: str | None = "H-2", unit: str = COUNTY) -> UUID:
+        """A conduct complaint (效能投诉) about a member of the county's staff."""
+        intake = self.register(respondent=BUREAU)
+        self.complaints.classify(
+            intake,
+            audit=self.audit("I-1", "反映工作人员作风问题，转督察"),
+            classification=Classification.CONDUCT,
+            unit_code=unit,
+            staff_no=staff_no,
+        )
+        conduct_id = self.complaints.load(Intake, intake, "intake").conduct_id
+        assert conduct_id is not None
+        return conduct_id
 
     def rate(self, complaint: UUID, rating: Rating) -> None:
         """评议 by the complainant, with the intake's number and query code."""

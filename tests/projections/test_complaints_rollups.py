@@ -28,6 +28,7 @@ from psycopg import sql
 
 from domain.complaints.complaint import Complaint, complaint_id
 from domain.complaints.complaint import Status as ComplaintStatus
+from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Submitter
 from domain.complaints.parties import (
     Channel,
@@ -204,6 +205,7 @@ def test_a_district_s_line_for_the_year_is_counted_by_unit_and_month(
             "both": 1,
             "enquiry": 1,
             "outside": 1,
+            "conduct": 0,
         },
     }
     assert county["complaints"] == {
@@ -466,7 +468,8 @@ def intake_walk(
         if intake.submitter.person is None:
             kind = Classification.REPORT
         cases = classified(rng, intake, kind, on, calendar)
-        yield [intake, *cases], [case_walk(rng, c, on, calendar) for c in cases]
+        walked = [c for c in cases if not isinstance(c, ConductComplaint)]
+        yield [intake, *cases], [case_walk(rng, c, on, calendar) for c in walked]
         return
     yield [intake], []
 
@@ -545,17 +548,32 @@ def classified(
     on: date,
     calendar: WorkingDayCalendar,
 ) -> list[Any]:
-    """As the service's `classify`: the intake's decision and its cases."""
+    """As the service's `classify`: the intake's decision and its cases (a
+    conduct complaint's own model is another's: it only counts its intake)."""
     number = intake.number
-    intake.classify(
-        kind,
-        complaint_id(f"{number}-TS"),
-        report_id(f"{number}-JB"),
-        audit(Role.INTAKE, intake.unit_code, "分送"),
-    )
+    desk = audit(Role.INTAKE, intake.unit_code, "分送")
     unit = rng.choice([intake.unit_code, *places(intake.respondent)])
-    cases: list[Any] = []
     person = intake.submitter.person
+    if kind is Classification.CONDUCT and person is not None:
+        conduct = ConductComplaint.open(
+            audit=desk,
+            number=f"{number}-XN",
+            intake_id=intake.id,
+            channel=intake.channel,
+            complainant=person,
+            unit_code=unit,
+            subject_no=None,
+            subject_name=None,
+            facts="事实",
+            claim="",
+            intake_unit_code=intake.unit_code,
+            on=on,
+            calendar=calendar,
+        )
+        intake.classify(kind, None, None, desk, conduct_id=conduct.id)
+        return [conduct]
+    intake.classify(kind, complaint_id(f"{number}-TS"), report_id(f"{number}-JB"), desk)
+    cases: list[Any] = []
     if intake.complaint_id is not None and person is not None:
         cases.append(
             Complaint.open(
