@@ -20,10 +20,13 @@ from api.http.openapi import STAFF, problems
 from api.http.reads import (
     After,
     Limit,
+    PeriodFrom,
+    PeriodTo,
     Reader,
     UnitFilter,
     UsccFilter,
     page_body,
+    period,
     staff_reader,
     upper,
 )
@@ -159,22 +162,15 @@ def conduct_index(
 )
 def get_statistics(
     reader: StaffReader,
-    date_from: Annotated[
-        IsoDate | None,
-        Query(alias="from", description="first day; default 1 January this year"),
-    ] = None,
-    date_to: Annotated[
-        IsoDate | None, Query(alias="to", description="last day; default today")
-    ] = None,
+    date_from: PeriodFrom = None,
+    date_to: PeriodTo = None,
     unit: UnitFilter = None,
     group_by: Annotated[
         statistics.GroupBy | None,
         Query(description="统计口径 — group by unit or month (none: the total)"),
     ] = None,
 ) -> JSON:
-    start = date_from or reader.today.replace(month=1, day=1)
-    end = date_to or reader.today
-    _dates(start, end, ("from", "to"))
+    start, end = period(date_from, date_to, reader.today)
     figures = statistics.statistics(
         reader.conn,
         statistics.StatisticsQuery(

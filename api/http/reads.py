@@ -32,6 +32,7 @@ from api.http.errors import ProblemError
 from domain.shared.audit import Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, legal_date
+from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import RegionCode, covers, normalise_region_code
 from domain.shared.service import CommandResult
@@ -326,3 +327,27 @@ def upper(code: str | None) -> str | None:
 
 def page_body(page: Page[Any], **extra: Any) -> dict[str, Any]:
     return {**extra, "items": page.items, "next_cursor": page.next_cursor}
+
+
+# A statistics query's period (every context's): `from` and `to`, this year to
+# today by default, at most 20 years.
+PeriodFrom = Annotated[
+    IsoDate | None,
+    Query(alias="from", description="first day; default 1 January this year"),
+]
+PeriodTo = Annotated[
+    IsoDate | None, Query(alias="to", description="last day; default today")
+]
+MAX_PERIOD_DAYS = 366 * 20
+
+
+def period(
+    date_from: date | None, date_to: date | None, today: date
+) -> tuple[date, date]:
+    first = date_from or today.replace(month=1, day=1)
+    last = date_to or today
+    if first > last:
+        raise InvalidInputError("`from` is after `to`", field="from")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise InvalidInputError("the period may span at most 20 years", field="to")
+    return first, last

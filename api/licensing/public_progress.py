@@ -20,7 +20,7 @@ from api.http.openapi import PUBLIC, problems
 from api.http.views import JSON
 from api.licensing import schemas
 from api.licensing.reads import PublicReader
-from domain.licensing.service import query_code_hash
+from domain.shared.query_code import query_code_hash
 from domain.shared.text import Line
 from projections.licensing import applications_queries as applications
 

@@ -2,25 +2,22 @@
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.http.openapi import STAFF, problems
 from api.http.reads import (
+    PeriodFrom,
+    PeriodTo,
     UnitFilter,
+    period,
 )
 from api.http.views import JSON
 from api.licensing import schemas
 from api.licensing.reads import StaffReader
-from domain.shared.dates import IsoDate
-from domain.shared.errors import InvalidInputError
 from projections.licensing import statistics
 from projections.licensing.statistics import GroupBy
 
 router = APIRouter(prefix="/v1/licensing/statistics", tags=["licensing read models"])
-
-MAX_PERIOD_DAYS = 366 * 20
 
 
 @router.get(
@@ -32,22 +29,12 @@ MAX_PERIOD_DAYS = 366 * 20
 )
 def get_statistics(
     reader: StaffReader,
-    date_from: Annotated[
-        IsoDate | None,
-        Query(alias="from", description="first day; default 1 January this year"),
-    ] = None,
-    date_to: Annotated[
-        IsoDate | None, Query(alias="to", description="last day; default today")
-    ] = None,
+    date_from: PeriodFrom = None,
+    date_to: PeriodTo = None,
     unit: UnitFilter = None,
     group_by: GroupBy | None = None,
 ) -> JSON:
-    first = date_from or reader.today.replace(month=1, day=1)
-    last = date_to or reader.today
-    if first > last:
-        raise InvalidInputError("`from` is after `to`", field="from")
-    if (last - first).days > MAX_PERIOD_DAYS:
-        raise InvalidInputError("the period may span at most 20 years", field="to")
+    first, last = period(date_from, date_to, reader.today)
     return JSON(
         statistics.statistics(
             reader.conn,

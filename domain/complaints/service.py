@@ -10,7 +10,6 @@ injected `Vault` (domain/shared/personal.py) and opened only through
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import unicodedata
@@ -73,6 +72,7 @@ from domain.shared.personal import (
     seal,
     unseal,
 )
+from domain.shared.query_code import new_query_code, query_code_hash
 from domain.shared.service import (
     CommandResult,
     ContextService,
@@ -122,20 +122,6 @@ def receipt_of(result: CommandResult) -> Receipt:
         intake_number=result.extra["intake_number"],
         query_code=result.extra["query_code"],
     )
-
-
-# Crockford's base32 (no I, L, O, U): read out on the telephone, typed from paper.
-QUERY_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def new_query_code() -> str:
-    raw = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(12))
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
-def query_code_hash(number: str, query_code: str) -> str:
-    code = "".join(query_code.split()).replace("-", "").upper()
-    return hashlib.sha256(f"{number}:{code}".encode()).hexdigest()
 
 
 def _normalised(text: str) -> str:

@@ -8,7 +8,6 @@ registry are injected, so tests can move time and swap the calendar.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import date
@@ -59,6 +58,7 @@ from domain.shared.command import CaseType
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError, NotFoundError
 from domain.shared.jurisdiction import covers
+from domain.shared.query_code import new_query_code, query_code_hash
 from domain.shared.service import (
     CommandResult,
     ContextService,
@@ -100,25 +100,6 @@ def receipt_of(result: CommandResult) -> Receipt:
         receipt_number=result.extra["receipt_number"],
         query_code=result.extra["query_code"],
     )
-
-
-# Crockford's base32: no I, L, O or U to misread when typed from a paper voucher.
-QUERY_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def new_query_code() -> str:
-    """12 characters, 60 bits: too many to guess, even from a stolen hash."""
-    raw = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(12))
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
-def normalise_query_code(query_code: str) -> str:
-    return "".join(query_code.split()).replace("-", "").upper()
-
-
-def query_code_hash(receipt_number: str, query_code: str) -> str:
-    code = normalise_query_code(query_code)
-    return hashlib.sha256(f"{receipt_number}:{code}".encode()).hexdigest()
 
 
 class Licensing(ContextService):

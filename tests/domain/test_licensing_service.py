@@ -16,7 +16,8 @@ from domain.licensing.parties import (
     NonAcceptanceGround,
     PartyType,
 )
-from domain.licensing.service import Licensing, query_code_hash
+from domain.licensing.service import Licensing
+from domain.shared.query_code import query_code_hash
 from domain.registry.catalogue import ApprovalMode
 from domain.registry.enterprise import EnterpriseProfile
 from domain.registry.service import Registry
