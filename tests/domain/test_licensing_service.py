@@ -17,7 +17,6 @@ from domain.licensing.parties import (
     PartyType,
 )
 from domain.licensing.service import Licensing
-from domain.shared.query_code import query_code_hash
 from domain.registry.catalogue import ApprovalMode
 from domain.registry.enterprise import EnterpriseProfile
 from domain.registry.service import Registry
@@ -31,6 +30,7 @@ from domain.shared.errors import (
     PermissionDeniedError,
 )
 from domain.shared.events import Aggregate
+from domain.shared.query_code import query_code_hash
 from domain.shared.service import StaleVersionError
 from tests.domain.conftest import (
     ACCEPTED_ON,
