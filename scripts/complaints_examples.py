@@ -1,14 +1,17 @@
 """Write api/complaints/openapi_examples.json from a real run: a throwaway
 embedded PostgreSQL, the app in-process, an intake registered, classified as
 both, the complaint accepted and mediated, the report's case opened, the
-people opened, the public form used and rated, and a conduct complaint
-(效能投诉) concluded by the supervision office.
+people opened, the public form used and rated, a conduct complaint
+(效能投诉) concluded by the supervision office, and an ODR dispute: a
+business enrolled, the consumer's complaint taken to it, no settlement, and
+the consumer's escalation.
 
     .venv/bin/python scripts/complaints_examples.py
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import tempfile
@@ -21,6 +24,7 @@ from api.host.settings import Settings
 from api.host.storage import open_services, start_embedded
 from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
+from domain.shared.uscc import compose_uscc
 from projections.runtime import run_in_thread
 
 OUT = (
@@ -172,6 +176,7 @@ def drive(http: TestClient, auth: Any, out: dict[str, Any]) -> None:
     )
     out["Rated"] = rated.json()
     conduct(http, post, auth, out)
+    odr(http, post, auth, out)
     token = out["People"]["consistency_token"]
     wait = {"consistent_after": token}
     for name, path in (
@@ -224,6 +229,70 @@ def conduct(http: TestClient, post: Any, auth: Any, out: dict[str, Any]) -> None
     )
     assert page.status_code == 200, page.text  # noqa: S101
     out["ConductPage"] = page.json()
+
+
+def odr(http: TestClient, post: Any, auth: Any, out: dict[str, Any]) -> None:
+    """ODR: the business settles first (issue 10 §3a)."""
+    shop = {
+        "name": "淮安区某某家电旗舰店",
+        "uscc": compose_uscc(UNIT, "00000077"),
+        "region_code": UNIT,
+    }
+    enrolled = post(
+        "/v1/complaints/odr-enterprises",
+        Role.APPROVER,
+        {**shop, "reason": "企业申请入驻在线消费纠纷解决（ODR）"},
+    )
+    out["OdrEnrolled"] = enrolled
+    out["OdrEnterprise"] = http.get(
+        f"/v1/complaints/odr-enterprises/{enrolled['id']}", headers=auth(Role.APPROVER)
+    ).json()
+    submitted = http.post(
+        "/public/v1/complaints",
+        json={
+            "unit_code": UNIT,
+            "submitter": {"person": PERSON},
+            "respondent": shop,
+            "facts": "网购的空气净化器滤网破损。",
+            "claim": "更换滤网",
+            "odr": True,
+        },
+    ).json()
+    number = f"{submitted['intake_number']}-HJ"
+    key = base64.b64encode(f"{shop['uscc']}:{enrolled['key']}".encode()).decode()
+    business = {"Authorization": f"Basic {key}"}
+    out["BusinessDispute"] = http.get(
+        f"/odr/v1/disputes/{number}", headers=business
+    ).json()
+    out["ConsumerContact"] = http.post(
+        f"/odr/v1/disputes/{number}/contact", headers=business
+    ).json()
+    http.post(
+        f"/odr/v1/disputes/{number}/no-settlement",
+        json={
+            "how": "telephone",
+            "negotiated_on": submitted["received_on"],
+            "explanation": "消费者要求退货，经营者仅同意更换滤网",
+        },
+        headers=business,
+    )
+    escalated = http.post(
+        "/public/v1/complaints/escalation",
+        json={k: submitted[k] for k in ("intake_number", "query_code")},
+    )
+    assert escalated.status_code == 200, escalated.text  # noqa: S101
+    out["Escalated"] = escalated.json()
+    wait = {"consistent_after": out["ConsumerContact"]["consistency_token"]}
+    listed = http.get("/odr/v1/disputes", params=wait, headers=business)
+    assert listed.status_code == 200, listed.text  # noqa: S101
+    out["BusinessDisputesPage"] = listed.json()
+    staff_list = http.get(
+        "/v1/complaints/odr-disputes", params=wait, headers=auth(Role.INTAKE)
+    )
+    dispute = staff_list.json()["items"][0]["id"]
+    out["Dispute"] = http.get(
+        f"/v1/complaints/odr-disputes/{dispute}", headers=auth(Role.INTAKE)
+    ).json()
 
 
 if __name__ == "__main__":

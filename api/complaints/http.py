@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.complaints import cases, glossary, intakes, lists, public, summaries
+from api.complaints import cases, glossary, intakes, lists, odr, public, summaries
 from api.host.context import Http
 
 HTTP = Http(
@@ -11,9 +11,12 @@ HTTP = Http(
         cases.complaints_router,
         cases.reports_router,
         cases.conduct_router,
+        odr.enterprises,
+        odr.disputes,
         lists.router,
         lists.board,
         public.router,
+        odr.business,
     ),
     summaries=summaries.SUMMARIES,
     glossary=glossary.GLOSSARY,

@@ -112,6 +112,7 @@ def _staff_no(reader: Reader) -> str | None:
 _index(Kind.INTAKE, "/v1/complaints/intakes", "The intakes (登记) index")
 _index(Kind.COMPLAINT, "/v1/complaints/complaints", "The complaints (投诉) index")
 _index(Kind.REPORT, "/v1/complaints/reports", "The reports (举报) index")
+_index(Kind.ODR, "/v1/complaints/odr-disputes", "The ODR disputes (在线和解) index")
 
 
 @router.get(

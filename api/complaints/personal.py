@@ -25,13 +25,14 @@ from api.http.views import JSON
 from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake
+from domain.complaints.odr import Dispute
 from domain.complaints.report import Report
 from domain.complaints.service import READ_PERSONAL_DATA
 
 
 def add_personal_data_route(
     router: APIRouter,
-    kind: type[Intake | Complaint | Report | ConductComplaint],
+    kind: type[Intake | Complaint | Report | ConductComplaint | Dispute],
     what: str,
 ) -> None:
     def personal_data(

@@ -8,26 +8,33 @@
   code answers as an unknown number does, and failures are limited as the
   licensing lookup's are (api/http/limits.py);
 - `POST /rating`: 满意 / 基本满意 / 不满意 once the complaint (or the
-  conduct complaint, 效能投诉) is closed.
+  conduct complaint, 效能投诉) is closed;
+- ODR (issue 10 §3a): `odr: true` on the form takes a complaint against an
+  ODR enterprise to the business first; `POST /escalation` turns it into a
+  complaint to the bureau once the business recorded no settlement or let
+  its 10 working days pass.
 """
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.complaints import schemas
 from api.complaints.reads import complaints
+from api.complaints.views import odr_outcome
 from api.http.errors import ProblemError
 from api.http.limits import LookupLimiter, client_address, counted_lookup, refused
 from api.http.openapi import PUBLIC, problems
-from api.http.views import JSON, etag
+from api.http.views import JSON, etag, replay_marked
 from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake
+from domain.complaints.odr import Dispute
 from domain.complaints.parties import OUTSIDE_CHANNELS, Attachment, Rating, Respondent
 from domain.complaints.report import Report
 from domain.complaints.service import Submission
@@ -53,13 +60,23 @@ class OnlineSubmission(BaseModel):
     facts: Annotated[str, Prose(5000)]
     claim: Annotated[str, Prose(2000)] = ""
     attachments: Annotated[tuple[Attachment, ...], Field(max_length=20)] = ()
+    odr: StrictBool = Field(
+        default=False,
+        description="ODR — take the complaint to the business first (an ODR"
+        " enterprise, by its USCC): it has 10 working days to settle",
+    )
 
 
-class RatingBody(BaseModel):
+class Voucher(BaseModel):
+    """The person's intake number and query code."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     intake_number: Annotated[str, Line(40)]
     query_code: Annotated[str, Line(40)]
+
+
+class RatingBody(Voucher):
     rating: Rating
     comment: Annotated[str, Prose(1000)] = ""
 
@@ -98,6 +115,7 @@ def submit(body: OnlineSubmission, request: Request) -> JSON:
         facts=body.facts,
         claim=body.claim,
         attachments=body.attachments,
+        odr=body.odr,
     )
     intake = receipt.case
     answer = {
@@ -136,8 +154,10 @@ def lookup(
 def progress(intake: Annotated[Intake, Depends(lookup)], request: Request) -> JSON:
     service = complaints(request)
     cases: list[dict[str, Any]] = []
-    if intake.complaint_id is not None:
-        complaint = service.load(Complaint, intake.complaint_id, "complaint")
+    if intake.dispute_id is not None:
+        dispute = service.load(Dispute, intake.dispute_id, "ODR dispute")
+        cases.append(_odr_step(dispute, service.today()))
+    if (complaint := service.complaint_of(intake)) is not None:
         cases.append(_step("complaint", complaint, complaint.rating is not None))
     if intake.report_id is not None:
         report = service.load(Report, intake.report_id, "report")
@@ -175,6 +195,20 @@ def _step(
     }
 
 
+def _odr_step(dispute: Dispute, today: date) -> dict[str, Any]:
+    return {
+        "kind": "odr",
+        "status": dispute.status,
+        "number": dispute.number,
+        "decided_on": dispute.negotiated_on,
+        "closed": dispute.closed,
+        "rated": False,
+        "answer_due": dispute.answer.due.due,
+        "outcome": odr_outcome(dispute),
+        "may_escalate": dispute.may_escalate(today),
+    }
+
+
 def _referral(intake: Intake) -> str | None:
     return OUTSIDE_CHANNELS[intake.referred_to] if intake.referred_to else None
 
@@ -200,3 +234,31 @@ def rate(body: RatingBody, request: Request) -> JSON:
         except NotFoundError as exc:
             raise ProblemError(404, str(exc)) from None
     return JSON({"intake_number": body.intake_number, "rating": body.rating})
+
+
+@router.post(
+    "/escalation",
+    response_class=JSON,
+    summary="Turn an unsettled ODR dispute into a complaint to the bureau (one step)",
+    response_model=schemas.Escalated,
+    responses=problems(*PUBLIC, 404, 409, 429),
+)
+def escalate(body: Voucher, request: Request) -> JSON:
+    """Nothing re-typed: the complaint is the dispute's, its history attached."""
+    limiter: LookupLimiter = request.app.state.lookup_limiter
+    service = complaints(request)
+    with counted_lookup(limiter, _client(request)):
+        try:
+            result = service.escalate_online(
+                body.intake_number, body.query_code, _public(request)
+            )
+        except NotFoundError as exc:
+            raise ProblemError(404, str(exc)) from None
+    complaint = service.case_of(result)
+    answer = {
+        "intake_number": body.intake_number,
+        "complaint_number": complaint.number,
+        "received_on": complaint.received_on,
+        "acceptance_due": complaint.acceptance.due.due,
+    }
+    return replay_marked(JSON(answer, headers={"Cache-Control": "no-store"}), result)

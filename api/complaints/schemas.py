@@ -18,6 +18,8 @@ from domain.complaints.complaint import Status as ComplaintStatus
 from domain.complaints.conduct import Finding
 from domain.complaints.conduct import Status as ConductStatus
 from domain.complaints.intake import Status as IntakeStatus
+from domain.complaints.odr import Negotiation
+from domain.complaints.odr import Status as DisputeStatus
 from domain.complaints.parties import (
     Attachment,
     Channel,
@@ -83,6 +85,9 @@ class IntakeView(BaseModel):
     report_id: UUID | None
     conduct_id: UUID | None = Field(
         description="效能投诉 — the conduct complaint, known only to the supervision office and auditors"
+    )
+    dispute_id: UUID | None = Field(
+        default=None, description="ODR — the dispute with the business (在线和解)"
     )
     answer: str | None
     referred_to: OutsideMatter | None
@@ -154,6 +159,10 @@ class ComplaintView(MatterView):
     termination_notice_due: DueDate | None
     parties_notified_on: date | None
     report_ids: list[UUID]
+    odr_id: UUID | None = Field(
+        default=None,
+        description="the ODR dispute it was escalated from (its history attached there)",
+    )
     rating: Rating | None
 
 
@@ -232,6 +241,126 @@ class ConductChanged(ConductView, CommandOutcome):
     model_config = _example("Conduct")
 
 
+class OdrEnterpriseView(BaseModel):
+    """A business enrolled in ODR (its key is never shown again)."""
+
+    model_config = _example("OdrEnterprise")
+
+    id: UUID
+    version: int = Field(ge=1, description="its version; also its ETag")
+    uscc: str
+    name: str
+    region_code: str
+    unit_code: str = Field(description="the enrolling unit")
+    enrolled_on: date
+    active: bool
+    created_at: datetime
+    modified_at: datetime
+
+
+class OdrEnterpriseChanged(OdrEnterpriseView, CommandOutcome):
+    model_config = _example("OdrEnterprise")
+
+
+class OdrEnrolled(OdrEnterpriseChanged):
+    """The enrolment, with the business's key: shown once, only its hash is kept."""
+
+    model_config = _example("OdrEnrolled")
+
+    key: str = Field(
+        description="the business's ODR key (HTTP Basic: USCC and this key) for"
+        " /odr/v1; shown once"
+    )
+
+
+class OdrOutcome(BaseModel):
+    """What the business recorded: how and when it negotiated, and the result."""
+
+    how: Negotiation
+    negotiated_on: date
+    terms: str = Field(description="和解 — what was agreed (empty if none)")
+    explanation: str = Field(description="why there was no settlement (if none)")
+    recovered_fen: int
+    remedies: list[Remedy]
+
+
+class DisputeView(BaseModel):
+    """An ODR dispute (在线和解): a consumer's complaint with the business first."""
+
+    model_config = _example("Dispute")
+
+    id: UUID
+    version: int = Field(ge=1, description="the case's version; also its ETag")
+    number: str
+    intake_id: UUID
+    enterprise_id: UUID
+    channel: Channel
+    status: DisputeStatus
+    consumer: str = Field(description=f"投诉人 — {PSEUDONYM}")
+    respondent: Respondent
+    facts: str
+    claim: str
+    intake_unit_code: str
+    unit_code: str = Field(
+        description="the unit with authority, which takes the complaint if escalated"
+    )
+    received_on: date
+    answer_due: DueDate = Field(
+        description="the business's 10 working days (DOMAIN §3.4a)"
+    )
+    outcome: OdrOutcome | None
+    complaint_id: UUID | None = Field(description="the complaint it was escalated to")
+    escalated_on: date | None
+    responsible: Responsible
+    deadlines_missed: list[MissedDeadline]
+    closed: bool
+    created_at: datetime
+    modified_at: datetime
+
+
+class DisputeChanged(DisputeView, CommandOutcome):
+    model_config = _example("Dispute")
+
+
+class BusinessDispute(BaseModel):
+    """An ODR dispute as the business sees it: the consumer by pseudonym (their
+    name and telephone through `contact`, each read recorded)."""
+
+    model_config = _example("BusinessDispute")
+
+    number: str
+    status: DisputeStatus
+    consumer: str
+    facts: str
+    claim: str
+    received_on: date
+    answer_due: date
+    outcome: OdrOutcome | None
+    escalated_on: date | None
+
+
+class BusinessDisputeChanged(BusinessDispute, CommandOutcome):
+    model_config = _example("BusinessDispute")
+
+
+class BusinessDisputesPage(Page):
+    model_config = _example("BusinessDisputesPage")
+
+    items: list[BusinessDispute]
+
+
+class ConsumerContact(CommandOutcome):
+    """The consumer's name and telephone, for settling only; keep them
+    confidential. None once the retention period ended."""
+
+    model_config = _example("ConsumerContact")
+
+    number: str
+    pseudonym: str
+    name: str | None
+    phone: str | None
+
+
 class Person(BaseModel):
     pseudonym: str
     details: PersonalDetails | None = Field(
@@ -267,6 +396,11 @@ class PublicStep(BaseModel):
     decided_on: date | None
     closed: bool
     rated: bool
+    # ODR: the business's time to answer, what it recorded, and whether the
+    # person may now turn it into a complaint to the bureau (POST …/escalation).
+    answer_due: date | None = None
+    outcome: OdrOutcome | None = None
+    may_escalate: bool | None = None
 
 
 class PublicProgress(BaseModel):
@@ -282,6 +416,18 @@ class PublicProgress(BaseModel):
     answer: str | None
     referred_to: str | None
     cases: list[PublicStep]
+
+
+class Escalated(BaseModel):
+    """The complaint an ODR dispute became: the bureau's Art. 14 period (7
+    working days to accept) runs from today (DOMAIN §3.4a)."""
+
+    model_config = _example("Escalated")
+
+    intake_number: str
+    complaint_number: str
+    received_on: date
+    acceptance_due: date
 
 
 class Rated(BaseModel):

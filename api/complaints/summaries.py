@@ -10,6 +10,7 @@ from api.http.summaries import Summaries, Template
 from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Sightings
+from domain.complaints.odr import Dispute, OdrEnterprise
 from domain.complaints.report import Report
 
 MOVES: Final[dict[str, str]] = {
@@ -18,13 +19,14 @@ MOVES: Final[dict[str, str]] = {
     "TakenOver": "上级 {unit_code} 提级办理",
     "HandedOver": "首问责任移交 {staff_name}（{staff_no}）",
     "PersonalDataRead": "查阅个人信息：{pseudonyms}",
+    "PersonalDataShredded": "保存期限（至 {retained_until}）届满，销毁个人信息密钥：{pseudonyms}",
     "DeadlineMissed": "期限 {due} 届满未办理（{kind}，系统记录）",
     "DeadlinesRecomputed": "放假安排公布（日历 {calendar_version}），重新计算期限",
 }
 
 
 def _shared(
-    *kinds: type[Intake | Complaint | Report | ConductComplaint],
+    *kinds: type[Intake | Complaint | Report | ConductComplaint | Dispute],
 ) -> dict[str, Template]:
     lines: dict[str, Template] = {}
     for kind in kinds:
@@ -36,7 +38,7 @@ def _shared(
 
 
 TEMPLATES: Final[dict[str, Template]] = {
-    **_shared(Intake, Complaint, Report, ConductComplaint),
+    **_shared(Intake, Complaint, Report, ConductComplaint, Dispute),
     # -- an intake (登记) -----------------------------------------------------------
     Intake.Registered.TOPIC: "登记（{channel}），编号 {number}",
     Intake.DuplicateFlagged.TOPIC: "疑似重复：{earlier}",
@@ -75,6 +77,14 @@ TEMPLATES: Final[dict[str, Template]] = {
     ConductComplaint.OutcomeRecorded.TOPIC: "核查结论：{finding}；处理措施：{measures}",
     ConductComplaint.ComplainantNotified.TOPIC: "已答复投诉人，办结",
     ConductComplaint.Rated.TOPIC: "投诉人评议：{rating}",
+    # -- ODR: the business settles first (在线消费纠纷解决) ------------------------------
+    OdrEnterprise.Enrolled.TOPIC: "{name}（{uscc}）登记为ODR企业",
+    OdrEnterprise.Reenrolled.TOPIC: "重新登记为ODR企业（新密钥）",
+    OdrEnterprise.Ended.TOPIC: "ODR企业资格终止",
+    Dispute.Opened.TOPIC: "在线和解 {number} 转经营者，协商期限至 {answer[due][due]}",
+    Dispute.Settled.TOPIC: "经营者记录：{negotiated_on}{how}达成和解，挽回经济损失 {recovered_fen} 分",
+    Dispute.NotSettled.TOPIC: "经营者记录：{negotiated_on}{how}未达成和解",
+    Dispute.Escalated.TOPIC: "转为向市场监管部门投诉（{escalated_on}）",
 }
 
 LABELS: Final[dict[str, str]] = {
@@ -115,10 +125,15 @@ LABELS: Final[dict[str, str]] = {
     "verification": "核查期限",
     "reporter_notice": "告知举报人期限",
     "jurisdiction": "管辖争议协商期限",
+    "odr": "在线和解（ODR，经营者先行协商）",
+    "odr_answer": "ODR经营者协商期限",
+    "retention": "个人信息保存期限",
+    "online": "在线协商",
+    "in_person": "当面协商",
 }
 
 SUMMARIES = Summaries(
     templates=TEMPLATES,
     labels=LABELS,
-    withheld=frozenset({"query_code_hash"}),
+    withheld=frozenset({"query_code_hash", "key_hash"}),
 )

@@ -13,6 +13,7 @@ from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake
 from domain.complaints.matter import Matter
+from domain.complaints.odr import Dispute, OdrEnterprise
 from domain.complaints.report import Report
 from domain.shared.personal import Sealed
 from domain.shared.time_limit import TimeLimit
@@ -31,7 +32,7 @@ def _stopped(limit: TimeLimit | None) -> str | None:
     return stopped.kind if stopped else None
 
 
-def _answerable(case: Intake | Matter | ConductComplaint) -> dict[str, Any]:
+def _answerable(case: Intake | Matter | ConductComplaint | Dispute) -> dict[str, Any]:
     return {
         "responsible": {"staff_no": case.responsible_no, "name": case.responsible_name}
     }
@@ -62,6 +63,7 @@ def intake_view(i: Intake) -> dict[str, Any]:
         "complaint_id": i.complaint_id,
         "report_id": i.report_id,
         "conduct_id": i.conduct_id,
+        "dispute_id": i.dispute_id,
         "answer": i.answer,
         "referred_to": i.referred_to,
         **_answerable(i),
@@ -112,6 +114,7 @@ def complaint_view(c: Complaint) -> dict[str, Any]:
         "termination_notice_due": _due(c.notice),
         "parties_notified_on": c.parties_notified_on,
         "report_ids": c.report_ids,
+        "odr_id": c.odr_id,
         "rating": c.rating,
         "created_at": c.created_on,
         "modified_at": c.modified_on,
@@ -168,4 +171,77 @@ def conduct_view(c: ConductComplaint) -> dict[str, Any]:
         "closed": c.closed,
         "created_at": c.created_on,
         "modified_at": c.modified_on,
+    }
+
+
+def enterprise_view(e: OdrEnterprise) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "version": e.version,
+        "uscc": e.uscc,
+        "name": e.name,
+        "region_code": e.region_code,
+        "unit_code": e.unit_code,
+        "enrolled_on": e.enrolled_on,
+        "active": e.active,
+        "created_at": e.created_on,
+        "modified_at": e.modified_on,
+    }
+
+
+def odr_outcome(d: Dispute) -> dict[str, Any] | None:
+    """What the business recorded, if it has."""
+    if d.how is None:
+        return None
+    return {
+        "how": d.how,
+        "negotiated_on": d.negotiated_on,
+        "terms": d.terms,
+        "explanation": d.explanation,
+        "recovered_fen": d.recovered_fen,
+        "remedies": d.remedies,
+    }
+
+
+def dispute_view(d: Dispute) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "version": d.version,
+        "number": d.number,
+        "intake_id": d.intake_id,
+        "enterprise_id": d.enterprise_id,
+        "channel": d.channel,
+        "status": d.status,
+        "consumer": _pseudonym(d.consumer),
+        "respondent": d.respondent,
+        "facts": d.facts,
+        "claim": d.claim,
+        "intake_unit_code": d.intake_unit_code,
+        "unit_code": d.unit_code,
+        "received_on": d.received_on,
+        "answer_due": d.answer.due,
+        "outcome": odr_outcome(d),
+        "complaint_id": d.complaint_id,
+        "escalated_on": d.escalated_on,
+        **_answerable(d),
+        "deadlines_missed": [{"kind": k, "due": day} for k, day in d.missed],
+        "closed": d.closed,
+        "created_at": d.created_on,
+        "modified_at": d.modified_on,
+    }
+
+
+def business_view(d: Dispute) -> dict[str, Any]:
+    """What the business sees: its own dispute, the consumer by pseudonym,
+    nothing internal (no staff, no units)."""
+    return {
+        "number": d.number,
+        "status": d.status,
+        "consumer": _pseudonym(d.consumer),
+        "facts": d.facts,
+        "claim": d.claim,
+        "received_on": d.received_on,
+        "answer_due": d.answer.due.due,
+        "outcome": odr_outcome(d),
+        "escalated_on": d.escalated_on,
     }

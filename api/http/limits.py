@@ -157,17 +157,22 @@ def refused(wait_s: int, what: str) -> ProblemError:
 
 
 @contextmanager
-def counted_lookup(limiter: LookupLimiter, client: str) -> Iterator[Attempt]:
-    """A public lookup, counted as a failure unless it ends otherwise than "not
-    found"; refused (429) before any other database work when the client has
-    failed too often."""
+def counted_lookup(
+    limiter: LookupLimiter, client: str, failures: tuple[int, ...] = (404,)
+) -> Iterator[Attempt]:
+    """A public lookup, counted as a failure when it ends in one of `failures`
+    ("not found"; a wrong key's 401 where a key is the secret); refused (429)
+    before any other database work when the client has failed too often."""
     attempt = limiter.attempt(client)
     if isinstance(attempt, int):
         raise refused(attempt, "failed lookups")
     try:
         yield attempt
     except ProblemError as exc:
-        if exc.status != 404:  # not caught up yet, …: not a guess
+        if exc.status not in failures:  # not caught up yet, …: not a guess
             limiter.refund(attempt)
+        raise
+    except BaseException:  # a rule refused it (409, 422): not a guess either
+        limiter.refund(attempt)
         raise
     limiter.refund(attempt)

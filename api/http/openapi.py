@@ -184,8 +184,8 @@ def _complete(
                     "schema": {"$ref": "#/components/schemas/ProblemDetails"}
                 }
             }
-    if "401" in responses:
-        operation["security"] = [{BEARER: []}]
+    if "401" in responses:  # a staff token, unless the route names its own scheme
+        operation.setdefault("security", [{BEARER: []}])
     parameters = operation.setdefault("parameters", [])
     parameters.append(REQUEST_ID)
     if method == "post":

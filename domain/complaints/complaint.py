@@ -35,6 +35,7 @@ from domain.complaints.parties import (
 )
 from domain.shared.audit import Audit, require_actor, require_reason
 from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.dates import years_after
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
@@ -104,6 +105,7 @@ class Complaint(Matter):
         received_on: date
         acceptance: TimeLimit
         linked_id: UUID | None
+        odr_id: UUID | None = None  # the ODR dispute it was escalated from
 
     class Accepted(Matter.Event):
         accepted_on: date
@@ -191,6 +193,7 @@ class Complaint(Matter):
         received_on: date,
         acceptance: TimeLimit,
         linked_id: UUID | None,
+        odr_id: UUID | None = None,
     ) -> None:
         self._begin(
             audit=audit,
@@ -210,6 +213,7 @@ class Complaint(Matter):
         self.joint = joint
         self.claim = claim
         self.acceptance = acceptance
+        self.odr_id = odr_id
         self.status = Status.REGISTERED
         self.mediation: TimeLimit | None = None
         self.mediation_mode: MediationMode | None = None
@@ -244,6 +248,7 @@ class Complaint(Matter):
         on: date,
         calendar: WorkingDayCalendar,
         linked_id: UUID | None = None,
+        odr_id: UUID | None = None,
     ) -> Complaint:
         require_actor(audit)
         if len(representatives) > 2:
@@ -283,6 +288,7 @@ class Complaint(Matter):
             received_on=on,
             acceptance=working_limit(calendar, on, ACCEPTANCE_WD, ART_14),
             linked_id=linked_id,
+            odr_id=odr_id,
         )
 
     @property
@@ -701,10 +707,7 @@ def _require_time_barred(knew_on: date | None, on: date) -> None:
             field="knew_on",
             rule=art(15, "第4项"),
         )
-    try:
-        bar = knew_on.replace(year=knew_on.year + TIME_BAR_YEARS)
-    except ValueError:  # no 29 February: the month's last day (民法典 第202条)
-        bar = date(knew_on.year + TIME_BAR_YEARS, 2, 28)
+    bar = years_after(knew_on, TIME_BAR_YEARS)
     if on <= bar:
         raise InvalidInputError(
             f"three years from {knew_on} run until {bar}: not yet time-barred",

@@ -100,6 +100,7 @@ class Intake(Answerable):
         report_id: UUID | None
         conduct_id: UUID | None = None  # a conduct complaint (效能投诉)
         subject_no: str | None = None  # the member of staff it is about, if named
+        dispute_id: UUID | None = None  # ODR: the dispute with the business
 
     class EnquiryAnswered(Answerable.Event):
         answer: str
@@ -150,6 +151,7 @@ class Intake(Answerable):
         self.report_id: UUID | None = None
         self.conduct_id: UUID | None = None
         self.subject_no: str | None = None
+        self.dispute_id: UUID | None = None
         self.answer: str | None = None
         self.referred_to: OutsideMatter | None = None
 
@@ -218,6 +220,10 @@ class Intake(Answerable):
         s = self.submitter
         return tuple(p for p in (s.person, s.agent, *s.representatives) if p)
 
+    @property
+    def is_done(self) -> bool:
+        return self.status is not Status.REGISTERED
+
     def readable_by(self, staff_no: str, roles: frozenset[Role]) -> bool:
         """A conduct complaint's intake: the desk that recorded it (it heard it
         all already), the supervision office and auditors, never the member
@@ -242,13 +248,18 @@ class Intake(Answerable):
         *,
         conduct_id: UUID | None = None,
         subject_no: str | None = None,
+        dispute_id: UUID | None = None,
     ) -> None:
-        """投诉, 举报 or both (Art. 7), or 效能投诉 (about the bureau's own
-        staff, issue 10 §6): the cases are made by the service."""
+        """投诉, 举报 or both (Art. 7), 效能投诉 (about the bureau's own staff,
+        issue 10 §6), or a complaint taken to an ODR business first (§3a):
+        the cases are made by the service."""
         require_reason(audit, "classifying an intake")
         self._require_registered()
         if classification is Classification.CONDUCT:
             self._classify_conduct(conduct_id, subject_no, audit)
+            return
+        if classification is Classification.ODR:
+            self._classify_odr(dispute_id, audit)
             return
         if subject_no is not None:
             raise InvalidInputError(
@@ -267,24 +278,43 @@ class Intake(Answerable):
                 field="classification",
                 rule=art(39),
             )
-        if wants_complaint and self.submitter.person is None:
-            raise InvalidInputError(
-                "a complaint names its complainant (only a report may be anonymous)",
-                field="classification",
-                rule=art(9),
-            )
-        if wants_complaint and not self.claim.strip():
-            raise InvalidInputError(
-                "a complaint states what the complainant asks for",
-                field="classification",
-                rule=art(9),
-            )
+        if wants_complaint:
+            self._require_complaint()
         self._classified(
             audit=audit,
             classification=classification,
             complaint_id=complaint_id if wants_complaint else None,
             report_id=report_id if wants_report else None,
         )
+
+    def _classify_odr(self, dispute_id: UUID | None, audit: Audit) -> None:
+        if dispute_id is None:
+            raise InvalidInputError(
+                "an ODR complaint needs its dispute", field="classification"
+            )
+        self._require_complaint()
+        self._classified(
+            audit=audit,
+            classification=Classification.ODR,
+            complaint_id=None,
+            report_id=None,
+            dispute_id=dispute_id,
+        )
+
+    def _require_complaint(self) -> None:
+        """A complaint names its complainant and says what they ask (Art. 9)."""
+        if self.submitter.person is None:
+            raise InvalidInputError(
+                "a complaint names its complainant (only a report may be anonymous)",
+                field="classification",
+                rule=art(9),
+            )
+        if not self.claim.strip():
+            raise InvalidInputError(
+                "a complaint states what the complainant asks for",
+                field="classification",
+                rule=art(9),
+            )
 
     def _classify_conduct(
         self, conduct_id: UUID | None, subject_no: str | None, audit: Audit
@@ -345,6 +375,7 @@ class Intake(Answerable):
         report_id: UUID | None,
         conduct_id: UUID | None = None,
         subject_no: str | None = None,
+        dispute_id: UUID | None = None,
     ) -> None:
         self.status = Status.CLASSIFIED
         self.classification = classification
@@ -352,6 +383,7 @@ class Intake(Answerable):
         self.report_id = report_id
         self.conduct_id = conduct_id
         self.subject_no = subject_no
+        self.dispute_id = dispute_id
 
     @event(EnquiryAnswered)
     def _enquiry_answered(self, audit: Audit, answer: str, answered_on: date) -> None:

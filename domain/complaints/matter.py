@@ -33,6 +33,8 @@ from uuid import UUID
 from domain.complaints.parties import Channel, Respondent, art
 from domain.shared.audit import Audit, require_actor, require_reason
 from domain.shared.calendar import DeadlineChange, WorkingDayCalendar, recomputation
+from domain.shared.clock import legal_date
+from domain.shared.dates import years_after
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
@@ -44,6 +46,16 @@ from domain.shared.personal import Sealed
 from domain.shared.time_limit import Counting, TimeLimit
 
 RULE_FIRST_INQUIRY = "首问负责制 (seed 001; DESIGN §1)"
+# UNCONFIRMED (DOMAIN §10): the measures set no retention period; the bureau's
+# 文书档案 practice keeps a complaint or report file 3 years after the matter
+# closes (the same span as Art. 15 (4)'s bar). It is counted from the last
+# recorded act on the matter's cases (the closure, or a later rating or
+# recorded access), so never earlier than 3 years after the closure.
+RETENTION_YEARS = 3
+RULE_RETENTION = (
+    "个人信息保存期限：事项办结后3年（本局文书档案保管规定，UNCONFIRMED），"
+    "期满销毁密钥 (DESIGN §2 crypto-shredding)"
+)
 RULE_PERSONAL_DATA = f"{art(33)}; DESIGN §2 (每次查阅留痕)"
 
 
@@ -82,6 +94,19 @@ class Answerable(Aggregate):
 
         pseudonyms: tuple[str, ...]
 
+    class PersonalDataShredded(Aggregate.Event):
+        """The retention period of the matter ended: the keys of its people
+        were destroyed (the events and their bytes stay as they were)."""
+
+        pseudonyms: tuple[str, ...]
+        rule: str
+        retained_until: date
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.shredded = True
+
+    number: str  # every kind has its number (登记编号, case numbers)
+
     def _answerable(self, audit: Audit) -> None:
         """The member of staff who first received the matter (首问负责制)."""
         self.responsible_no: str = audit.actor.id
@@ -103,6 +128,29 @@ class Answerable(Aggregate):
             )
         self.trigger_event(
             type(self).HandedOver, audit=audit, staff_no=staff_no, staff_name=staff_name
+        )
+
+    @property
+    def is_done(self) -> bool:
+        """Nothing more is owed on it (each kind says)."""
+        return bool(getattr(self, "closed", False))
+
+    def retained_until(self) -> date:
+        """The last day its people's data is kept, from its last recorded act."""
+        return years_after(legal_date(self.modified_on), RETENTION_YEARS)
+
+    def record_shredded(
+        self, pseudonyms: tuple[str, ...], until: date, audit: Audit
+    ) -> None:
+        require_actor(audit)
+        if getattr(self, "shredded", False):
+            raise IllegalTransitionError("its people's data was already destroyed")
+        self.trigger_event(
+            type(self).PersonalDataShredded,
+            audit=audit,
+            pseudonyms=pseudonyms,
+            rule=RULE_RETENTION,
+            retained_until=until,
         )
 
     def record_personal_data_read(self, audit: Audit) -> None:
@@ -341,15 +389,19 @@ class Matter(Timed):
             raise IllegalTransitionError(f"a closed case cannot {action}")
 
     def require_competent(self, unit: str) -> None:
-        """Arts. 12–13: where the respondent operates; for a seller on a
-        platform, also the platform's domicile; a higher level also qualifies."""
-        places = [self.respondent.region_code]
-        if self.respondent.platform is not None:
-            places.append(self.respondent.platform.region_code)
-        if not any(covers(unit, place) for place in places):
-            raise InvalidInputError(
-                f"unit {unit} has no jurisdiction over the respondent"
-                f" (region {self.respondent.region_code})",
-                field="unit_code",
-                rule=art(12),
-            )
+        require_competent(self.respondent, unit)
+
+
+def require_competent(respondent: Respondent, unit: str) -> None:
+    """Arts. 12–13: where the respondent operates; for a seller on a platform,
+    also the platform's domicile; a higher level also qualifies."""
+    places = [respondent.region_code]
+    if respondent.platform is not None:
+        places.append(respondent.platform.region_code)
+    if not any(covers(unit, place) for place in places):
+        raise InvalidInputError(
+            f"unit {unit} has no jurisdiction over the respondent"
+            f" (region {respondent.region_code})",
+            field="unit_code",
+            rule=art(12),
+        )

@@ -51,6 +51,9 @@ class Classification(StrEnum):
     # 效能投诉 (issue 10 §6, seed 001 作风建设投诉): about a member of staff's
     # conduct or the bureau's work style; the supervision office's alone.
     CONDUCT = "conduct"
+    # ODR (issue 10 §3a, DOMAIN §3.4a): a complaint the consumer chose to take
+    # to the business first, an enrolled ODR enterprise (domain/complaints/odr.py).
+    ODR = "odr"
 
 
 class OutsideMatter(StrEnum):

@@ -33,7 +33,22 @@ from domain.complaints.intake import (
     intake_id,
     sightings_id,
 )
-from domain.complaints.matter import Timed
+from domain.complaints.matter import (
+    RULE_RETENTION,
+    Answerable,
+    Timed,
+    require_competent,
+)
+from domain.complaints.odr import (
+    RULE_ESCALATION,
+    RULE_ODR,
+    Dispute,
+    Negotiation,
+    OdrEnterprise,
+    dispute_id,
+    enterprise_id,
+)
+from domain.complaints.odr import DeadlineKind as OdrDeadline
 from domain.complaints.parties import (
     Attachment,
     Channel,
@@ -57,8 +72,15 @@ from domain.shared.audit import Actor, ActorKind, Audit, Caller, Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock, SystemClock, legal_date
 from domain.shared.command import CaseType
-from domain.shared.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from domain.shared.jurisdiction import covers, normalise_region_code
+from domain.shared.errors import (
+    DeadlineError,
+    IllegalTransitionError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from domain.shared.events import Aggregate
+from domain.shared.jurisdiction import RegionCode, covers, normalise_region_code
 from domain.shared.personal import (
     AGENT,
     COMPLAINANT,
@@ -77,11 +99,14 @@ from domain.shared.service import (
     CommandResult,
     ContextService,
     StaleVersionError,
+    as_result,
     command,
     creation,
+    replayable,
     system_command,
 )
 from domain.shared.text import Line, Prose
+from domain.shared.uscc import USCC
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import EnvType
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
@@ -124,6 +149,32 @@ def receipt_of(result: CommandResult) -> Receipt:
     )
 
 
+class OdrKey(CommandResult):
+    """An ODR enterprise's key, shown once (only its hash is kept)."""
+
+    uscc: str
+    key: str
+
+
+def key_of(result: CommandResult) -> OdrKey:
+    return OdrKey(
+        **result.model_dump(),
+        case=result.case,
+        uscc=result.extra["uscc"],
+        key=result.extra["key"],
+    )
+
+
+class Contact(BaseModel):
+    """What an ODR business sees of the consumer: what settling needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pseudonym: str
+    name: str | None  # None once the retention period ended (key destroyed)
+    phone: str | None
+
+
 def _normalised(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
@@ -147,6 +198,8 @@ class Complaints(ContextService):
         CaseType(Complaint, "complaint", lambda c: c.unit_code),
         CaseType(Report, "report", lambda r: r.unit_code),
         CaseType(ConductComplaint, "conduct complaint", lambda c: c.unit_code),
+        CaseType(Dispute, "ODR dispute", lambda d: d.unit_code),
+        CaseType(OdrEnterprise, "ODR enterprise", lambda e: e.unit_code),
     )
     rights: ClassVar = {
         READ_PERSONAL_DATA: PERSONAL_DATA,
@@ -217,13 +270,18 @@ class Complaints(ContextService):
         facts: str,
         claim: str = "",
         attachments: tuple[Attachment, ...] = (),
+        odr: bool = False,
     ) -> Receipt:
         """An online submission by the public (POST /public/v1/complaints):
-        the intake unit is the one the form names (the bureau's intake desk)."""
+        the intake unit is the one the form names (the bureau's intake desk).
+        With `odr`, the consumer takes the complaint to the business first (an
+        ODR enterprise): the intake is classified so at once, by their choice."""
         if audit.actor.kind is not ActorKind.PUBLIC:
             raise PermissionDeniedError("the public form is for the public")
         if self.registry.get_unit(unit_code) is None:
             raise InvalidInputError(f"no unit {unit_code}", field="unit_code")
+        if odr:
+            self._odr_enterprise(respondent)  # refused before anything is kept
         return self._register(
             audit,
             unit_code,
@@ -234,6 +292,7 @@ class Complaints(ContextService):
             claim,
             attachments,
             "",
+            odr=odr,
         )
 
     def _register(
@@ -247,6 +306,7 @@ class Complaints(ContextService):
         claim: str,
         attachments: tuple[Attachment, ...],
         platform_reference: str,
+        odr: bool = False,
     ) -> Receipt:
         on = self.today()
         sealed = self._seal(submitter)
@@ -267,7 +327,10 @@ class Complaints(ContextService):
                 on=on,
                 platform_reference=platform_reference,
             )
-            more = self._sightings(intake, submitter, on, audit)
+            more: list[Aggregate] = [*self._sightings(intake, submitter, on, audit)]
+            if odr:
+                chosen = audit.because("消费者选择由经营者先行和解（ODR）")
+                more.append(self._open_dispute(intake, None, on, chosen))
             try:
                 result = self.commit(
                     intake, *more, intake_number=number, query_code=query_code
@@ -334,6 +397,8 @@ class Complaints(ContextService):
         on = self.today()
         if classification is Classification.CONDUCT:
             return [self._open_conduct(i, unit_code, staff_no, on, audit)]
+        if classification is Classification.ODR:
+            return [self._open_dispute(i, unit_code, on, audit)]
         complaint_number, report_number = f"{i.number}-TS", f"{i.number}-JB"
         i.classify(
             classification,
@@ -441,6 +506,50 @@ class Complaints(ContextService):
             calendar=self.calendar,
         )
 
+    def _odr_enterprise(self, respondent: Respondent) -> OdrEnterprise:
+        enterprise = (
+            self.find(OdrEnterprise, enterprise_id(respondent.uscc))
+            if respondent.uscc
+            else None
+        )
+        if enterprise is None or not enterprise.active:
+            raise InvalidInputError(
+                "the respondent is not an ODR enterprise (by its USCC): complain"
+                " to the bureau instead",
+                field="respondent.uscc" if respondent.uscc else "respondent",
+                rule=RULE_ODR,
+            )
+        return enterprise
+
+    def _open_dispute(
+        self, i: Intake, unit_code: str | None, on: date, audit: Audit
+    ) -> Dispute:
+        """ODR: the dispute goes to the business; the unit with authority over
+        it (the desk's choice, or the unit that enrolled the business) follows
+        its deadline and takes the complaint if it comes to that."""
+        enterprise = self._odr_enterprise(i.respondent)
+        number = f"{i.number}-HJ"
+        i.classify(Classification.ODR, None, None, audit, dispute_id=dispute_id(number))
+        person = i.submitter.person
+        assert person is not None  # a complaint names its complainant
+        dispute = Dispute.open(
+            audit=audit,
+            number=number,
+            intake_id=i.id,
+            enterprise=enterprise,
+            channel=i.channel,
+            consumer=as_role(person, COMPLAINANT),
+            respondent=i.respondent,
+            facts=i.facts,
+            claim=i.claim,
+            intake_unit_code=i.unit_code,
+            unit_code=normalise_region_code(unit_code or enterprise.unit_code),
+            on=on,
+            calendar=self.calendar,
+        )
+        require_competent(dispute.respondent, dispute.unit_code)
+        return dispute
+
     @command(INTAKE, summary="Answer an enquiry (咨询, no case)", body="AnswerBody")
     def answer_enquiry(self, i: Intake, audit: Audit, answer: Text) -> None:
         i.answer_enquiry(answer, self.today(), audit)
@@ -485,7 +594,7 @@ class Complaints(ContextService):
         decision=True,
     )
     def hand_over(
-        self, m: Intake | Complaint | Report, audit: Audit, staff_no: StaffNo
+        self, m: Intake | Complaint | Report | Dispute, audit: Audit, staff_no: StaffNo
     ) -> None:
         staff = self.registry.get_staff(staff_no)
         if not staff.active:
@@ -509,7 +618,7 @@ class Complaints(ContextService):
 
     @system_command()
     def recompute_deadlines(
-        self, m: Complaint | Report | ConductComplaint, audit: Audit
+        self, m: Complaint | Report | ConductComplaint | Dispute, audit: Audit
     ) -> None:
         """The clock, for a case whose provisional deadlines were worked out
         under an older calendar (DESIGN §3: a notice was published)."""
@@ -517,10 +626,58 @@ class Complaints(ContextService):
 
     @system_command()
     def record_missed_deadline(
-        self, m: Complaint | Report | ConductComplaint, audit: Audit, kind: str
+        self,
+        m: Complaint | Report | ConductComplaint | Dispute,
+        audit: Audit,
+        kind: str,
     ) -> None:
         """The clock, the day after a deadline passed with the step undone."""
         m.record_missed(kind, self.today(), audit)
+
+    @system_command()
+    def shred_personal_data(
+        self,
+        m: Intake | Complaint | Report | ConductComplaint | Dispute,
+        audit: Audit,
+    ) -> list[Answerable]:
+        """The clock, when the retention period of the matter (the intake and
+        every case it became) ended (RULE_RETENTION): the keys of its people
+        are destroyed first, then the destruction is recorded on each of its
+        cases, so a retry after a lost commit finds nothing left to destroy
+        and records it."""
+        matter = self._matter(m)
+        still_open = [a for a in matter if not a.is_done]
+        if still_open:
+            raise IllegalTransitionError(
+                f"{still_open[0].number} is not closed", rule=RULE_RETENTION
+            )
+        until = max(a.retained_until() for a in matter)
+        if self.today() <= until:
+            raise DeadlineError(
+                f"the matter's personal data is kept until {until}",
+                rule=RULE_RETENTION,
+            )
+        for person in {p.person.id for a in matter for p in a.people}:
+            self.vault.shred(person)
+        for a in matter:
+            a.record_shredded(tuple(p.person.pseudonym for p in a.people), until, audit)
+        return [a for a in matter if a is not m]
+
+    def _matter(
+        self, case: Intake | Complaint | Report | ConductComplaint | Dispute
+    ) -> list[Answerable]:
+        """The intake and every case it became (an escalated dispute's
+        complaint, a complaint's violation leads), `case` among them."""
+        intake_id = case.id if isinstance(case, Intake) else case.intake_id
+        found: dict[UUID, Answerable] = {case.id: case}
+        waiting = [intake_id, *_cases_of(case)]
+        while waiting:
+            next_id = waiting.pop()
+            if next_id is None or next_id in found:
+                continue
+            found[next_id] = a = self.load(MATTER_KINDS, next_id, "case")
+            waiting += _cases_of(a)
+        return list(found.values())
 
     # -- complaints -------------------------------------------------------------------
 
@@ -756,6 +913,182 @@ class Complaints(ContextService):
     def notify_complainant(self, c: ConductComplaint, audit: Audit) -> None:
         c.notify_complainant(self.today(), audit)
 
+    # -- ODR: the business settles first (issue 10 §3a) --------------------------------
+
+    @creation(
+        APPROVER,
+        summary="Enrol a business in ODR (在线消费纠纷解决): its key, shown once",
+        body="EnrolBody",
+        replay=key_of,
+        decision=True,
+    )
+    def enrol_odr(
+        self,
+        audit: Audit,
+        *,
+        uscc: USCC,
+        name: Annotated[str, Line(200)],
+        region_code: RegionCode,
+    ) -> OdrKey:
+        """By the approver of a unit whose region covers where the business
+        operates; enrolling one whose enrolment ended gives it a new key."""
+        self.within_jurisdiction(audit.actor, region_code)
+        key = secrets.token_hex(16).upper()
+        on = self.today()
+        enterprise = self.find(OdrEnterprise, enterprise_id(uscc))
+        if enterprise is None:
+            enterprise = OdrEnterprise.enrol(
+                audit=audit,
+                uscc=uscc,
+                name=name,
+                region_code=region_code,
+                unit_code=audit.actor.unit_code or region_code,
+                key=key,
+                on=on,
+            )
+        else:
+            self.within_jurisdiction(audit.actor, enterprise.unit_code)
+            enterprise.reenrol(key, on, audit)
+        return key_of(self.commit(enterprise, uscc=uscc, key=key))
+
+    @command(
+        APPROVER,
+        summary="End a business's ODR enrolment (its open disputes run on)",
+        decision=True,
+    )
+    def end_odr(self, e: OdrEnterprise, audit: Audit) -> None:
+        e.end(self.today(), audit)
+
+    @command(
+        INTAKE,
+        summary="Turn an unsettled ODR dispute into a complaint to the bureau (the consumer asked)",
+        decision=True,
+        unit=lambda d: d.intake_unit_code,
+    )
+    def escalate(self, d: Dispute, audit: Audit) -> list[Complaint]:
+        """For a consumer who asks at the desk or on the telephone."""
+        return [self._escalate(d, audit)]
+
+    @replayable(as_result)
+    def escalate_online(
+        self, number: str, query_code: str, audit: Audit
+    ) -> CommandResult:
+        """The consumer, with the intake's number and query code, in one step."""
+        intake = self.find_intake(number, query_code)
+        if intake.dispute_id is None:
+            raise InvalidInputError(
+                "only a complaint taken to the business first (ODR) is escalated",
+                field="intake_number",
+                rule=RULE_ESCALATION,
+            )
+        dispute = self.load(Dispute, intake.dispute_id, "ODR dispute")
+        complaint = self._escalate(dispute, audit)
+        return self.commit(complaint, dispute)
+
+    def _escalate(self, d: Dispute, audit: Audit) -> Complaint:
+        """The complaint is the dispute's: nothing re-typed, the dispute linked
+        (`odr_id`); Art. 14's 7 working days run from today (DOMAIN §3.4a)."""
+        on = self.today()
+        intake = self.load(Intake, d.intake_id, "intake")
+        number = f"{intake.number}-TS"
+        d.escalate(complaint_id(number), on, audit)
+        complaint = Complaint.open(
+            audit=audit,
+            number=number,
+            intake_id=intake.id,
+            channel=d.channel,
+            complainant=d.consumer,
+            agent=intake.submitter.agent,
+            representatives=intake.submitter.representatives,
+            joint=intake.submitter.joint,
+            respondent=d.respondent,
+            facts=d.facts,
+            claim=d.claim,
+            intake_unit_code=d.intake_unit_code,
+            unit_code=d.unit_code,
+            on=on,
+            calendar=self.calendar,
+            odr_id=d.id,
+        )
+        return complaint
+
+    def odr_enterprise(self, uscc: str, key: str) -> OdrEnterprise | None:
+        """The business whose key this is, or None (wrong key, unknown USCC)."""
+        enterprise = self.find(OdrEnterprise, enterprise_id(uscc))
+        if enterprise is None or not enterprise.admits(key):
+            return None
+        return enterprise
+
+    def business_dispute(
+        self,
+        enterprise: OdrEnterprise,
+        number: str,
+        expected_version: int | None = None,
+    ) -> Dispute:
+        """One of the business's own disputes; anyone else's is unknown to it."""
+        dispute = self.find(Dispute, dispute_id(number))
+        if dispute is None or dispute.enterprise_id != enterprise.id:
+            raise NotFoundError(f"no ODR dispute {number} of {enterprise.uscc}")
+        if expected_version is not None and expected_version != dispute.version:
+            raise StaleVersionError(f"the dispute is at version {dispute.version}")
+        return dispute
+
+    def consumer_contact(
+        self,
+        enterprise: OdrEnterprise,
+        number: str,
+        audit: Audit,
+        expected_version: int | None = None,
+    ) -> tuple[CommandResult, Contact]:
+        """The consumer's name and telephone for the business to settle with;
+        the read recorded on the dispute first (who, when)."""
+        dispute = self.business_dispute(enterprise, number, expected_version)
+        dispute.record_personal_data_read(audit.because("在线和解：联系消费者"))
+        result = self.commit(dispute)
+        details = unseal(self.vault, dispute.consumer)
+        contact = Contact(
+            pseudonym=dispute.consumer.person.pseudonym,
+            name=details.name if details else None,
+            phone=details.phone if details else None,
+        )
+        return result, contact
+
+    @replayable(as_result)
+    def record_settlement(
+        self,
+        enterprise: OdrEnterprise,
+        number: str,
+        audit: Audit,
+        *,
+        expected_version: int | None = None,
+        how: Negotiation,
+        negotiated_on: date,
+        terms: str,
+        recovered_fen: int,
+        remedies: tuple[Remedy, ...],
+    ) -> CommandResult:
+        dispute = self.business_dispute(enterprise, number, expected_version)
+        on = self.today()
+        dispute.settle(how, negotiated_on, terms, recovered_fen, remedies, on, audit)
+        return self.commit(dispute)
+
+    @replayable(as_result)
+    def record_no_settlement(
+        self,
+        enterprise: OdrEnterprise,
+        number: str,
+        audit: Audit,
+        *,
+        expected_version: int | None = None,
+        how: Negotiation,
+        negotiated_on: date,
+        explanation: str,
+    ) -> CommandResult:
+        dispute = self.business_dispute(enterprise, number, expected_version)
+        on = self.today()
+        dispute.record_no_settlement(how, negotiated_on, explanation, on, audit)
+        return self.commit(dispute)
+
     def _officer(self, staff_no: str) -> Officer:
         staff = self.registry.get_staff(staff_no)
         if not staff.active:
@@ -766,7 +1099,7 @@ class Complaints(ContextService):
 
     def personal_data(
         self,
-        kind: type[Intake | Complaint | Report | ConductComplaint],
+        kind: type[Intake | Complaint | Report | ConductComplaint | Dispute],
         case_id: UUID,
         who: Caller,
         expected_version: int | None = None,
@@ -777,7 +1110,7 @@ class Complaints(ContextService):
         caller (a conduct complaint, its intake) answers as an unknown one."""
         what = kind.__name__.lower()
         case = cast(
-            Intake | Complaint | Report | ConductComplaint,
+            Intake | Complaint | Report | ConductComplaint | Dispute,
             self.load(kind, case_id, what),
         )
         self.require_known(who.audit.actor, case, what, case_id, who.roles)
@@ -811,8 +1144,8 @@ class Complaints(ContextService):
         """评议 by the person, once, after the complaint is closed."""
         intake = self.find_intake(number, query_code)
         case: Complaint | ConductComplaint
-        if intake.complaint_id is not None:
-            case = self.load(Complaint, intake.complaint_id, "complaint")
+        if (found := self.complaint_of(intake)) is not None:
+            case = found
         elif intake.conduct_id is not None:
             case = self.load(ConductComplaint, intake.conduct_id, "conduct complaint")
         else:
@@ -822,11 +1155,32 @@ class Complaints(ContextService):
         case.rate(rating, comment, self.today(), audit)
         return self.commit(case)
 
+    def complaint_of(self, intake: Intake) -> Complaint | None:
+        """The intake's complaint: classified as one, or escalated from ODR."""
+        complaint = intake.complaint_id
+        if complaint is None and intake.dispute_id is not None:
+            complaint = self.load(
+                Dispute, intake.dispute_id, "ODR dispute"
+            ).complaint_id
+        return self.load(Complaint, complaint, "complaint") if complaint else None
+
+
+def _cases_of(a: Answerable) -> list[UUID | None]:
+    """What an intake or a case leads to within its matter."""
+    if isinstance(a, Intake):
+        return [a.complaint_id, a.report_id, a.conduct_id, a.dispute_id]
+    if isinstance(a, Dispute):
+        return [a.complaint_id]
+    if isinstance(a, Complaint):
+        return list(a.report_ids)
+    return []
+
 
 def _as(person: Sealed | None, role: str) -> Sealed | None:
     return as_role(person, role) if person is not None else None
 
 
+MATTER_KINDS = (Intake, Complaint, Report, ConductComplaint, Dispute)
 # Names the clock and the board use for the deadlines each kind can miss.
-DEADLINE_KINDS = (*ComplaintDeadline, *ReportDeadline, *ConductDeadline)
+DEADLINE_KINDS = (*ComplaintDeadline, *ReportDeadline, *ConductDeadline, *OdrDeadline)
 PUBLIC = Actor(kind=ActorKind.PUBLIC, id="public", name="公众")

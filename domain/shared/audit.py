@@ -17,6 +17,8 @@ class ActorKind(StrEnum):
     STAFF = "staff"
     SYSTEM = "system"
     PUBLIC = "public"
+    # A business acting on its own ODR disputes with its key (issue 10 §3a).
+    BUSINESS = "business"
 
 
 class Role(StrEnum):

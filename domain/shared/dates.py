@@ -13,7 +13,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import BeforeValidator
 
-__all__ = ["IsoDate", "IsoDateTime"]
+__all__ = ["IsoDate", "IsoDateTime", "years_after"]
 
 _DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # RFC 3339 date-time: a T (or space), seconds optional fractions, and an offset.
@@ -43,3 +43,13 @@ def _iso_date_time(value: Any) -> Any:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_date_time)]
+
+
+def years_after(day: date, years: int) -> date:
+    """The same date `years` on; from 29 February, the month's last day
+    (民法典 第202条: a period in years ends on the corresponding day, and
+    without one, on the month's last day)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 2, 28)

@@ -257,11 +257,13 @@ def creation(
     body: str,
     replay: Callable[[CommandResult], R],
     route: str = "",
+    decision: bool = False,
 ) -> Callable[[Command[S, P, R]], Command[S, P, R]]:
     """Declares a command that creates a case (POST on the collection, 201):
     the role is checked and the audit stamp made before the method runs; the
     method itself decides the new case's unit and saves it. `replay` shapes a
-    keyed retry's recorded outcome (see `replayable`)."""
+    keyed retry's recorded outcome (see `replayable`); `decision` as for
+    `command`."""
 
     def declare(create: Command[S, P, R]) -> Command[S, P, R]:
         name = create.__name__
@@ -274,7 +276,7 @@ def creation(
             return make(service, **arguments)
 
         declared = Declared(
-            create, frozenset(roles), summary, route, body, creates=True
+            create, frozenset(roles), summary, route, body, decision, creates=True
         )
         replayed = replayable(replay)(run)
         vars(replayed)[DECLARED] = declared

@@ -25,6 +25,7 @@ from domain.shared.audit import Role
 from domain.shared.calendar import DueDate
 
 from projections.cases import CaseOnBoard, CaseReadModel, Deadline, Handler
+from projections.complaints.index import retention
 from projections.schema import BigInt, Index, Table
 
 X = ConductComplaint
@@ -58,13 +59,14 @@ class ConductRow:
     notified_on: date | None = None  # the complainant told: 办结
     rating: str | None = None
     closed: bool = False
+    shredded: bool = False  # its people's keys destroyed (retention ended)
     updated_at: datetime | None = None
 
 
 class ConductIndex(CaseReadModel[ConductRow]):
     name = "conduct_complaints"
     logs = ("complaints",)
-    version = 1
+    version = 2  # 2: the retention timer
     case_kind = "conduct"
     board_roles = frozenset({Role.SUPERVISION.value, Role.AUDITOR.value})
     row_table = Table(
@@ -88,13 +90,14 @@ class ConductIndex(CaseReadModel[ConductRow]):
             X.Rated: _rated,
             X.DeadlineMissed: _deadline_missed,
             X.DeadlinesRecomputed: _recomputed,
+            X.PersonalDataShredded: _shredded,
         }
 
     def deadlines(self, row: ConductRow) -> Iterable[Deadline]:
         """Until the complainant is told; the clock records it missed the
-        day after, once."""
+        day after, once. Once closed, the retention timer (index.py)."""
         if row.closed:
-            return []
+            return retention(row.shredded, row.updated_at)
         due = row.conclusion_due
         recorded = f"{CONCLUSION}:{due}" in row.missed
         return [
@@ -125,6 +128,11 @@ class ConductIndex(CaseReadModel[ConductRow]):
 def _touch(row: ConductRow, e: Any, _: int) -> ConductRow:
     row.updated_at = e.timestamp
     return row
+
+
+def _shredded(row: ConductRow, e: Any, p: int) -> ConductRow:
+    row.shredded = True
+    return _touch(row, e, p)
 
 
 def _set_conclusion(row: ConductRow, due: DueDate) -> None:

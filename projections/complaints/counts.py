@@ -14,6 +14,9 @@ counts on its own day, under the unit the case was with when it happened:
   (accepted, not accepted and its Art. 15 ground, agreement and the recovered
   amount, termination and its Art. 21 ground, withdrawal, case opened or not,
   reporter told) on its own day;
+- an ODR dispute (§3a) on its receipt, its settlement or none on the day the
+  business negotiated, its escalation on the day of it, at the unit with
+  authority over it;
 - a rating on the day it was given (the event's own time, a Shanghai date);
 - a missed deadline on the day it fell due.
 
@@ -57,6 +60,7 @@ class LineCounts(Bucket):
     classified_enquiry: int
     classified_outside: int
     classified_conduct: int  # 效能投诉 received (issue 10 §6): counted, never named
+    classified_odr: int  # complaints taken to an ODR business first (§3a)
     # Complaints (投诉): registered, decided (Arts. 14–15), mediated (Arts. 21–22).
     complaints: int
     accepted: int
@@ -94,6 +98,14 @@ class LineCounts(Bucket):
     rated_fairly_satisfied: int
     rated_dissatisfied: int
     deadlines_missed: int
+    # ODR (issue 10 §3a), counted apart from the bureau's own mediation: the
+    # disputes opened (on receipt), settled or not (on the negotiation's
+    # date), what settlements recovered, and those turned into complaints.
+    odr_disputes: int
+    odr_settled: int
+    odr_not_settled: int
+    odr_recovered_fen: BigInt
+    odr_escalated: int
 
 
 DIMENSIONS = ("unit_code",)

@@ -37,11 +37,17 @@ from domain.complaints.complaint import DeadlineKind as ComplaintDeadline
 from domain.complaints.complaint import Status as ComplaintStatus
 from domain.complaints.intake import Intake
 from domain.complaints.intake import Status as IntakeStatus
+from domain.complaints.matter import RETENTION_YEARS, RULE_RETENTION
+from domain.complaints.odr import RULE_ODR, Dispute
+from domain.complaints.odr import DeadlineKind as OdrDeadline
+from domain.complaints.odr import Status as DisputeStatus
 from domain.complaints.parties import Classification, ExcludedPeriod, Respondent
 from domain.complaints.report import ART_18, ART_30, ART_31, Report
 from domain.complaints.report import DeadlineKind as ReportDeadline
 from domain.complaints.report import Status as ReportStatus
 from domain.shared.calendar import DueDate
+from domain.shared.clock import legal_date
+from domain.shared.dates import years_after
 from domain.shared.personal import Sealed
 from domain.shared.time_limit import TimeLimit
 
@@ -60,6 +66,7 @@ from projections.schema import BigInt, Index, Table
 In = Intake
 C = Complaint
 R = Report
+D = Dispute
 
 
 class Kind(StrEnum):
@@ -68,9 +75,15 @@ class Kind(StrEnum):
     INTAKE = "intake"  # 登记
     COMPLAINT = "complaint"  # 投诉
     REPORT = "report"  # 举报
+    ODR = "odr"  # 在线和解: a complaint with an ODR business first (issue 10 §3a)
 
 
-SUBJECT_NAMES = {Kind.INTAKE: "登记", Kind.COMPLAINT: "投诉", Kind.REPORT: "举报"}
+SUBJECT_NAMES = {
+    Kind.INTAKE: "登记",
+    Kind.COMPLAINT: "投诉",
+    Kind.REPORT: "举报",
+    Kind.ODR: "在线和解",
+}
 
 # The deadline kinds of the board: the clock records those the domain lets it
 # (`record_missed_deadline:<kind>`), and ends mediation at 45 working days.
@@ -82,6 +95,7 @@ DUE_KINDS = (
     ReportDeadline.VERIFICATION.value,
     ReportDeadline.JURISDICTION.value,
     ReportDeadline.REPORTER_NOTICE.value,
+    OdrDeadline.ANSWER.value,
 )
 
 
@@ -115,6 +129,9 @@ class CaseRow:
     report_id: UUID | None = None  # an intake's report
     linked_id: UUID | None = None  # Art. 7's twin, or Art. 23's complaint
     conduct_id: UUID | None = None  # an intake's conduct complaint (效能投诉)
+    # ODR: an intake's dispute with the business, or the dispute a complaint
+    # was escalated from; a dispute's escalated complaint is its complaint_id.
+    dispute_id: UUID | None = None
     # An intake classified as a conduct complaint (issue 10 §6): shown only to
     # its readers (Intake.readable_by), never to the member of staff named.
     confidential: bool = False
@@ -134,6 +151,7 @@ class CaseRow:
     verification_extended: bool = False
     jurisdiction_due: date | None = None
     reporter_notice_due: date | None = None
+    odr_answer_due: date | None = None  # the business's 10 working days
     provisional: list[str] = dataclasses.field(default_factory=list)
     missed: list[str] = dataclasses.field(default_factory=list)  # "kind:2026-09-29"
     decided_on: date | None = None  # accepted or not; case opened or not
@@ -144,6 +162,7 @@ class CaseRow:
     reporter_notified_on: date | None = None
     rating: str | None = None
     closed: bool = False  # nothing more is owed on it
+    shredded: bool = False  # its people's keys destroyed (retention ended)
     deadline_kind: str | None = None  # the soonest running deadline, for the index
     deadline_due: date | None = None
     deadline_provisional: bool = False
@@ -153,7 +172,8 @@ class CaseRow:
 class ComplaintsIndex(CaseReadModel[CaseRow]):
     name = "complaints"
     logs = ("complaints",)
-    version = 2  # 2: conduct complaints' intakes kept from all but their readers
+    # 2: conduct complaints' intakes kept from all but their readers; 3: ODR.
+    version = 3
     # The board's kind for every row of this model (the row's own kind, its
     # subject_code, says complaint or report): a matter of the 12315 line.
     case_kind = "matter"
@@ -226,6 +246,20 @@ class ComplaintsIndex(CaseReadModel[CaseRow]):
             R.DeadlinesRecomputed: _recomputed,
             R.HandedOver: _handed_over,
             R.PersonalDataRead: _touch,
+            # ODR disputes (在线和解)
+            D.Opened: _dispute_opened,
+            D.Settled: _dispute_settled,
+            D.NotSettled: _dispute_not_settled,
+            D.Escalated: _dispute_escalated,
+            D.DeadlineMissed: _deadline_missed,
+            D.DeadlinesRecomputed: _recomputed,
+            D.HandedOver: _handed_over,
+            D.PersonalDataRead: _touch,
+            # Retention ended: the people's keys destroyed (matter.py)
+            In.PersonalDataShredded: _shredded,
+            C.PersonalDataShredded: _shredded,
+            R.PersonalDataShredded: _shredded,
+            D.PersonalDataShredded: _shredded,
         }
 
     # -- what the runtime derives from a row -------------------------------------------
@@ -234,8 +268,10 @@ class ComplaintsIndex(CaseReadModel[CaseRow]):
         return case_deadlines(row)
 
     def summarise(self, row: CaseRow, deadlines: list[Deadline]) -> None:
-        """The index shows the soonest running deadline."""
-        soonest = min(deadlines, key=lambda d: d.due, default=None)
+        """The index shows the soonest running legal deadline (not a timer
+        of the bureau's own, such as retention's)."""
+        legal = [d for d in deadlines if d.on_board]
+        soonest = min(legal, key=lambda d: d.due, default=None)
         row.deadline_kind = soonest.kind if soonest else None
         row.deadline_due = soonest.due if soonest else None
         row.deadline_provisional = soonest.provisional if soonest else False
@@ -260,12 +296,40 @@ class ComplaintsIndex(CaseReadModel[CaseRow]):
 def case_deadlines(row: CaseRow) -> list[Deadline]:
     """The legal deadlines running on a case (as the domain's `due_deadlines`
     sees them, and mediation's 45 working days), and what the clock does the
-    day after each passes."""
+    day after each passes; and, once it is closed, its retention timer."""
     if row.kind == Kind.COMPLAINT:
-        return _complaint_deadlines(row)
-    if row.kind == Kind.REPORT:
-        return _report_deadlines(row)
-    return []  # an intake is classified, answered or referred: no period runs
+        found = _complaint_deadlines(row)
+    elif row.kind == Kind.REPORT:
+        found = _report_deadlines(row)
+    elif row.kind == Kind.ODR and row.status == DisputeStatus.NEGOTIATING:
+        found = [_missable(row, OdrDeadline.ANSWER, RULE_ODR)]
+    else:
+        found = []
+    # An intake that became cases is kept as long as they are (their timers).
+    became_cases = row.kind == Kind.INTAKE and row.status == IntakeStatus.CLASSIFIED
+    if row.closed and not became_cases:
+        found += retention(row.shredded, row.updated_at)
+    return found
+
+
+def retention(shredded: bool, last_act: datetime | None) -> list[Deadline]:
+    """Off the board: the day after the retention period from the case's last
+    recorded act, the clock destroys the keys of the matter's people (the
+    domain refuses while another case of the matter is open or kept longer,
+    and that case's own timer fires later)."""
+    if shredded or last_act is None:
+        return []
+    until = years_after(legal_date(last_act), RETENTION_YEARS)
+    return [
+        Deadline(
+            "retention",
+            until,
+            RULE_RETENTION,
+            on_board=False,
+            action="shred_personal_data",
+            fires_on=until + timedelta(days=1),
+        )
+    ]  # an intake is classified, answered or referred: no period runs
 
 
 def _complaint_deadlines(row: CaseRow) -> list[Deadline]:
@@ -376,8 +440,24 @@ def counted(row: CaseRow, e: Any) -> Iterable[tuple[str, date, int]]:
         due = row.reporter_notice_due
         if due is not None and e.notified_on <= due and notice not in row.missed:
             yield "reporters_told_on_time", e.notified_on, 1
-    elif isinstance(e, C.DeadlineMissed | R.DeadlineMissed):
+    elif isinstance(e, C.DeadlineMissed | R.DeadlineMissed | D.DeadlineMissed):
         yield "deadlines_missed", e.due, 1
+    else:
+        yield from _odr_counted(e)
+
+
+def _odr_counted(e: Any) -> Iterable[tuple[str, date, int]]:
+    """ODR's own figures (issue 10 §3a: settlements counted separately)."""
+    if isinstance(e, D.Opened):
+        yield "odr_disputes", e.received_on, 1
+    elif isinstance(e, D.Settled):
+        on = e.negotiated_on
+        yield "odr_settled", on, 1
+        yield "odr_recovered_fen", on, e.recovered_fen
+    elif isinstance(e, D.NotSettled):
+        yield "odr_not_settled", e.negotiated_on, 1
+    elif isinstance(e, D.Escalated):
+        yield "odr_escalated", e.escalated_on, 1
 
 
 def _acceptance_decision(
@@ -472,8 +552,25 @@ def _complaint_opened(_: None, e: C.Opened, position: int) -> CaseRow:
         people=_pseudonyms(e.complainant, e.agent, *e.representatives),
         intake_id=e.intake_id,
         linked_id=e.linked_id,
+        dispute_id=e.odr_id,
     )
     _set_due(row, ComplaintDeadline.ACCEPTANCE.value, e.acceptance.due)
+    return row
+
+
+def _dispute_opened(_: None, e: D.Opened, position: int) -> CaseRow:
+    row = _new_row(
+        e,
+        position,
+        Kind.ODR,
+        e.respondent,
+        status=DisputeStatus.NEGOTIATING.value,
+        unit_code=e.unit_code,
+        intake_unit_code=e.intake_unit_code,
+        people=_pseudonyms(e.consumer),
+        intake_id=e.intake_id,
+    )
+    _set_due(row, OdrDeadline.ANSWER.value, e.answer.due)
     return row
 
 
@@ -520,6 +617,7 @@ def _classified(row: CaseRow, e: In.Classified, p: int) -> CaseRow:
     row.complaint_id = e.complaint_id
     row.report_id = e.report_id
     row.conduct_id = e.conduct_id
+    row.dispute_id = e.dispute_id
     row.confidential = e.conduct_id is not None
     row.subject_no = e.subject_no
     row.closed = True  # the desk's part is done; the cases carry on
@@ -650,7 +748,9 @@ def _rated(row: CaseRow, e: C.Rated, p: int) -> CaseRow:
 
 
 def _recomputed(
-    row: CaseRow, e: C.DeadlinesRecomputed | R.DeadlinesRecomputed, p: int
+    row: CaseRow,
+    e: C.DeadlinesRecomputed | R.DeadlinesRecomputed | D.DeadlinesRecomputed,
+    p: int,
 ) -> CaseRow:
     """A published notice moved provisional dates (DESIGN §3)."""
     for kind, limit in e.limits.items():
@@ -710,5 +810,36 @@ def _report_decided(row: CaseRow, e: R.CaseOpened | R.NotOpened, p: int) -> Case
 
 def _reporter_notified(row: CaseRow, e: R.ReporterNotified, p: int) -> CaseRow:
     row.reporter_notified_on = e.notified_on
+    row.closed = True
+    return _touch(row, e, p)
+
+
+# -- ODR disputes ----------------------------------------------------------------------------
+
+
+def _shredded(row: CaseRow, e: Any, p: int) -> CaseRow:
+    row.shredded = True
+    return _touch(row, e, p)
+
+
+def _dispute_settled(row: CaseRow, e: D.Settled, p: int) -> CaseRow:
+    row.status = DisputeStatus.SETTLED.value
+    row.decided_on = e.negotiated_on
+    row.recovered_fen = e.recovered_fen
+    row.remedies = [r.value for r in e.remedies]
+    row.closed = True
+    return _touch(row, e, p)
+
+
+def _dispute_not_settled(row: CaseRow, e: D.NotSettled, p: int) -> CaseRow:
+    row.status = DisputeStatus.NOT_SETTLED.value
+    row.decided_on = e.negotiated_on
+    row.closed = True  # the consumer may still escalate
+    return _touch(row, e, p)
+
+
+def _dispute_escalated(row: CaseRow, e: D.Escalated, p: int) -> CaseRow:
+    row.status = DisputeStatus.ESCALATED.value
+    row.complaint_id = e.complaint_id
     row.closed = True
     return _touch(row, e, p)

@@ -57,6 +57,7 @@ INDEX_COLUMNS = sql.SQL(
     " unit_code, intake_unit_code, respondent_name, respondent_uscc,"
     " respondent_region, received_on, people, anonymous, responsible_no,"
     " responsible_name, intake_id, complaint_id, report_id, linked_id, conduct_id,"
+    " dispute_id,"
     " duplicates, returned, disputed_with, {dues}, mediation_stopped,"
     " verification_stopped, verification_extended, missed, decided_on, ground,"
     " recovered_fen, rating, closed, deadline_kind, deadline_due,"
@@ -186,6 +187,7 @@ def view(
         "report_id": r["report_id"],
         "linked_id": r["linked_id"],
         "conduct_id": r["conduct_id"],
+        "dispute_id": r["dispute_id"],
         "possible_duplicates": r["duplicates"],
         "returned": r["returned"],
         "disputed_with": r["disputed_with"],

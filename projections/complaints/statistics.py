@@ -172,5 +172,13 @@ def figures(r: Mapping[str, Any]) -> dict[str, Any]:
             # 满意率: 满意 and 基本满意 among all ratings.
             "satisfaction_rate": _rate(satisfied, sum(ratings.values())),
         },
+        # ODR (issue 10 §3a): settled by the business, apart from mediation.
+        "odr": {
+            "disputes": n("odr_disputes"),
+            "settled": n("odr_settled"),
+            "not_settled": n("odr_not_settled"),
+            "recovered_fen": n("odr_recovered_fen"),
+            "escalated": n("odr_escalated"),
+        },
         "deadlines_missed": n("deadlines_missed"),
     }

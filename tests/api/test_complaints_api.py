@@ -16,6 +16,7 @@ from api.complaints.summaries import TEMPLATES
 from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Sightings
+from domain.complaints.odr import Dispute, OdrEnterprise
 from domain.complaints.report import Report
 from domain.shared.audit import Role
 from domain.shared.events import event_classes
@@ -528,6 +529,7 @@ def test_a_conduct_complaint_stays_out_of_the_index_and_board_of_ordinary_roles(
 
 def test_every_event_of_the_line_has_a_history_line_under_its_topic() -> None:
     kinds = (Intake, Sightings, Complaint, Report, ConductComplaint)
+    kinds += (Dispute, OdrEnterprise)
     missing = [
         cls.TOPIC
         for kind in kinds

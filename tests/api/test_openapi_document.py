@@ -66,11 +66,19 @@ def test_every_error_is_documented_as_problem_json(document: dict[str, Any]) -> 
             assert "Retry-After" in errors["503"]["headers"]
 
 
+def is_business(path: str) -> bool:
+    """An ODR business's own operations (HTTP Basic: its USCC and key)."""
+    return path.startswith("/odr/")
+
+
 def test_commands_document_every_refusal(document: dict[str, Any]) -> None:
     for path, method, operation in operations(document):
         if method == "post" and not is_public(path, method):
             codes = set(operation["responses"])
-            assert {"401", "403", "409", "413", "415", "422"} <= codes, (path, codes)
+            # A business acts only on its own disputes: never 403, but 404.
+            refusals = {"404"} if is_business(path) else {"403"}
+            expected = {"401", "409", "413", "415", "422"} | refusals
+            assert expected <= codes, (path, codes)
 
 
 def test_staff_operations_need_the_bearer_scheme_and_public_ones_do_not(
@@ -82,6 +90,9 @@ def test_staff_operations_need_the_bearer_scheme_and_public_ones_do_not(
         if is_public(path, method):
             assert "security" not in operation, path
             assert "401" not in operation["responses"], path
+        elif is_business(path):
+            assert operation["security"] == [{"odrBasic": []}], (method, path)
+            assert "401" in operation["responses"], (method, path)
         else:
             assert operation["security"] == [{"bearerAuth": []}], (method, path)
             assert "401" in operation["responses"], (method, path)

@@ -11,6 +11,7 @@ from uuid import uuid4
 from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint, Finding
 from domain.complaints.intake import Intake, Sightings, Submitter
+from domain.complaints.odr import Dispute, Negotiation, OdrEnterprise
 from domain.complaints.parties import (
     Attachment,
     Channel,
@@ -60,6 +61,13 @@ RESPONDENT = Respondent(
 )
 
 
+def shredded(case: Any) -> None:
+    """Retention ended: its people's keys destroyed, recorded."""
+    case.record_shredded(
+        tuple(p.person.pseudonym for p in case.people), date(2029, 10, 19), CLOCK
+    )
+
+
 def _intake(number: str) -> Intake:
     return Intake.register(
         audit=INTAKE,
@@ -91,6 +99,7 @@ def _intakes() -> list[Any]:
     classified.record_personal_data_read(INTAKE)
     answered = _intake("2")
     answered.answer_enquiry("答复", DAY, INTAKE)
+    shredded(answered)
     referred = _intake("3")
     referred.refer(OutsideMatter.DISCIPLINE, DAY, INTAKE)
     sightings = Sightings.start("key", INTAKE)
@@ -99,7 +108,9 @@ def _intakes() -> list[Any]:
     conduct.classify(
         Classification.CONDUCT, None, None, INTAKE, conduct_id=uuid4(), subject_no="H-2"
     )
-    return [classified, answered, referred, sightings, conduct]
+    odr = _intake("5")
+    odr.classify(Classification.ODR, None, None, INTAKE, dispute_id=uuid4())
+    return [classified, answered, referred, sightings, conduct, odr]
 
 
 def _complaint(number: str, on: date = DAY) -> Complaint:
@@ -168,6 +179,7 @@ def _complaints() -> list[Any]:
     # until a 2027 notice is published; then recomputed.
     provisional = _complaint("T-5", on=LATE)
     provisional.recompute_deadlines(CALENDAR_2027, CLOCK)
+    shredded(withdrawn)
     return [mediated, terminated, declined, withdrawn, provisional]
 
 
@@ -211,6 +223,7 @@ def _reports() -> list[Any]:
     )
     provisional = _report("J-3", on=LATE)
     provisional.recompute_deadlines(CALENDAR_2027, CLOCK)
+    shredded(declined)
     return [opened, declined, provisional]
 
 
@@ -242,11 +255,83 @@ def _conduct_complaints() -> list[Any]:
     )
     concluded.notify_complainant(date(2026, 10, 16), SUPERVISOR)
     concluded.rate(Rating.FAIRLY_SATISFIED, "", date(2026, 10, 19), CLOCK)
+    shredded(concluded)
     provisional = _conduct("X-2", on=LATE)
     provisional.recompute_deadlines(CALENDAR_2027, CLOCK)
     return [concluded, provisional]
 
 
+ODR_DUE = date(2026, 10, 9)  # 10 wd from Fri 9/18 (make-up Sun 9/20; 国庆 10/1–7)
+
+
+def _dispute(number: str, enterprise: OdrEnterprise, on: date = DAY) -> Dispute:
+    return Dispute.open(
+        audit=INTAKE,
+        number=number,
+        intake_id=uuid4(),
+        enterprise=enterprise,
+        channel=Channel.INTERNET,
+        consumer=sealed("投诉人"),
+        respondent=RESPONDENT,
+        facts="事实",
+        claim="退货",
+        intake_unit_code="320803",
+        unit_code="320803",
+        on=on,
+        calendar=CALENDAR,
+    )
+
+
+def _odr() -> list[Any]:
+    enterprise = OdrEnterprise.enrol(
+        audit=APPROVER,
+        uscc=RESPONDENT.uscc or "",
+        name=RESPONDENT.name,
+        region_code="320803",
+        unit_code="320803",
+        key="K" * 32,
+        on=DAY,
+    )
+    settled = _dispute("H-1", enterprise)
+    settled.hand_over("I-2", "接手人", INTAKE)
+    settled.record_personal_data_read(INTAKE)
+    settled.settle(
+        Negotiation.TELEPHONE, DAY, "退货退款", 29900, (Remedy.REFUND,), DAY, CLOCK
+    )
+    shredded(settled)
+    escalated = _dispute("H-2", enterprise)
+    escalated.record_no_settlement(Negotiation.ONLINE, DAY, "未达成", DAY, CLOCK)
+    escalated.escalate(uuid4(), DAY, CLOCK)
+    silent = _dispute("H-3", enterprise)
+    silent.record_missed("odr_answer", date(2026, 10, 10), CLOCK)
+    silent.escalate(uuid4(), date(2026, 10, 12), CLOCK)
+    provisional = _dispute("H-4", enterprise, on=LATE)
+    provisional.recompute_deadlines(CALENDAR_2027, CLOCK)
+    enterprise.end(DAY, APPROVER)
+    enterprise.reenrol("L" * 32, DAY, APPROVER)
+    from_odr = Complaint.open(
+        audit=CLOCK,
+        number="T-ODR",
+        intake_id=uuid4(),
+        channel=Channel.INTERNET,
+        complainant=sealed("投诉人"),
+        agent=None,
+        representatives=(),
+        joint=False,
+        respondent=RESPONDENT,
+        facts="事实",
+        claim="退货",
+        intake_unit_code="320803",
+        unit_code="320803",
+        on=DAY,
+        calendar=CALENDAR,
+        odr_id=escalated.id,
+    )
+    return [settled, escalated, silent, provisional, enterprise, from_odr]
+
+
 def complaints_lifecycles() -> list[list[Any]]:
-    aggregates = _intakes() + _complaints() + _reports() + _conduct_complaints()
+    aggregates = (
+        _intakes() + _complaints() + _reports() + _conduct_complaints() + _odr()
+    )
     return [list(a.collect_events()) for a in aggregates]

@@ -47,7 +47,8 @@ from domain.complaints.report import Status as ReportStatus
 from domain.complaints.service import PUBLIC, Complaints, Receipt, Submission
 from domain.registry.service import Registry
 from domain.shared.audit import Audit, Caller, Role
-from domain.shared.clock import SHANGHAI, FixedClock
+from domain.shared.clock import SHANGHAI, FixedClock, legal_date
+from domain.shared.dates import years_after
 from domain.shared.errors import (
     DeadlineError,
     DomainError,
@@ -1000,3 +1001,73 @@ def test_a_conduct_complaint_s_person_is_opened_by_the_supervision_office_only(
     auditor = staff_audit(Role.AUDITOR, CITY, reason="抽查")
     with pytest.raises(PermissionDeniedError):  # knows of it, without the right
         complaints.personal_data(ConductComplaint, conduct.id, caller(auditor))
+
+
+# -- retention: the people's keys destroyed 3 years on (matter.py RULE_RETENTION) --------
+
+
+def retention_day(*cases: Any) -> date:
+    """The day after 3 years from the matter's last recorded act (by hand:
+    the same calendar date 3 years on, 民法典 第202条)."""
+    last = max(legal_date(c.modified_on) for c in cases)
+    return years_after(last, 3) + timedelta(days=1)
+
+
+def test_the_keys_of_a_closed_matter_are_destroyed_the_day_after_three_years(
+    complaints: Complaints, clock: FixedClock, vault: MemoryVault
+) -> None:
+    intake_id = register(complaints)
+    complaints.answer_enquiry(intake_id, audit=INTAKE, answer="可要求修理。")
+    intake = complaints.load(Intake, intake_id, "intake")
+    person = intake.submitter.person
+    assert person is not None
+    day = retention_day(intake)
+    assert day - timedelta(days=1) == years_after(legal_date(intake.modified_on), 3)
+    on(clock, day - timedelta(days=1))
+    with pytest.raises(DeadlineError):
+        complaints.shred_personal_data(intake_id, audit=CLOCK)
+    assert person.person.id in vault.keys
+    on(clock, day)
+    complaints.shred_personal_data(intake_id, audit=CLOCK)
+    assert person.person.id not in vault.keys
+    (last,) = complaints.history(intake_id)[-1:]
+    assert type(last).__name__ == "PersonalDataShredded"
+    assert last.pseudonyms == (person.person.pseudonym,)
+    _, people = complaints.personal_data(
+        Intake,
+        intake_id,
+        caller(staff_audit(Role.INTAKE, reason="查阅", staff_no="I-1")),
+    )
+    assert list(people.values()) == [None]  # the case loads; the person is gone
+    with pytest.raises(IllegalTransitionError):
+        complaints.shred_personal_data(intake_id, audit=CLOCK)
+
+
+def test_a_matter_is_kept_while_any_of_its_cases_is_open_then_shredded_as_one(
+    complaints: Complaints, clock: FixedClock, vault: MemoryVault
+) -> None:
+    intake = classify(complaints, register(complaints), Classification.BOTH)
+    assert intake.complaint_id is not None
+    assert intake.report_id is not None
+    complaints.withdraw(intake.complaint_id, audit=HANDLER)
+    complaint = complaints.load(Complaint, intake.complaint_id, "complaint")
+    on(clock, retention_day(complaint) + timedelta(days=30))
+    with pytest.raises(IllegalTransitionError, match="not closed"):
+        complaints.shred_personal_data(complaint.id, audit=CLOCK)
+    assert len(vault.keys) == 1  # the complainant is the reporter: one key
+    on(clock, RECEIVED)
+    complaints.not_open_case(
+        intake.report_id, audit=APPROVER, ground=NotOpenedGround.NO_VIOLATION
+    )
+    complaints.notify_reporter(intake.report_id, audit=HANDLER)
+    report = complaints.load(Report, intake.report_id, "report")
+    on(clock, retention_day(complaint, report))
+    complaints.shred_personal_data(complaint.id, audit=CLOCK)
+    assert vault.keys == {}
+    for kind, case_id in (
+        (Intake, intake.id),
+        (Complaint, complaint.id),
+        (Report, report.id),
+    ):
+        shredded = complaints.load(kind, case_id, "case")
+        assert shredded.shredded

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Sightings
+from domain.complaints.odr import Dispute, OdrEnterprise
 from domain.complaints.report import Report
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import DeadlineKind, LicenceApplication
@@ -294,6 +295,8 @@ def test_the_lifecycles_produce_every_event_class() -> None:
             Complaint,
             Report,
             ConductComplaint,
+            Dispute,
+            OdrEnterprise,
         )
         for cls in event_classes(aggregate)
         if cls.__name__ != "Created"  # defined by the library, never emitted

@@ -236,12 +236,20 @@ class Line:
     def deadlines(
         self, conn: psycopg.Connection[Any], case_id: UUID
     ) -> dict[str, tuple[date, str | None, date | None]]:
-        """kind → (due, action, fires_on) of a case's deadline rows."""
+        """kind → (due, action, fires_on) of a case's legal deadlines (those on
+        the board; `timers` has the bureau's own, such as retention)."""
+        return self.timers(conn, case_id, on_board=True)
+
+    def timers(
+        self, conn: psycopg.Connection[Any], case_id: UUID, *, on_board: bool = False
+    ) -> dict[str, tuple[date, str | None, date | None]]:
+        """kind → (due, action, fires_on) of every deadline row of a case."""
         rows = conn.execute(
             sql.SQL(
                 "SELECT kind, due, action, fires_on FROM {} WHERE case_id = %s"
+                " AND (on_board OR NOT %s)"
             ).format(self.tables(conn)("deadlines")),
-            (case_id,),
+            (case_id, on_board),
         ).fetchall()
         return {kind: (due, action, fires) for kind, due, action, fires in rows}
 

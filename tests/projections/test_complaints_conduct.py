@@ -8,7 +8,7 @@ period missed on a hand-checked date (15 working days after Fri 9/18 is Thu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import psycopg
@@ -18,6 +18,7 @@ from psycopg import sql
 from api.host.clock import DeadlineClock
 from domain.complaints.conduct import ConductComplaint, Finding
 from domain.shared.audit import Role
+from domain.shared.clock import legal_date
 from domain.shared.events import event_classes
 from projections.complaints.conduct import ConductIndex
 from projections.complaints.conduct_queries import ConductQuery, answerable
@@ -61,6 +62,15 @@ def timers(conn: psycopg.Connection[Any], case: Any) -> list[tuple[Any, ...]]:
         "SELECT kind, due, action, fires_on FROM {} WHERE case_id = %s"
     ).format(active_tables(conn, ConductIndex.name)("deadlines"))
     return list(conn.execute(query, (case,)).fetchall())
+
+
+def row_year(conn: psycopg.Connection[Any], case: Any) -> int:
+    """The year of the case's last recorded act (its row's `updated_at`)."""
+    query = sql.SQL("SELECT updated_at FROM {} WHERE id = %s").format(
+        active_tables(conn, ConductIndex.name)()
+    )
+    (updated_at,) = conn.execute(query, (case,)).fetchone() or (None,)
+    return int(legal_date(updated_at).year)
 
 
 def on_board(line: Line, conn: psycopg.Connection[Any], *roles: Role) -> list[str]:
@@ -170,7 +180,11 @@ def test_the_clock_records_the_conclusion_missed_and_telling_the_complainant_end
     with connect(line) as conn:
         row = conduct_rows(conn)[case]
         assert (row["missed"], row["closed"]) == (["conclusion:2026-10-15"], True)
-        assert timers(conn, case) == []
+        # Closed: only the retention timer, off the board (3 years on).
+        ((kind, due, action, fires_on),) = timers(conn, case)
+        assert (kind, action) == ("retention", "shred_personal_data")
+        assert fires_on == due + timedelta(days=1)
+        assert due.year == row_year(conn, case) + 3
         figures = statistics(
             conn,
             StatisticsQuery(COUNTY_SCOPE, date(2026, 1, 1), date(2026, 12, 31)),

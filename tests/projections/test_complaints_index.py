@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ from api.host.clock import DeadlineClock
 from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Sightings
+from domain.complaints.odr import Dispute, OdrEnterprise
 from domain.complaints.parties import (
     Attachment,
     Channel,
@@ -31,6 +32,8 @@ from domain.complaints.parties import (
 from domain.complaints.report import Report
 from domain.complaints.service import PUBLIC, Submission
 from domain.shared.audit import Audit, Caller, Role
+from domain.shared.clock import legal_date
+from domain.shared.dates import years_after
 from domain.shared.events import event_classes
 from projections.complaints.index import ComplaintsIndex, Kind
 from projections.complaints.index_queries import (
@@ -94,7 +97,7 @@ def tag_of(pseudonym: str) -> str:
 
 def test_every_event_class_of_intakes_complaints_and_reports_is_folded() -> None:
     folded = set(ComplaintsIndex().handlers)
-    for aggregate in (Intake, Complaint, Report):
+    for aggregate in (Intake, Complaint, Report, Dispute):
         for cls in event_classes(aggregate):
             if cls.__name__ == "Created":  # the library's own: never emitted
                 continue
@@ -128,7 +131,10 @@ def test_every_event_of_every_lifecycle_is_folded_at_its_case_version_and_rebuil
     cases = [
         events
         for events in lifecycles
-        if not isinstance(events[0], Sightings.Started | ConductComplaint.Opened)
+        if not isinstance(
+            events[0],
+            Sightings.Started | ConductComplaint.Opened | OdrEnterprise.Enrolled,
+        )
     ]
     with connect(line) as conn:
         tables = line.tables(conn)
@@ -292,8 +298,14 @@ def test_mediation_runs_45_working_days_not_while_stopped_and_the_clock_ends_it(
     line.complaints.notify_parties(case, audit=line.audit("H-1"))
     line.project()
     with connect(line) as conn:
-        assert line.row(conn, case)["closed"]
+        row = line.row(conn, case)
+        assert row["closed"]
         assert line.deadlines(conn, case) == {}
+        # Closed: the retention timer alone, 3 years from its last act.
+        until = years_after(legal_date(row["updated_at"]), 3)
+        assert line.timers(conn, case) == {
+            "retention": (until, "shred_personal_data", until + timedelta(days=1))
+        }
 
 
 @pytest.mark.db

@@ -30,6 +30,8 @@ from domain.complaints.complaint import Complaint, complaint_id
 from domain.complaints.complaint import Status as ComplaintStatus
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Submitter
+from domain.complaints.odr import Dispute, Negotiation, OdrEnterprise
+from domain.complaints.odr import Status as DisputeStatus
 from domain.complaints.parties import (
     Channel,
     Classification,
@@ -206,6 +208,7 @@ def test_a_district_s_line_for_the_year_is_counted_by_unit_and_month(
             "enquiry": 1,
             "outside": 1,
             "conduct": 0,
+            "odr": 0,
         },
     }
     assert county["complaints"] == {
@@ -352,6 +355,25 @@ def facts_of(case: Any, e: Any) -> Iterator[tuple[str, date, int]]:
                 yield "reporters_told_on_time", on, 1
         elif name == "DeadlineMissed":
             yield "deadlines_missed", e.due, 1
+    elif isinstance(case, Dispute):
+        yield from _odr_facts(case, e)
+
+
+def _odr_facts(case: Dispute, e: Any) -> Iterator[tuple[str, date, int]]:
+    name = type(e).__name__
+    if name == "Opened":
+        yield "odr_disputes", case.received_on, 1
+    elif name in ("Settled", "NotSettled"):
+        assert case.negotiated_on is not None
+        settled = name == "Settled"
+        yield ("odr_settled" if settled else "odr_not_settled"), case.negotiated_on, 1
+        if settled:
+            yield "odr_recovered_fen", case.negotiated_on, case.recovered_fen
+    elif name == "Escalated":
+        assert case.escalated_on is not None
+        yield "odr_escalated", case.escalated_on, 1
+    elif name == "DeadlineMissed":
+        yield "deadlines_missed", e.due, 1
 
 
 def scanned_facts(line: Line, until: int = 10**7) -> list[Fact]:
@@ -572,6 +594,8 @@ def classified(
         )
         intake.classify(kind, None, None, desk, conduct_id=conduct.id)
         return [conduct]
+    if kind is Classification.ODR:
+        return _odr_dispute(intake, unit, on, calendar, desk)
     intake.classify(kind, complaint_id(f"{number}-TS"), report_id(f"{number}-JB"), desk)
     cases: list[Any] = []
     if intake.complaint_id is not None and person is not None:
@@ -616,6 +640,66 @@ def classified(
     return cases
 
 
+def _odr_dispute(
+    intake: Intake, unit: str, on: date, calendar: WorkingDayCalendar, desk: Audit
+) -> list[Any]:
+    """ODR: the consumer's complaint with an enrolled business first."""
+    person = intake.submitter.person
+    assert person is not None  # an anonymous intake walks as a report
+    enterprise = OdrEnterprise.enrol(
+        audit=audit(Role.APPROVER, unit, "入驻"),
+        uscc="91320803MA1XYW01X6",
+        name=intake.respondent.name,
+        region_code=intake.respondent.region_code,
+        unit_code=unit,
+        key="K" * 32,
+        on=on,
+    )
+    dispute = Dispute.open(
+        audit=desk,
+        number=f"{intake.number}-HJ",
+        intake_id=intake.id,
+        enterprise=enterprise,
+        channel=intake.channel,
+        consumer=person,
+        respondent=intake.respondent,
+        facts="事实",
+        claim="退货",
+        intake_unit_code=intake.unit_code,
+        unit_code=unit,
+        on=on,
+        calendar=calendar,
+    )
+    intake.classify(Classification.ODR, None, None, desk, dispute_id=dispute.id)
+    return [dispute]
+
+
+def _escalate(
+    rng: random.Random, d: Dispute, day: date, c: WorkingDayCalendar
+) -> list[Any]:
+    number = d.number.removesuffix("-HJ") + "-TS"
+    d.escalate(complaint_id(number), day, CLOCK)
+    complaint = Complaint.open(
+        audit=CLOCK,
+        number=number,
+        intake_id=d.intake_id,
+        channel=d.channel,
+        complainant=d.consumer,
+        agent=None,
+        representatives=(),
+        joint=False,
+        respondent=d.respondent,
+        facts=d.facts,
+        claim=d.claim,
+        intake_unit_code=d.intake_unit_code,
+        unit_code=d.unit_code,
+        on=day,
+        calendar=c,
+        odr_id=d.id,
+    )
+    return [complaint]
+
+
 def places(respondent: Respondent) -> list[str]:
     """Units with jurisdiction over the respondent (Arts. 12–13)."""
     found = [respondent.region_code]
@@ -632,8 +716,7 @@ def case_walk(
     day = on
     for _ in range(rng.randint(0, 14)):
         day = later(rng, day)
-        acts = COMPLAINT_ACTS if isinstance(case, Complaint) else REPORT_ACTS
-        tried = acts.get(str(case.status), ())
+        tried = ACTS[type(case)].get(str(case.status), ())
         if not tried:
             return
         begun: list[Iterator[Any]] = []
@@ -807,6 +890,24 @@ ACT: dict[str, Any] = {
     "miss_reporter_notice": _do(
         lambda r, x, d, c: x.record_missed("reporter_notice", d, CLOCK)
     ),
+    "odr_settle": _do(
+        lambda r, x, d, c: x.settle(
+            Negotiation.ONLINE,
+            x.received_on,
+            "和解",
+            r.choice((0, 3000, 99900)),
+            (Remedy.REFUND,),
+            d,
+            CLOCK,
+        )
+    ),
+    "odr_no_settlement": _do(
+        lambda r, x, d, c: x.record_no_settlement(
+            Negotiation.TELEPHONE, x.received_on, "未达成", d, CLOCK
+        )
+    ),
+    "odr_miss": _do(lambda r, x, d, c: x.record_missed("odr_answer", d, CLOCK)),
+    "escalate": _escalate,
 }
 COMPLAINT_ACTS: dict[str, tuple[str, ...]] = {
     ComplaintStatus.REGISTERED: (
@@ -838,6 +939,16 @@ REPORT_ACTS: dict[str, tuple[str, ...]] = {
     ),
     ReportStatus.NOT_OPENED: ("notify_reporter", "miss_reporter_notice"),
 }
+
+
+DISPUTE_ACTS: dict[str, tuple[str, ...]] = {
+    DisputeStatus.NEGOTIATING: (
+        *("odr_settle", "odr_no_settlement", "odr_miss", "odr_miss"),
+        *("escalate", "escalate"),
+    ),
+    DisputeStatus.NOT_SETTLED: ("escalate",),
+}
+ACTS = {Complaint: COMPLAINT_ACTS, Report: REPORT_ACTS, Dispute: DISPUTE_ACTS}
 
 
 def populate(line: Line, rng: random.Random, intakes: int) -> None:
