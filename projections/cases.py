@@ -56,6 +56,9 @@ class CaseOnBoard:
     subject_code: str
     subject_name: str
     party_name: str
+    # A member of staff who must never see the case on the board (the one a
+    # conduct complaint is about), whatever roles they hold.
+    withheld_from: str | None = None
 
 
 @dataclasses.dataclass(slots=True)  # not frozen: its __init__ is 3x slower
@@ -81,6 +84,7 @@ class DeadlineRow:
     case_version: int
     calendar_version: str | None
     promised_due: date | None
+    withheld_from: str | None  # a staff_no never shown the row (CaseOnBoard)
 
 
 DEADLINES = Table(
@@ -244,4 +248,5 @@ class CaseReadModel(ReadModel, Generic[R]):
                 case_version=row.version,  # type: ignore[attr-defined]
                 calendar_version=d.calendar_version if d.provisional else None,
                 promised_due=d.promised_due,
+                withheld_from=case.withheld_from,
             )

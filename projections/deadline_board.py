@@ -27,7 +27,7 @@ from projections.queries import (
     page_of,
     working_days_left,
 )
-from projections.runtime import AnyReadModel, active_tables
+from projections.runtime import SCHEMA, AnyReadModel, Tables, active_tables
 from projections.schema import Column
 
 AT_RISK_WD = 3  # "at risk": the last three working days before the deadline
@@ -72,13 +72,45 @@ def _union(conn: psycopg.Connection[Any], sources: Sequence[Source]) -> sql.Comp
             )
         ]
         return sql.SQL("SELECT {} WHERE false").format(sql.SQL(", ").join(nulls))
-    return sql.SQL(" UNION ALL ").join(
-        sql.SQL("SELECT {}::text AS case_kind, {}::text AS log, d.* FROM {} d").format(
-            sql.Literal(s.case_kind),
-            sql.Literal(s.log),
-            active_tables(conn, s.model)("deadlines"),
+    parts = []
+    for s in sources:
+        tables = active_tables(conn, s.model)
+        parts.append(
+            sql.SQL(
+                "SELECT {}::text AS case_kind, {}::text AS log, {} FROM {} d"
+            ).format(
+                sql.Literal(s.case_kind),
+                sql.Literal(s.log),
+                _columns(conn, tables),
+                tables("deadlines"),
+            )
         )
-        for s in sources
+    return sql.SQL(" UNION ALL ").join(parts)
+
+
+# A generation's tables never change shape: its columns, looked up once.
+_SHAPES: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _columns(conn: psycopg.Connection[Any], tables: Tables) -> sql.Composable:
+    """The deadline columns, a column an older generation lacks as NULL: while
+    a newer model rebuilds after an upgrade, the board still reads the old
+    generation (and the union needs the same columns from every model)."""
+    name = f"{tables.model}_g{tables.generation}_deadlines"
+    key = (conn.info.host, str(conn.info.port), conn.info.dbname, name)
+    have = _SHAPES.get(key)
+    if have is None:
+        rows = conn.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = %s AND table_name = %s",
+            (SCHEMA, name),
+        ).fetchall()
+        have = _SHAPES[key] = frozenset(r[0] for r in rows)
+    return sql.SQL(", ").join(
+        sql.SQL("d.{}").format(sql.Identifier(c.name))
+        if c.name in have
+        else sql.SQL("NULL::{} AS {}").format(sql.SQL(c.type), sql.Identifier(c.name))
+        for c in DEADLINES.columns
     )
 
 
@@ -93,6 +125,7 @@ class BoardQuery:
     limit: int = 50
     logs: tuple[str, ...] = ()  # only these contexts' deadlines (all if empty)
     roles: frozenset[str] = frozenset()  # the reader's: a model may ask for one
+    reader_no: str | None = None  # the reader: never shown a row withheld from them
 
 
 def board(
@@ -107,6 +140,8 @@ def board(
         sources = [s for s in sources if s.log in q.logs]
     where = Where()
     where.add("on_board")
+    if q.reader_no is not None:
+        where.add("withheld_from IS DISTINCT FROM %s", q.reader_no)
     where.scope(q.scope, "unit_code")
     where.unit(q.unit)
     if q.due_within_days is not None:

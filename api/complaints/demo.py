@@ -11,6 +11,7 @@ from typing import Any
 from api.complaints import service
 from api.host.demo import CITY, ENTERPRISES, HUAIAN, HUAIYIN, demo_uscc
 from api.host.storage import Services
+from domain.complaints.odr import Dispute, Negotiation
 from domain.complaints.parties import (
     Channel,
     Classification,
@@ -25,13 +26,13 @@ from domain.complaints.parties import (
     TerminationGround,
 )
 from domain.complaints.service import Complaints, Submission
-from domain.shared.audit import Audit, Role
+from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.personal import PersonalDetails
 
 PEOPLE = [
     PersonalDetails(name=f"演示群众{n}", phone=f"1990000{n:04d}", address="演示地址")
-    for n in range(1, 13)
+    for n in range(1, 17)
 ]
 
 
@@ -176,6 +177,7 @@ def _walk(services: Services, c: Complaints, clock: FixedClock) -> list[str]:
     c.answer_enquiry(enquiry.id, audit=desk, answer="三包期内可要求修理、更换或退货。")
     petition = register(11, Channel.COUNTER, 1)
     c.refer(petition.id, audit=desk, matter=OutsideMatter.PETITION)
+    made += _odr_and_conduct(services, c, register, classify, later)
     for intake in (
         waiting,
         returned,
@@ -189,3 +191,61 @@ def _walk(services: Services, c: Complaints, clock: FixedClock) -> list[str]:
         made.append(f"intake {intake.number}  {intake.classification}")
     made.append(f"(intake desk {CITY}: SJ-006; handlers HA-005, HA-006, HY-004)")
     return made
+
+
+def _odr_and_conduct(
+    services: Services, c: Complaints, register: Any, classify: Any, later: Any
+) -> list[str]:
+    """ODR (issue 10 §3a): a business enrolled, one dispute with it, one it
+    settled, one it did not (escalated to a complaint); and a conduct
+    complaint (效能投诉) about a handler, with the supervision office."""
+    approver = _as(services, "HA-004", Role.APPROVER, "企业申请入驻ODR")
+    shop = _respondent(0)
+    enrolled = c.enrol_odr(
+        audit=approver, uscc=shop.uscc or "", name=shop.name, region_code=HUAIAN
+    )
+    enterprise = c.odr_enterprise(enrolled.uscc, enrolled.key)
+    if enterprise is None:  # pragma: no cover - the key was just issued
+        raise RuntimeError("the demo's ODR key does not open its enterprise")
+    business = Audit(
+        actor=Actor(kind=ActorKind.BUSINESS, id=f"odr:{shop.uscc}", name=shop.name),
+        request_id="demo",
+    )
+    disputes = []
+    for n in (12, 13, 14):
+        odr = classify(register(n, Channel.TELEPHONE, 0), Classification.ODR)
+        disputes.append(c.load(Dispute, odr.dispute_id, "ODR dispute"))
+    later(1)
+    c.record_settlement(
+        enterprise,
+        disputes[1].number,
+        business,
+        how=Negotiation.TELEPHONE,
+        negotiated_on=c.today(),
+        terms="更换同型号新品并补偿运费",
+        recovered_fen=39900,
+        remedies=(Remedy.REPLACEMENT, Remedy.COMPENSATION),
+    )
+    c.record_no_settlement(
+        enterprise,
+        disputes[2].number,
+        business,
+        how=Negotiation.ONLINE,
+        negotiated_on=c.today(),
+        explanation="消费者要求三倍赔偿，经营者不同意",
+    )
+    desk = _as(services, "SJ-006", Role.INTAKE, "消费者来电要求转为投诉")
+    c.escalate(disputes[2].id, audit=desk)
+    conduct = register(15, Channel.COUNTER, 0)
+    c.classify(
+        conduct.id,
+        audit=_as(services, "SJ-006", Role.INTAKE, "反映工作人员作风问题，转督察部门"),
+        classification=Classification.CONDUCT,
+        unit_code=HUAIAN,
+        staff_no="HA-005",
+    )
+    return [
+        f"ODR enterprise {shop.name} ({shop.uscc}), key {enrolled.key}",
+        *(f"ODR dispute {d.number}" for d in disputes),
+        f"conduct complaint from intake {conduct.intake_number} (about HA-005)",
+    ]

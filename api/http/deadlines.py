@@ -112,6 +112,7 @@ def board_route(
                 limit=limit,
                 logs=logs,
                 roles=reader.roles,
+                reader_no=reader.principal.staff_no if reader.principal else None,
             ),
             reader.calendar,
             reader.deadlines,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+import psycopg
 import structlog
 from eventsourcing.persistence import IntegrityError
 from fastapi import FastAPI, Request
@@ -258,6 +259,21 @@ def install(app: FastAPI) -> None:
             503,
             str(exc),
             slug="read-model-missing",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(psycopg.errors.UndefinedColumn)
+    async def on_read_model_upgrading(
+        request: Request, exc: psycopg.errors.UndefinedColumn
+    ) -> Response:
+        # A query of the new code on the generation an older model version
+        # built, while the projector rebuilds it side by side after an upgrade.
+        log.warning("read model generation older than the code", error=str(exc))
+        return problem(
+            request,
+            503,
+            "a read model is being rebuilt after an upgrade; try again shortly",
+            slug="read-model-rebuilding",
             headers={"Retry-After": "5"},
         )
 

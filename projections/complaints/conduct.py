@@ -66,7 +66,7 @@ class ConductRow:
 class ConductIndex(CaseReadModel[ConductRow]):
     name = "conduct_complaints"
     logs = ("complaints",)
-    version = 2  # 2: the retention timer
+    version = 2  # 2: the retention timer; the board row withheld from its subject
     case_kind = "conduct"
     board_roles = frozenset({Role.SUPERVISION.value, Role.AUDITOR.value})
     row_table = Table(
@@ -119,6 +119,7 @@ class ConductIndex(CaseReadModel[ConductRow]):
             subject_code="conduct",
             subject_name="效能投诉",
             party_name=row.subject_name or "",
+            withheld_from=row.subject_no,  # issue 10 §6: never to its subject
         )
 
 

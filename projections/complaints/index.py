@@ -172,7 +172,8 @@ class CaseRow:
 class ComplaintsIndex(CaseReadModel[CaseRow]):
     name = "complaints"
     logs = ("complaints",)
-    # 2: conduct complaints' intakes kept from all but their readers; 3: ODR.
+    # 2: conduct complaints' intakes kept from all but their readers; 3: ODR,
+    # retention timers, the board's `withheld_from`.
     version = 3
     # The board's kind for every row of this model (the row's own kind, its
     # subject_code, says complaint or report): a matter of the 12315 line.

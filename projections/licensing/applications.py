@@ -141,7 +141,7 @@ class Applications(CaseReadModel[ApplicationRow]):
     # 2: promised due date, calendar versions of provisional dates, the
     # certificate deadline until service, deficiency_items (vocabulary).
     # 3: neutral deadline columns (subject_code, subject_name).
-    version = 4  # 4: the statistics' rollups (application_counts)
+    version = 5  # 4: the statistics' rollups (application_counts); 5: deadlines' withheld_from
     case_kind = "application"
     row_table = Table(
         ApplicationRow,

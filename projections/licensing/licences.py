@@ -71,7 +71,7 @@ class LicenceRow:
 class Licences(CaseReadModel[LicenceRow]):
     name = "licences"
     logs = ("licensing",)
-    version = 3  # 2: calendar version of the follow-up date; renewal lead fix; 3: neutral deadline columns
+    version = 4  # 2: calendar version of the follow-up date; renewal lead fix; 3: neutral deadline columns; 4: withheld_from
     case_kind = "licence"
     row_table = Table(
         LicenceRow,

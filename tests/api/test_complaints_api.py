@@ -481,16 +481,26 @@ def test_a_conduct_complaint_is_unknown_to_all_but_the_supervision_office_and_au
     assert_problem(handed, 404, "not-found")
 
 
+@pytest.mark.usefixtures("projector")
 def test_a_conduct_complaint_about_a_supervisor_is_unknown_to_that_supervisor(
     client: TestClient, staff: StaffBook
 ) -> None:
+    """Not by GET, a command, the conduct index nor either board (where the
+    office's other members see it)."""
     subject = staff[(Role.SUPERVISION, COUNTY)]
     _, intake = conduct_complaint(client, staff, subject)
-    path = f"{CONDUCT}/{intake['conduct_id']}"
+    case_id = intake["conduct_id"]
+    path = f"{CONDUCT}/{case_id}"
     assert_problem(client.get(path, headers=subject.headers), 404, "not-found")
     done = post(client, f"{path}/notify-complainant", subject)
     assert_problem(done, 404, "not-found")
-    ok(client.get(path, headers=staff[(Role.SUPERVISION, CITY)].headers))
+    office = staff[(Role.SUPERVISION, CITY)]
+    ok(client.get(path, headers=office.headers))
+    wait = {"consistent_after": intake["consistency_token"], "limit": 200}
+    for board in ("/v1/complaints/deadlines", "/v1/deadlines", CONDUCT):
+        seen = client.get(board, params=wait, headers=subject.headers).text
+        assert case_id not in seen, board
+        assert case_id in client.get(board, params=wait, headers=office.headers).text
 
 
 @pytest.mark.usefixtures("projector")

@@ -19,6 +19,7 @@ counts other tests make.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import uuid
@@ -39,12 +40,13 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from api.host.settings import Settings
 from api.host.storage import open_services
 from api.http.app import create_app
+from domain.complaints.intake import intake_id
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from domain.shared.uscc import CHARSET, compose_uscc
 from projections.queries import encode_cursor
 from projections.runtime import run_in_thread
-from tests.api.conftest import COUNTY, MONDAY_0900, UNITS, applicant
+from tests.api.conftest import COUNTY, MONDAY_0900, UNITS, applicant, make_uscc
 from tests.api.helpers import APPLICATIONS, COMMITMENT_ITEM, COMMITMENT_MATERIALS
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "4"))
@@ -98,7 +100,9 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
     app = create_app(Settings(), services)
     with TestClient(app, raise_server_exceptions=False) as client:
         ids = _seed(client, tokens)
-        yield {"app": app, "tokens": tokens, "ids": ids}
+        odr = _seed_odr(client, tokens)
+        ids |= {k: v for k, v in odr.items() if k != "business"}
+        yield {"app": app, "tokens": tokens, "ids": ids, "odr": odr["business"]}
     stop.set()
     thread.join(timeout=10)
     projector.close()
@@ -180,6 +184,45 @@ def _seed_complaints(
     }
 
 
+def _seed_odr(client: TestClient, tokens: dict[Role, str]) -> dict[str, list[str]]:
+    """An ODR enterprise, its key, and a consumer's dispute with it."""
+    approver = {"Authorization": f"Bearer {tokens[Role.APPROVER]}"}
+    shop = {"name": "淮安区契约家电", "uscc": make_uscc(9_911), "region_code": COUNTY}
+    enrolled = client.post(
+        "/v1/complaints/odr-enterprises",
+        json={**shop, "reason": "入驻ODR"},
+        headers=approver,
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    submitted = client.post(
+        "/public/v1/complaints",
+        json={
+            "unit_code": COUNTY,
+            "submitter": {"person": {"name": "契约消费者", "phone": "10000000001"}},
+            "respondent": shop,
+            "facts": "商品质量问题",
+            "claim": "更换",
+            "odr": True,
+        },
+    )
+    assert submitted.status_code == 201, submitted.text
+    number = f"{submitted.json()['intake_number']}-HJ"
+    key = base64.b64encode(f"{shop['uscc']}:{enrolled.json()['key']}".encode())
+    desk = {"Authorization": f"Bearer {tokens[Role.INTAKE]}"}
+    intake = client.get(
+        f"/v1/complaints/intakes/{_intake_id(submitted.json())}", headers=desk
+    ).json()
+    return {
+        "odr_enterprise": [enrolled.json()["id"]],
+        "odr_dispute": [intake["dispute_id"]],
+        "business": [f"Basic {key.decode()}", number],
+    }
+
+
+def _intake_id(receipt: dict[str, Any]) -> str:
+    return str(intake_id(receipt["intake_number"]))
+
+
 @pytest.fixture(scope="module")
 def api_schema(contract_app: dict[str, Any]) -> Any:
     app: FastAPI = contract_app["app"]
@@ -205,6 +248,8 @@ CASE_KINDS = (
     ("/complaints/intakes/", "intake"),
     ("/complaints/complaints/", "complaint"),
     ("/complaints/reports/", "report"),
+    ("/complaints/odr-disputes/", "odr_dispute"),
+    ("/complaints/odr-enterprises/", "odr_enterprise"),
 )
 
 
@@ -219,6 +264,13 @@ def _as_someone(case: schemathesis.Case, world: dict[str, Any]) -> dict[str, str
         _keep_cross_field_rules(case, headers, world, turn)
     if turn % 9 == 8:
         headers.pop("Authorization", None)
+        return headers
+    if case.path.startswith("/odr/"):  # a business, with its USCC and key
+        credentials, number = world["odr"]
+        headers["Authorization"] = credentials
+        path = case.path_parameters or {}
+        if "number" in path and turn % 2 == 0:
+            path["number"] = number
         return headers
     role = ROLES[turn % len(ROLES)]
     headers["Authorization"] = f"Bearer {world['tokens'][role]}"

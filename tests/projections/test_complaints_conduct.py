@@ -26,7 +26,7 @@ from projections.complaints.conduct_queries import search as search_conduct
 from projections.complaints.index import Kind
 from projections.complaints.index_queries import CaseQuery, search
 from projections.complaints.statistics import StatisticsQuery, statistics
-from projections.deadline_board import BoardQuery, board, sources_of
+from projections.deadline_board import _SHAPES, BoardQuery, board, sources_of
 from projections.queries import Scope
 from projections.runtime import active_tables, run_in_thread
 from tests.domain.complaints_lifecycles import complaints_lifecycles
@@ -190,3 +190,21 @@ def test_the_clock_records_the_conclusion_missed_and_telling_the_complainant_end
             StatisticsQuery(COUNTY_SCOPE, date(2026, 1, 1), date(2026, 12, 31)),
         )
         assert figures["total"]["intakes"]["by_classification"]["conduct"] == 1
+
+
+@pytest.mark.db
+def test_the_board_reads_a_generation_built_before_a_deadline_column_existed(
+    line: Line,
+) -> None:
+    """After an upgrade the board still reads the generations an older model
+    built (until their rebuild switches over): a column they lack is NULL."""
+    line.conduct()
+    line.complaint()
+    line.project()
+    with connect(line) as conn:
+        deadlines = active_tables(conn, ConductIndex.name)("deadlines")
+        conn.execute(
+            sql.SQL("ALTER TABLE {} DROP COLUMN withheld_from").format(deadlines)
+        )
+        _SHAPES.clear()
+        assert sorted(on_board(line, conn, Role.SUPERVISION)) == ["投诉", "效能投诉"]

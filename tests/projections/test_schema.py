@@ -118,7 +118,8 @@ CREATE INDEX licences_g1_i2 ON golden.licences_g1 (status, valid_until);
 CREATE INDEX licences_g1_i3 ON golden.licences_g1 (unit_code text_pattern_ops, seq);
 """
 
-# Neutral since version 3 (issue 8): a subject, not a licence item.
+# Neutral since version 3 (issue 8): a subject, not a licence item; a row may
+# be withheld from one member of staff (issue 10 §6: a conduct complaint).
 GOLDEN_DEADLINES = """
 CREATE TABLE golden.{model}_g1_deadlines (
     case_id uuid NOT NULL, kind text NOT NULL, due date NOT NULL,
@@ -126,7 +127,7 @@ CREATE TABLE golden.{model}_g1_deadlines (
     action text, fires_on date, lapses_on date, unit_code text NOT NULL,
     reference text NOT NULL, subject_code text NOT NULL, subject_name text NOT NULL,
     party_name text NOT NULL, case_version integer NOT NULL,
-    calendar_version text, promised_due date,
+    calendar_version text, promised_due date, withheld_from text,
     PRIMARY KEY (case_id, kind)
 );
 CREATE INDEX {model}_g1_timers_idx
