@@ -75,6 +75,8 @@ def _union(conn: psycopg.Connection[Any], sources: Sequence[Source]) -> sql.Comp
     parts = []
     for s in sources:
         tables = active_tables(conn, s.model)
+        if s.roles is not None and "withheld_from" not in _shape(conn, tables):
+            continue  # a restricted board cannot withhold rows yet: fail closed
         parts.append(
             sql.SQL(
                 "SELECT {}::text AS case_kind, {}::text AS log, {} FROM {} d"
@@ -85,6 +87,8 @@ def _union(conn: psycopg.Connection[Any], sources: Sequence[Source]) -> sql.Comp
                 tables("deadlines"),
             )
         )
+    if not parts:
+        return _union(conn, ())
     return sql.SQL(" UNION ALL ").join(parts)
 
 
@@ -92,10 +96,8 @@ def _union(conn: psycopg.Connection[Any], sources: Sequence[Source]) -> sql.Comp
 _SHAPES: dict[tuple[str, ...], frozenset[str]] = {}
 
 
-def _columns(conn: psycopg.Connection[Any], tables: Tables) -> sql.Composable:
-    """The deadline columns, a column an older generation lacks as NULL: while
-    a newer model rebuilds after an upgrade, the board still reads the old
-    generation (and the union needs the same columns from every model)."""
+def _shape(conn: psycopg.Connection[Any], tables: Tables) -> frozenset[str]:
+    """The columns of a generation's deadlines table."""
     name = f"{tables.model}_g{tables.generation}_deadlines"
     key = (conn.info.host, str(conn.info.port), conn.info.dbname, name)
     have = _SHAPES.get(key)
@@ -106,6 +108,14 @@ def _columns(conn: psycopg.Connection[Any], tables: Tables) -> sql.Composable:
             (SCHEMA, name),
         ).fetchall()
         have = _SHAPES[key] = frozenset(r[0] for r in rows)
+    return have
+
+
+def _columns(conn: psycopg.Connection[Any], tables: Tables) -> sql.Composable:
+    """The deadline columns, a column an older generation lacks as NULL: while
+    a newer model rebuilds after an upgrade, the board still reads the old
+    generation (and the union needs the same columns from every model)."""
+    have = _shape(conn, tables)
     return sql.SQL(", ").join(
         sql.SQL("d.{}").format(sql.Identifier(c.name))
         if c.name in have
@@ -205,6 +215,12 @@ class Timer:
     due: date
     action: str
     case_version: int
+    fires_on: date | None = None
+
+    @property
+    def cursor(self) -> tuple[date | None, Any, str]:
+        """Where the next page of due timers starts (their order)."""
+        return (self.fires_on, self.case_id, self.kind)
 
 
 @dataclass(frozen=True)
@@ -236,13 +252,16 @@ def due_timers(
     today: date,
     limit: int,
     sources: Sequence[Source],
+    after: tuple[date | None, Any, str] | None = None,
 ) -> list[Timer]:
-    """Timers whose day has come (and whose purpose has not lapsed), oldest first."""
+    """Timers whose day has come (and whose purpose has not lapsed), oldest
+    first; from `after` (a timer's `cursor`), to page past refused ones."""
+    page = sql.SQL("AND (fires_on, case_id, kind) > (%s, %s, %s)" if after else "")
     query = sql.SQL(
-        "SELECT log, case_kind, case_id, kind, due, action, case_version FROM ({}) t"
-        " WHERE action IS NOT NULL AND fires_on <= %s"
-        " AND (lapses_on IS NULL OR lapses_on >= %s)"
+        "SELECT log, case_kind, case_id, kind, due, action, case_version, fires_on"
+        " FROM ({}) t WHERE action IS NOT NULL AND fires_on <= %s"
+        " AND (lapses_on IS NULL OR lapses_on >= %s) {}"
         " ORDER BY fires_on, case_id, kind LIMIT %s"
-    ).format(_union(conn, sources))
-    rows = conn.execute(query, (today, today, limit)).fetchall()
+    ).format(_union(conn, sources), page)
+    rows = conn.execute(query, (today, today, *(after or ()), limit)).fetchall()
     return [Timer(*row) for row in rows]

@@ -132,12 +132,15 @@ def business_of(
 Business = Annotated[OdrEnterprise, Depends(business_of)]
 
 
-def _acting(request: Request, enterprise: OdrEnterprise) -> Audit:
+def _acting(request: Request, enterprise: OdrEnterprise, reason: str) -> Audit:
     actor = Actor(
         kind=ActorKind.BUSINESS, id=f"odr:{enterprise.uscc}", name=enterprise.name
     )
     return Audit(
-        actor=actor, request_id=request.state.request_id, causation="odr:business"
+        actor=actor,
+        request_id=request.state.request_id,
+        reason=reason,
+        causation="odr:business",
     )
 
 
@@ -206,7 +209,10 @@ def contact(
     if_match: Optional[str] = Header(default=None),  # noqa: UP045
 ) -> JSON:
     result, person = complaints(request).consumer_contact(
-        enterprise, number, _acting(request, enterprise), expected_version(if_match)
+        enterprise,
+        number,
+        _acting(request, enterprise, "在线和解：联系消费者"),
+        expected_version(if_match),
     )
     answer = {"number": number, **written_at(result), **person.model_dump()}
     return JSON(answer, headers={"Cache-Control": "no-store"})
@@ -230,7 +236,7 @@ class NoSettlementBody(Outcome):
 
 
 def _outcome_route(
-    verb: str, summary: str, body_type: type[Outcome], record: str
+    verb: str, summary: str, body_type: type[Outcome], record: str, reason: str
 ) -> None:
     """POST /{number}/<verb>: the business's record of the outcome, by the
     service method `record` (If-Match and Idempotency-Key as for staff)."""
@@ -246,7 +252,7 @@ def _outcome_route(
         result: CommandResult = getattr(service, record)(
             enterprise,
             number,
-            _acting(request, enterprise),
+            _acting(request, enterprise, reason),
             expected_version=expected_version(if_match),
             **cast(Outcome, body).model_dump(),
         )
@@ -271,10 +277,12 @@ _outcome_route(
     "Record the settlement (和解): how, when, what was agreed",
     SettlementBody,
     "record_settlement",
+    "经营者记录和解结果",
 )
 _outcome_route(
     "no-settlement",
     "Record that no settlement was reached, and why",
     NoSettlementBody,
     "record_no_settlement",
+    "经营者记录未达成和解及原因",
 )

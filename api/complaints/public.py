@@ -87,7 +87,9 @@ def _client(request: Request) -> str:
 
 def _public(request: Request) -> Audit:
     actor = Actor(kind=ActorKind.PUBLIC, id="public:12315-form", name="公众")
-    return Audit(actor=actor, request_id=request.state.request_id)
+    return Audit(
+        actor=actor, request_id=request.state.request_id, causation="public:form"
+    )
 
 
 def _limiter(request: Request, per: int, window_s: float) -> LookupLimiter:

@@ -24,6 +24,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -135,15 +136,25 @@ class DeadlineClock:
         arguments = context.commands[name].arguments_from(argument)
         return context.execute(name, timer.case_id, _audit(timer), arguments)
 
+    def _due(self, conn: psycopg.Connection[Any], today: date) -> list[Timer]:
+        """The next batch of due timers not refused before: pages past those
+        refused (a retention timer waits for its matter's last case), so they
+        never crowd out the rest."""
+        after = None
+        while True:
+            page = due_timers(conn, today, self.batch, self.sources, after)
+            fresh = [t for t in page if _key(t) not in self.refused]
+            if fresh or len(page) < self.batch:
+                return fresh
+            after = page[-1].cursor
+
     def _fire_due(self, conn: psycopg.Connection[Any]) -> Tick:
         tick = Tick()
         last: dict[str, int] = {}  # log → the last position written to it
         today = legal_date(self.services.clock.now())
         self._recompute_stale(conn, tick)
-        for timer in due_timers(conn, today, self.batch, self.sources):
-            key = (timer.case_id, timer.action, timer.due, timer.case_version)
-            if key in self.refused:
-                continue
+        for timer in self._due(conn, today):
+            key = _key(timer)
             try:
                 result = self._fire(timer)
             except DomainError as exc:
@@ -184,6 +195,11 @@ class DeadlineClock:
             except Exception:
                 log.exception("clock tick failed; retrying")
             stop.wait(wait)
+
+
+def _key(timer: Timer) -> tuple[Any, str, date, int]:
+    """A timer as refused: at this due date and case version."""
+    return (timer.case_id, timer.action, timer.due, timer.case_version)
 
 
 def _audit(timer: Timer) -> Audit:

@@ -28,9 +28,10 @@ from typing import ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.complaints.matter import Timed, working_limit
-from domain.complaints.parties import Channel, Remedy, Respondent
+from domain.complaints.parties import Channel, Remedy, Respondent, art
 from domain.shared.audit import Audit, require_actor, require_reason
 from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.dates import years_after
 from domain.shared.errors import IllegalTransitionError, InvalidInputError
 from domain.shared.events import Aggregate
 from domain.shared.personal import Sealed
@@ -39,6 +40,7 @@ from domain.shared.time_limit import TimeLimit
 from eventsourcing.domain import event
 
 ANSWER_WD = 10
+ESCALATION_YEARS = 3  # Art. 15 (4): a complaint after 3 years is not accepted
 RULE_ODR = "全国12315平台在线消费纠纷解决（ODR）：经营者10个工作日内与消费者协商和解并记录 (DOMAIN §3.4a)"
 RULE_ESCALATION = "ODR未和解或逾期未处理，消费者可转为向市场监管部门投诉，第14条期限自此起算 (DOMAIN §3.4a)"
 
@@ -209,10 +211,12 @@ class Dispute(Timed):
 
     class Escalated(Timed.Event):
         """Turned into a complaint to the bureau (the complaint's own events
-        record its receipt)."""
+        record its receipt); `contested`: over a settlement the business
+        recorded and the consumer denies."""
 
         complaint_id: UUID
         escalated_on: date
+        contested: bool = False
 
     @event(Opened)
     def __init__(
@@ -247,7 +251,6 @@ class Dispute(Timed):
         self.answer = answer
         self.status = Status.NEGOTIATING
         self.missed: list[tuple[str, date]] = []
-        self.closed = False
         self.how: Negotiation | None = None
         self.negotiated_on: date | None = None
         self.terms = ""
@@ -309,7 +312,31 @@ class Dispute(Timed):
     def people(self) -> tuple[Sealed, ...]:
         return (self.consumer,)
 
+    @property
+    def closed(self) -> bool:
+        """Nothing more is owed on it: the business recorded its outcome, or
+        let its 10 working days pass (recorded by the clock), or the consumer
+        escalated. The consumer may still escalate within the window."""
+        return self.status is not Status.NEGOTIATING or bool(self.missed)
+
+    @property
+    def escalation_ends(self) -> date:
+        """The last day the consumer may escalate: 3 years from receipt, as a
+        complaint would be time-barred after them (Art. 15 (4)); never after
+        the people's data is destroyed (retention, matter.py)."""
+        return years_after(self.received_on, ESCALATION_YEARS)
+
     # -- the business ----------------------------------------------------------------
+
+    def require_negotiating(self) -> None:
+        """What the business may do only while it negotiates (read the
+        consumer's contact details: what settling needs, and no longer)."""
+        if self.status is not Status.NEGOTIATING:
+            raise IllegalTransitionError(
+                f"the dispute is {self.status}: the consumer's details served"
+                " the negotiation only",
+                rule=RULE_ODR,
+            )
 
     def settle(
         self,
@@ -361,22 +388,27 @@ class Dispute(Timed):
     # -- the consumer ------------------------------------------------------------------
 
     def may_escalate(self, on: date) -> bool:
-        if self.status is Status.NOT_SETTLED:
-            return True
+        if getattr(self, "shredded", False) or on > self.escalation_ends:
+            return False
+        if self.status in (Status.NOT_SETTLED, Status.SETTLED):
+            return True  # a recorded settlement the consumer contests, too
         return self.status is Status.NEGOTIATING and on > self.answer.due.due
 
     def escalate(self, complaint_id: UUID, on: date, audit: Audit) -> None:
         """No settlement, or no answer within the 10 working days: the consumer
-        turns the dispute into a complaint to the bureau."""
+        turns the dispute into a complaint to the bureau. A settlement the
+        business recorded does not bar it: the consumer may contest it (the
+        business alone records it), and the escalation says so."""
         require_actor(audit)
-        if self.status is Status.SETTLED:
-            raise IllegalTransitionError(
-                "the dispute was settled", rule=RULE_ESCALATION
-            )
         if self.status is Status.ESCALATED:
             raise IllegalTransitionError(
                 "the dispute is already a complaint to the bureau",
                 rule=RULE_ESCALATION,
+            )
+        if getattr(self, "shredded", False) or on > self.escalation_ends:
+            raise IllegalTransitionError(
+                f"the time to turn it into a complaint ended on {self.escalation_ends}",
+                rule=art(15, "第4项"),
             )
         if not self.may_escalate(on):
             raise IllegalTransitionError(
@@ -384,7 +416,12 @@ class Dispute(Timed):
                 " complaint to the bureau follows no settlement or no answer in time",
                 rule=RULE_ESCALATION,
             )
-        self._escalated(audit=audit, complaint_id=complaint_id, escalated_on=on)
+        self._escalated(
+            audit=audit,
+            complaint_id=complaint_id,
+            escalated_on=on,
+            contested=self.status is Status.SETTLED,
+        )
 
     # -- the clock's view ------------------------------------------------------------
 
@@ -424,7 +461,6 @@ class Dispute(Timed):
         self.terms = terms
         self.recovered_fen = recovered_fen
         self.remedies = remedies
-        self.closed = True
 
     @event(NotSettled)
     def _not_settled(
@@ -434,11 +470,15 @@ class Dispute(Timed):
         self.how = how
         self.negotiated_on = negotiated_on
         self.explanation = explanation
-        self.closed = True  # nothing more is owed; the consumer may escalate
 
     @event(Escalated)
-    def _escalated(self, audit: Audit, complaint_id: UUID, escalated_on: date) -> None:
+    def _escalated(
+        self,
+        audit: Audit,
+        complaint_id: UUID,
+        escalated_on: date,
+        contested: bool = False,
+    ) -> None:
         self.status = Status.ESCALATED
         self.complaint_id = complaint_id
         self.escalated_on = escalated_on
-        self.closed = True

@@ -543,12 +543,25 @@ class Complaints(ContextService):
             facts=i.facts,
             claim=i.claim,
             intake_unit_code=i.unit_code,
-            unit_code=normalise_region_code(unit_code or enterprise.unit_code),
+            unit_code=normalise_region_code(unit_code or self._unit_over(i.respondent)),
             on=on,
             calendar=self.calendar,
         )
         require_competent(dispute.respondent, dispute.unit_code)
         return dispute
+
+    def _unit_over(self, respondent: Respondent) -> str:
+        """The lowest registered unit whose region covers where the respondent
+        operates (Art. 12: the county's, where there is one)."""
+        region = normalise_region_code(respondent.region_code)
+        for length in (6, 4, 2):
+            if len(region) >= length and self.registry.get_unit(region[:length]):
+                return region[:length]
+        raise InvalidInputError(
+            f"no unit has jurisdiction over region {respondent.region_code}",
+            field="respondent.region_code",
+            rule=art(12),
+        )
 
     @command(INTAKE, summary="Answer an enquiry (咨询, no case)", body="AnswerBody")
     def answer_enquiry(self, i: Intake, audit: Audit, answer: Text) -> None:
@@ -652,7 +665,14 @@ class Complaints(ContextService):
                 f"{still_open[0].number} is not closed", rule=RULE_RETENTION
             )
         until = max(a.retained_until() for a in matter)
-        if self.today() <= until:
+        # A retry after keys went but the commit was lost (and a read since
+        # moved `until`): finish recording what was done.
+        begun = any(
+            self.vault.open(p.person.id, p.box) is None
+            for a in matter
+            for p in a.people
+        )
+        if self.today() <= until and not begun:
             raise DeadlineError(
                 f"the matter's personal data is kept until {until}",
                 rule=RULE_RETENTION,
@@ -982,7 +1002,13 @@ class Complaints(ContextService):
                 rule=RULE_ESCALATION,
             )
         dispute = self.load(Dispute, intake.dispute_id, "ODR dispute")
-        complaint = self._escalate(dispute, audit)
+        asked = audit.model_copy(
+            update={
+                "reason": "消费者申请转为投诉",
+                "causation": f"odr:{dispute.number}",
+            }
+        )
+        complaint = self._escalate(dispute, asked)
         return self.commit(complaint, dispute)
 
     def _escalate(self, d: Dispute, audit: Audit) -> Complaint:
@@ -1015,9 +1041,11 @@ class Complaints(ContextService):
     def odr_enterprise(self, uscc: str, key: str) -> OdrEnterprise | None:
         """The business whose key this is, or None (wrong key, unknown USCC)."""
         enterprise = self.find(OdrEnterprise, enterprise_id(uscc))
-        if enterprise is None or not enterprise.admits(key):
+        if enterprise is None:
+            # The same hashing as for a wrong key: no timing tells the two apart.
+            hmac.compare_digest(query_code_hash(uscc, key), "0" * 64)
             return None
-        return enterprise
+        return enterprise if enterprise.admits(key) else None
 
     def business_dispute(
         self,
@@ -1043,6 +1071,7 @@ class Complaints(ContextService):
         """The consumer's name and telephone for the business to settle with;
         the read recorded on the dispute first (who, when)."""
         dispute = self.business_dispute(enterprise, number, expected_version)
+        dispute.require_negotiating()
         dispute.record_personal_data_read(audit.because("在线和解：联系消费者"))
         result = self.commit(dispute)
         details = unseal(self.vault, dispute.consumer)

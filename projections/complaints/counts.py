@@ -106,6 +106,8 @@ class LineCounts(Bucket):
     odr_not_settled: int
     odr_recovered_fen: BigInt
     odr_escalated: int
+    odr_contested: int  # escalated over a settlement the consumer denies
+    odr_unanswered: int  # the business let its 10 working days pass (its, not ours)
 
 
 DIMENSIONS = ("unit_code",)

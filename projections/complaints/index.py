@@ -252,7 +252,7 @@ class ComplaintsIndex(CaseReadModel[CaseRow]):
             D.Settled: _dispute_settled,
             D.NotSettled: _dispute_not_settled,
             D.Escalated: _dispute_escalated,
-            D.DeadlineMissed: _deadline_missed,
+            D.DeadlineMissed: _dispute_unanswered,
             D.DeadlinesRecomputed: _recomputed,
             D.HandedOver: _handed_over,
             D.PersonalDataRead: _touch,
@@ -306,18 +306,18 @@ def case_deadlines(row: CaseRow) -> list[Deadline]:
         found = [_missable(row, OdrDeadline.ANSWER, RULE_ODR)]
     else:
         found = []
-    # An intake that became cases is kept as long as they are (their timers).
-    became_cases = row.kind == Kind.INTAKE and row.status == IntakeStatus.CLASSIFIED
-    if row.closed and not became_cases:
+    if row.closed:
         found += retention(row.shredded, row.updated_at)
     return found
 
 
 def retention(shredded: bool, last_act: datetime | None) -> list[Deadline]:
     """Off the board: the day after the retention period from the case's last
-    recorded act, the clock destroys the keys of the matter's people (the
-    domain refuses while another case of the matter is open or kept longer,
-    and that case's own timer fires later)."""
+    recorded act, the clock destroys the keys of the matter's people. Every
+    done case of a matter (its intake too) has one; the domain refuses all
+    but the one acted on last (another case is open, or kept longer), whose
+    timer then does it for the whole matter (the clock pages past the
+    refused ones)."""
     if shredded or last_act is None:
         return []
     until = years_after(legal_date(last_act), RETENTION_YEARS)
@@ -441,7 +441,7 @@ def counted(row: CaseRow, e: Any) -> Iterable[tuple[str, date, int]]:
         due = row.reporter_notice_due
         if due is not None and e.notified_on <= due and notice not in row.missed:
             yield "reporters_told_on_time", e.notified_on, 1
-    elif isinstance(e, C.DeadlineMissed | R.DeadlineMissed | D.DeadlineMissed):
+    elif isinstance(e, C.DeadlineMissed | R.DeadlineMissed):
         yield "deadlines_missed", e.due, 1
     else:
         yield from _odr_counted(e)
@@ -459,6 +459,10 @@ def _odr_counted(e: Any) -> Iterable[tuple[str, date, int]]:
         yield "odr_not_settled", e.negotiated_on, 1
     elif isinstance(e, D.Escalated):
         yield "odr_escalated", e.escalated_on, 1
+        if e.contested:  # the consumer denied the settlement the business recorded
+            yield "odr_contested", e.escalated_on, 1
+    elif isinstance(e, D.DeadlineMissed):  # the business's, not the bureau's
+        yield "odr_unanswered", e.due, 1
 
 
 def _acceptance_decision(
@@ -816,6 +820,13 @@ def _reporter_notified(row: CaseRow, e: R.ReporterNotified, p: int) -> CaseRow:
 
 
 # -- ODR disputes ----------------------------------------------------------------------------
+
+
+def _dispute_unanswered(row: CaseRow, e: Any, p: int) -> CaseRow:
+    """The business let its 10 working days pass: nothing more is owed on the
+    dispute (the consumer may escalate it)."""
+    row.closed = True
+    return _deadline_missed(row, e, p)
 
 
 def _shredded(row: CaseRow, e: Any, p: int) -> CaseRow:

@@ -191,6 +191,8 @@ def figures(r: Mapping[str, Any]) -> dict[str, Any]:
             "not_settled": n("odr_not_settled"),
             "recovered_fen": n("odr_recovered_fen"),
             "escalated": n("odr_escalated"),
+            "contested": n("odr_contested"),
+            "unanswered": n("odr_unanswered"),
         },
         "deadlines_missed": n("deadlines_missed"),
         "yearly_line": {

@@ -517,3 +517,38 @@ def test_a_published_notice_recomputes_provisional_deadlines_before_any_timer_fi
         if after is not None:
             after.close()
         before.close()
+
+
+def test_refused_timers_never_crowd_out_the_ones_behind_them(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page of timers the clock refused before (a retention timer waiting
+    for its matter's last case) is paged past, not retried for ever."""
+    timers = [
+        Timer(
+            "complaints",
+            "matter",
+            f"case-{n:03d}",
+            "retention",
+            date(2029, 1, 1),
+            "shred_personal_data",
+            1,
+            date(2029, 1, n % 28 + 1),
+        )
+        for n in range(10)
+    ]
+    timers.sort(key=lambda t: t.cursor)
+
+    def due(
+        _conn: Any, _today: date, limit: int, _sources: Any, after: Any = None
+    ) -> list[Timer]:
+        rest = [t for t in timers if after is None or t.cursor > after]
+        return rest[:limit]
+
+    monkeypatch.setattr("api.host.clock.due_timers", due)
+    clock = DeadlineClock(services, batch=3)
+    clock.refused = {(t.case_id, t.action, t.due, t.case_version) for t in timers[:7]}
+    # The first page with any fresh timer: t7 and t8 (t9 comes next tick).
+    assert clock._due(None, date(2029, 2, 1)) == timers[7:9]  # type: ignore[arg-type]
+    clock.refused |= {(t.case_id, t.action, t.due, t.case_version) for t in timers}
+    assert clock._due(None, date(2029, 2, 1)) == []  # type: ignore[arg-type]

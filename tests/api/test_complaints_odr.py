@@ -182,7 +182,9 @@ def test_the_business_settles_and_the_matter_closes_with_the_result_recorded(
     step = odr_step(progress(client, receipt))
     assert step["outcome"]["recovered_fen"] == 29900
     assert step["closed"]
-    assert_problem(escalation(client, receipt), 409, "illegal-transition")
+    assert step["may_escalate"] is True  # the consumer may contest what was recorded
+    late = client.post(f"{BUSINESS}/{number}/contact", headers=basic(shop["uscc"], key))
+    assert_problem(late, 409, "illegal-transition")  # settling is over
 
     intake = progress(client, receipt)
     handler = staff[(Role.HANDLER, COUNTY)]
@@ -446,3 +448,34 @@ def test_the_business_s_failed_keys_are_limited_per_client(services: Services) -
             "DELETE FROM casetrace_api.lookup_failures WHERE client = %s",
             ("198.51.100.9",),
         )
+
+
+def test_the_business_records_its_outcome_once_and_a_keyed_retry_gets_the_first_answer(
+    client: TestClient, enrolled: tuple[dict[str, str], str]
+) -> None:
+    shop, key = enrolled
+    receipt = ok(submit(client, shop, person()), 201)
+    path = f"{BUSINESS}/{receipt['intake_number']}-HJ"
+    body = {"how": "online", "negotiated_on": "2026-11-23", "terms": "退款"}
+    keyed = {**basic(shop["uscc"], key), "Idempotency-Key": "odr-settle-1"}
+    first = client.post(f"{path}/settlement", json=body, headers=keyed)
+    again = client.post(f"{path}/settlement", json=body, headers=keyed)
+    assert first.status_code == again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["position"] == first.json()["position"]
+    twice = client.post(
+        f"{path}/settlement", json=body, headers=basic(shop["uscc"], key)
+    )
+    assert_problem(twice, 409, "illegal-transition")
+    refused = client.post(
+        f"{path}/no-settlement",
+        json={"how": "online", "negotiated_on": "2026-11-23", "explanation": "反悔"},
+        headers=basic(shop["uscc"], key),
+    )
+    assert_problem(refused, 409, "illegal-transition")
+    stale = client.post(
+        f"{path}/contact", headers={**basic(shop["uscc"], key), "If-Match": '"1"'}
+    )
+    assert_problem(stale, 412, "stale-version")
+    history_before = ok(client.get(path, headers=basic(shop["uscc"], key)))
+    assert history_before["status"] == "settled"

@@ -1071,3 +1071,31 @@ def test_a_matter_is_kept_while_any_of_its_cases_is_open_then_shredded_as_one(
     ):
         shredded = complaints.load(kind, case_id, "case")
         assert shredded.shredded
+
+
+def test_the_case_acted_on_last_shreds_the_matter_and_a_lost_commit_is_finished(
+    complaints: Complaints, clock: FixedClock, vault: MemoryVault
+) -> None:
+    """A read of the intake after every case closed keeps the whole matter
+    until 3 years after that read; the intake's own timer then does it. Keys
+    destroyed by an attempt whose commit was lost are recorded on the retry,
+    whatever was read since."""
+    intake = classify(complaints, register(complaints), Classification.COMPLAINT)
+    assert intake.complaint_id is not None
+    complaints.withdraw(intake.complaint_id, audit=HANDLER)
+    desk = caller(staff_audit(Role.INTAKE, reason="回访", staff_no="I-1"))
+    complaints.personal_data(Intake, intake.id, desk)
+    complaint = complaints.load(Complaint, intake.complaint_id, "complaint")
+    intake = complaints.load(Intake, intake.id, "intake")
+    if retention_day(complaint) < retention_day(intake):  # a later day: kept
+        on(clock, retention_day(complaint))
+        with pytest.raises(DeadlineError):
+            complaints.shred_personal_data(complaint.id, audit=CLOCK)
+    on(clock, retention_day(intake))
+    person = intake.submitter.person
+    assert person is not None
+    vault.shred(person.person.id)  # the keys went; the commit was lost
+    complaints.personal_data(Intake, intake.id, desk)  # a read since
+    complaints.shred_personal_data(complaint.id, audit=CLOCK)
+    assert complaints.load(Complaint, complaint.id, "complaint").shredded
+    assert complaints.load(Intake, intake.id, "intake").shredded

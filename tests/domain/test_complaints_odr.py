@@ -96,7 +96,7 @@ def test_the_consumer_may_escalate_only_after_no_settlement_or_no_answer_in_time
         d.escalate(uuid4(), date(2026, 10, 18), BUSINESS)
 
 
-def test_a_settlement_closes_the_matter_and_cannot_be_escalated() -> None:
+def test_a_settlement_closes_the_matter_and_the_consumer_may_still_contest_it() -> None:
     d = dispute(date(2026, 11, 23))
     d.settle(
         Negotiation.TELEPHONE,
@@ -110,11 +110,35 @@ def test_a_settlement_closes_the_matter_and_cannot_be_escalated() -> None:
     assert (d.status, d.closed, d.remedies) == (Status.SETTLED, True, (Remedy.REFUND,))
     assert d.due_deadlines() == []
     with pytest.raises(IllegalTransitionError):
-        d.escalate(uuid4(), date(2026, 12, 20), BUSINESS)
-    with pytest.raises(IllegalTransitionError):
         d.record_no_settlement(
             Negotiation.ONLINE, date(2026, 11, 25), "反悔", date(2026, 11, 25), BUSINESS
         )
+    with pytest.raises(IllegalTransitionError):
+        d.require_negotiating()  # the consumer's details served the negotiation
+    # The business alone records a settlement: the consumer may deny it.
+    d.escalate(uuid4(), date(2026, 12, 20), DESK)
+    (escalated,) = d.collect_events()[-1:]
+    assert escalated.contested is True  # type: ignore[attr-defined]
+
+
+def test_the_consumer_may_escalate_for_three_years_from_receipt_art_15_4() -> None:
+    d = dispute(date(2026, 11, 23))
+    d.record_no_settlement(
+        Negotiation.ONLINE, date(2026, 11, 23), "未达成", date(2026, 11, 23), BUSINESS
+    )
+    assert d.escalation_ends == date(2029, 11, 23)
+    assert d.may_escalate(date(2029, 11, 23))
+    assert not d.may_escalate(date(2029, 11, 24))
+    with pytest.raises(IllegalTransitionError, match="ended on 2029-11-23"):
+        d.escalate(uuid4(), date(2029, 11, 24), DESK)
+
+
+def test_an_unanswered_dispute_owes_nothing_more_once_the_clock_recorded_it() -> None:
+    d = dispute(date(2026, 9, 28))
+    assert not d.closed
+    d.record_missed("odr_answer", date(2026, 10, 17), system_audit())
+    assert d.closed  # retention can run; the consumer may still escalate
+    assert d.may_escalate(date(2026, 10, 17))
 
 
 def test_no_settlement_lets_the_consumer_escalate_at_once() -> None:

@@ -205,6 +205,12 @@ def test_a_combined_intake_is_an_intake_row_and_two_linked_cases_on_the_board(
             )
         }
         assert line.deadlines(conn, i["id"]) == {}
+        # The desk's part is done: its retention timer runs (the domain waits
+        # for the whole matter, matter.py), off the board.
+        until = years_after(legal_date(i["updated_at"]), 3)
+        assert line.timers(conn, i["id"]) == {
+            "retention": (until, "shred_personal_data", until + timedelta(days=1))
+        }
         sources = sources_of(line.services.read_models())
         page = board(
             conn,

@@ -372,8 +372,10 @@ def _odr_facts(case: Dispute, e: Any) -> Iterator[tuple[str, date, int]]:
     elif name == "Escalated":
         assert case.escalated_on is not None
         yield "odr_escalated", case.escalated_on, 1
+        if e.contested:
+            yield "odr_contested", case.escalated_on, 1
     elif name == "DeadlineMissed":
-        yield "deadlines_missed", e.due, 1
+        yield "odr_unanswered", e.due, 1
 
 
 def scanned_facts(line: Line, until: int = 10**7) -> list[Fact]:
@@ -947,6 +949,7 @@ DISPUTE_ACTS: dict[str, tuple[str, ...]] = {
         *("escalate", "escalate"),
     ),
     DisputeStatus.NOT_SETTLED: ("escalate",),
+    DisputeStatus.SETTLED: ("escalate",),  # contested by the consumer
 }
 ACTS = {Complaint: COMPLAINT_ACTS, Report: REPORT_ACTS, Dispute: DISPUTE_ACTS}
 
