@@ -525,8 +525,8 @@ class Complaints(ContextService):
         self, i: Intake, unit_code: str | None, on: date, audit: Audit
     ) -> Dispute:
         """ODR: the dispute goes to the business; the unit with authority over
-        it (the desk's choice, or the unit that enrolled the business) follows
-        its deadline and takes the complaint if it comes to that."""
+        it (the desk's choice, or the lowest unit over the business's region)
+        follows its deadline and takes the complaint if it comes to that."""
         enterprise = self._odr_enterprise(i.respondent)
         number = f"{i.number}-HJ"
         i.classify(Classification.ODR, None, None, audit, dispute_id=dispute_id(number))
