@@ -181,10 +181,12 @@ def progress(intake: Annotated[Intake, Depends(lookup)], request: Request) -> JS
 
 
 def _step(
-    kind: str, case: Complaint | Report | ConductComplaint, rated: bool
+    kind: str, case: Complaint | Report | ConductComplaint | Dispute, rated: bool
 ) -> dict[str, Any]:
     if isinstance(case, ConductComplaint):
         decided = case.concluded_on
+    elif isinstance(case, Dispute):
+        decided = case.negotiated_on
     else:
         decided = case.decided_on
     return {
@@ -199,12 +201,7 @@ def _step(
 
 def _odr_step(dispute: Dispute, today: date) -> dict[str, Any]:
     return {
-        "kind": "odr",
-        "status": dispute.status,
-        "number": dispute.number,
-        "decided_on": dispute.negotiated_on,
-        "closed": dispute.closed,
-        "rated": False,
+        **_step("odr", dispute, False),
         "answer_due": dispute.answer.due.due,
         "outcome": odr_outcome(dispute),
         "may_escalate": dispute.may_escalate(today),

@@ -288,7 +288,9 @@ class Dispute(Timed):
             )
         if not claim.strip():
             raise InvalidInputError(
-                "a complaint states what the consumer asks for", field="claim"
+                "a complaint states what the consumer asks for",
+                field="claim",
+                rule=art(9),
             )
         return cls._create(
             cls.Opened,
@@ -333,8 +335,8 @@ class Dispute(Timed):
         consumer's contact details: what settling needs, and no longer)."""
         if self.status is not Status.NEGOTIATING:
             raise IllegalTransitionError(
-                f"the dispute is {self.status}: the consumer's details served"
-                " the negotiation only",
+                f"the dispute is {self.status}: its outcome is recorded once, and"
+                " the consumer's details served the negotiation only",
                 rule=RULE_ODR,
             )
 
@@ -387,8 +389,12 @@ class Dispute(Timed):
 
     # -- the consumer ------------------------------------------------------------------
 
+    def _too_late(self, on: date) -> bool:
+        """Past the escalation window, or its people's data destroyed."""
+        return getattr(self, "shredded", False) or on > self.escalation_ends
+
     def may_escalate(self, on: date) -> bool:
-        if getattr(self, "shredded", False) or on > self.escalation_ends:
+        if self._too_late(on):
             return False
         if self.status in (Status.NOT_SETTLED, Status.SETTLED):
             return True  # a recorded settlement the consumer contests, too
@@ -405,7 +411,7 @@ class Dispute(Timed):
                 "the dispute is already a complaint to the bureau",
                 rule=RULE_ESCALATION,
             )
-        if getattr(self, "shredded", False) or on > self.escalation_ends:
+        if self._too_late(on):
             raise IllegalTransitionError(
                 f"the time to turn it into a complaint ended on {self.escalation_ends}",
                 rule=art(15, "第4项"),
@@ -432,11 +438,8 @@ class Dispute(Timed):
         return [d for d in due if (d[0], d[1]) not in self.missed]
 
     def _require_negotiating(self, negotiated_on: date, on: date) -> None:
-        if self.status is not Status.NEGOTIATING:
-            raise IllegalTransitionError(
-                f"the dispute is {self.status}: its outcome is recorded once",
-                rule=RULE_ODR,
-            )
+        """The outcome is recorded once, dated within the negotiation."""
+        self.require_negotiating()
         if not self.received_on <= negotiated_on <= on:
             raise InvalidInputError(
                 f"the negotiation is dated between {self.received_on} and today",

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hmac
 import secrets
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, ClassVar, cast
+from typing import Annotated, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
 
 from domain.complaints.complaint import Complaint, complaint_id
@@ -140,13 +141,20 @@ class Receipt(CommandResult):
     query_code: str
 
 
-def receipt_of(result: CommandResult) -> Receipt:
-    return Receipt(
-        **result.model_dump(),
-        case=result.case,
-        intake_number=result.extra["intake_number"],
-        query_code=result.extra["query_code"],
-    )
+Shown = TypeVar("Shown", bound=CommandResult)
+
+
+def shown_once(kind: type[Shown]) -> Callable[[CommandResult], Shown]:
+    """A command's result with what it showed once (kept in `extra`, and so
+    with the Idempotency-Key for a replay) as the fields of `kind`."""
+
+    def convert(result: CommandResult) -> Shown:
+        return kind(**result.model_dump(), case=result.case, **result.extra)
+
+    return convert
+
+
+receipt_of = shown_once(Receipt)
 
 
 class OdrKey(CommandResult):
@@ -156,13 +164,7 @@ class OdrKey(CommandResult):
     key: str
 
 
-def key_of(result: CommandResult) -> OdrKey:
-    return OdrKey(
-        **result.model_dump(),
-        case=result.case,
-        uscc=result.extra["uscc"],
-        key=result.extra["key"],
-    )
+key_of = shown_once(OdrKey)
 
 
 class Contact(BaseModel):
