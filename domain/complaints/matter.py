@@ -24,19 +24,16 @@ answerable for it until a hand-over to a named colleague is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
-from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 from domain.complaints.parties import Channel, Respondent, art
 from domain.shared.audit import Audit, require_actor, require_reason
-from domain.shared.calendar import DeadlineChange, WorkingDayCalendar, recomputation
+from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import legal_date
 from domain.shared.dates import years_after
 from domain.shared.errors import (
-    DeadlineError,
     IllegalTransitionError,
     InvalidInputError,
 )
@@ -44,6 +41,7 @@ from domain.shared.events import Aggregate
 from domain.shared.jurisdiction import covers, normalise_region_code
 from domain.shared.personal import Sealed
 from domain.shared.time_limit import Counting, TimeLimit
+from domain.shared.timed import TimedCase
 
 RULE_FIRST_INQUIRY = "首问负责制 (seed 001; DESIGN §1)"
 # UNCONFIRMED (DOMAIN §10): the measures set no retention period; the bureau's
@@ -162,87 +160,10 @@ class Answerable(Aggregate):
         )
 
 
-class Timed(Answerable):
-    """Base of the cases a period runs on (a complaint, a report, a conduct
-    complaint): the deadlines the clock saw pass, and their recomputation when
-    a holiday notice is published. Each kind says which deadlines run
-    (`due_deadlines`) and where its limits are (`LIMITS`), and sets `missed`
-    and `closed` when it is opened."""
-
-    class DeadlineMissed(Aggregate.Event):
-        """The clock saw a legal deadline pass with nothing done (DESIGN §3)."""
-
-        kind: str
-        due: date
-        rule: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.missed.append((self.kind, self.due))
-
-    class DeadlinesRecomputed(Aggregate.Event):
-        """DESIGN §3: a holiday notice was published; the provisional dates
-        worked out again, old and new recorded, and the limits as recomputed
-        (by deadline kind) applied."""
-
-        changes: tuple[DeadlineChange, ...]
-        calendar_version: str
-        notices: tuple[str, ...]
-        rule: str
-        limits: dict[str, TimeLimit]
-
-        def apply(self, aggregate: Any) -> None:
-            for kind, limit in self.limits.items():
-                setattr(aggregate, aggregate.LIMITS[kind], limit)
-
-    # The case's time limits by deadline kind → the attribute holding each.
-    LIMITS: ClassVar[dict[str, str]] = {}
-
-    def record_missed(self, kind: str, on: date, audit: Audit) -> None:
-        """The clock, the day after a deadline passed with the step undone;
-        once per deadline (one moved later that passes again is a new fact)."""
-        require_actor(audit)
-        running = {str(k): (due, rule) for k, due, rule in self.due_deadlines()}
-        if kind not in running:
-            raise IllegalTransitionError(f"no {kind} deadline is running")
-        due, rule = running[kind]
-        if on <= due:
-            raise DeadlineError(f"the {kind} deadline runs until {due}", rule=rule)
-        self.trigger_event(
-            type(self).DeadlineMissed, audit=audit, kind=kind, due=due, rule=rule
-        )
-
-    def stale_limits(self, calendar: WorkingDayCalendar) -> dict[str, TimeLimit]:
-        """Provisional limits worked out under another calendar version, as the
-        current calendar makes them."""
-        stale: dict[str, TimeLimit] = {}
-        for kind, attribute in self.LIMITS.items():
-            limit: TimeLimit | None = getattr(self, attribute)
-            if limit is not None and limit.is_stale(calendar):
-                stale[kind] = limit.recomputed(calendar)
-        return stale
-
-    def recompute_deadlines(self, calendar: WorkingDayCalendar, audit: Audit) -> None:
-        """DESIGN §3: the clock, when the calendar version changed (a notice
-        was published); refused when nothing predates the calendar."""
-        require_actor(audit)
-        stale = self.stale_limits(calendar)
-        old = {k: getattr(self, self.LIMITS[k]).due.due for k in stale}
-        moved = recomputation(
-            [(kind, old[kind], limit.due) for kind, limit in stale.items()], calendar
-        )
-        self.trigger_event(
-            type(self).DeadlinesRecomputed,
-            audit=audit,
-            changes=moved.changes,
-            calendar_version=moved.calendar_version,
-            notices=moved.notices,
-            rule=moved.rule,
-            limits=stale,
-        )
-
-    def due_deadlines(self) -> Sequence[tuple[StrEnum, date, str]]:
-        """Deadlines that can still be missed: (kind, due date, rule)."""
-        raise NotImplementedError
+class Timed(Answerable, TimedCase):
+    """Base of the 12315 line's cases a period runs on (a complaint, a report,
+    a conduct complaint, an ODR dispute): answerable, with deadlines
+    (domain/shared/timed.py); each sets `missed` and `closed` when opened."""
 
 
 class Matter(Timed):
