@@ -231,7 +231,9 @@ def install(app: FastAPI) -> None:
     async def on_domain_error(request: Request, exc: DomainError) -> Response:
         status = next(code for cls, code in STATUS_FOR if isinstance(exc, cls))
         extra: dict[str, Any] = {"rule": exc.rule}
-        if isinstance(exc, InvalidInputError) and exc.field:
+        if isinstance(exc, InvalidInputError) and exc.errors:
+            extra["errors"] = [{"type": exc.slug, **e} for e in exc.errors]
+        elif isinstance(exc, InvalidInputError) and exc.field:
             extra["errors"] = [
                 {"field": exc.field, "message": exc.detail, "type": exc.slug}
             ]

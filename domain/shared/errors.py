@@ -36,10 +36,18 @@ class InvalidInputError(DomainError):
     title = "Invalid input"
 
     def __init__(
-        self, detail: str, *, field: str | None = None, rule: str | None = None
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        rule: str | None = None,
+        errors: tuple[dict[str, object], ...] = (),
     ) -> None:
         super().__init__(detail, rule=rule)
         self.field = field
+        # Many faults at once (a bulk import's report: each bad row and why),
+        # each {"field": …, "message": …}; the API lists them as they are.
+        self.errors = errors
 
 
 class AuditContractError(DomainError):
