@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets as _secrets
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -162,6 +163,33 @@ class Snapshot:
         _count(self.per_target, "per_target", 2, len(self.pool))
         if not isinstance(self.exclude_home_desk, bool):
             raise DrawError("exclude_home_desk must be true or false")
+        _staffable(self)
+
+
+def _staffable(snapshot: Snapshot) -> None:
+    """Every candidate has `per_target` eligible inspectors, checked up front.
+
+    Found at draw time, a shortfall would void a draw after the public value
+    is known, and the new commitment it forces would be a free re-roll.
+    Counted, not listed: eligible = pool - conflicted - same desk + both.
+    """
+    conflicted: dict[str, list[PoolMember]] = {}
+    for member in snapshot.pool:
+        for uscc in member.conflicts:
+            conflicted.setdefault(uscc, []).append(member)
+    at_desk = Counter(m.unit_code for m in snapshot.pool)
+    for target in snapshot.candidates:
+        against = conflicted.get(target.uscc, [])
+        eligible = len(snapshot.pool) - len(against)
+        if snapshot.exclude_home_desk:
+            both = sum(m.unit_code == target.desk for m in against)
+            eligible -= at_desk[target.desk] - both
+        if eligible < snapshot.per_target:
+            raise DrawError(
+                f"candidate {target.uscc} has {eligible} eligible inspectors "
+                f"but the plan assigns {snapshot.per_target} to each target",
+                rule=RULE_TWO_INSPECTORS,
+            )
 
 
 def make_snapshot(
@@ -387,12 +415,7 @@ def _draw_inspectors(
     # One stream per target: a target's inspectors do not depend on the
     # others', and no load balancing is attempted (docs/draw.md §7).
     eligible = _eligible(snapshot, target)
-    if len(eligible) < snapshot.per_target:
-        raise DrawError(
-            f"target {target.uscc} has {len(eligible)} eligible inspectors "
-            f"but the plan assigns {snapshot.per_target} to each",
-            rule=RULE_TWO_INSPECTORS,
-        )
+    assert len(eligible) >= snapshot.per_target  # Snapshot checked (_staffable)
     stream = _Stream(root, f"inspectors:{target.uscc}")
     return tuple(
         eligible.pop(stream.below(len(eligible))) for _ in range(snapshot.per_target)
@@ -610,7 +633,7 @@ def verify(doc: Mapping[str, Any]) -> list[str]:
     if (actual := snapshot_hash(snapshot)) != commitment["snapshot_sha256"]:
         problems.append(
             f"The snapshot hashes to {actual} but the commitment publishes "
-            f"{commitment['snapshot_sha256']}: the snapshot was changed after the commitment."
+            f"{commitment['snapshot_sha256']}: it is not the snapshot committed to."
         )
     secret, public_value = doc["secret"], doc["public_value"]
     if secret is None or public_value is None:
@@ -640,6 +663,10 @@ def verify(doc: Mapping[str, Any]) -> list[str]:
     )
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
 def _result_problems(result: object, final: Sequence[Assignment]) -> list[str]:
     if not isinstance(result, list):
         return ["The result is not a list."]
@@ -650,7 +677,8 @@ def _result_problems(result: object, final: Sequence[Assignment]) -> list[str]:
         )
     for n, (got, want) in enumerate(zip(result, final, strict=False), 1):
         expected = _assignment_obj(want)
-        if got != expected:
+        # Compared as JSON text: in Python 1 == True, in the document they differ.
+        if _json(got) != _json(expected):
             problems.append(
                 f"Result entry {n} is {_describe(got)} but re-running the draw "
                 f"gives {_describe(expected)}."
@@ -663,7 +691,7 @@ def _recusal_problems(
 ) -> list[str]:
     problems = []
     for n, (got, want) in enumerate(zip(listed, recusals, strict=True), 1):
-        if got["sequence"] != n:
+        if _json(got["sequence"]) != str(n):
             problems.append(f"Recusal {n} is numbered {got['sequence']!r}.")
         if got["replacement"] != want.replacement:
             problems.append(

@@ -141,7 +141,7 @@ def recompute(doc: dict[str, Any]) -> dict[str, Any]:
     snap = doc["snapshot"]
     root = root_of(snap, doc["secret"], doc["public_value"])
     included = set(snap["included"])
-    result = [
+    result: list[dict[str, Any]] = [
         {
             "uscc": u,
             "inspectors": pick_inspectors(snap, root, u),
