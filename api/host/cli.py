@@ -38,6 +38,22 @@ app.add_typer(staff_cli, name="staff")
 app.add_typer(uscc_cli, name="uscc")
 
 
+def _context_commands() -> None:
+    """Each registered context's own sub-commands (its descriptor's `cli`)."""
+    from importlib import import_module
+
+    from api.host.contexts import registered
+
+    for context in registered():
+        if context.cli is not None:
+            module, _, name = context.cli.partition(":")
+            sub: typer.Typer = getattr(import_module(module), name)
+            app.add_typer(sub, name=sub.info.name)
+
+
+_context_commands()
+
+
 def _operator() -> Audit:
     """CLI actions are recorded as the operator at the console, not a person's token."""
     import getpass

@@ -79,6 +79,9 @@ class Context:
     demo: Demo | None = None
     # The module of its `casetrace bench` workload (api/bench runs each one).
     bench: str | None = None
+    # Its own `casetrace` sub-commands: `package.module:NAME` of a Typer app,
+    # added under the app's name (e.g. `casetrace draw verify`).
+    cli: str | None = None
     # What else a context wants known by name (e.g. history summaries).
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -30,7 +30,7 @@ def item_id(code: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"casetrace:inspections:item:{code}")
 
 
-class ItemTerms(BaseModel):
+class CheckItemTerms(BaseModel):
     """What the list publishes of an item."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -48,7 +48,7 @@ class ItemTerms(BaseModel):
     frequency_per_year: int = Field(default=1, ge=1, le=12)
 
     @model_validator(mode="after")
-    def _ratio(self) -> ItemTerms:
+    def _ratio(self) -> CheckItemTerms:
         if self.kind is ItemKind.GENERAL and self.max_ratio_permille is None:
             raise ValueError(
                 "a general item (一般检查事项) caps its ratio: max_ratio_permille"
@@ -62,24 +62,26 @@ class CheckItem(Aggregate):
     PINNED_TOPIC = "casetrace.inspections.CheckItem"
 
     class Listed(Aggregate.Created):
-        terms: ItemTerms
+        terms: CheckItemTerms
         rule: str
 
     class Retired(Aggregate.Event):
         pass
 
     @staticmethod
-    def create_id(*_: object, terms: ItemTerms | None = None, **__: object) -> UUID:
+    def create_id(
+        *_: object, terms: CheckItemTerms | None = None, **__: object
+    ) -> UUID:
         assert terms is not None
         return item_id(terms.code)
 
     @event(Listed)
-    def __init__(self, *, audit: Audit, terms: ItemTerms, rule: str) -> None:
+    def __init__(self, *, audit: Audit, terms: CheckItemTerms, rule: str) -> None:
         self.terms = terms
         self.active = True
 
     @classmethod
-    def list(cls, terms: ItemTerms, audit: Audit) -> CheckItem:
+    def list(cls, terms: CheckItemTerms, audit: Audit) -> CheckItem:
         require_actor(audit)
         if not terms.legal_basis.strip():
             raise InvalidInputError(

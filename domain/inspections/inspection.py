@@ -701,6 +701,9 @@ class Inspection(TimedCase):
         self.trigger_event(
             Inspection.ResultFinal, audit=audit, conforming=conforming, on=on, rule=rule
         )
+        if not conforming and self.rectification is Rectification.PASSED:
+            # Corrected and re-checked before the result became final.
+            self._conclude(Outcome.RECTIFIED, on, "", audit)
 
     def _conclude(
         self, outcome: Outcome, on: date, reference: str, audit: Audit

@@ -77,6 +77,7 @@ class Nomination(Aggregate):
         self.nominated = nominated
         self.submitted_on = submitted_on
         self.plan_id: UUID | None = None
+        self.plan_number: str | None = None
 
     @classmethod
     def submit(
@@ -101,3 +102,4 @@ class Nomination(Aggregate):
     @event(Included)
     def _included(self, audit: Audit, plan_id: UUID, plan_number: str) -> None:
         self.plan_id = plan_id
+        self.plan_number = plan_number

@@ -32,7 +32,7 @@ from eventsourcing.domain import event
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.inspections import draw
-from domain.inspections.check_item import ItemTerms
+from domain.inspections.check_item import CheckItemTerms
 from domain.inspections.inspection import inspection_id
 from domain.inspections.rules import (
     MIN_INSPECTORS,
@@ -171,7 +171,7 @@ class InspectionPlan(Aggregate):
         number: str
         unit_code: str
         terms: PlanTerms
-        item: ItemTerms
+        item: CheckItemTerms
         rule: str
 
     class Approved(Aggregate.Event):
@@ -228,7 +228,7 @@ class InspectionPlan(Aggregate):
         number: str,
         unit_code: str,
         terms: PlanTerms,
-        item: ItemTerms,
+        item: CheckItemTerms,
         rule: str,
     ) -> None:
         self.number = number
@@ -252,7 +252,7 @@ class InspectionPlan(Aggregate):
         number: str,
         unit_code: str,
         terms: PlanTerms,
-        item: ItemTerms,
+        item: CheckItemTerms,
         active_item: bool,
         audit: Audit,
     ) -> InspectionPlan:
@@ -617,7 +617,9 @@ def _prefix(region: str) -> str:
     return code
 
 
-def _checked_too_often(last: date | None, terms: PlanTerms, item: ItemTerms) -> bool:
+def _checked_too_often(
+    last: date | None, terms: PlanTerms, item: CheckItemTerms
+) -> bool:
     """The item's frequency: a firm checked under it this period's year
     already that many times is not drawn again (only the last check is
     known, so a frequency of 1 a year is what this can enforce)."""
@@ -629,7 +631,7 @@ def _checked_too_often(last: date | None, terms: PlanTerms, item: ItemTerms) -> 
 
 
 def _check_terms(
-    unit_code: str, terms: PlanTerms, item: ItemTerms, active_item: bool
+    unit_code: str, terms: PlanTerms, item: CheckItemTerms, active_item: bool
 ) -> None:
     if not active_item:
         raise InvalidInputError(f"check item {item.code} is retired", field="item_code")

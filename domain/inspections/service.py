@@ -24,7 +24,7 @@ from eventsourcing.utils import EnvType
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from domain.inspections import draw
-from domain.inspections.check_item import CheckItem, ItemTerms, item_id
+from domain.inspections.check_item import CheckItem, CheckItemTerms, item_id
 from domain.inspections.inspection import (
     EquipmentCheck,
     Inspection,
@@ -141,7 +141,7 @@ class Inspections(ContextService):
         replay=as_result,
         route="",
     )
-    def list_item(self, audit: Audit, *, terms: ItemTerms) -> CommandResult:
+    def list_item(self, audit: Audit, *, terms: CheckItemTerms) -> CommandResult:
         if self.find(CheckItem, item_id(terms.code)) is not None:
             raise IllegalTransitionError(f"check item {terms.code} is already listed")
         return self.commit(CheckItem.list(terms, audit))
@@ -502,8 +502,9 @@ class Inspections(ContextService):
     )
     def decide_objection(
         self, i: Inspection, audit: Audit, accepted: StrictBool
-    ) -> None:
+    ) -> list[Aggregate]:
         i.decide_objection(accepted, self.today(), audit)
+        return self._concluded(i, audit)
 
     @command(
         LABORATORY,
@@ -586,9 +587,10 @@ class Inspections(ContextService):
         return [target]
 
     @system_command()
-    def close_objection_window(self, i: Inspection, audit: Audit) -> None:
+    def close_objection_window(self, i: Inspection, audit: Audit) -> list[Aggregate]:
         """The clock, the day after the window closed with no objection."""
         i.close_objection_window(self.today(), audit)
+        return self._concluded(i, audit)
 
     @system_command()
     def record_missed_deadline(self, i: Inspection, audit: Audit, kind: str) -> None:

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.inspections import draw
-from domain.inspections.check_item import ItemTerms
+from domain.inspections.check_item import CheckItemTerms
 from domain.inspections.inspection import (
     DeadlineKind,
     EquipmentCheck,
@@ -112,7 +112,7 @@ def firm_row(n: int, **kw: str) -> str:
     return ",".join(fields.values())
 
 
-ITEM = ItemTerms(
+ITEM = CheckItemTerms(
     code="CJ-001",
     name="电热水壶产品质量监督抽查",
     legal_basis="《产品质量法》第15条",
@@ -229,9 +229,9 @@ def drawn_plan(service: Inspections, **kw: object) -> InspectionPlan:
 
 def test_a_general_item_caps_its_ratio_and_a_priority_item_has_none() -> None:
     with pytest.raises(ValueError, match="caps its ratio"):
-        ItemTerms.model_validate(ITEM.model_dump() | {"max_ratio_permille": None})
+        CheckItemTerms.model_validate(ITEM.model_dump() | {"max_ratio_permille": None})
     with pytest.raises(ValueError, match="no upper ratio"):
-        ItemTerms.model_validate(ITEM.model_dump() | {"kind": "priority"})
+        CheckItemTerms.model_validate(ITEM.model_dump() | {"kind": "priority"})
 
 
 def test_an_item_is_listed_once(service: Inspections) -> None:
