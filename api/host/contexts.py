@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from api.host.context import Context, load
 
-REGISTERED = ("api.licensing:CONTEXT", "api.complaints:CONTEXT")
+REGISTERED = (
+    "api.licensing:CONTEXT",
+    "api.complaints:CONTEXT",
+    "api.enforcement:CONTEXT",
+)
 
 
 def registered() -> tuple[Context, ...]:
