@@ -288,7 +288,7 @@ class Enforcement(ContextService):
     @command(
         OFFICER,
         summary="Record service of the decision (within 7 working days, Arts. 61, 85)",
-        body="ServeBody",
+        body="PenaltyServeBody",
     )
     def serve(
         self,
@@ -303,7 +303,7 @@ class Enforcement(ContextService):
     @command(
         APPROVER,
         summary="Approve deferred or instalment payment (Art. 66)",
-        body="InstalmentsBody",
+        body="PenaltyInstalmentsBody",
         decision=True,
     )
     def approve_instalments(
@@ -319,7 +319,7 @@ class Enforcement(ContextService):
     @command(
         OFFICER,
         summary="Record a payment of the fine and confiscation (Art. 67)",
-        body="PaymentBody",
+        body="PenaltyPaymentBody",
     )
     def record_payment(
         self,
