@@ -12,6 +12,7 @@ REGISTERED = (
     "api.licensing:CONTEXT",
     "api.complaints:CONTEXT",
     "api.inspections:CONTEXT",
+    "api.enforcement:CONTEXT",
 )
 
 

@@ -241,6 +241,16 @@ class Report(Matter):
     def anonymous(self) -> bool:
         return self.reporter is None
 
+    @property
+    def enforcement_origin(self) -> str | None:
+        """A report whose case was opened (立案) leads to a penalty case."""
+        return "report" if self.status is Status.CASE_OPENED else None
+
+    @property
+    def enforcement_opened_on(self) -> date | None:
+        """立案 was decided on `decided_on` (CaseOpened)."""
+        return self.decided_on if self.status is Status.CASE_OPENED else None
+
     # -- verification (处罚程序规定 Art. 18) ------------------------------------------
 
     def exclude_period(self, kind: ExcludedPeriod, on: date, audit: Audit) -> None:

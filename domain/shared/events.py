@@ -13,7 +13,7 @@ fails until someone does so.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache, cached_property
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
@@ -105,6 +105,21 @@ class Aggregate(BaseAggregate[UUID]):
         all, jurisdiction aside. Every case is, but a kind that keeps itself
         from some staff (whom it then answers as an unknown case) says so."""
         return True
+
+    # -- a lead for a penalty case (立案), whatever context it is in ----------------
+
+    @property
+    def enforcement_origin(self) -> str | None:
+        """The kind of case this is, when it can lead to a penalty case now (a
+        report whose case was opened: "report"); None by default: it cannot.
+        The enforcement context asks any context's case this, by log name."""
+        return None
+
+    @property
+    def enforcement_opened_on(self) -> date | None:
+        """The day the case was opened (立案) here, if it was, from which a
+        penalty case opened from it counts its time limits; None: today."""
+        return None
 
 
 def event_classes(aggregate: type[Aggregate]) -> list[type[Aggregate.Event]]:
