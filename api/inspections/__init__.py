@@ -51,5 +51,6 @@ CONTEXT = Context(
     read_models=inspections_read_models,
     http=_http,
     demo=_demo,
+    bench="api.inspections.bench",
     cli="api.inspections.cli:DRAW",
 )

@@ -146,6 +146,7 @@ def commit_draw(
     service.acting("commit_draw", who)
     plan = service.load(InspectionPlan, case_id, "plan")
     PLANS.require_readable(request, plan)
+    plan.require_committable()  # refused before the directory is read
     entries = directory_queries.candidates(
         reader.conn, _prefix(plan.terms.scope.region)
     )

@@ -308,7 +308,7 @@ class InspectionPlan(Aggregate):
         `last_inspected`: each candidate's last check under this item, for
         the item's yearly frequency."""
         require_actor(audit)
-        self._require(Status.FILED, "commit the draw of")
+        self.require_committable()
         candidates, excluded = self._candidates(entries, last_inspected)
         snapshot = draw.Snapshot(
             plan=self.number,
@@ -331,6 +331,10 @@ class InspectionPlan(Aggregate):
             excluded=tuple(excluded),
             sequence=self.commitments + 1,
         )
+
+    def require_committable(self) -> None:
+        """Approved and filed, with no commitment standing."""
+        self._require(Status.FILED, "commit the draw of")
 
     def abandon_commitment(self, audit: Audit) -> None:
         """A commitment found wrong before the draw (a directory error): it

@@ -6,15 +6,18 @@ lifecycle, 你点我查 nominations, statistics, and who may do what where."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from api.host.clock import DeadlineClock
 from api.host.storage import Services
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
-from projections.runtime import Projector
+from domain.shared.clock import FixedClock
+from projections.runtime import Projector, wait_for
 from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY, Staff, make_uscc
 from tests.api.helpers import assert_problem, ok, post
 from tests.independent import draw_reference
@@ -428,3 +431,64 @@ def test_roles_and_jurisdiction_decide_who_plans_and_approves(
         == 403
     )
     assert client.get(path).status_code == 401
+
+
+def test_the_clock_makes_a_result_final_the_day_after_the_objection_window(
+    client: TestClient,
+    staff: dict[tuple[Role, str], Staff],
+    inspectors: dict[str, Staff],
+    directory: dict[str, Any],
+    projector: Projector,
+    services: Services,
+    clock: FixedClock,
+) -> None:
+    plan = drawn(client, staff, directory, projector)
+    result = ok(
+        post(
+            client,
+            f"{PLANS}/{plan['id']}/draw",
+            who(staff, Role.PLANNER),
+            {"public_value": "clock", "witness": "见证人"},
+        )
+    )
+    first = result["assignments"][0]
+    path = f"{CASES}/{first['inspection_id']}"
+    mine = inspectors[first["inspectors"][0]]
+    sample = {
+        "product": "电热水壶",
+        "batch": "1",
+        "quantity": "2 台",
+        "sampled_from": "finished_goods_store",
+        "sampled_on": str(TODAY),
+    }
+    ok(post(client, f"{path}/sampling", mine, {"sample": sample}))
+    report = {
+        "laboratory": "市所",
+        "report_number": "JY-9",
+        "items": [{"name": "泄漏电流", "conforming": False}],
+        "tested_on": str(TODAY),
+    }
+    ok(
+        post(
+            client,
+            f"{path}/test-result",
+            who(staff, Role.LABORATORY),
+            {"report": report},
+        )
+    )
+    notified = ok(
+        post(client, f"{path}/notify-result", mine, {"received_on": str(TODAY)})
+    )
+    with psycopg.connect(services.url, autocommit=True) as conn:
+        assert wait_for(conn, ("inspections",), notified["position"], timeout=30)
+    clock.at = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # the window's last day
+    DeadlineClock(services).tick()
+    assert ok(client.get(path, headers=mine.headers))["stage"] == "notified"
+    clock.at = datetime(2026, 12, 9, 1, 0, tzinfo=UTC)
+    assert DeadlineClock(services).tick().fired >= 1
+    view = ok(client.get(path, headers=mine.headers))
+    assert view["stage"] == "final"
+    history = ok(client.get(f"{path}/history", headers=mine.headers))["events"]
+    final = [e for e in history if e["type"] == "ResultFinal"]
+    assert len(final) == 1
+    assert final[0]["actor"]["id"] == "system:clock"
