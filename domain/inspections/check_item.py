@@ -8,7 +8,7 @@ from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.inspections.rules import (
     RULE_ITEM_LIST,
@@ -47,16 +47,6 @@ class CheckItemTerms(BaseModel):
     # How many times a year a firm may be checked under it (频次).
     frequency_per_year: int = Field(default=1, ge=1, le=12)
 
-    @model_validator(mode="after")
-    def _ratio(self) -> CheckItemTerms:
-        if self.kind is ItemKind.GENERAL and self.max_ratio_permille is None:
-            raise ValueError(
-                "a general item (一般检查事项) caps its ratio: max_ratio_permille"
-            )
-        if self.kind is ItemKind.PRIORITY and self.max_ratio_permille is not None:
-            raise ValueError("a priority item (重点检查事项) has no upper ratio")
-        return self
-
 
 class CheckItem(Aggregate):
     PINNED_TOPIC = "casetrace.inspections.CheckItem"
@@ -83,9 +73,17 @@ class CheckItem(Aggregate):
     @classmethod
     def list(cls, terms: CheckItemTerms, audit: Audit) -> CheckItem:
         require_actor(audit)
-        if not terms.legal_basis.strip():
+        if terms.kind is ItemKind.GENERAL and terms.max_ratio_permille is None:
             raise InvalidInputError(
-                "an item names its legal basis", field="legal_basis"
+                "a general item (一般检查事项) caps its ratio: max_ratio_permille",
+                field="max_ratio_permille",
+                rule=RULE_ITEM_LIST,
+            )
+        if terms.kind is ItemKind.PRIORITY and terms.max_ratio_permille is not None:
+            raise InvalidInputError(
+                "a priority item (重点检查事项) has no upper ratio",
+                field="max_ratio_permille",
+                rule=RULE_ITEM_LIST,
             )
         return cls(audit=audit, terms=terms, rule=RULE_ITEM_LIST)
 

@@ -10,10 +10,11 @@ from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.inspections.rules import IndustryCode
 from domain.shared.audit import Audit, require_actor
+from domain.shared.errors import InvalidInputError
 from domain.shared.events import Aggregate
 from domain.shared.text import Line, Prose
 from domain.shared.uscc import USCC
@@ -34,13 +35,6 @@ class MeetingRecord(BaseModel):
     invited: tuple[USCC, ...] = Field(min_length=1, max_length=500)
     attended: tuple[USCC, ...] = Field(default=(), max_length=500)
     conclusions: Annotated[str, Prose(8000)]
-
-    @model_validator(mode="after")
-    def _attended_were_invited(self) -> MeetingRecord:
-        stray = set(self.attended) - set(self.invited)
-        if stray:
-            raise ValueError(f"attended but not invited: {sorted(stray)}")
-        return self
 
 
 class QualityMeeting(Aggregate):
@@ -74,6 +68,11 @@ class QualityMeeting(Aggregate):
     def hold(
         cls, number: str, unit_code: str, record: MeetingRecord, audit: Audit
     ) -> QualityMeeting:
+        stray = set(record.attended) - set(record.invited)
+        if stray:
+            raise InvalidInputError(
+                f"attended but not invited: {sorted(stray)}", field="attended"
+            )
         return cls(
             audit=require_actor(audit),
             number=number,

@@ -105,10 +105,10 @@ class PlanTerms(BaseModel):
     count: int | None = Field(default=None, ge=1, le=10_000)
     ratio_permille: int | None = Field(default=None, ge=1, le=1000)
     weighting: Weighting = Weighting()
-    higher_samples: tuple[HigherSample, ...] = Field(default=(), max_length=5000)
+    higher_samples: tuple[HigherSample, ...] = Field(default=(), max_length=200)
     # Nominated firms to include (你点我查), drawn first; each counts.
-    included: tuple[USCC, ...] = Field(default=(), max_length=200)
-    nominations: tuple[UUID, ...] = Field(default=(), max_length=200)
+    included: tuple[USCC, ...] = Field(default=(), max_length=100)
+    nominations: tuple[UUID, ...] = Field(default=(), max_length=100)
     inspectors_per_target: int = Field(default=MIN_INSPECTORS, ge=1, le=10)
     exclude_home_desk: bool = False
 

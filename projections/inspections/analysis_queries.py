@@ -40,7 +40,7 @@ MAX_MONTHS = 12 * 20
 ITEM_GROUPING = {"industry", "product", "test_item", "uscc"}
 MAX_TOP = 50
 RATE_PLACES = Decimal("0.0001")
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"  # no year 0: date() refuses it
 MONTH = re.compile(MONTH_PATTERN)
 
 

@@ -255,7 +255,7 @@ def test_only_a_planner_imports_a_directory(
     }
     for role in Role:
         response = post(
-            client, "/v1/inspections/inspectors/import", staff[(role, CITY)], body
+            client, "/v1/inspections/pool/import", staff[(role, CITY)], body
         )
         assert response.status_code == (200 if role is Role.PLANNER else 403), (
             role,
@@ -264,7 +264,7 @@ def test_only_a_planner_imports_a_directory(
     assert ok(
         post(
             client,
-            "/v1/inspections/inspectors/import",
+            "/v1/inspections/pool/import",
             staff[(Role.PLANNER, CITY)],
             body,
         )

@@ -227,11 +227,15 @@ def drawn_plan(service: Inspections, **kw: object) -> InspectionPlan:
 # -- the item list and the directories ----------------------------------------------
 
 
-def test_a_general_item_caps_its_ratio_and_a_priority_item_has_none() -> None:
-    with pytest.raises(ValueError, match="caps its ratio"):
-        CheckItemTerms.model_validate(ITEM.model_dump() | {"max_ratio_permille": None})
-    with pytest.raises(ValueError, match="no upper ratio"):
-        CheckItemTerms.model_validate(ITEM.model_dump() | {"kind": "priority"})
+def test_a_general_item_caps_its_ratio_and_a_priority_item_has_none(
+    service: Inspections,
+) -> None:
+    uncapped = ITEM.model_copy(update={"max_ratio_permille": None})
+    with pytest.raises(InvalidInputError, match="caps its ratio"):
+        service.list_item(audit=PLANNER, terms=uncapped)
+    capped = ITEM.model_copy(update={"kind": ItemKind.PRIORITY})
+    with pytest.raises(InvalidInputError, match="no upper ratio"):
+        service.list_item(audit=PLANNER, terms=capped)
 
 
 def test_an_item_is_listed_once(service: Inspections) -> None:

@@ -93,6 +93,7 @@ from tests.domain.conftest import (
     receive_application,
     system_audit,
 )
+from tests.domain.inspections_lifecycles import INSPECTIONS, inspections_lifecycles
 
 TRANSCODERS = {
     "library JSONTranscoder": {},
@@ -246,6 +247,7 @@ def all_lifecycles() -> list[list[Any]]:
         + _licence_lifecycles()
         + _applicant_record_lifecycles()
         + complaints_lifecycles()
+        + inspections_lifecycles()
     )
 
 
@@ -297,6 +299,7 @@ def test_the_lifecycles_produce_every_event_class() -> None:
             ConductComplaint,
             Dispute,
             OdrEnterprise,
+            *INSPECTIONS,
         )
         for cls in event_classes(aggregate)
         if cls.__name__ != "Created"  # defined by the library, never emitted
