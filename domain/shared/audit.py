@@ -35,7 +35,9 @@ class Role(StrEnum):
     # 个人信息查阅权: held with another role (an auditor's), it lets its holder
     # open a complainant's or reporter's personal data, each read recorded.
     PERSONAL_DATA = "personal_data"
-    PLANNER = "planner"  # 抽查计划: the item list, the directories, plans and their draw
+    PLANNER = (
+        "planner"  # 抽查计划: the item list, the directories, plans and their draw
+    )
     INSPECTOR = "inspector"  # 执法检查人员: drawn at random; samples, orders, re-checks
     LABORATORY = "laboratory"  # 检验机构: records test results and re-test conclusions
     OFFICER = "officer"  # 办案人员 (≥2 per case): opens and decides penalty cases
