@@ -176,6 +176,16 @@ def _seed_enforcement(
     }
     opened = client.post("/v1/enforcement/cases", json=body, headers=officer)
     assert opened.status_code == 201, opened.text
+    # Two more events: a position to wait for (0–2, `_within_the_log`) is one
+    # the enforcement log has reached.
+    path = f"/v1/enforcement/cases/{opened.json()['id']}"
+    evidence = {"kind": "documentary", "title": "检验报告", "sha256": "ab" * 32}
+    for verb, more in (
+        ("record-evidence", {"evidence": {**evidence, "collected_on": "2026-11-20"}}),
+        ("notify-hearing-right", None),
+    ):
+        done = client.post(f"{path}/{verb}", json=more, headers=officer)
+        assert done.status_code == 200, done.text
     return {"penalty_case": [opened.json()["id"]]}
 
 
