@@ -139,7 +139,7 @@ def one_case(calendar: WorkingDayCalendar, n: int, on: date) -> list[Aggregate]:
         HEAD,
     )
     taken = DecisionNumber(audit=HEAD, unit_code=COUNTY, number=number, case_id=case.id)
-    served = decided + timedelta(days=3 if kind == 4 else 12)
+    served = decided + timedelta(days=3 if kind == 4 else 20)
     case.serve(served, ServiceMethod.IN_PERSON, served, calendar, OFFICER)
     if kind == 4:
         case.record_payment(5_000_00, served, served, OFFICER)
