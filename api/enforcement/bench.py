@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from api.bench.workload import Command, Query
 from api.enforcement import service
@@ -195,7 +196,7 @@ class Workflow:
             }
         elif verb == "decide":
             body = {
-                "decision_number": f"淮区市监罚〔C{self.client}〕{self.n}号",
+                "decision_number": f"淮区市监罚〔C{uuid4().hex[:12]}〕号",
                 "penalties": ["fine"],
                 "violation": "生产不合格产品",
                 "legal_basis": "产品质量法第四十九条",
