@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from api.bench.workload import Command, Query
 from api.enforcement import service
@@ -139,7 +140,7 @@ def one_case(calendar: WorkingDayCalendar, n: int, on: date) -> list[Aggregate]:
         HEAD,
     )
     taken = DecisionNumber(audit=HEAD, unit_code=COUNTY, number=number, case_id=case.id)
-    served = decided + timedelta(days=3 if kind == 4 else 12)
+    served = decided + timedelta(days=3 if kind == 4 else 20)
     case.serve(served, ServiceMethod.IN_PERSON, served, calendar, OFFICER)
     if kind == 4:
         case.record_payment(5_000_00, served, served, OFFICER)
@@ -195,7 +196,7 @@ class Workflow:
             }
         elif verb == "decide":
             body = {
-                "decision_number": f"淮区市监罚〔C{self.client}〕{self.n}号",
+                "decision_number": f"淮区市监罚〔C{uuid4().hex[:12]}〕号",
                 "penalties": ["fine"],
                 "violation": "生产不合格产品",
                 "legal_basis": "产品质量法第四十九条",

@@ -19,7 +19,6 @@ from api.http.reads import (
     PeriodFrom,
     PeriodTo,
     UnitFilter,
-    UsccFilter,
     page_body,
     period,
     staff_reader,
@@ -30,13 +29,17 @@ from domain.enforcement.case import Status
 from domain.enforcement.service import Enforcement
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
+from domain.shared.uscc import USCC
 from projections.enforcement import queries
 
 router = APIRouter(tags=["penalty cases read models"])
 
 OriginContext = Annotated[
-    Optional[Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{0,62}$")]],  # noqa: UP045
-    Query(description="the context (log name) of the case it was opened from"),
+    Optional[str],  # noqa: UP045
+    Query(
+        pattern=r"^[a-z][a-z0-9_]{0,62}$",
+        description="the context (log name) of the case it was opened from",
+    ),
 ]
 
 
@@ -50,13 +53,27 @@ OriginContext = Annotated[
 )
 def index(
     reader: StaffReader,
-    status: Annotated[list[Status] | None, Query()] = None,
+    status: Annotated[
+        list[Status] | None, Query(description="案件状态 — one or more statuses")
+    ] = None,
     unit: UnitFilter = None,
     origin_context: OriginContext = None,
-    origin_case_id: Optional[UUID] = None,  # noqa: UP045
-    party_uscc: UsccFilter = None,
-    decided_from: Optional[IsoDate] = None,  # noqa: UP045
-    decided_to: Optional[IsoDate] = None,  # noqa: UP045
+    origin_case_id: Annotated[
+        Optional[UUID],  # noqa: UP045
+        Query(description="the id of the case it was opened from"),
+    ] = None,
+    party_uscc: Annotated[
+        Optional[USCC],  # noqa: UP045
+        Query(description="当事人统一社会信用代码 — the party's USCC"),
+    ] = None,
+    decided_from: Annotated[
+        Optional[IsoDate],  # noqa: UP045
+        Query(description="decided on or after (处罚决定日期)"),
+    ] = None,
+    decided_to: Annotated[
+        Optional[IsoDate],  # noqa: UP045
+        Query(description="decided on or before"),
+    ] = None,
     after: After = None,
     limit: Limit = 50,
 ) -> JSON:

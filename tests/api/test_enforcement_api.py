@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ from fastapi.testclient import TestClient
 
 from api.enforcement.summaries import TEMPLATES
 from api.host.clock import DeadlineClock
-from api.host.storage import Services
+from api.host.demo import load_demo
+from api.host.settings import Settings
+from api.host.storage import Services, open_services
 from domain.enforcement.case import DecisionNumber, EnforcementCase
 from domain.enforcement.service import Enforcement
 from domain.shared.audit import Role
@@ -430,3 +433,21 @@ def test_every_event_has_a_history_line_under_its_topic() -> None:
         if cls.__name__ != "Created" and cls.TOPIC not in TEMPLATES
     ]
     assert missing == []
+
+
+def test_the_demo_opens_a_penalty_case_from_one_of_its_reports(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    services = open_services(Settings(), url=fresh_database)
+    try:
+        lines = load_demo(services, tmp_path)
+        made = lines[lines.index("# demo enforcement") :]
+        (line,) = [x for x in made if x.startswith("penalty case ")]
+        assert " from complaints report " in line
+        assert line.endswith("decided, served, paid, closed")
+        case_id = uuid.UUID(line.split()[2].rstrip(":"))
+        case = services.apps["enforcement"].load(EnforcementCase, case_id, "case")
+        assert case.status == "closed"
+        assert case.origin is not None
+    finally:
+        services.close()

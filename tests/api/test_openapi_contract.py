@@ -95,6 +95,10 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
             staff_no, f"{role.value}@{COUNTY}", COUNTY, frozenset({role}), boot
         )
         tokens[role], _ = services.registry.issue_token(staff_no, "contract", boot)
+    # A penalty case is handled by two officers (处罚程序规定 Art. 19).
+    services.registry.enrol_staff(
+        f"{COUNTY}-officer-2", "officer2", COUNTY, frozenset({Role.OFFICER}), boot
+    )
     projector = services.projector()
     thread, stop = run_in_thread(projector)
     app = create_app(Settings(), services)
@@ -148,7 +152,41 @@ def _seed(client: TestClient, tokens: dict[Role, str]) -> dict[str, list[str]]:
         "application": applications,
         "licence": [granted.json()["licence_id"]],
         **_seed_complaints(client, tokens),
+        **_seed_enforcement(client, tokens),
     }
+
+
+def _seed_enforcement(
+    client: TestClient, tokens: dict[Role, str]
+) -> dict[str, list[str]]:
+    """A penalty case opened by the county's two officers."""
+    officer = {"Authorization": f"Bearer {tokens[Role.OFFICER]}"}
+    body = {
+        "party": {
+            "name": "淮安区契约机械有限公司",
+            "party_type": "legal_person",
+            "uscc": make_uscc(9_912),
+            "legal_representative": "契约法人",
+            "region_code": COUNTY,
+        },
+        "facts": "生产销售不合格产品",
+        "unit_code": COUNTY,
+        "officers": [f"{COUNTY}-officer", f"{COUNTY}-officer-2"],
+        "reason": "立案",
+    }
+    opened = client.post("/v1/enforcement/cases", json=body, headers=officer)
+    assert opened.status_code == 201, opened.text
+    # Two more events: a position to wait for (0–2, `_within_the_log`) is one
+    # the enforcement log has reached.
+    path = f"/v1/enforcement/cases/{opened.json()['id']}"
+    evidence = {"kind": "documentary", "title": "检验报告", "sha256": "ab" * 32}
+    for verb, more in (
+        ("record-evidence", {"evidence": {**evidence, "collected_on": "2026-11-20"}}),
+        ("notify-hearing-right", None),
+    ):
+        done = client.post(f"{path}/{verb}", json=more, headers=officer)
+        assert done.status_code == 200, done.text
+    return {"penalty_case": [opened.json()["id"]]}
 
 
 def _seed_complaints(
@@ -250,6 +288,7 @@ CASE_KINDS = (
     ("/complaints/reports/", "report"),
     ("/complaints/odr-disputes/", "odr_dispute"),
     ("/complaints/odr-enterprises/", "odr_enterprise"),
+    ("/enforcement/cases/", "penalty_case"),
 )
 
 

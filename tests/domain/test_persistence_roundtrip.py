@@ -27,6 +27,7 @@ from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Sightings
 from domain.complaints.odr import Dispute, OdrEnterprise
 from domain.complaints.report import Report
+from domain.enforcement.case import DecisionNumber, EnforcementCase
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import DeadlineKind, LicenceApplication
 from domain.licensing.licence import (
@@ -93,6 +94,7 @@ from tests.domain.conftest import (
     receive_application,
     system_audit,
 )
+from tests.domain.enforcement_lifecycles import enforcement_lifecycles
 from tests.domain.inspections_lifecycles import INSPECTIONS, inspections_lifecycles
 
 TRANSCODERS = {
@@ -248,6 +250,7 @@ def all_lifecycles() -> list[list[Any]]:
         + _applicant_record_lifecycles()
         + complaints_lifecycles()
         + inspections_lifecycles()
+        + enforcement_lifecycles()
     )
 
 
@@ -300,6 +303,8 @@ def test_the_lifecycles_produce_every_event_class() -> None:
             Dispute,
             OdrEnterprise,
             *INSPECTIONS,
+            EnforcementCase,
+            DecisionNumber,
         )
         for cls in event_classes(aggregate)
         if cls.__name__ != "Created"  # defined by the library, never emitted
