@@ -106,6 +106,7 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
         ids = _seed(client, tokens)
         odr = _seed_odr(client, tokens)
         ids |= {k: v for k, v in odr.items() if k != "business"}
+        ids |= _seed_inspections(client, tokens, services)
         yield {"app": app, "tokens": tokens, "ids": ids, "odr": odr["business"]}
     stop.set()
     thread.join(timeout=10)
@@ -187,6 +188,79 @@ def _seed_enforcement(
         done = client.post(f"{path}/{verb}", json=more, headers=officer)
         assert done.status_code == 200, done.text
     return {"penalty_case": [opened.json()["id"]]}
+
+
+def _seed_inspections(
+    client: TestClient, tokens: dict[Role, str], services: Any
+) -> dict[str, list[str]]:
+    """A check item, a directory of three firms, two inspectors and a plan
+    drawn from them: a plan and inspections to act on."""
+    boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="contract-setup")
+    services.registry.enrol_staff(
+        f"{COUNTY}-inspector-2", "检查员2", COUNTY, frozenset({Role.INSPECTOR}), boot
+    )
+    planner = {"Authorization": f"Bearer {tokens[Role.PLANNER]}"}
+    approver = {"Authorization": f"Bearer {tokens[Role.APPROVER]}"}
+    item = {
+        "code": "CJ-901",
+        "name": "契约抽查",
+        "legal_basis": "《产品质量法》第15条",
+        "kind": "priority",
+        "target_kind": "product",
+        "line": "product_quality",
+    }
+    steps: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+        ("/v1/inspections/items", {"terms": item}, planner),
+        (
+            "/v1/inspections/targets/import",
+            {
+                "csv": "uscc,name,region_code,industry\n"
+                + "\n".join(
+                    f"{make_uscc(9_920 + n)},契约厂{n},{COUNTY},C3849" for n in range(3)
+                )
+            },
+            planner,
+        ),
+        (
+            "/v1/inspections/pool/import",
+            {
+                "csv": "staff_no,lines\n"
+                f"{COUNTY}-inspector,product_quality\n"
+                f"{COUNTY}-inspector-2,product_quality"
+            },
+            planner,
+        ),
+    ]
+    token = ""
+    for path, body, who in steps:
+        done = client.post(path, json=body, headers=who)
+        assert done.status_code in (200, 201), done.text
+        token = done.json()["consistency_token"]
+    terms = {
+        "title": "契约计划",
+        "item_code": "CJ-901",
+        "period_from": "2026-11-01",
+        "period_to": "2026-12-31",
+        "scope": {"region": COUNTY},
+        "count": 2,
+    }
+    plan = client.post("/v1/inspections/plans", json={"terms": terms}, headers=planner)
+    assert plan.status_code == 201, plan.text
+    path = f"/v1/inspections/plans/{plan.json()['id']}"
+    filing = {"filed_with": "320800", "filed_on": "2026-11-20", "reference": "备案"}
+    for verb, body, who, query in (
+        ("approve", {"reason": "同意"}, approver, ""),
+        ("file", filing, planner, ""),
+        ("commit-draw", {}, planner, f"?consistent_after={token}"),
+        ("draw", {"public_value": "契约", "witness": "见证人"}, planner, ""),
+    ):
+        done = client.post(f"{path}/{verb}{query}", json=body, headers=who)
+        assert done.status_code == 200, done.text
+    drawn = done.json()["assignments"]
+    return {
+        "plan": [plan.json()["id"]],
+        "inspection": [a["inspection_id"] for a in drawn],
+    }
 
 
 def _seed_complaints(
@@ -289,6 +363,8 @@ CASE_KINDS = (
     ("/complaints/odr-disputes/", "odr_dispute"),
     ("/complaints/odr-enterprises/", "odr_enterprise"),
     ("/enforcement/cases/", "penalty_case"),
+    ("/inspections/plans/", "plan"),
+    ("/inspections/inspections/", "inspection"),
 )
 
 
