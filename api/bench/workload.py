@@ -9,7 +9,7 @@ staff, its cases, its command routes and its queries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from api.host.context import Context
     from api.host.storage import Services
+    from domain.shared.audit import Role
     from domain.shared.events import Aggregate
 
 
@@ -83,6 +84,32 @@ class Workload(Protocol):
     def queries(self) -> Sequence[Query]:
         """The queries whose latency is measured once the data is loaded."""
 
+
+def enrol(
+    services: Services,
+    units: Mapping[str, str],
+    staff: Iterable[tuple[str, str, Role, str]],
+) -> dict[str, str]:
+    """A workload's units (those another workload has not made) and staff,
+    each `(staff_no, unit, role, who)` given a token: the tokens by `who`."""
+    from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit
+
+    boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="bench-setup")
+    registry = services.registry
+    for code, name in units.items():
+        if registry.get_unit(code) is None:
+            registry.establish_unit(code, name, boot)
+    tokens: dict[str, str] = {}
+    for staff_no, unit, role, who in staff:
+        registry.enrol_staff(
+            staff_no, f"bench {staff_no}", unit, frozenset({role}), boot
+        )
+        tokens[who] = registry.issue_token(staff_no, "bench", boot)[0]
+    return tokens
+
+
+# The units the workloads share.
+UNITS = {"3208": "淮安市市场监督管理局", "320803": "淮安区市场监督管理局"}
 
 # The function a context's bench module provides.
 WorkloadFactory = Callable[["Services"], Workload]

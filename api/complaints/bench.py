@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
-from api.bench.workload import Command, Query
+from api.bench.workload import UNITS, Command, Query, enrol
 from api.complaints import service
 from api.host.storage import Services
 from domain.complaints.complaint import Complaint, complaint_id
@@ -28,7 +28,7 @@ from domain.complaints.parties import (
     TerminationGround,
 )
 from domain.complaints.report import Officer, Report, Source, report_id
-from domain.shared.audit import SYSTEM_BOOTSTRAP, Actor, ActorKind, Audit, Role
+from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.events import Aggregate
 from domain.shared.personal import COMPLAINANT, REPORTER, PersonRef, Sealed, pseudonym
@@ -254,19 +254,7 @@ class ComplaintsWorkload:
         self.tokens: dict[str, str] = {}
 
     def seed(self) -> None:
-        boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="bench-setup")
-        registry = self.services.registry
-        for code, name in (
-            (CITY, "淮安市市场监督管理局"),
-            (COUNTY, "淮安区市场监督管理局"),
-        ):
-            if registry.get_unit(code) is None:  # another workload may have made it
-                registry.establish_unit(code, name, boot)
-        for staff_no, unit, role, who in STAFF:
-            registry.enrol_staff(
-                staff_no, f"bench {staff_no}", unit, frozenset({role}), boot
-            )
-            self.tokens[who] = registry.issue_token(staff_no, "bench", boot)[0]
+        self.tokens = enrol(self.services, UNITS, STAFF)
 
     def new_case(self, n: int) -> Sequence[Aggregate]:
         return [_intake(f"B{n:010d}", SAVED_ON)]

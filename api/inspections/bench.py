@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
-from api.bench.workload import Command, Query
+from api.bench.workload import UNITS, Command, Query, enrol
 from api.host.storage import Services
 from api.inspections import service
 from domain.inspections.check_item import CheckItem, CheckItemTerms, item_id
@@ -24,7 +24,7 @@ from domain.inspections.inspection import (
     SampledFrom,
 )
 from domain.inspections.rules import ItemKind, TargetKind
-from domain.shared.audit import SYSTEM_BOOTSTRAP, Actor, ActorKind, Audit, Role
+from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.events import Aggregate
 from domain.shared.uscc import compose_uscc
@@ -32,9 +32,9 @@ from domain.shared.uscc import compose_uscc
 CITY, COUNTY = "3208", "320803"
 ITEM = "BJ-001"
 STAFF = (
-    ("I-PLAN", Role.PLANNER, "planner"),
-    ("I-APPR", Role.APPROVER, "approver"),
-    ("I-AUD", Role.AUDITOR, "auditor"),
+    ("I-PLAN", CITY, Role.PLANNER, "planner"),
+    ("I-APPR", CITY, Role.APPROVER, "approver"),
+    ("I-AUD", CITY, Role.AUDITOR, "auditor"),
 )
 INSPECTORS = ("I-J1", "I-J2")
 PRODUCTS = ("电热水壶", "电饭锅", "插座", "儿童玩具", "加油机")
@@ -175,19 +175,7 @@ class InspectionsWorkload:
         self.tokens: dict[str, str] = {}
 
     def seed(self) -> None:
-        boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="bench-setup")
-        registry = self.services.registry
-        for code, name in (
-            (CITY, "淮安市市场监督管理局"),
-            (COUNTY, "淮安区市场监督管理局"),
-        ):
-            if registry.get_unit(code) is None:  # another workload may have made it
-                registry.establish_unit(code, name, boot)
-        for staff_no, role, who in STAFF:
-            registry.enrol_staff(
-                staff_no, f"bench {staff_no}", CITY, frozenset({role}), boot
-            )
-            self.tokens[who] = registry.issue_token(staff_no, "bench", boot)[0]
+        self.tokens = enrol(self.services, UNITS, STAFF)
         inspections = service(self.services)
         if inspections.find(CheckItem, item_id(ITEM)) is None:
             inspections.list_item(

@@ -48,6 +48,20 @@ def items(reader: PublicReader, after: After = None, limit: Limit = 50) -> JSON:
     return JSON(page_body(page))
 
 
+@router.get(
+    "/plans",
+    response_class=JSON,
+    response_model=schemas.PublicDraws,
+    responses=problems(*PUBLIC),
+    summary="Every plan whose draw is committed: its commitment, newest first",
+)
+def draws(reader: PublicReader, after: After = None, limit: Limit = 50) -> JSON:
+    page = index_queries.public_draws(reader.conn, after, limit)
+    for row in page.items:
+        del row["seq"]
+    return JSON(page_body(page))
+
+
 def _plan(request: Request, plan_id: UUID) -> InspectionPlan:
     plan = inspections(request).find(InspectionPlan, plan_id)
     if plan is None or plan.commitment is None:

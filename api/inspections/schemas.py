@@ -321,6 +321,41 @@ class DrawDocument(BaseModel):
     document: dict[str, Any]
 
 
+class PublicDraw(BaseModel):
+    id: UUID
+    number: str
+    title: str
+    item_code: str
+    unit_code: str
+    status: str
+    targets: int
+    snapshot_sha256: str
+    seed_sha256: str
+
+
+class PublicDraws(Page):
+    model_config = example(
+        {
+            "items": [
+                {
+                    "id": ID,
+                    "number": "CC-3208-2026-01234",
+                    "title": "2026年电热水壶监督抽查",
+                    "item_code": "CJ-001",
+                    "unit_code": "3208",
+                    "status": "committed",
+                    "targets": 0,
+                    "snapshot_sha256": "ab" * 32,
+                    "seed_sha256": "cd" * 32,
+                }
+            ],
+            "next_cursor": None,
+        }
+    )
+
+    items: list[PublicDraw]
+
+
 class Verification(BaseModel):
     model_config = example({"verified": True, "problems": []})
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from api.bench.workload import Command, Query
+from api.bench.workload import UNITS, Command, Query, enrol
 from api.host.storage import Services
 from api.licensing import service
 from domain.licensing.application import LicenceApplication
@@ -26,7 +26,7 @@ from domain.licensing.parties import (
     Verifier,
 )
 from domain.registry.catalogue import ApprovalMode, ItemTerms
-from domain.shared.audit import SYSTEM_BOOTSTRAP, Actor, ActorKind, Audit, Role
+from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import legal_date
 from domain.shared.events import Aggregate
@@ -283,15 +283,7 @@ class LicensingWorkload:
         self.tokens: dict[str, str] = {}
 
     def seed(self) -> None:
-        boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="bench-setup")
-        registry = self.services.registry
-        registry.establish_unit(CITY, "淮安市市场监督管理局", boot)
-        registry.establish_unit(COUNTY, "淮安区市场监督管理局", boot)
-        for staff_no, unit, role, who in STAFF:
-            registry.enrol_staff(
-                staff_no, f"bench {staff_no}", unit, frozenset({role}), boot
-            )
-            self.tokens[who] = registry.issue_token(staff_no, "bench", boot)[0]
+        self.tokens = enrol(self.services, UNITS, STAFF)
 
     def new_case(self, n: int) -> Sequence[Aggregate]:
         return [new_application(self.calendar, self.terms, f"B{n:010d}", n, SAVED_ON)]

@@ -71,7 +71,7 @@ from domain.complaints.report import Officer, Report, Source, report_id
 from domain.registry.service import Registry
 from domain.shared.audit import Actor, ActorKind, Audit, Caller, Role
 from domain.shared.calendar import WorkingDayCalendar
-from domain.shared.clock import Clock, SystemClock, legal_date
+from domain.shared.clock import Clock
 from domain.shared.command import CaseType
 from domain.shared.errors import (
     DeadlineError,
@@ -98,7 +98,7 @@ from domain.shared.personal import (
 from domain.shared.query_code import new_query_code, query_code_hash
 from domain.shared.service import (
     CommandResult,
-    ContextService,
+    DatedService,
     StaleVersionError,
     as_result,
     command,
@@ -193,7 +193,7 @@ class Submission(BaseModel):
     joint: StrictBool = False
 
 
-class Complaints(ContextService):
+class Complaints(DatedService):
     name = "complaints"
     cases: ClassVar = (
         CaseType(Intake, "intake", lambda i: i.unit_code),
@@ -217,14 +217,8 @@ class Complaints(ContextService):
         vault: Vault,
         clock: Clock | None = None,
     ) -> None:
-        super().__init__(env)
-        self.registry = registry
-        self.calendar = calendar
+        super().__init__(env, registry=registry, calendar=calendar, clock=clock)
         self.vault = vault
-        self.clock = clock or SystemClock()
-
-    def today(self) -> date:
-        return legal_date(self.clock.now())
 
     # -- intake ----------------------------------------------------------------------
 

@@ -32,10 +32,7 @@ from domain.enforcement.terms import (
     ServiceMethod,
     publishable,
 )
-from domain.registry.service import Registry
 from domain.shared.audit import Audit, Role
-from domain.shared.calendar import WorkingDayCalendar
-from domain.shared.clock import Clock, SystemClock, legal_date
 from domain.shared.command import CaseType
 from domain.shared.dates import IsoDate
 from domain.shared.errors import (
@@ -46,14 +43,13 @@ from domain.shared.errors import (
 from domain.shared.jurisdiction import RegionCode, covers
 from domain.shared.service import (
     CommandResult,
-    ContextService,
+    DatedService,
     as_result,
     command,
     creation,
     system_command,
 )
 from domain.shared.text import Line, Prose
-from eventsourcing.utils import EnvType
 from pydantic import Field
 
 OFFICER = frozenset({Role.OFFICER})
@@ -65,27 +61,11 @@ StaffNo = Annotated[str, Line(40)]
 Fen = Annotated[int, Field(ge=0, le=10**13)]  # money in integer fen, never float
 
 
-class Enforcement(ContextService):
+class Enforcement(DatedService):
     name = "enforcement"
     cases: ClassVar = (
         CaseType(EnforcementCase, "penalty case", lambda c: c.unit_code),
     )
-
-    def __init__(
-        self,
-        env: EnvType | None = None,
-        *,
-        registry: Registry,
-        calendar: WorkingDayCalendar,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(env)
-        self.registry = registry
-        self.calendar = calendar
-        self.clock = clock or SystemClock()
-
-    def today(self) -> date:
-        return legal_date(self.clock.now())
 
     # -- 立案 -----------------------------------------------------------------------
 

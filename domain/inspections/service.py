@@ -20,7 +20,6 @@ from typing import Annotated, Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import EnvType
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from domain.inspections import draw
@@ -48,10 +47,7 @@ from domain.inspections.plan import (
     PoolEntry,
 )
 from domain.inspections.target import Target, TargetProfile, target_id
-from domain.registry.service import Registry
 from domain.shared.audit import ActorKind, Audit, Caller, Role
-from domain.shared.calendar import WorkingDayCalendar
-from domain.shared.clock import Clock, SystemClock, legal_date
 from domain.shared.command import CaseType
 from domain.shared.errors import (
     IllegalTransitionError,
@@ -63,7 +59,7 @@ from domain.shared.events import Aggregate
 from domain.shared.jurisdiction import covers
 from domain.shared.service import (
     CommandResult,
-    ContextService,
+    DatedService,
     StaleVersionError,
     as_result,
     command,
@@ -101,7 +97,7 @@ def _unit(case: Any) -> str | None:
     return getattr(case, "unit_code", None)
 
 
-class Inspections(ContextService):
+class Inspections(DatedService):
     name = "inspections"
     cases: ClassVar[tuple[CaseType[Any], ...]] = (
         CaseType(CheckItem, "check item"),
@@ -115,22 +111,6 @@ class Inspections(ContextService):
         "import_inspectors": PLANNER,
         "commit_draw": PLANNER,
     }
-
-    def __init__(
-        self,
-        env: EnvType | None = None,
-        *,
-        registry: Registry,
-        calendar: WorkingDayCalendar,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(env)
-        self.registry = registry
-        self.calendar = calendar
-        self.clock = clock or SystemClock()
-
-    def today(self) -> date:
-        return legal_date(self.clock.now())
 
     # -- the item list -------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from typing import Annotated, ClassVar
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import EnvType
 from pydantic import Field
 
 from domain.licensing.applicant_record import (
@@ -50,10 +49,8 @@ from domain.licensing.parties import (
 )
 from domain.registry.catalogue import ApprovalMode
 from domain.registry.enterprise import Enterprise, enterprise_id
-from domain.registry.service import Registry
 from domain.shared.audit import Audit, Role
-from domain.shared.calendar import WorkingDayCalendar, add_months
-from domain.shared.clock import Clock, SystemClock, legal_date
+from domain.shared.calendar import add_months
 from domain.shared.command import CaseType
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError, NotFoundError
@@ -61,7 +58,7 @@ from domain.shared.jurisdiction import covers
 from domain.shared.query_code import new_query_code, query_code_hash
 from domain.shared.service import (
     CommandResult,
-    ContextService,
+    DatedService,
     command,
     creation,
     system_command,
@@ -102,7 +99,7 @@ def receipt_of(result: CommandResult) -> Receipt:
     )
 
 
-class Licensing(ContextService):
+class Licensing(DatedService):
     name = "licensing"
     # Licences live for years and gather events; applications close in weeks.
     snapshotting_intervals: ClassVar = {Licence: 50}
@@ -112,22 +109,6 @@ class Licensing(ContextService):
         # An applicant's record binds it before every unit alike.
         CaseType(ApplicantRecord, "applicant record"),
     )
-
-    def __init__(
-        self,
-        env: EnvType | None = None,
-        *,
-        registry: Registry,
-        calendar: WorkingDayCalendar,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(env)
-        self.registry = registry
-        self.calendar = calendar
-        self.clock = clock or SystemClock()
-
-    def today(self) -> date:
-        return legal_date(self.clock.now())
 
     # -- queries of one case -----------------------------------------------------
 

@@ -30,8 +30,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
 from functools import wraps
 from typing import (
+    TYPE_CHECKING,
     Any,
     ClassVar,
     Concatenate,
@@ -44,14 +46,20 @@ from typing import (
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import EnvType
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.shared.audit import Actor, ActorKind, Audit, Caller, Role, require_actor
+from domain.shared.calendar import WorkingDayCalendar
+from domain.shared.clock import Clock, SystemClock, legal_date
 from domain.shared.command import AUDIT, DECLARED, CaseType, CommandSpec, Declared
 from domain.shared.errors import DomainError, NotFoundError, PermissionDeniedError
 from domain.shared.events import Aggregate
 from domain.shared.jurisdiction import covers
 from domain.shared.store import Reading
+
+if TYPE_CHECKING:  # the registry's service is itself a ContextService
+    from domain.registry.service import Registry
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -514,3 +522,25 @@ def _needs(command: str, allowed: frozenset[Role]) -> str:
     if not allowed:
         return f"{verb} is issued only by the system (a timer), never by a person"
     return f"{verb} needs one of the roles {sorted(r.value for r in allowed)}"
+
+
+class DatedService(ContextService):
+    """A context's service that decides on dates: the calendar, the clock
+    (legal dates are Asia/Shanghai dates) and the registry of units, staff
+    and the catalogue, all handed in when the context is opened."""
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        registry: Registry,
+        calendar: WorkingDayCalendar,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.registry = registry
+        self.calendar = calendar
+        self.clock = clock or SystemClock()
+
+    def today(self) -> date:
+        return legal_date(self.clock.now())

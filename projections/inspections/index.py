@@ -84,6 +84,10 @@ class InspectionRow:
     provisional: list[str] = dataclasses.field(default_factory=list)
     missed: list[str] = dataclasses.field(default_factory=list)
     concluded_on: date | None = None
+    # A plan's published commitment (docs/draw.md): public from the moment
+    # it is made, so the draw cannot be re-rolled unseen.
+    snapshot_sha256: str | None = None
+    seed_sha256: str | None = None
     deadline_kind: str | None = None
     deadline_due: date | None = None
     deadline_provisional: bool = False
@@ -123,7 +127,8 @@ COUNTS = Rollup(
 class InspectionsIndex(CaseReadModel[InspectionRow]):
     name = "inspections"
     logs = ("inspections",)
-    version = 1
+    # 2: a plan's commitment (its two hashes) for the public list of draws.
+    version = 2
     case_kind = "inspection"
     row_table = Table(
         InspectionRow,
@@ -146,8 +151,8 @@ class InspectionsIndex(CaseReadModel[InspectionRow]):
             P.Drafted: _drafted,
             P.Approved: _status("approved"),
             P.Filed: _status("filed"),
-            P.Committed: _status("committed"),
-            P.CommitmentAbandoned: _status("filed"),
+            P.Committed: _committed,
+            P.CommitmentAbandoned: _abandoned,
             P.Drawn: _drawn,
             P.Recused: _recused,
             P.ResultsPublished: _status("published"),
@@ -311,6 +316,19 @@ def _drafted(row: InspectionRow | None, e: P.Drafted, p: int) -> InspectionRow:
         e,
         p,
     )
+
+
+def _committed(row: InspectionRow, e: P.Committed, p: int) -> InspectionRow:
+    row.status = "committed"
+    row.snapshot_sha256 = e.snapshot_sha256
+    row.seed_sha256 = e.seed_sha256
+    return _touch(row, e, p)
+
+
+def _abandoned(row: InspectionRow, e: P.CommitmentAbandoned, p: int) -> InspectionRow:
+    row.status = "filed"
+    row.snapshot_sha256 = row.seed_sha256 = None
+    return _touch(row, e, p)
 
 
 def _drawn(row: InspectionRow, e: P.Drawn, p: int) -> InspectionRow:

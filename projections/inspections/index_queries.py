@@ -86,6 +86,21 @@ def find(
     return view(row, calendar, today) if row else None
 
 
+def public_draws(
+    conn: psycopg.Connection[Any], after: str | None, limit: int
+) -> Page[dict[str, Any]]:
+    """Every plan whose draw's commitment is published, newest first: what
+    the public checks each draw against (docs/draw.md)."""
+    where = Where()
+    where.add("kind = 'plan'")
+    where.add("snapshot_sha256 IS NOT NULL")
+    columns = sql.SQL(
+        "id, seq, number, title, item_code, unit_code, status, targets,"
+        " snapshot_sha256, seed_sha256"
+    )
+    return newest_first(conn, _table(conn), columns, where, after, limit)
+
+
 def published_results(
     conn: psycopg.Connection[Any], plan_id: UUID
 ) -> list[dict[str, Any]] | None:

@@ -134,7 +134,7 @@ def drawn(
         )
     )
     token = directory["pool"]["consistency_token"]
-    ok(
+    committed = ok(
         post(
             client,
             f"{path}/commit-draw?consistent_after={token}",
@@ -142,7 +142,7 @@ def drawn(
             {"reason": "按计划抽取"},
         )
     )
-    return plan
+    return committed
 
 
 def on_board(client: TestClient, reader: Staff, case: dict[str, Any]) -> bool:
@@ -193,6 +193,13 @@ def test_the_draw_is_committed_then_verified_by_an_independent_implementation(
 ) -> None:
     plan = drawn(client, staff, directory, projector)
     before = ok(client.get(f"{PUBLIC}/plans/{plan['id']}/draw"))["document"]
+    # Public queries do not wait for a position: a staff read does first.
+    caught_up = {"consistent_after": plan["consistency_token"]}
+    auditor = who(staff, Role.AUDITOR)
+    ok(client.get(PLANS, params=caught_up, headers=auditor.headers))
+    listed = ok(client.get(f"{PUBLIC}/plans", params={"limit": 200}))
+    committed = next(d for d in listed["items"] if d["id"] == plan["id"])
+    assert committed["seed_sha256"] == before["commitment"]["seed_sha256"]
     assert before["secret"] is None
     assert before["result"] == []
     assert len(before["snapshot"]["candidates"]) == 30
