@@ -245,6 +245,7 @@ def test_an_inspection_runs_from_sampling_to_an_order_not_suspended_by_objection
     inspectors: dict[str, Staff],
     directory: dict[str, Any],
     projector: Projector,
+    services: Services,
 ) -> None:
     plan = drawn(client, staff, directory, projector)
     result = ok(
@@ -343,6 +344,37 @@ def test_an_inspection_runs_from_sampling_to_an_order_not_suspended_by_objection
     )
     assert retested["stage"] == "final"
     assert on_board(client, who(staff, Role.PLANNER), retested)
+    # The nonconforming result may lead to a penalty case (an objection does
+    # not suspend case filing): the enforcement context takes it as an origin.
+    boot = Audit(actor=SYSTEM_BOOTSTRAP, request_id="test-setup")
+    second = f"{CITY}-officer-{uuid.uuid4().hex[:6]}"
+    services.registry.enrol_staff(
+        second, "办案员二", CITY, frozenset({Role.OFFICER}), boot
+    )
+    opened = ok(
+        post(
+            client,
+            "/v1/enforcement/cases",
+            who(staff, Role.OFFICER),
+            {
+                "party": {
+                    "name": first["name"],
+                    "party_type": "legal_person",
+                    "uscc": first["uscc"],
+                    "legal_representative": "张三",
+                    "region_code": COUNTY,
+                },
+                "facts": "生产销售泄漏电流不合格的电热水壶。",
+                "unit_code": CITY,
+                "officers": [who(staff, Role.OFFICER).staff_no, second],
+                "origin": {"context": "inspections", "case_id": first["inspection_id"]},
+                "reason": "监督抽查不合格，依法立案",
+            },
+        ),
+        201,
+    )
+    assert opened["origin"]["kind"] == "inspection"
+    assert opened["origin"]["number"] == retested["number"]
     listed = ok(
         client.get(
             CASES,
