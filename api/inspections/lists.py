@@ -23,7 +23,8 @@ from api.inspections.reads import StaffReader, inspections
 from api.inspections.views import draw_document
 from domain.inspections.plan import InspectionPlan
 from domain.shared.dates import IsoDate
-from domain.shared.errors import InvalidInputError
+from domain.shared.errors import DomainError, InvalidInputError
+from domain.shared.jurisdiction import normalise_region_code
 from domain.shared.text import Line, Reason
 from projections.inspections import directory_queries, index_queries
 from projections.inspections.directory import Kind as DirectoryKind
@@ -151,21 +152,24 @@ def commit_draw(
     service.acting("commit_draw", who)
     plan = service.load(InspectionPlan, case_id, "plan")
     PLANS.require_readable(request, plan)
-    plan.require_committable()  # refused before the directory is read
+    try:
+        plan.require_committable()  # refused before the directory is read
+    except DomainError:
+        # A keyed retry of a commitment that was made: its first answer.
+        replayed = service.replayed()
+        if replayed is None:
+            raise
+        return PLANS.command_response(request, replayed)
     entries = directory_queries.candidates(
-        reader.conn, _prefix(plan.terms.scope.region)
+        reader.conn,
+        normalise_region_code(plan.terms.scope.region),
+        plan.terms.item_code,
     )
     pool = directory_queries.pool(reader.conn)
     result = service.commit_draw(
         case_id, who, entries, pool, expected_version(if_match)
     )
     return PLANS.command_response(request, result)
-
-
-def _prefix(region: str) -> str:
-    while region.endswith("00") and len(region) > 2:
-        region = region[:-2]
-    return region
 
 
 @router.get(

@@ -126,6 +126,8 @@ class DirectoryEntry(BaseModel):
     priority: bool = False
     abnormal: bool = False
     complaints: int = 0
+    # The firm's last check under the plan's item (the directory keeps it).
+    last_inspected: date | None = None
 
 
 class PoolEntry(BaseModel):
@@ -301,15 +303,12 @@ class InspectionPlan(Aggregate):
         entries: Sequence[DirectoryEntry],
         pool: Sequence[PoolEntry],
         secret: str,
-        last_inspected: dict[str, date],
         audit: Audit,
     ) -> None:
-        """Freeze the candidates and the pool and publish the commitment.
-        `last_inspected`: each candidate's last check under this item, for
-        the item's yearly frequency."""
+        """Freeze the candidates and the pool and publish the commitment."""
         require_actor(audit)
         self.require_committable()
-        candidates, excluded = self._candidates(entries, last_inspected)
+        candidates, excluded = self._candidates(entries)
         snapshot = draw.Snapshot(
             plan=self.number,
             item=self.terms.item_code,
@@ -434,7 +433,7 @@ class InspectionPlan(Aggregate):
         return self.commitment
 
     def _candidates(
-        self, entries: Sequence[DirectoryEntry], last_inspected: dict[str, date]
+        self, entries: Sequence[DirectoryEntry]
     ) -> tuple[list[draw.Candidate], list[str]]:
         scope = self.terms.scope
         higher = {h.uscc for h in self.terms.higher_samples}
@@ -444,7 +443,7 @@ class InspectionPlan(Aggregate):
             if not _in_scope(e, scope):
                 continue
             if e.uscc in higher or _checked_too_often(
-                last_inspected.get(e.uscc), self.terms, self.item
+                e.last_inspected, self.terms, self.item
             ):
                 excluded.append(e.uscc)
                 continue
@@ -606,19 +605,11 @@ def _drawn(a: Assigned) -> draw.Assignment:
 
 
 def _in_scope(e: DirectoryEntry, scope: Scope) -> bool:
-    if not e.region_code.startswith(_prefix(scope.region)):
+    if not e.region_code.startswith(normalise_region_code(scope.region)):
         return False
     if scope.industries and not any(e.industry.startswith(i) for i in scope.industries):
         return False
     return not scope.products or bool(set(scope.products) & set(e.products))
-
-
-def _prefix(region: str) -> str:
-    """A region code's prefix: "320800" covers every "3208xx"."""
-    code = region
-    while code.endswith("00") and len(code) > 2:
-        code = code[:-2]
-    return code
 
 
 def _checked_too_often(

@@ -64,6 +64,7 @@ from domain.shared.service import (
     as_result,
     command,
     creation,
+    replayable,
     system_command,
 )
 from domain.shared.store import Want
@@ -147,7 +148,7 @@ class Inspections(DatedService):
                         _error(n, "region_code", "outside your unit's jurisdiction")
                     )
                 profiles.append(profile)
-        _no_repeats(rows, profiles, lambda p: p.uscc, "uscc", errors)
+        _no_repeats(rows, "uscc", errors)
         _refuse_if(errors, len(rows))
         found = self.read(
             *(Want(self, Target, target_id(p.uscc)) for p in profiles), fresh=True
@@ -180,7 +181,7 @@ class Inspections(DatedService):
             if not _within(audit, profile.unit_code):
                 errors.append(_error(n, "staff_no", "outside your unit's jurisdiction"))
             profiles.append(profile)
-        _no_repeats(rows, profiles, lambda p: p.staff_no, "staff_no", errors)
+        _no_repeats(rows, "staff_no", errors)
         _refuse_if(errors, len(rows))
         found = self.read(
             *(Want(self, Inspector, inspector_id(p.staff_no)) for p in profiles),
@@ -298,6 +299,7 @@ class Inspections(DatedService):
             raise InvalidInputError("filed_on is in the future", field="filed_on")
         plan.file(filed_with, filed_on, reference, audit)
 
+    @replayable(as_result)
     def commit_draw(
         self,
         plan_id: UUID,
@@ -315,20 +317,8 @@ class Inspections(DatedService):
             raise StaleVersionError(
                 f"plan is at version {plan.version}, not {expected_version}"
             )
-        last = self._last_inspected(plan, entries)
-        plan.commit(entries, pool, draw.new_secret(), last, audit)
+        plan.commit(entries, pool, draw.new_secret(), audit)
         return self.commit(plan)
-
-    def _last_inspected(
-        self, plan: InspectionPlan, entries: Sequence[DirectoryEntry]
-    ) -> dict[str, date]:
-        targets = self.read(*(Want(self, Target, target_id(e.uscc)) for e in entries))
-        code = plan.terms.item_code
-        return {
-            t.profile.uscc: t.last_inspected[code]
-            for t in targets
-            if t is not None and code in t.last_inspected
-        }
 
     @command(PLANNER, summary="Abandon the draw's commitment (recorded)", decision=True)
     def abandon_commitment(self, plan: InspectionPlan, audit: Audit) -> None:
@@ -726,18 +716,16 @@ def _error(line: int, field: str, message: str) -> dict[str, object]:
 
 def _no_repeats(
     rows: list[tuple[int, dict[str, str]]],
-    profiles: Sequence[Any],
-    key: Callable[[Any], str],
     field: str,
     errors: list[dict[str, object]],
 ) -> None:
-    seen: dict[str, int] = {}
-    lines = {row[field]: n for n, row in rows}
-    for p in profiles:
-        k = key(p)
-        if k in seen:
-            errors.append(_error(lines.get(k, 0), field, f"{k} appears twice"))
-        seen[k] = 1
+    """A key the file names twice: reported at each later row."""
+    seen: set[str] = set()
+    for n, row in rows:
+        k = row.get(field, "").strip().upper()
+        if k and k in seen:
+            errors.append(_error(n, field, f"{k} appears twice"))
+        seen.add(k)
 
 
 def _refuse_if(errors: list[dict[str, object]], rows: int) -> None:

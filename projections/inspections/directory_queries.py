@@ -75,14 +75,19 @@ def listing(
     return page
 
 
-def candidates(conn: psycopg.Connection[Any], region: str) -> list[DirectoryEntry]:
-    """Every target in a region (a prefix): the plan keeps those in scope."""
+def candidates(
+    conn: psycopg.Connection[Any], region: str, item_code: str
+) -> list[DirectoryEntry]:
+    """Every target in a region (a prefix), with its last check under the
+    item: the plan keeps those in scope and not checked too often."""
     query = sql.SQL(
         "SELECT key, name, region_code, industry, products, priority, abnormal,"
-        " complaints FROM {} WHERE kind = 'target' AND region_code LIKE %s ORDER BY key"
+        " complaints, last_inspected FROM {}"
+        " WHERE kind = 'target' AND region_code LIKE %s ORDER BY key"
     ).format(_table(conn))
     with conn.cursor() as cur:
         rows = cur.execute(query, (region + "%",)).fetchall()
+    prefix = f"{item_code}:"
     return [
         DirectoryEntry(
             uscc=r[0],
@@ -93,6 +98,14 @@ def candidates(conn: psycopg.Connection[Any], region: str) -> list[DirectoryEntr
             priority=bool(r[5]),
             abnormal=r[6],
             complaints=r[7],
+            last_inspected=next(
+                (
+                    date.fromisoformat(x[len(prefix) :])
+                    for x in r[8]
+                    if x.startswith(prefix)
+                ),
+                None,
+            ),
         )
         for r in rows
     ]

@@ -14,6 +14,7 @@ from domain.shared.calendar import WorkingDayCalendar
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from projections.inspections.analysis_queries import failure_rate
 from projections.inspections.index import COUNTS, InspectionsIndex, Kind
 from projections.queries import Page, Scope, Where, deadline_view, newest_first
 from projections.rollups import Grain
@@ -178,14 +179,8 @@ def statistics(
         **n,
         # Seed 004: 双随机 tasks 100% completed — inspections concluded of
         # those drawn in the period.
-        "completion_rate": _rate(n["concluded"], n["targets_drawn"]),
-        "pass_rate": _rate(n["conforming"], n["conforming"] + n["nonconforming"]),
+        "completion_rate": failure_rate(n["concluded"], n["targets_drawn"]),
+        "pass_rate": failure_rate(
+            n["conforming"], n["conforming"] + n["nonconforming"]
+        ),
     }
-
-
-def _rate(part: int, whole: int) -> str | None:
-    """A rate as a decimal string (4 places): exact enough, and no float."""
-    if not whole:
-        return None
-    q = part * 10000 // whole
-    return f"{q // 10000}.{q % 10000:04d}"

@@ -539,3 +539,25 @@ def test_the_clock_makes_a_result_final_the_day_after_the_objection_window(
     final = [e for e in history if e["type"] == "ResultFinal"]
     assert len(final) == 1
     assert final[0]["actor"]["id"] == "system:clock"
+
+
+def test_a_commitment_retried_with_its_key_answers_as_the_first_did(
+    client: TestClient,
+    staff: dict[tuple[Role, str], Staff],
+    directory: dict[str, Any],
+) -> None:
+    plan = draft(client, staff, directory["item"])
+    path = f"{PLANS}/{plan['id']}"
+    ok(post(client, f"{path}/approve", who(staff, Role.APPROVER), {"reason": "同意"}))
+    filing = {"filed_with": "320000", "filed_on": str(TODAY), "reference": "备案2"}
+    ok(post(client, f"{path}/file", who(staff, Role.PLANNER), filing))
+    key = {"Idempotency-Key": f"commit-{uuid.uuid4()}"}
+    token = directory["pool"]["consistency_token"]
+    url = f"{path}/commit-draw?consistent_after={token}"
+    planner = who(staff, Role.PLANNER)
+    first = post(client, url, planner, {}, **key)
+    again = post(client, url, planner, {}, **key)
+    assert again.status_code == 200, again.text
+    assert again.json()["position"] == first.json()["position"]
+    assert again.json()["seed_sha256"] == first.json()["seed_sha256"]
+    assert again.headers.get("Idempotent-Replayed") == "true"

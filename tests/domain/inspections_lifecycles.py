@@ -141,9 +141,9 @@ def _plan() -> InspectionPlan:
         PoolEntry(staff_no=s, unit_code="3208", lines=("product_quality",))
         for s in POOL
     ]
-    plan.commit(entries, pool, draw.new_secret(), {}, PLANNER)
+    plan.commit(entries, pool, draw.new_secret(), PLANNER)
     plan.abandon_commitment(PLANNER)
-    plan.commit(entries, pool, draw.new_secret(), {}, PLANNER)
+    plan.commit(entries, pool, draw.new_secret(), PLANNER)
     plan.make_draw("42", "见证人", DAY, PLANNER)
     first = plan.assignments[0]
     plan.recuse(first.uscc, first.inspectors[0], PLANNER)
