@@ -261,8 +261,9 @@ class ReadModel(BaseReadModel):
 
     @property
     @abstractmethod
-    def topics(self) -> frozenset[str]:
-        """Topics of the events it folds; others are skipped without decoding."""
+    def topics(self) -> frozenset[str] | None:
+        """Topics of the events it folds; others are skipped without decoding.
+        None: every topic (an audit index)."""
 
     @abstractmethod
     def apply(self, cur: Cursor, tables: Tables, events: Sequence[Positioned]) -> None:
@@ -415,7 +416,7 @@ def head(conn: psycopg.Connection[Any], app: Application[Any]) -> int:
     """The last position of an application's notification log."""
     row = conn.execute(
         sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(
-            _events_table(app)
+            events_table(app)
         )
     ).fetchone()
     return int(row[0]) if row else 0
@@ -1144,7 +1145,7 @@ def _read(
         sql.SQL(
             "SELECT {} FROM {} WHERE notification_id > %s"
             " ORDER BY notification_id LIMIT %s"
-        ).format(sql.SQL(columns), _events_table(app)),
+        ).format(sql.SQL(columns), events_table(app)),
         (after, limit),
         binary=True,
     )
@@ -1167,7 +1168,8 @@ def _notification(record: Record) -> Notification:
     )
 
 
-def _events_table(app: Application[Any]) -> sql.Composable:
+def events_table(app: Application[Any]) -> sql.Composable:
+    """The schema-qualified name of an application's events table."""
     recorder = app.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
     return sql.Identifier(recorder.datastore.schema, recorder.events_table_name)

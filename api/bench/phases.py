@@ -19,7 +19,7 @@ from api.bench.report import say
 from api.bench.workload import Query, Workload
 from domain.shared.events import Aggregate
 from domain.shared.service import ContextService
-from projections.runtime import Projector, ReadModel
+from projections.runtime import AnyReadModel, Projector
 
 RAW_PAYLOAD = 600  # bytes of the raw insert's state column
 QUERY_TIME_CAP = 30.0  # seconds per query kind, whatever the count reached
@@ -180,7 +180,7 @@ class Rebuilt:
 def rebuild_all(
     url: str,
     apps: dict[str, ContextService],
-    models: Sequence[ReadModel],
+    models: Sequence[AnyReadModel],
     events: int,
 ) -> list[Rebuilt]:
     """Rebuild each model from zero (new generation side by side, then switch),

@@ -123,15 +123,43 @@ def _start_background(services: Services) -> Callable[[], None]:
     projector = services.projector()
     projector_thread, projector_stop = run_in_thread(projector)
     clock_thread, clock_stop = clock.run_in_thread(clock.DeadlineClock(services))
+    stop_jobs = _start_jobs(services)
 
     def stop() -> None:
         projector_stop.set()
         clock_stop.set()
+        stop_jobs()
         projector_thread.join(timeout=5)
         clock_thread.join(timeout=5)
         projector.close()
 
     return stop
+
+
+def _start_jobs(services: Services) -> Callable[[], None]:
+    """Each context's own long-running job (its descriptor's `background`) as
+    a thread of this process; returns their stop."""
+    from importlib import import_module
+
+    stop = threading.Event()
+    threads = []
+    for context in services.contexts:
+        if context.background is None:
+            continue
+        module, _, name = context.background.partition(":")
+        run = getattr(import_module(module), name)(services)
+        thread = threading.Thread(
+            target=run, args=(stop,), name=f"casetrace-{context.name}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+
+    def halt() -> None:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+
+    return halt
 
 
 def _worker_services() -> Services:
@@ -197,7 +225,11 @@ def project(
             typer.echo(f"{rebuild}: generation {tables.generation} is now live")
             return
         typer.echo("casetrace: projector following the event logs", err=True)
-        projector.follow(threading.Event())
+        stop_jobs = _start_jobs(services)
+        try:
+            projector.follow(threading.Event())
+        finally:
+            stop_jobs()
     finally:
         projector.close()
         services.close()

@@ -22,7 +22,7 @@ from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import Clock
 from domain.shared.personal import Vault
 from domain.shared.service import ContextService
-from projections.runtime import ReadModel
+from projections.runtime import AnyReadModel
 
 if TYPE_CHECKING:  # HTTP is imported only by the processes that serve it
     from fastapi import APIRouter
@@ -73,7 +73,7 @@ class Context:
     # How the API's description names it: "administrative licensing (行政许可)".
     title: str
     open: Callable[[Shared], ContextService]
-    read_models: Callable[[WorkingDayCalendar], Sequence[ReadModel]] = lambda _: ()
+    read_models: Callable[[WorkingDayCalendar], Sequence[AnyReadModel]] = lambda _: ()
     # Imported lazily: `casetrace project` and `clock` never load FastAPI.
     http: Callable[[], Http] = lambda: Http(routers=())
     demo: Demo | None = None
@@ -82,6 +82,11 @@ class Context:
     # Its own `casetrace` sub-commands: `package.module:NAME` of a Typer app,
     # added under the app's name (e.g. `casetrace draw verify`).
     cli: str | None = None
+    # Its own long-running jobs beside the projector and the clock (the
+    # ledger's checkpoint signer): `package.module:NAME` of a function that
+    # takes the Services and returns a `Background` (started by `casetrace
+    # serve` and `casetrace project`, stopped with them).
+    background: str | None = None
     # What else a context wants known by name (e.g. history summaries).
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -13,6 +13,7 @@ REGISTERED = (
     "api.complaints:CONTEXT",
     "api.inspections:CONTEXT",
     "api.enforcement:CONTEXT",
+    "api.audit:CONTEXT",
 )
 
 

@@ -34,6 +34,14 @@ class Settings:
     pool_timeout: float = 1.0
     statement_timeout: float = 5.0
     lock_timeout: int = 5
+    # The ledger's signing key (`casetrace ledger keygen`: Go's signed-note
+    # signer-key text, whose name prefixes every log's checkpoint origin).
+    # Unset: the key in data_dir/ledger.key, made on first use.
+    ledger_key: str | None = None
+    # A checkpoint is signed once this many events arrived since the last one,
+    # or this many seconds after one arrived that no checkpoint covers yet.
+    checkpoint_events: int = 1000
+    checkpoint_seconds: float = 60.0
     # Peers whose X-Forwarded-For / Forwarded headers name the client (IPs or
     # CIDRs); every other peer is the client itself.
     trusted_proxies: tuple[str, ...] = ()
@@ -66,6 +74,9 @@ class Settings:
             pool_timeout=float(env.get("CASETRACE_POOL_TIMEOUT", "1")),
             statement_timeout=float(env.get("CASETRACE_STATEMENT_TIMEOUT", "5")),
             lock_timeout=int(env.get("CASETRACE_LOCK_TIMEOUT", "5")),
+            ledger_key=env.get("CASETRACE_LEDGER_KEY") or None,
+            checkpoint_events=int(env.get("CASETRACE_CHECKPOINT_EVENTS", "1000")),
+            checkpoint_seconds=float(env.get("CASETRACE_CHECKPOINT_SECONDS", "60")),
             trusted_proxies=tuple(
                 p
                 for p in env.get("CASETRACE_TRUSTED_PROXIES", "")

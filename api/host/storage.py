@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoding
 from psycopg.conninfo import conninfo_to_dict
 
@@ -37,7 +38,7 @@ from domain.shared.calendar import WorkingDayCalendar, load_overrides
 from domain.shared.clock import Clock, SystemClock
 from domain.shared.events import PlainJSONTranscoder
 from domain.shared.service import ContextService
-from projections.runtime import Fault, Projector, ReadModel
+from projections.runtime import AnyReadModel, Fault, Projector
 
 SCHEMA_LOCK = 0x0CA5E7 << 8  # pg_advisory_lock key for schema creation
 
@@ -166,6 +167,7 @@ class Services:
     clock: Clock
     contexts: tuple[Context, ...]
     vault: PostgresVault
+    settings: Settings = field(default_factory=Settings)
     apps: dict[str, ContextService] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> ContextService:
@@ -174,13 +176,19 @@ class Services:
             return apps[name]
         raise AttributeError(name)
 
-    def read_models(self) -> list[ReadModel]:
+    def read_models(self) -> list[AnyReadModel]:
         """Every registered context's read models, in registry order."""
         return [m for c in self.contexts for m in c.read_models(self.calendar)]
 
+    def logs(self) -> dict[str, Application[Any]]:
+        """Every notification log by name: the registry's (units, staff, the
+        catalogue), then each context's. A model following EVERY_LOG (the
+        audit index, the ledger) follows all of them."""
+        return {self.registry.name: self.registry, **self.apps}
+
     def projector(self, *, fault: Fault | None = None) -> Projector:
         """One projector of every registered read model, on their logs."""
-        return Projector(self.url, dict(self.apps), self.read_models(), fault=fault)
+        return Projector(self.url, self.logs(), self.read_models(), fault=fault)
 
     def close(self) -> None:
         for app in self.apps.values():
@@ -212,9 +220,12 @@ def open_services(
     clock: Clock | None = None,
     url: str | None = None,
     contexts: Sequence[Context] | None = None,
+    catalogue: bool = True,
 ) -> Services:
     """Open the registry and every registered context on one database; create
-    tables and load the catalogue once, under a lock."""
+    tables and load the catalogue once, under a lock. Without `catalogue`
+    nothing is read or written (`casetrace verify` reads a database that may
+    have been tampered with)."""
     url = url or database_url(settings)
     env = eventsourcing_env(url, settings)
     calendar = load_calendar(settings)
@@ -234,12 +245,15 @@ def open_services(
             shared.clock,
             tuple(contexts or registered()),
             vault,
+            settings,
         )
         for context in services.contexts:
             services.apps[context.name] = _open(context, shared)
-        registry.load_catalogue(
-            shipped_catalogue(), Audit(actor=SYSTEM_BOOTSTRAP, request_id="startup")
-        )
+        if catalogue:
+            registry.load_catalogue(
+                shipped_catalogue(),
+                Audit(actor=SYSTEM_BOOTSTRAP, request_id="startup"),
+            )
     return services
 
 

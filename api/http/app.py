@@ -35,7 +35,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         services.clock,
         settings.pool_size,
         settings.timeouts,
-        applications=services.apps,
+        applications=services.logs(),
         models=services.read_models(),
     )
 

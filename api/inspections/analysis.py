@@ -11,8 +11,6 @@ counted; auditors everything. Summed from the `inspection_analysis` rollups
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-import csv
-import io
 from decimal import Decimal
 from typing import Annotated, Any, Optional
 from xml.sax.saxutils import escape, quoteattr
@@ -20,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.http.exports import CsvResponse, csv_lines
 from api.http.openapi import STAFF, problems
 from api.http.reads import Reader, UnitFilter
 from api.http.views import JSON
@@ -302,10 +301,6 @@ def get_analysis(
 # -- CSV ------------------------------------------------------------------------
 
 
-class CsvResponse(Response):
-    media_type = "text/csv; charset=utf-8"
-
-
 CSV_HEADER = (
     "行业代码",
     "行业名称",
@@ -321,8 +316,6 @@ CSV_EXAMPLE = (
     "C3854,电气机械和器材制造业,电热水壶,7,4,57.14%,泄漏电流（3家/3批次）,"
     "标志和说明（连云港市某某电器有限公司 91320803MA1XYW01X6）\r\n"
 )
-# A cell Excel would read as a formula (CSV injection): quoted as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def percent(rate: Optional[str]) -> str:  # noqa: UP045
@@ -332,17 +325,10 @@ def percent(rate: Optional[str]) -> str:  # noqa: UP045
     return f"{Decimal(rate) * 100:.2f}%"
 
 
-def _cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def analysis_csv(found: dict[str, Any]) -> bytes:
     """One line per industry × product, UTF-8 with a BOM (Excel reads Chinese
     then), CRLF line ends."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    rows: list[list[object]] = [list(CSV_HEADER)]
     for g in found["groups"]:
         common = "；".join(
             f"{p['test_item']}（{p['firms']}家/{p['failures']}批次）"
@@ -352,22 +338,19 @@ def analysis_csv(found: dict[str, Any]) -> bytes:
             f"{p['test_item']}（{p['name']} {p['uscc']}）"
             for p in g["single_firm_problems"]
         )
-        writer.writerow(
+        rows.append(
             [
-                _cell(v)
-                for v in (
-                    g["industry"],
-                    g["industry_name"],
-                    g["product"],
-                    g["samples"],
-                    g["failures"],
-                    percent(g["failure_rate"]),
-                    common,
-                    single,
-                )
+                g["industry"],
+                g["industry_name"],
+                g["product"],
+                g["samples"],
+                g["failures"],
+                percent(g["failure_rate"]),
+                common,
+                single,
             ]
         )
-    return out.getvalue().encode("utf-8-sig")
+    return csv_lines(rows).encode("utf-8-sig")
 
 
 @router.get(

@@ -19,6 +19,7 @@ from api.http.app import create_app
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.calendar import WorkingDayCalendar
 from domain.shared.clock import FixedClock
+from projections.audit import audit_read_models
 from projections.licensing import licensing_read_models
 from projections.runtime import Projector
 from tests.api.conftest import ITEM, MONDAY_0900, applicant
@@ -47,7 +48,12 @@ def stack(fresh_database: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
     projector = Projector(
         fresh_database,
         {"licensing": services.licensing},
-        licensing_read_models(services.licensing.calendar),
+        # Every model following the licensing log (read-your-writes waits for
+        # them all): its own, and the audit index and ledger over every log.
+        [
+            *licensing_read_models(services.licensing.calendar),
+            *audit_read_models(services.calendar),
+        ],
         stall_retry=(0.05, 0.2),
     )
     stop = threading.Event()

@@ -24,7 +24,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -37,6 +37,8 @@ from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from api.audit.keys import ledger_key
+from api.audit.signer import CheckpointSigner
 from api.host.settings import Settings
 from api.host.storage import open_services
 from api.http.app import create_app
@@ -74,6 +76,16 @@ schemathesis.openapi.format(
         st.sampled_from(["acceptance", "decision", "certificate", "supply"]),
     ).map(encode_cursor),
 )
+schemathesis.openapi.format(
+    "audit-cursor",
+    st.tuples(
+        st.datetimes(
+            datetime(2020, 1, 1), datetime(2035, 12, 31), timezones=st.just(UTC)
+        ).map(datetime.isoformat),
+        st.sampled_from(["licensing", "complaints", "registry", "audit"]),
+        st.integers(0, 10**9),
+    ).map(encode_cursor),
+)
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +119,10 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
         odr = _seed_odr(client, tokens)
         ids |= {k: v for k, v in odr.items() if k != "business"}
         ids |= _seed_inspections(client, tokens, services)
+        # Signed checkpoints, so the ledger's proofs have something to prove.
+        CheckpointSigner(url, ledger_key(Settings()), services.logs()).sign_due(
+            force=True
+        )
         yield {"app": app, "tokens": tokens, "ids": ids, "odr": odr["business"]}
     stop.set()
     thread.join(timeout=10)

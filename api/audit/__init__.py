@@ -1,0 +1,61 @@
+"""The auditors' view and the tamper-evident ledger, as a plug-in (DESIGN §5).
+
+Its own log (`audit`) records what auditors read; its read models follow
+every log (projections/audit); its background job signs the ledger's
+checkpoints; its commands are `casetrace verify` and `casetrace ledger …`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from api.host.context import Context, Http, Shared
+from domain.audit.service import AuditTrail
+from projections.audit import audit_read_models
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
+
+
+def _open(shared: Shared) -> AuditTrail:
+    return AuditTrail(shared.env)
+
+
+def _http() -> Http:
+    from api.audit.http import public, router
+    from api.http.summaries import Summaries
+    from domain.audit.read import AuditRead
+
+    return Http(
+        routers=(router, public),
+        summaries=Summaries(templates={AuditRead.Made.TOPIC: "审计查阅（{what}）"}),
+    )
+
+
+def background(services: Services) -> Callable[[threading.Event], None]:
+    """The checkpoint signer of every log, as configured."""
+    from api.audit.keys import ledger_key
+    from api.audit.signer import CheckpointSigner
+
+    settings = services.settings
+    signer = CheckpointSigner(
+        services.url,
+        ledger_key(settings),
+        services.logs(),
+        every=settings.checkpoint_events,
+        interval=settings.checkpoint_seconds,
+    )
+    return signer.run
+
+
+CONTEXT = Context(
+    name="audit",
+    title="the auditors' view and the tamper-evident ledger (全过程留痕)",
+    open=_open,
+    read_models=audit_read_models,
+    http=_http,
+    cli="api.audit.cli:COMMANDS",
+    background="api.audit:background",
+)

@@ -1,0 +1,1 @@
+"""The auditors' own trace: every read of the audit index is itself recorded."""

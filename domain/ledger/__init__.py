@@ -1,0 +1,1 @@
+"""The tamper-evident ledger: Merkle tree hashing, proofs and signed checkpoints."""

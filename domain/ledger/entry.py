@@ -1,0 +1,64 @@
+"""The ledger's leaf: one stored event, exactly as its events table holds it.
+
+A leaf covers the event's place (its log and its position there) and its
+stored form: topic, originator id, originator version and the state bytes as
+stored — compressed and encrypted when the store is configured so, and with a
+complainant's personal data sealed under that person's own key inside them.
+Destroying a person's key (crypto-shredding) changes no stored byte, so every
+leaf and every checkpoint still verifies; editing, deleting, inserting or
+moving an event changes a leaf.
+
+The encoding (README "The ledger"), big-endian, each variable part
+length-prefixed so that no two events share an encoding:
+
+    u8   1                           the encoding's version
+    u8   len(log)     + log          UTF-8, 1..255 bytes (the application's name)
+    u64  position                    the notification id in that log
+    u16  len(topic)   + topic        UTF-8
+    u8   len(id)      + id           the originator id as text (a UUID: 36
+                                     lowercase hexadecimal digits and hyphens)
+    u64  originator version
+    u32  len(state)   + state        the bytes as stored
+
+leaf hash = SHA-256(0x00 ‖ entry) (RFC 6962 §2.1, domain/ledger/merkle.py).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Final
+from uuid import UUID
+
+ENCODING: Final = 1
+_HEAD = struct.Struct(">BB")
+_U64 = struct.Struct(">Q")
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+
+
+def entry(
+    log: str,
+    position: int,
+    topic: str,
+    originator_id: UUID | str,
+    originator_version: int,
+    state: bytes,
+) -> bytes:
+    """The leaf entry of one stored event (the module docstring's encoding)."""
+    name = log.encode()
+    kind = topic.encode()
+    origin = str(originator_id).encode()
+    return b"".join(
+        (
+            _HEAD.pack(ENCODING, len(name)),
+            name,
+            _U64.pack(position),
+            _U16.pack(len(kind)),
+            kind,
+            bytes((len(origin),)),
+            origin,
+            _U64.pack(originator_version),
+            _U32.pack(len(state)),
+            state,
+        )
+    )
