@@ -20,16 +20,19 @@ if TYPE_CHECKING:
 
 
 def _open(shared: Shared) -> AuditTrail:
-    return AuditTrail(shared.env)
+    # It writes one small event per auditor's read: a connection of its own
+    # suffices (each process holds every context's pool, and a stock server
+    # allows 100 connections in all).
+    return AuditTrail({**shared.env, "POSTGRES_POOL_SIZE": "1"})
 
 
 def _http() -> Http:
-    from api.audit.http import public, router
+    from api.audit import events, proofs
     from api.http.summaries import Summaries
     from domain.audit.read import AuditRead
 
     return Http(
-        routers=(router, public),
+        routers=(events.router, proofs.router, proofs.public),
         summaries=Summaries(templates={AuditRead.Made.TOPIC: "审计查阅（{what}）"}),
     )
 

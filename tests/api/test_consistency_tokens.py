@@ -198,6 +198,4 @@ def test_readyz_names_the_log_of_each_entry(client: TestClient) -> None:
     }
     # Every registered context's models, each under its own log; the audit
     # index and the ledger also follow the registry's (units, staff).
-    assert {e["log"] for e in entries} == {c.name for c in registered()} | {
-        "registry"
-    }
+    assert {e["log"] for e in entries} == {c.name for c in registered()} | {"registry"}

@@ -22,6 +22,7 @@ from eventsourcing.domain import event
 from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from pydantic import BaseModel
 
+from domain.audit.read import AuditRead
 from domain.complaints.complaint import Complaint
 from domain.complaints.conduct import ConductComplaint
 from domain.complaints.intake import Intake, Sightings
@@ -243,9 +244,17 @@ def _applicant_record_lifecycles() -> list[list[Any]]:
     return [list(record.collect_events())]
 
 
+def _audit_lifecycles() -> list[list[Any]]:
+    read = AuditRead.record(
+        "audit_events", {"actor": "320803-017", "from": "2026-11-01"}, APPROVER
+    )
+    return [list(read.collect_events())]
+
+
 def all_lifecycles() -> list[list[Any]]:
     return (
-        _application_lifecycles()
+        _audit_lifecycles()
+        + _application_lifecycles()
         + _licence_lifecycles()
         + _applicant_record_lifecycles()
         + complaints_lifecycles()
@@ -305,6 +314,7 @@ def test_the_lifecycles_produce_every_event_class() -> None:
             *INSPECTIONS,
             EnforcementCase,
             DecisionNumber,
+            AuditRead,
         )
         for cls in event_classes(aggregate)
         if cls.__name__ != "Created"  # defined by the library, never emitted
