@@ -91,7 +91,7 @@ class Filters(BaseModel):
         until = instant(self.date_to, "to", end=True)
         if since is not None and until is not None and until <= since:
             raise InvalidInputError("`to` is before `from`", field="to")
-        return AuditQuery(
+        query = AuditQuery(
             actor=self.actor,
             unit=self.unit,
             role=self.role,
@@ -105,6 +105,8 @@ class Filters(BaseModel):
             after=after,
             limit=limit,
         )
+        query.where()  # a malformed cursor is refused before anything is read
+        return query
 
     def recorded(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
@@ -354,12 +356,12 @@ def audit_request(
     limit: Limit = 200,
 ) -> JSON:
     require_auditor(principal)
+    query = AuditQuery(request_id=request_id, after=after, limit=limit)
+    query.where()  # a malformed cursor is refused before anything is recorded
     record_read(
         request, principal, "audit_request", {"request_id": request_id, "after": after}
     )
-    return _page(
-        request, reader, AuditQuery(request_id=request_id, after=after, limit=limit)
-    )
+    return _page(request, reader, query)
 
 
 @router.get(

@@ -196,9 +196,21 @@ class Verifier:
         self, name: str, since: int = 0, kept: Sequence[Target] = ()
     ) -> LogReport:
         report = LogReport(name)
-        with psycopg.connect(self.url) as conn:
-            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            with conn.transaction():
+        with (
+            psycopg.connect(self.url) as conn,
+            psycopg.connect(self.url) as beside,
+        ):
+            # Two connections (the events and the ledger's leaves stream side
+            # by side, each a COPY) sharing one snapshot.
+            for c in (conn, beside):
+                c.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            with conn.transaction(), beside.transaction():
+                (snapshot,) = conn.execute(
+                    "SELECT pg_export_snapshot()"
+                ).fetchone() or ("",)
+                beside.execute(
+                    sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot))
+                )
                 signed = self._signed(conn, name, report)
                 try:
                     tables = active_tables(conn, q.MODEL)
@@ -214,7 +226,9 @@ class Verifier:
                     key=lambda t: t.size,
                 )
                 self._check_kept_below(tree, kept, report)
-                self._stream(conn, name, tables, tree, first_position, targets, report)
+                self._stream(
+                    (conn, beside), name, tables, tree, first_position, targets, report
+                )
                 self._consistency(conn, name, signed, tables is not None, report)
         return report
 
@@ -293,7 +307,7 @@ class Verifier:
 
     def _stream(
         self,
-        conn: psycopg.Connection[Any],
+        conns: tuple[psycopg.Connection[Any], psycopg.Connection[Any]],
         name: str,
         tables: Any,
         tree: CompactRange,
@@ -303,8 +317,9 @@ class Verifier:
     ) -> None:
         """Re-hash the events after position `after` beside the ledger's leaves."""
         app = self.logs[name]
-        ledger = _leaves(conn, tables, name, tree.size)
-        tail = _last_leaf_position(conn, tables, name)
+        conn, beside = conns
+        tail = _last_leaf_position(beside, tables, name)
+        ledger = _leaves(beside, tables, name, tree.size)
         mismatched: list[tuple[int, tuple[Any, ...], bytes]] = []
         deleted: list[int] = []
         inserted: list[int] = []
@@ -457,16 +472,16 @@ class Verifier:
 def _events(
     conn: psycopg.Connection[Any], app: Application[Any], after: int
 ) -> Iterator[tuple[Any, ...]]:
-    """position, topic, originator id, version, state — as stored, in order."""
+    """position, topic, originator id (as text), version, state — as stored,
+    in order: a binary COPY, several times faster than fetching rows."""
     query = sql.SQL(
-        "SELECT notification_id, topic, originator_id, originator_version, state"
-        " FROM {} WHERE notification_id > %s ORDER BY notification_id"
-    ).format(events_table(app))
-    with conn.cursor(name=f"verify_events_{app.name}", binary=True) as cur:
-        cur.itersize = FETCH
-        cur.execute(query, (after,))
-        while rows := cur.fetchmany(FETCH):
-            yield from rows
+        "COPY (SELECT notification_id, topic, originator_id::text,"
+        " originator_version, state FROM {} WHERE notification_id > {}"
+        " ORDER BY notification_id) TO STDOUT (FORMAT BINARY)"
+    ).format(events_table(app), sql.Literal(after))
+    with conn.cursor() as cur, cur.copy(query) as copy:
+        copy.set_types(["int8", "text", "text", "int8", "bytea"])
+        yield from copy.rows()
 
 
 def _leaves(
@@ -476,13 +491,12 @@ def _leaves(
     if tables is None:
         return
     query = sql.SQL(
-        "SELECT position, hash FROM {} WHERE log = %s AND idx >= %s ORDER BY idx"
-    ).format(tables("leaves"))
-    with conn.cursor(name=f"verify_leaves_{name}", binary=True) as cur:
-        cur.execute(query, (name, first))
-        while rows := cur.fetchmany(FETCH):
-            for position, hashed in rows:
-                yield int(position), bytes(hashed)
+        "COPY (SELECT position, hash FROM {} WHERE log = {} AND idx >= {}"
+        " ORDER BY idx) TO STDOUT (FORMAT BINARY)"
+    ).format(tables("leaves"), sql.Literal(name), sql.Literal(first))
+    with conn.cursor() as cur, cur.copy(query) as copy:
+        copy.set_types(["int8", "bytea"])
+        yield from copy.rows()
 
 
 def _last_leaf_position(conn: psycopg.Connection[Any], tables: Any, name: str) -> int:

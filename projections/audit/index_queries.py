@@ -21,6 +21,7 @@ from projections.queries import Page, Where, decode_cursor, encode_cursor
 from projections.runtime import active_tables
 
 MODEL = "audit_index"
+COUNTY = 6  # digits of a county's region code, the lowest level
 EXPORT_BATCH = 1000
 
 
@@ -54,7 +55,12 @@ class AuditQuery:
         if self.type is not None:
             column = "topic" if "." in self.type else "type"
             where.add(sql.SQL("{} = %s").format(sql.Identifier(column)), self.type)
-        where.unit(self.unit)
+        if self.unit is not None and len(self.unit) == COUNTY:
+            # A county has no unit under it: an equality keeps the index's
+            # time order (a prefix range would sort every matching row).
+            where.add("unit_code = %s", self.unit)
+        else:
+            where.unit(self.unit)
         if self.since is not None:
             where.add("at >= %s", self.since)
         if self.until is not None:

@@ -300,3 +300,96 @@ def _head(services: Services, log: str) -> int:
 def _key() -> Key:
     key = ledger_key(Settings())
     return Key(key.name, key.public_key)
+
+
+def test_pages_follow_the_cursor_in_time_order_without_gaps_or_repeats(
+    client: TestClient, staff: Staffs, projector: Projector
+) -> None:
+    clerk = staff[(Role.CLERK, COUNTY)]
+    made = [receive(client, clerk) for _ in range(3)]
+    everything = wait_indexed(
+        client,
+        auditor(staff),
+        3,
+        actor=clerk.staff_no,
+        type="Received",
+        limit=200,
+        consistent_after=made[-1]["consistency_token"],
+    )
+    assert {m["id"] for m in made} <= {e["case_id"] for e in everything}
+    paged: list[Any] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {
+            "actor": clerk.staff_no,
+            "type": "Received",
+            "limit": 2,
+        }
+        if cursor:
+            params["after"] = cursor
+        page = indexed(client, auditor(staff), **params)
+        paged.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [(e["log"], e["position"]) for e in paged] == [
+        (e["log"], e["position"]) for e in everything
+    ]
+    keys = [(e["at"], e["log"], e["position"]) for e in paged]
+    assert keys == sorted(keys)
+    assert all(e["type"] == "Received" and e["role"] == "clerk" for e in paged)
+
+
+def test_filters_by_unit_role_kind_and_day(
+    client: TestClient, staff: Staffs, projector: Projector
+) -> None:
+    created = receive(client, staff[(Role.CLERK, COUNTY)])
+    token = created["consistency_token"]
+    who = auditor(staff)
+    county = indexed(client, who, unit=COUNTY, limit=200, consistent_after=token)
+    assert county["items"]
+    assert {e["unit_code"] for e in county["items"]} == {COUNTY}
+    city = indexed(client, who, unit=CITY, case_id=created["id"], limit=200)
+    assert [e["case_id"] for e in city["items"]] == [created["id"]] * len(city["items"])
+    kinds = indexed(client, who, case_kind="licence_application", role="clerk")
+    assert {e["case_kind"] for e in kinds["items"]} == {"licence_application"}
+    today = indexed(client, who, case_id=created["id"], **{"from": "2026-11-23"})
+    assert today["items"]
+    before = indexed(client, who, case_id=created["id"], to="2026-11-22")
+    assert before["items"] == []
+    instant = indexed(
+        client, who, case_id=created["id"], to="2026-11-23T00:00:00+08:00"
+    )
+    assert instant["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"after": "bm90LWEtY3Vyc29y"}, "after"),
+        ({"after": "not a cursor!"}, "after"),
+        ({"from": "2026-13-01"}, "from"),
+        ({"from": "2026-11-23", "to": "2026-11-01"}, "to"),
+        ({"unit": "3208031"}, "unit"),
+        ({"limit": "0"}, "limit"),
+        ({"case_id": "not-a-uuid"}, "case_id"),
+    ],
+)
+def test_bad_filters_are_refused_and_record_nothing(
+    client: TestClient,
+    staff: Staffs,
+    services: Services,
+    params: dict[str, str],
+    field: str,
+) -> None:
+    before = _head(services, "audit")
+    response = client.get(
+        "/v1/audit/events", params=params, headers=auditor(staff).headers
+    )
+    body = assert_problem(response, 422, body_slug(response))
+    assert field in response.text, body
+    assert _head(services, "audit") == before
+
+
+def body_slug(response: Any) -> str:
+    return str(response.json()["type"]).rsplit("/", 1)[-1]
