@@ -293,3 +293,34 @@ def test_the_signer_refuses_to_sign_a_rewritten_log(world: World) -> None:
     assert sizes == [20, 28]  # nothing signed over the rewritten history
     assert [size for size, _ in refused] == [31]
     assert "not consistent" in refused[0][1]
+
+
+def test_a_checkpoint_is_signed_every_n_events_or_after_t_seconds(world: World) -> None:
+    def signed_sizes() -> list[int]:
+        with psycopg.connect(world.url) as conn:
+            rows = conn.execute(
+                f"SELECT size FROM {SCHEMA}.checkpoints WHERE log = %s ORDER BY size",
+                (LOG,),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    every_five = CheckpointSigner(
+        world.url, world.key, world.services.logs(), every=5, interval=3600
+    )
+    world.write(3, "n")
+    world.project()
+    every_five.sign_due()
+    assert signed_sizes() == [20, 28]  # 3 new events: not yet
+    world.write(2, "m")
+    world.project()
+    every_five.sign_due()
+    assert signed_sizes() == [20, 28, 33]
+    world.write(1, "t")
+    world.project()
+    every_five.sign_due()
+    assert signed_sizes() == [20, 28, 33]
+    at_once = CheckpointSigner(
+        world.url, world.key, world.services.logs(), every=5, interval=0
+    )
+    at_once.sign_due()  # the last checkpoint is older than 0 s
+    assert signed_sizes() == [20, 28, 33, 34]
