@@ -59,6 +59,7 @@ CONTEXT = Context(
     open=_open,
     read_models=audit_read_models,
     http=_http,
+    bench="api.audit.bench",
     cli="api.audit.cli:COMMANDS",
     background="api.audit:background",
 )

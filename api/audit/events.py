@@ -26,6 +26,7 @@ from api.http.reads import Limit, Reader
 from api.http.views import JSON, history_entry
 from domain.shared.clock import SHANGHAI
 from domain.shared.errors import InvalidInputError
+from domain.shared.events import PydanticMapper
 from domain.shared.jurisdiction import RegionCode
 from domain.shared.text import Line
 from projections.audit import index_queries
@@ -259,14 +260,31 @@ def _stored(
             binary=True,
         ).fetchall()
         for position, oid, version, topic, state in records:
-            stored = StoredEvent(oid, version, topic, bytes(state))
-            found[(name, position)] = app.mapper.to_domain_event(stored)
+            found[(name, position)] = _decoded(app, oid, version, topic, bytes(state))
     return found
+
+
+UNREADABLE = object()  # a stored event that no longer decodes (altered in place)
+
+
+def _decoded(app: Any, oid: Any, version: int, topic: str, state: bytes) -> Any:
+    """The event as recorded (not validated again: it was when written); an
+    event altered behind the service's back may not decode, and the page
+    says so rather than failing (`casetrace verify` locates it)."""
+    mapper = app.mapper
+    try:
+        if isinstance(mapper, PydanticMapper):
+            return mapper.read_recorded(topic, state)
+        return mapper.to_domain_event(StoredEvent(oid, version, topic, state))
+    except Exception:
+        return UNREADABLE
 
 
 def _summary(event: Any) -> str:
     if event is None:
         return "（原始事件已不在事件库中）"  # the ledger's `casetrace verify` says more
+    if event is UNREADABLE:
+        return "（原始事件无法读取：已被改动）"
     return str(history_entry(event)["summary"])
 
 

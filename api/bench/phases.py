@@ -1,5 +1,6 @@
 """The bench's in-process measurements: raw inserts, the library's save(),
-bulk generation through the aggregates, rebuilds and query latencies."""
+bulk generation through the aggregates, rebuilds, query latencies, and what
+a workload that verifies the stored events reports."""
 
 from __future__ import annotations
 
@@ -7,19 +8,20 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 from uuid import uuid4
 
 import httpx
 import psycopg
+from eventsourcing.application import Application
 
 from api.bench.report import say
 from api.bench.workload import Query, Workload
 from domain.shared.events import Aggregate
 from domain.shared.service import ContextService
-from projections.runtime import AnyReadModel, Projector
+from projections.runtime import EVERY_LOG, AnyReadModel, Projector
 
 RAW_PAYLOAD = 600  # bytes of the raw insert's state column
 QUERY_TIME_CAP = 30.0  # seconds per query kind, whatever the count reached
@@ -161,16 +163,18 @@ def generate(
     return Generated(made, n - first, time.monotonic() - began, capped)
 
 
-def head(app: ContextService) -> int:
-    """The last position of the context's log."""
+def head(app: Application[Any]) -> int:
+    """The last position of an application's log."""
     return int(app.recorder.max_notification_id() or 0)
 
 
 @dataclass
 class Rebuilt:
     model: str
-    events: int
+    events: int  # of all the logs it follows (their heads, summed)
     seconds: float
+    logs: tuple[str, ...] = ()  # the logs it follows
+    every_log: bool = False  # it follows every log (EVERY_LOG)
 
     @property
     def rate(self) -> float:
@@ -179,21 +183,33 @@ class Rebuilt:
 
 def rebuild_all(
     url: str,
-    apps: dict[str, ContextService],
+    logs: Mapping[str, Application[Any]],
     models: Sequence[AnyReadModel],
-    events: int,
 ) -> list[Rebuilt]:
     """Rebuild each model from zero (new generation side by side, then switch),
-    timed; `events` is the length of the log they read."""
-    rebuilder = Projector(url, dict(apps), models)
+    timed. `logs` are every log by name (`Services.logs()`: a model that
+    follows every log follows all of them); a model's rate is over the events
+    of all the logs it follows, not of one context's."""
+    rebuilder = Projector(url, dict(logs), models)
     rebuilt = []
     try:
         rebuilder.prepare()
-        for model in rebuilder.models:
-            say(f"rebuilding {model} over {events:,} events")
+        for model in rebuilder.models.values():
+            followed = rebuilder.logs[model.name]
+            events = sum(head(logs[name]) for name in followed)
+            over = f" of {len(followed)} logs" if len(followed) > 1 else ""
+            say(f"rebuilding {model.name} over {events:,} events{over}")
             began = time.monotonic()
-            rebuilder.rebuild(model)
-            rebuilt.append(Rebuilt(model, events, time.monotonic() - began))
+            rebuilder.rebuild(model.name)
+            rebuilt.append(
+                Rebuilt(
+                    model.name,
+                    events,
+                    time.monotonic() - began,
+                    followed,
+                    model.logs == EVERY_LOG,
+                )
+            )
     finally:
         rebuilder.close()
     return rebuilt
@@ -226,3 +242,31 @@ def query_latencies(base: str, query: Query, count: int) -> tuple[list[float], i
             elif i >= 5:  # the first five warm the connection and caches
                 latencies.append(took)
     return latencies, failures
+
+
+# -- 7. verification ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verified:
+    """One re-verification of the stored events (`casetrace verify`)."""
+
+    events: int  # events re-hashed, over every log
+    seconds: float
+    logs: int
+    checkpoints: int  # signed checkpoints whose root was checked
+    pending: int  # events not yet in the ledger (written since it was built)
+    findings: list[str] = field(default_factory=list)  # none on an untampered log
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+@runtime_checkable
+class Verifies(Protocol):
+    """A workload whose context can re-verify every stored event against its
+    signed checkpoints: once the rebuilt models are live, it signs what they
+    hold and verifies (untimed set-up, timed verification)."""
+
+    def verify(self) -> Verified: ...

@@ -8,11 +8,17 @@
    with 1 worker and with N, each with and without an Idempotency-Key
    (api/bench/commands.py); a separate `casetrace project` follows the log,
 4. projection lag under that load and in a paced phase (~200 commands/s),
-5. a full rebuild of every read model over N generated events,
-6. query latency over HTTP with that data loaded.
+5. a full rebuild of every read model over N generated events (a model that
+   follows several logs, e.g. every log, over the events of all of them),
+6. query latency over HTTP with that data loaded,
+7. `casetrace verify` over every log, for a workload that verifies
+   (`phases.Verifies`): checkpoints signed over the rebuilt models, then
+   every stored event re-hashed; an untampered database has no finding.
 
 Phases 2–6 run for every registered context with a bench workload; rows get
-the context's name when there is more than one. Never touches an existing
+the context's name when there is more than one. A workload whose context
+takes no command over HTTP (`http_commands = False`: its events are recorded
+as a side effect of its reads) skips phases 3 and 4. Never touches an existing
 database: everything lives under a temp directory that is deleted at the end.
 See docs/benchmarks.md.
 """
@@ -61,6 +67,7 @@ TARGET_PER_CLIENT = 0.90  # (3) N workers serve one client as fast as 1 worker
 TARGET_LAG_P99 = 0.250  # (4) p99 < 250 ms at 200 commands/s
 TARGET_REBUILD = 20_000.0  # (5) events/s
 TARGET_QUERY_P99 = 0.020  # (6) p99 < 20 ms
+TARGET_VERIFY = 100_000.0  # (7) events/s
 
 
 @dataclass
@@ -124,13 +131,21 @@ def run(
             save_phase(bench, raw, clients, seconds, results)
         start_processes(it, benches, workers)
         for bench in benches:
-            http_phases(it, bench, clients, seconds, rounds, results)
+            if takes_commands(bench.workload):
+                http_phases(it, bench, clients, seconds, rounds, results)
+            else:
+                results.notes.append(
+                    f"phases 3-4 skipped{bench.tag}: the context takes no command"
+                    " over HTTP (what a read costs is in 6.)"
+                )
         stop_process(it.projector)  # the rebuild below replaces the live generations
         it.projector = None
         for bench in benches:
             rebuild_phase(it, bench, events, batch, generation_cap, results)
         for bench in benches:
             query_phase(it.servers["1"].base, bench, queries, results)
+        for bench in benches:
+            verify_phase(bench, results)
 
     results.notes.append(
         f"PostgreSQL {results.data.get('postgres')} (embedded, synchronous_commit="
@@ -221,6 +236,12 @@ def open_benches(services: Services) -> list[Bench]:
         )
         for c in contexts
     ]
+
+
+def takes_commands(workload: Workload) -> bool:
+    """Whether the runner can POST the workload's commands (phases 3 and 4):
+    not if it says `http_commands = False`."""
+    return bool(getattr(workload, "http_commands", True))
 
 
 def start_processes(it: Lab, benches: list[Bench], workers: int) -> None:
@@ -504,10 +525,15 @@ def rebuild_phase(
             + bench.tag
         )
     models = bench.context.read_models(it.services.calendar)
-    log_length = phases.head(bench.app)
-    for rebuilt in phases.rebuild_all(it.url, it.services.apps, models, log_length):
+    logs = it.services.logs()
+    for rebuilt in phases.rebuild_all(it.url, logs, models):
+        over = ""
+        if rebuilt.every_log:
+            over = f", events of all {len(rebuilt.logs)} logs"
+        elif len(rebuilt.logs) > 1:
+            over = f", events of {', '.join(rebuilt.logs)}"
         results.add(
-            f"5. rebuild {rebuilt.model}",
+            f"5. rebuild {rebuilt.model}{over}",
             f"{rebuilt.rate:,.0f} events/s"
             f" ({rebuilt.events:,} in {rebuilt.seconds:,.1f} s)",
             ">= 20,000 events/s",
@@ -526,3 +552,29 @@ def query_phase(base: str, bench: Bench, count: int, results: Results) -> None:
             "p99 < 20 ms",
             q99 < TARGET_QUERY_P99 and failures == 0 and bool(latencies),
         )
+
+
+def verify_phase(bench: Bench, results: Results) -> None:
+    """(7) for a workload that verifies: sign checkpoints over the rebuilt
+    models, then re-hash every stored event of every log against them; any
+    finding fails the row (nothing here tampers with the database)."""
+    if not isinstance(bench.workload, phases.Verifies):
+        return
+    say(f"signing checkpoints, then verifying every log{bench.tag}")
+    verified = bench.workload.verify()
+    pending = (
+        f", {verified.pending:,} not yet in the ledger" if verified.pending else ""
+    )
+    findings = len(verified.findings)
+    results.add(
+        f"7. casetrace verify, all {verified.logs} logs{bench.tag}",
+        f"{verified.rate:,.0f} events/s ({verified.events:,} in"
+        f" {verified.seconds:,.1f} s, {verified.checkpoints} checkpoints{pending},"
+        f" {findings} findings)",
+        ">= 100,000 events/s, no finding",
+        verified.rate >= TARGET_VERIFY and not verified.findings,
+    )
+    for line in verified.findings[:10]:
+        results.notes.append(f"verify finding{bench.tag}: {line}")
+    if findings > 10:
+        results.notes.append(f"verify: {findings - 10} more findings{bench.tag}")

@@ -120,8 +120,11 @@ def one_inspection(calendar: WorkingDayCalendar, n: int, on: date) -> Inspection
     if kind == 5:
         i.file_objection(on, "有异议", on, calendar, INSPECTOR)
     elif kind in (6, 7):
-        later = on + timedelta(days=20)
-        i.close_objection_window(later, CLOCK)
+        # The day after the window's last day, as the clock would: a window
+        # across a holiday runs past `on` + 15 calendar days.
+        window = i.objection_window
+        closes = window.due.due if window is not None else on
+        i.close_objection_window(closes + timedelta(days=1), CLOCK)
     return i
 
 
