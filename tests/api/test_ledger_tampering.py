@@ -14,6 +14,7 @@ from uuid import uuid4
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 from psycopg import sql
 from typer.testing import CliRunner
 
@@ -24,6 +25,7 @@ from api.audit.signing import LedgerKey
 from api.audit.verify import Finding, Key, Verifier
 from api.host.settings import Settings
 from api.host.storage import Services, open_services
+from api.http.app import create_app
 from domain.ledger.note import Checkpoint as Body
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
@@ -135,6 +137,15 @@ def test_an_edited_event_is_found_at_its_position(world: World) -> None:
     found = kinds(world.verify())
     assert ("edited", f"position {target}") in found
     assert any(kind == "checkpoint" for kind, _ in found)  # its root is gone
+
+
+def test_an_event_whose_topic_and_state_were_emptied_is_found(world: World) -> None:
+    target = world.positions()[-7]
+    world.execute(
+        "UPDATE {table} SET topic = NULL, state = NULL WHERE notification_id = %s",
+        target,
+    )
+    assert ("edited", f"position {target}") in kinds(world.verify())
 
 
 def test_a_deleted_event_is_found_at_its_position(world: World) -> None:
@@ -324,3 +335,33 @@ def test_a_checkpoint_is_signed_every_n_events_or_after_t_seconds(world: World) 
     )
     at_once.sign_due()  # the last checkpoint is older than 0 s
     assert signed_sizes() == [20, 28, 33, 34]
+
+
+def test_the_auditors_view_names_an_event_altered_past_reading_and_still_answers(
+    world: World,
+) -> None:
+    projector = world.services.projector()
+    try:
+        projector.prepare()
+        projector.catch_up(projector.model("audit_index"))
+    finally:
+        projector.close()
+    world.services.registry.enrol_staff(
+        "T-AUD", "审计", "3208", frozenset({Role.AUDITOR}), BOOT
+    )
+    secret, _ = world.services.registry.issue_token("T-AUD", "tests", BOOT)
+    target = world.positions()[-6]
+    world.execute(
+        "UPDATE {table} SET state = 'not an event'::bytea WHERE notification_id = %s",
+        target,
+    )
+    with TestClient(create_app(Settings(), world.services)) as client:
+        page = client.get(
+            "/v1/audit/events",
+            params={"log": LOG, "limit": 200},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+    assert page.status_code == 200, page.text
+    (altered,) = [e for e in page.json()["items"] if e["position"] == target]
+    assert "无法读取" in altered["summary"]
+    assert ("edited", f"position {target}") in kinds(world.verify())
