@@ -7,11 +7,9 @@ checkpoints; its commands are `casetrace verify` and `casetrace ledger …`.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from api.host.context import Context, Http, Shared
+from api.host.context import Background, Context, Http, Shared
 from domain.audit.service import AuditTrail
 from projections.audit import audit_read_models
 
@@ -20,10 +18,12 @@ if TYPE_CHECKING:
 
 
 def _open(shared: Shared) -> AuditTrail:
-    # It writes one small event per auditor's read: a connection of its own
-    # suffices (each process holds every context's pool, and a stock server
-    # allows 100 connections in all).
-    return AuditTrail({**shared.env, "POSTGRES_POOL_SIZE": "1"})
+    # It writes one small event per auditor's read: one connection, and one
+    # more at a burst, suffice (each process holds every context's pool, and
+    # a stock server allows 100 connections in all).
+    return AuditTrail(
+        {**shared.env, "POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1"}
+    )
 
 
 def _http() -> Http:
@@ -37,10 +37,10 @@ def _http() -> Http:
     )
 
 
-def background(services: Services) -> Callable[[threading.Event], None]:
+def background(services: Services) -> Background:
     """The checkpoint signer of every log, as configured."""
     from api.audit.keys import ledger_key
-    from api.audit.signer import CheckpointSigner
+    from api.audit.signer import STATE_FILE, CheckpointSigner
 
     settings = services.settings
     signer = CheckpointSigner(
@@ -49,6 +49,7 @@ def background(services: Services) -> Callable[[threading.Event], None]:
         services.logs(),
         every=settings.checkpoint_events,
         interval=settings.checkpoint_seconds,
+        state=settings.data_dir / STATE_FILE,
     )
     return signer.run
 

@@ -217,8 +217,8 @@ class AuditWorkload:
     def verify(self) -> Verified:
         """`casetrace verify` over every log, after signing what the ledger
         holds: the events re-hashed, the time it took and what it found."""
-        from api.audit.keys import ledger_key
-        from api.audit.verify import Key, Verifier
+        from api.audit.keys import Key, ledger_key
+        from api.audit.verify import Verifier
 
         self.sign()
         key = ledger_key(self.services.settings)

@@ -10,11 +10,12 @@ from typing import Annotated
 import orjson
 import typer
 
-from api.audit.keys import DEFAULT_NAME, ledger_key, origin
+from api.audit.checkpoints import latest_believed
+from api.audit.keys import DEFAULT_NAME, Key, ledger_key, origin, verifying_key
 from api.audit.signing import LedgerKey
-from api.audit.verify import Key, LogReport, Verifier, kept_checkpoints
+from api.audit.verify import LogReport, Verifier, kept_checkpoints
 from api.host.settings import Settings
-from domain.ledger.note import NoteError, parse_verifier_key
+from domain.ledger.note import NoteError, verifier_key
 
 COMMANDS = typer.Typer()  # no name: `verify` is a top-level command
 ledger = typer.Typer(name="ledger", help="The ledger's key, checkpoints and exports.")
@@ -33,16 +34,19 @@ def _since(values: list[str]) -> dict[str, int]:
 
 
 def _key(settings: Settings, vkey: str | None) -> Key:
-    """The key checkpoints must verify under: given as a verifier key (the
-    name then is the origin prefix), or the configured signing key's."""
-    if vkey is None:
-        key = ledger_key(settings)
-        return Key(key.name, key.public_key)
+    """The key checkpoints must verify under: given (a verifier key, whose
+    name is the origin prefix), or this deployment's (never made here)."""
     try:
-        name, _, public = parse_verifier_key(vkey.strip())
+        found = Key.parse(vkey) if vkey is not None else verifying_key(settings)
     except NoteError as exc:
         raise typer.BadParameter(str(exc), param_hint="--key") from None
-    return Key(name, public)
+    if found is None:
+        raise typer.BadParameter(
+            "no ledger key is configured here: give the verifier key from"
+            " /public/v1/ledger/key, or set CASETRACE_LEDGER_PUBLIC_KEY",
+            param_hint="--key",
+        )
+    return found
 
 
 class Bar:
@@ -126,6 +130,8 @@ def _print(reports: list[LogReport], elapsed: float) -> None:
     for r in reports:
         state = "ok" if not r.findings else f"{len(r.findings)} finding(s)"
         waiting = f", {len(r.pending)} not yet in the ledger" if r.pending else ""
+        if r.size > r.signed:  # tamper-evident only once a checkpoint covers it
+            waiting += f", {r.size - r.signed} not yet under a signed checkpoint"
         typer.echo(
             f"{r.log}: {r.events:,} events, {r.checkpoints} checkpoints checked"
             f"{waiting}: {state}"
@@ -159,13 +165,18 @@ def keygen(
 @ledger.command("sign")
 def sign() -> None:
     """Sign a checkpoint of every log that grew since its last one, now."""
-    from api.audit.signer import CheckpointSigner
+    from api.audit.signer import STATE_FILE, CheckpointSigner
     from api.host.storage import open_services
 
     settings = Settings.from_env()
     services = open_services(settings)
     try:
-        signer = CheckpointSigner(services.url, ledger_key(settings), services.logs())
+        signer = CheckpointSigner(
+            services.url,
+            ledger_key(settings),
+            services.logs(),
+            state=settings.data_dir / STATE_FILE,
+        )
         for made in signer.sign_due(force=True):
             typer.echo(f"{made.log}: signed at size {made.size}")
     finally:
@@ -184,12 +195,13 @@ def export(
     from projections.audit import ledger_queries
 
     settings = Settings.from_env()
-    key = ledger_key(settings)
+    key = _key(settings, None)
     with psycopg.connect(database_url(settings)) as conn:
-        latest = ledger_queries.latest(conn)
+        logs = [cp.log for cp in ledger_queries.latest(conn)]
+        latest = [cp for log in logs if (cp := latest_believed(conn, log, key))]
     document = {
         "verifier_keys": {
-            cp.log: key.verifier_key(origin(key.name, cp.log)) for cp in latest
+            cp.log: verifier_key(origin(key.name, cp.log), key.public) for cp in latest
         },
         "checkpoints": [cp.note for cp in latest],
     }

@@ -18,7 +18,13 @@ from fastapi.responses import StreamingResponse
 from psycopg import sql
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.audit.reads import LOG_PATTERN, StaffReader, record_read, require_auditor
+from api.audit.reads import (
+    LOG_PATTERN,
+    StaffReader,
+    auditor_only,
+    record_read,
+    require_auditor,
+)
 from api.http.auth import CurrentPrincipal
 from api.http.exports import BOM, csv_lines
 from api.http.openapi import STAFF, problems
@@ -27,7 +33,7 @@ from api.http.views import JSON, history_entry
 from domain.shared.clock import SHANGHAI
 from domain.shared.errors import InvalidInputError
 from domain.shared.events import PydanticMapper
-from domain.shared.jurisdiction import RegionCode
+from domain.shared.jurisdiction import RegionCode, normalise_region_code
 from domain.shared.text import Line
 from projections.audit import index_queries
 from projections.audit.index_queries import AuditQuery
@@ -94,7 +100,7 @@ class Filters(BaseModel):
             raise InvalidInputError("`to` is before `from`", field="to")
         query = AuditQuery(
             actor=self.actor,
-            unit=self.unit,
+            unit=None if self.unit is None else normalise_region_code(self.unit),
             role=self.role,
             type=self.type,
             case_kind=self.case_kind,
@@ -260,18 +266,23 @@ def _stored(
             binary=True,
         ).fetchall()
         for position, oid, version, topic, state in records:
-            found[(name, position)] = _decoded(app, oid, version, topic, bytes(state))
+            found[(name, position)] = _decoded(app, oid, version, topic, state)
     return found
 
 
 UNREADABLE = object()  # a stored event that no longer decodes (altered in place)
 
 
-def _decoded(app: Any, oid: Any, version: int, topic: str, state: bytes) -> Any:
+def _decoded(
+    app: Any, oid: Any, version: int, topic: str | None, state: bytes | None
+) -> Any:
     """The event as recorded (not validated again: it was when written); an
     event altered behind the service's back may not decode, and the page
     says so rather than failing (`casetrace verify` locates it)."""
     mapper = app.mapper
+    if topic is None or state is None:  # the library never writes either
+        return UNREADABLE
+    state = bytes(state)
     try:
         if isinstance(mapper, PydanticMapper):
             return mapper.read_recorded(topic, state)
@@ -323,7 +334,7 @@ def worded(
 
 # -- routes: auditors ---------------------------------------------------------------
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], dependencies=[Depends(auditor_only)])
 
 
 @router.get(
@@ -411,8 +422,9 @@ def audit_actor(
             "`actor` is the path's staff number here", field="actor"
         )
     given = given.model_copy(update={"actor": staff_no})
+    query = given.query(after, limit)
     record_read(request, principal, "audit_actor", {**given.recorded(), "after": after})
-    return _page(request, reader, given.query(after, limit))
+    return _page(request, reader, query)
 
 
 # -- exports ------------------------------------------------------------------------
@@ -463,7 +475,10 @@ def _export(request: Request, query: AuditQuery, form: str) -> Iterator[bytes]:
     """The matching events a page at a time, on a connection of the export's
     own (a long export must not hold one of the queries' few)."""
     url = request.app.state.services.url
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url) as conn:
+        # One snapshot for the whole export: its pages are one view.
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
         if form == "csv":
             yield (BOM + csv_lines([CSV_HEADER])).encode()
         for rows in index_queries.walk(conn, query):

@@ -5,37 +5,40 @@ consistency proofs."""
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Optional
 
 import psycopg
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from psycopg import sql
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.audit.keys import ledger_key, origin
+from api.audit.checkpoints import believed, latest_believed
+from api.audit.keys import Key, origin, verifying_key
 from api.audit.reads import (
     LOG_PATTERN,
+    NUMBER,
     PublicReader,
     StaffReader,
+    auditor_only,
     b64,
     known_log,
     record_read,
     require_auditor,
 )
-from api.audit.signing import LedgerKey
 from api.http.auth import CurrentPrincipal
 from api.http.errors import ProblemError
 from api.http.openapi import PUBLIC, STAFF, problems
 from api.http.reads import Limit
 from api.http.views import JSON
-from domain.ledger.entry import entry
+from domain.ledger.entry import stored_entry
 from domain.ledger.note import verifier_key
 from domain.shared.errors import InvalidInputError
 from projections.audit import ledger_queries
 from projections.runtime import events_table
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], dependencies=[Depends(auditor_only)])
 
 
 # -- proofs -------------------------------------------------------------------------
@@ -97,24 +100,37 @@ def inclusion_proof(
     reader: StaffReader,
     log: Annotated[str, Query(pattern=LOG_PATTERN, description="the event log")],
     position: Annotated[
-        int, Query(ge=1, le=2**62, description="the event's position in its log")
+        str, Query(pattern=NUMBER, description="the event's position in its log")
     ],
     tree_size: Annotated[
-        Optional[int],  # noqa: UP045
+        Optional[str],  # noqa: UP045
         Query(
-            ge=1, le=2**62, description="a signed checkpoint's size; default the latest"
+            pattern=NUMBER,
+            description="a signed checkpoint's size; default the latest",
         ),
     ] = None,
 ) -> JSON:
     require_auditor(principal)
     known_log(request, log)
+    size = None if tree_size is None else int(tree_size)
+    return _inclusion(request, principal, reader, log, int(position), size)
+
+
+def _inclusion(
+    request: Request,
+    principal: Any,
+    reader: Any,
+    log: str,
+    position: int,
+    tree_size: Optional[int],  # noqa: UP045
+) -> JSON:
     record_read(
         request,
         principal,
         "audit_inclusion_proof",
         {"log": log, "position": position, "tree_size": tree_size},
     )
-    checkpoint = _checkpoint(reader.conn, log, tree_size)
+    checkpoint = _checkpoint(request, reader.conn, log, tree_size)
     leaf = ledger_queries.leaf_at(reader.conn, log, position)
     if leaf is None or leaf.index >= checkpoint.size:
         raise ProblemError(
@@ -123,8 +139,10 @@ def inclusion_proof(
             f" {checkpoint.size} (not recorded, or recorded after it)",
             slug="not-found",
         )
-    proof = ledger_queries.inclusion_proof(
-        reader.conn, log, leaf.index, checkpoint.size
+    proof = _proved(
+        lambda: ledger_queries.inclusion_proof(
+            reader.conn, log, leaf.index, checkpoint.size
+        )
     )
     return JSON(
         {
@@ -138,6 +156,19 @@ def inclusion_proof(
             "checkpoint": checkpoint.note,
         }
     )
+
+
+def _proved(make: Callable[[], list[bytes]]) -> list[bytes]:
+    """A proof from the ledger's stored subtrees; a subtree missing from them
+    (tables altered, or a checkpoint the ledger cannot back) is a 503."""
+    try:
+        return make()
+    except LookupError:
+        raise ProblemError(
+            503,
+            "the ledger's tables cannot back this proof; run casetrace verify",
+            slug="unavailable",
+        ) from None
 
 
 def _entry(
@@ -154,19 +185,24 @@ def _entry(
     ).fetchone()
     if row is None:
         return None
-    return b64(entry(log, position, row[0], row[1], row[2], bytes(row[3])))
+    made = stored_entry(log, position, row[0], row[1], row[2], row[3])
+    return None if made is None else b64(made)
 
 
 def _checkpoint(
+    request: Request,
     conn: psycopg.Connection[Any],
     log: str,
     size: Optional[int],  # noqa: UP045
 ) -> ledger_queries.Checkpoint:
-    found = (
-        ledger_queries.at_size(conn, log, size)
-        if size is not None
-        else next(iter(ledger_queries.latest(conn, log)), None)
-    )
+    """A checkpoint that verifies with the ledger's key (a row that does
+    not is no checkpoint): of a size, or the latest."""
+    key = _key(request)
+    if size is None:
+        found = latest_believed(conn, log, key)
+    else:
+        at = ledger_queries.at_size(conn, log, size)
+        found = at if at is not None and believed(at, key) else None
     if found is None:
         what = f"of size {size}" if size is not None else "yet"
         raise ProblemError(
@@ -205,8 +241,17 @@ class LedgerKeyView(BaseModel):
     )
 
 
-def _key(request: Request) -> LedgerKey:
-    return ledger_key(request.app.state.settings)
+def _key(request: Request) -> Key:
+    """The ledger's public key, as configured (never made here)."""
+    key = verifying_key(request.app.state.settings)
+    if key is None:
+        raise ProblemError(
+            503,
+            "the ledger's key is not configured on this server"
+            " (CASETRACE_LEDGER_PUBLIC_KEY)",
+            slug="unavailable",
+        )
+    return key
 
 
 @public.get(
@@ -223,9 +268,9 @@ def public_key(request: Request) -> JSON:
         {
             "algorithm": "Ed25519",
             "key_name": key.name,
-            "public_key": b64(key.public_key),
+            "public_key": b64(key.public),
             "verifier_keys": {
-                log: verifier_key(origin(key.name, log), key.public_key) for log in logs
+                log: verifier_key(origin(key.name, log), key.public) for log in logs
             },
         },
         headers={"Cache-Control": "public, max-age=3600"},
@@ -262,7 +307,7 @@ def latest_checkpoint(
     log: Annotated[str, Query(pattern=LOG_PATTERN, description="the event log")],
 ) -> NoteResponse:
     known_log(request, log)
-    found = _checkpoint(reader.conn, log, None)
+    found = _checkpoint(request, reader.conn, log, None)
     return NoteResponse(found.note, headers={"Cache-Control": "no-cache"})
 
 
@@ -323,16 +368,24 @@ def checkpoints(
         Query(pattern=LOG_PATTERN, description="one log's history instead"),
     ] = None,
     after: Annotated[
-        int, Query(ge=-1, le=2**62, description="with `log`: sizes above this")
-    ] = -1,
+        Optional[str],  # noqa: UP045
+        Query(pattern=NUMBER, description="with `log`: sizes above this"),
+    ] = None,
     limit: Limit = 100,
 ) -> JSON:
+    key = _key(request)
     if log is None:
-        found = ledger_queries.latest(reader.conn)
+        found = [
+            cp
+            for name in sorted(request.app.state.services.logs())
+            if (cp := latest_believed(reader.conn, name, key)) is not None
+        ]
     else:
         known_log(request, log)
-        found = ledger_queries.history(reader.conn, log, after, limit)
-    return JSON({"items": [_view(cp) for cp in found]})
+        found = ledger_queries.history(
+            reader.conn, log, -1 if after is None else int(after), limit
+        )
+    return JSON({"items": [_view(cp) for cp in found if believed(cp, key)]})
 
 
 class ConsistencyProof(BaseModel):
@@ -371,33 +424,37 @@ def consistency(
     request: Request,
     reader: PublicReader,
     log: Annotated[str, Query(pattern=LOG_PATTERN, description="the event log")],
-    first: Annotated[
-        int, Query(alias="from", ge=0, le=2**62, description="the older tree size")
+    older: Annotated[
+        str, Query(alias="from", pattern=NUMBER, description="the older tree size")
     ],
-    second: Annotated[
-        int,
+    newer: Annotated[
+        str,
         Query(
             alias="to",
-            ge=0,
-            le=2**62,
+            pattern=NUMBER,
             description="the newer tree size (at most the latest signed one)",
         ),
     ],
 ) -> JSON:
     known_log(request, log)
+    first, second = int(older), int(newer)
     if first > second:
         raise InvalidInputError("`from` is larger than `to`", field="from")
-    latest = _checkpoint(reader.conn, log, None)
+    latest = _checkpoint(request, reader.conn, log, None)
     if second > latest.size:
         raise InvalidInputError(
             f"`to` is beyond the latest signed checkpoint ({latest.size})", field="to"
         )
     proof = (
-        ledger_queries.consistency_proof(reader.conn, log, first, second)
+        _proved(
+            lambda: ledger_queries.consistency_proof(reader.conn, log, first, second)
+        )
         if 0 < first < second
         else []
     )
     signed = ledger_queries.at_size(reader.conn, log, second)
+    if signed is not None and not believed(signed, _key(request)):
+        signed = None
     return JSON(
         {
             "log": log,
@@ -454,7 +511,12 @@ def ledger_status(
     require_auditor(principal)
     record_read(request, principal, "audit_ledger", {})
     sizes = ledger_queries.sizes(reader.conn)
-    latest = {cp.log: cp for cp in ledger_queries.latest(reader.conn)}
+    key = _key(request)
+    latest = {
+        log: cp
+        for log in request.app.state.services.logs()
+        if (cp := latest_believed(reader.conn, log, key)) is not None
+    }
     rows = [
         {
             "log": log,

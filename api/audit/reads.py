@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from api.http.auth import caller
+from api.http.auth import CurrentPrincipal, Principal, caller
 from api.http.reads import Reader, public_reader, staff_reader
 from domain.audit.service import AuditTrail
 from domain.shared.audit import Role
@@ -18,14 +18,23 @@ from domain.shared.errors import InvalidInputError, PermissionDeniedError
 StaffReader = Annotated[Reader, Depends(staff_reader(""))]
 PublicReader = Annotated[Reader, Depends(public_reader(""))]
 LOG_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+# A position or a tree size: ASCII digits only, no sign, no leading zero — an
+# int parser would also take "1_000", "+1", " 1" or "١٢" (DESIGN §5).
+NUMBER = r"^(0|[1-9][0-9]{0,17})$"
 
 
-def require_auditor(principal: Any) -> None:
+def require_auditor(principal: Principal) -> None:
     """Refused before anything else is looked at (403), to all but auditors."""
     if Role.AUDITOR not in principal.roles:
         raise PermissionDeniedError(
             "only an auditor (role auditor) reads the audit trail"
         )
+
+
+def auditor_only(principal: CurrentPrincipal) -> None:
+    """The audit routes' first dependency: 401 without a token, then 403 to
+    all but auditors, before any parameter is looked at or waited for."""
+    require_auditor(principal)
 
 
 def record_read(

@@ -27,7 +27,7 @@ leaf, looks like any new event: it is reported as not yet in the ledger.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,17 +35,16 @@ import psycopg
 from eventsourcing.application import Application
 from psycopg import sql
 
-from api.audit.keys import log_of, origin
-from api.audit.signing import verify_note
-from domain.ledger.entry import entry
+from api.audit.checkpoints import signed_body
+from api.audit.keys import Key, log_of
+from domain.ledger.entry import stored_entry
 from domain.ledger.merkle import (
     CompactRange,
     leaf_hash,
     perfect_parts,
     verify_consistency,
 )
-from domain.ledger.note import Checkpoint as Body
-from domain.ledger.note import NoteError, parse_checkpoint
+from domain.ledger.note import NoteError
 from projections.audit import ledger_queries as q
 from projections.runtime import ReadModelMissingError, active_tables, events_table
 
@@ -80,16 +79,12 @@ class LogReport:
     events: int = 0  # events re-hashed
     checkpoints: int = 0  # checkpoints (and kept ones) whose root was checked
     pending: list[int] = field(default_factory=list)  # not yet in the ledger
+    size: int = 0  # the log's tree as the stored events give it
+    signed: int = 0  # the size of its latest signed checkpoint
     findings: list[Finding] = field(default_factory=list)
 
     def add(self, kind: str, where: str, detail: str) -> None:
         self.findings.append(Finding(self.log, kind, where, detail))
-
-
-@dataclass(frozen=True)
-class Key:
-    name: str  # the key's name: every log's origin starts with it
-    public: bytes
 
 
 Progress = Callable[[int], None]
@@ -97,11 +92,11 @@ Progress = Callable[[int], None]
 
 def kept_checkpoints(text: str, key: Key) -> dict[str, list[Target]]:
     """Checkpoint notes someone kept (one note, or a `casetrace ledger export`
-    file: notes separated by blank-line-free form feeds or a JSON list) →
-    the verified targets by log. A note not signed by this key is refused."""
+    file) → the verified targets by log. A note not signed by this key is
+    refused."""
     found: dict[str, list[Target]] = {}
     for note in split_notes(text):
-        body = _verified(note, key, None)
+        body = signed_body(note, key)
         name = log_of(key.name, body.origin)
         if name is None:
             raise NoteError(f"{body.origin} is not a log of {key.name}")
@@ -110,8 +105,8 @@ def kept_checkpoints(text: str, key: Key) -> dict[str, list[Target]]:
 
 
 def split_notes(text: str) -> list[str]:
-    """The notes in an export file (each ends at its last signature line;
-    notes are separated by a line holding a form feed) or a single note."""
+    """The notes of a `casetrace ledger export` file (JSON, its
+    "checkpoints"), or the file as one note."""
     import orjson
 
     stripped = text.lstrip()
@@ -122,23 +117,6 @@ def split_notes(text: str) -> list[str]:
             raise NoteError('an export file holds {"checkpoints": [note, …]}')
         return list(notes)
     return [text]
-
-
-def _verified(note: str, key: Key, expected_log: str | None) -> Body:
-    """The checkpoint a note signs, if it is signed by the key under the
-    origin of its log (`expected_log`, when given)."""
-    text = verify_note(note, [(name, key.public) for name in _names(note, key)])
-    body = parse_checkpoint(text.text)
-    if expected_log is not None and body.origin != origin(key.name, expected_log):
-        raise NoteError(f"its origin is {body.origin!r}")
-    return body
-
-
-def _names(note: str, key: Key) -> list[str]:
-    """The key names a note may be signed under: its own origin line, if it
-    is one of this key's logs."""
-    first = note.split("\n", 1)[0]
-    return [first] if log_of(key.name, first) is not None else [key.name]
 
 
 class Verifier:
@@ -212,6 +190,7 @@ class Verifier:
                     sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot))
                 )
                 signed = self._signed(conn, name, report)
+                report.signed = max((t.size for t in signed), default=0)
                 try:
                     tables = active_tables(conn, q.MODEL)
                 except ReadModelMissingError:
@@ -240,7 +219,7 @@ class Verifier:
         for cp in q.history(conn, name, -1, 10**9):
             where = f"checkpoint {cp.size}"
             try:
-                body = _verified(cp.note, self.key, name)
+                body = signed_body(cp.note, self.key, name)
             except NoteError as exc:
                 report.add(
                     "checkpoint", where, f"not signed by the ledger's key ({exc})"
@@ -330,33 +309,39 @@ class Verifier:
             self._check_root(targets[t], tree, report)
             t += 1
         done = 0
-        for row in _events(conn, app, after):
-            position = row[0]
-            hashed = _leaf(name, position, row)
-            while at is not None and at[0] < position:
+        events = _events(conn, app, after)
+        try:
+            for row in events:
+                position = row[0]
+                hashed = _leaf(name, position, row)
+                while at is not None and at[0] < position:
+                    deleted.append(at[0])
+                    at = next(ledger, None)
+                if at is not None and at[0] == position:
+                    if at[1] != hashed:
+                        mismatched.append((position, row, at[1]))
+                    at = next(ledger, None)
+                elif position <= tail:
+                    inserted.append(position)
+                else:
+                    pending.append(position)
+                tree.append(hashed)
+                while t < len(targets) and targets[t].size == tree.size:
+                    self._check_root(targets[t], tree, report)
+                    t += 1
+                done += 1
+                if self.progress is not None and done % FETCH == 0:
+                    self.progress(FETCH)
+            if self.progress is not None:
+                self.progress(done % FETCH)
+            while at is not None:
                 deleted.append(at[0])
                 at = next(ledger, None)
-            if at is not None and at[0] == position:
-                if at[1] != hashed:
-                    mismatched.append((position, row, at[1]))
-                at = next(ledger, None)
-            elif position <= tail:
-                inserted.append(position)
-            else:
-                pending.append(position)
-            tree.append(hashed)
-            while t < len(targets) and targets[t].size == tree.size:
-                self._check_root(targets[t], tree, report)
-                t += 1
-            done += 1
-            if self.progress is not None and done % FETCH == 0:
-                self.progress(FETCH)
-        if self.progress is not None:
-            self.progress(done % FETCH)
-        while at is not None:
-            deleted.append(at[0])
-            at = next(ledger, None)
+        finally:  # a COPY left open would hang the transaction's end
+            events.close()
+            ledger.close()
         report.events += done
+        report.size = tree.size
         for target in targets[t:]:
             report.checkpoints += 1
             report.add(
@@ -467,16 +452,21 @@ class Verifier:
                 )
 
 
+# The leaf of a row the encoding cannot hold: a hash no entry has (in practice).
+UNENCODABLE = bytes(32)
+
+
 def _leaf(name: str, position: int, row: tuple[Any, ...]) -> bytes:
     """The leaf of a stored row as if at `position`. A column the library
     leaves nullable (topic, state) and someone emptied reads as empty: its
     leaf differs from the one recorded, which says where it is."""
-    return leaf_hash(entry(name, position, row[1] or "", row[2], row[3], row[4] or b""))
+    made = stored_entry(name, position, row[1], row[2], row[3], row[4])
+    return UNENCODABLE if made is None else leaf_hash(made)
 
 
 def _events(
     conn: psycopg.Connection[Any], app: Application[Any], after: int
-) -> Iterator[tuple[Any, ...]]:
+) -> Generator[tuple[Any, ...]]:
     """position, topic, originator id (as text), version, state — as stored,
     in order: a binary COPY, several times faster than fetching rows."""
     query = sql.SQL(
@@ -491,7 +481,7 @@ def _events(
 
 def _leaves(
     conn: psycopg.Connection[Any], tables: Any, name: str, first: int
-) -> Iterator[tuple[int, bytes]]:
+) -> Generator[tuple[int, bytes]]:
     """(position, leaf hash) of the ledger's leaves from index `first`."""
     if tables is None:
         return

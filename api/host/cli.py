@@ -120,10 +120,12 @@ def _start_background(services: Services) -> Callable[[], None]:
     from api.host import clock
     from projections.runtime import run_in_thread
 
+    # The contexts' jobs first: one that cannot start (a malformed key) fails
+    # the start before any thread runs.
+    stop_jobs = _start_jobs(services)
     projector = services.projector()
     projector_thread, projector_stop = run_in_thread(projector)
     clock_thread, clock_stop = clock.run_in_thread(clock.DeadlineClock(services))
-    stop_jobs = _start_jobs(services)
 
     def stop() -> None:
         projector_stop.set()

@@ -11,6 +11,7 @@ one `Shared` object.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -55,6 +56,9 @@ class Http:
     glossary: Mapping[str, str] = field(default_factory=dict)
     examples: Mapping[str, Any] = field(default_factory=dict)
 
+
+# A context's long-running job: runs until the event is set.
+Background = Callable[[threading.Event], None]
 
 # Loads a context's demo data (after the shared units and staff); returns lines
 # to print (e.g. what was made). Gets the services and the demo's data dir.

@@ -38,8 +38,12 @@ class Settings:
     # signer-key text, whose name prefixes every log's checkpoint origin).
     # Unset: the key in data_dir/ledger.key, made on first use.
     ledger_key: str | None = None
-    # A checkpoint is signed once this many events arrived since the last one,
-    # or this many seconds after one arrived that no checkpoint covers yet.
+    # The ledger's verifier key (what `casetrace ledger keygen` prints on
+    # stderr), for processes that check checkpoints but do not sign.
+    ledger_public_key: str | None = None
+    # A log's checkpoint is signed once this many events arrived since its
+    # last one, or once its last one is this many seconds old and new events
+    # arrived since.
     checkpoint_events: int = 1000
     checkpoint_seconds: float = 60.0
     # Peers whose X-Forwarded-For / Forwarded headers name the client (IPs or
@@ -75,6 +79,7 @@ class Settings:
             statement_timeout=float(env.get("CASETRACE_STATEMENT_TIMEOUT", "5")),
             lock_timeout=int(env.get("CASETRACE_LOCK_TIMEOUT", "5")),
             ledger_key=env.get("CASETRACE_LEDGER_KEY") or None,
+            ledger_public_key=env.get("CASETRACE_LEDGER_PUBLIC_KEY") or None,
             checkpoint_events=int(env.get("CASETRACE_CHECKPOINT_EVENTS", "1000")),
             checkpoint_seconds=float(env.get("CASETRACE_CHECKPOINT_SECONDS", "60")),
             trusted_proxies=tuple(

@@ -223,9 +223,9 @@ def open_services(
     catalogue: bool = True,
 ) -> Services:
     """Open the registry and every registered context on one database; create
-    tables and load the catalogue once, under a lock. Without `catalogue`
-    nothing is read or written (`casetrace verify` reads a database that may
-    have been tampered with)."""
+    tables and load the catalogue once, under a lock. Without `catalogue` no
+    event is read or written (`casetrace verify` reads a database that may
+    have been tampered with; missing tables are still created)."""
     url = url or database_url(settings)
     env = eventsourcing_env(url, settings)
     calendar = load_calendar(settings)

@@ -21,6 +21,10 @@ length-prefixed so that no two events share an encoding:
     u32  len(state)   + state        the bytes as stored
 
 leaf hash = SHA-256(0x00 ‖ entry) (RFC 6962 §2.1, domain/ledger/merkle.py).
+
+The library's columns for topic and state allow NULL, which it never writes:
+a NULL is encoded as empty. A value the encoding cannot hold (a negative
+version, a topic longer than 65,535 bytes) has no entry (`stored_entry`).
 """
 
 from __future__ import annotations
@@ -74,3 +78,27 @@ def _log_part(log: str) -> bytes:
 def _topic_part(topic: str) -> bytes:
     kind = topic.encode()
     return _U16.pack(len(kind)) + kind
+
+
+def stored_entry(
+    log: str,
+    position: int,
+    topic: str | None,
+    originator_id: UUID | str,
+    originator_version: int,
+    state: bytes | None,
+) -> bytes | None:
+    """The leaf entry of a row as an events table holds it, whatever is in
+    it: NULL topic or state as empty; None for a row the encoding cannot
+    hold (only a hand-made row is like that)."""
+    try:
+        return entry(
+            log,
+            position,
+            topic or "",
+            originator_id,
+            originator_version,
+            bytes(state or b""),
+        )
+    except (struct.error, ValueError, OverflowError):
+        return None

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import psycopg
-from domain.ledger.entry import entry
+from domain.ledger.entry import stored_entry
 from domain.ledger.merkle import CompactRange, leaf_hash
 
 from projections.runtime import EVERY_LOG, Cursor, RawReadModel, StoredRecord, Tables
@@ -103,17 +103,20 @@ def ensure_checkpoints(conn: psycopg.Connection[Any]) -> None:
 
 
 def leaf_of(record: StoredRecord) -> bytes:
-    """The leaf hash of one stored event."""
-    return leaf_hash(
-        entry(
-            record.log,
-            record.position,
-            record.topic,
-            record.originator_id,
-            record.originator_version,
-            bytes(record.state),
-        )
+    """The leaf hash of one stored event (one the encoding cannot hold stalls
+    the ledger on it: someone made that row by hand)."""
+    made = stored_entry(
+        record.log,
+        record.position,
+        record.topic,
+        record.originator_id,
+        record.originator_version,
+        record.state,
     )
+    if made is None:
+        msg = f"the event at {record.log} {record.position} has no leaf encoding"
+        raise ValueError(msg)
+    return leaf_hash(made)
 
 
 class Ledger(RawReadModel):

@@ -181,6 +181,11 @@ def history(
     )
 
 
+def recent(conn: psycopg.Connection[Any], log: str, limit: int) -> list[Checkpoint]:
+    """A log's checkpoints, the largest first."""
+    return _select(conn, "log = %s ORDER BY size DESC LIMIT %s", (log, limit))
+
+
 def refusals(conn: psycopg.Connection[Any]) -> list[tuple[str, int, str, datetime]]:
     try:
         with conn.transaction():

@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 
-from api.audit.keys import ledger_key
+from api.audit.keys import Key, ledger_key
 from api.audit.signer import CheckpointSigner
 from api.audit.signing import verify_note
-from api.audit.verify import Key, Verifier
+from api.audit.verify import Verifier
 from api.host.settings import Settings
 from api.host.storage import Services
 from domain.complaints.intake import Intake
@@ -122,9 +122,15 @@ def test_only_auditors_read_the_audit_routes(client: TestClient, staff: Staffs) 
             response = client.get(path, headers=staff[(role, CITY)].headers)
             assert_problem(response, 403, "forbidden")
         assert client.get(path).status_code == 401
+    # Refused before any parameter is looked at (or waited for).
+    clerk = staff[(Role.CLERK, CITY)].headers
+    for params in ({"limit": "0"}, {"consistent_after": "registry:999999999"}):
+        response = client.get("/v1/audit/events", params=params, headers=clerk)
+        assert_problem(response, 403, "forbidden")
 
 
 def test_the_ledgers_public_routes_need_no_token(client: TestClient) -> None:
+    ledger_key(Settings())  # the signer's key, as a signing deployment has one
     assert client.get("/public/v1/ledger/key").status_code == 200
     assert client.get("/public/v1/ledger/checkpoints").status_code == 200
     unknown = client.get("/public/v1/ledger/checkpoint", params={"log": "nolog"})
@@ -350,6 +356,9 @@ def test_filters_by_unit_role_kind_and_day(
     assert county["items"]
     assert {e["unit_code"] for e in county["items"]} == {COUNTY}
     city = indexed(client, who, unit=CITY, case_id=created["id"], limit=200)
+    # 320800 is the city as the rest of the API reads it: its counties too.
+    padded = indexed(client, who, unit=CITY + "00", case_id=created["id"], limit=200)
+    assert padded["items"] == city["items"]
     assert [e["case_id"] for e in city["items"]] == [created["id"]] * len(city["items"])
     kinds = indexed(client, who, case_kind="licence_application", role="clerk")
     assert {e["case_kind"] for e in kinds["items"]} == {"licence_application"}
@@ -389,6 +398,29 @@ def test_bad_filters_are_refused_and_record_nothing(
     body = assert_problem(response, 422, body_slug(response))
     assert field in response.text, body
     assert _head(services, "audit") == before
+
+
+@pytest.mark.parametrize("number", ["1_0", "+1", " 1", "01", "١٢", "1.0"])
+def test_proof_sizes_and_positions_are_digits_only(
+    client: TestClient, staff: Staffs, number: str
+) -> None:
+    for path, params in (
+        ("/v1/audit/proof/inclusion", {"log": "licensing", "position": number}),
+        (
+            "/v1/audit/proof/inclusion",
+            {"log": "licensing", "position": "1", "tree_size": number},
+        ),
+        (
+            "/public/v1/ledger/consistency",
+            {"log": "licensing", "from": number, "to": "2"},
+        ),
+        (
+            "/public/v1/ledger/consistency",
+            {"log": "licensing", "from": "1", "to": number},
+        ),
+    ):
+        response = client.get(path, params=params, headers=auditor(staff).headers)
+        assert response.status_code == 422, (path, params, response.text)
 
 
 def body_slug(response: Any) -> str:

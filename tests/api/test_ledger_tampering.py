@@ -19,10 +19,10 @@ from psycopg import sql
 from typer.testing import CliRunner
 
 from api.audit.cli import COMMANDS
-from api.audit.keys import ledger_key
+from api.audit.keys import Key, ledger_key
 from api.audit.signer import CheckpointSigner
 from api.audit.signing import LedgerKey
-from api.audit.verify import Finding, Key, Verifier
+from api.audit.verify import Finding, Verifier
 from api.host.settings import Settings
 from api.host.storage import Services, open_services
 from api.http.app import create_app
@@ -44,6 +44,7 @@ class World:
     services: Services
     key: LedgerKey
     gap: int = 0  # a position the log skipped (a rolled-back transaction's)
+    state: Path | None = None  # the signer's own record of what it signed
 
     @property
     def url(self) -> str:
@@ -66,7 +67,9 @@ class World:
 
     def sign(self) -> None:
         self.project()
-        CheckpointSigner(self.url, self.key, self.services.logs()).sign_due(force=True)
+        CheckpointSigner(
+            self.url, self.key, self.services.logs(), state=self.state
+        ).sign_due(force=True)
 
     def verify(self, **options: object) -> list[Finding]:
         verifier = Verifier(
@@ -101,12 +104,12 @@ class World:
 
 
 @pytest.fixture
-def world(fresh_database: str) -> Iterator[World]:
-    """Two signed checkpoints of the registry's log (12 events, then 20)."""
+def world(fresh_database: str, tmp_path: Path) -> Iterator[World]:
+    """Two signed checkpoints of the registry's log (20 events, then 28)."""
     services = open_services(
         Settings(), clock=FixedClock(MONDAY_0900), url=fresh_database
     )
-    made = World(services, ledger_key(Settings()))
+    made = World(services, ledger_key(Settings()), state=tmp_path / "signed.json")
     try:
         services.registry.establish_unit("320803", "淮安区市场监督管理局", BOOT)
         made.write(11, "a")
@@ -143,6 +146,15 @@ def test_an_event_whose_topic_and_state_were_emptied_is_found(world: World) -> N
     target = world.positions()[-7]
     world.execute(
         "UPDATE {table} SET topic = NULL, state = NULL WHERE notification_id = %s",
+        target,
+    )
+    assert ("edited", f"position {target}") in kinds(world.verify())
+
+
+def test_a_row_the_encoding_cannot_hold_is_found_without_a_hang(world: World) -> None:
+    target = world.positions()[-8]
+    world.execute(
+        "UPDATE {table} SET originator_version = -1 WHERE notification_id = %s",
         target,
     )
     assert ("edited", f"position {target}") in kinds(world.verify())
@@ -273,6 +285,50 @@ def test_a_kept_checkpoint_catches_a_history_rewritten_with_its_checkpoints(
     broken = runner.invoke(COMMANDS, ["verify", "--quiet", "--against", str(kept)])
     assert broken.exit_code == 1
     assert f"{LOG} checkpoint 28: kept: today's log is not consistent" in broken.output
+
+
+def test_the_signer_refuses_a_rewrite_whose_checkpoints_were_removed_or_forged(
+    world: World,
+) -> None:
+    """The administrator edits an event inside checkpoint 28, deletes that
+    checkpoint, plants a forged one far ahead, rebuilds the ledger from the
+    edited events and waits for more events: nothing is signed over it."""
+    target = world.positions()[-3]
+    world.execute(
+        "UPDATE {table} SET state = replace(convert_from(state, 'UTF8'),"
+        " '职员', '伪造')::bytea WHERE notification_id = %s",
+        target,
+    )
+    with psycopg.connect(world.url, autocommit=True) as conn:
+        conn.execute(f"DELETE FROM {SCHEMA}.checkpoints WHERE size = 28")
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.checkpoints (log, size, root, note)"
+            " VALUES (%s, 999999, %s, 'x')",
+            (LOG, b"\0" * 32),
+        )
+    projector = world.services.projector()
+    try:
+        projector.prepare()
+        projector.rebuild("ledger")
+    finally:
+        projector.close()
+    world.write(3, "d")
+    world.sign()
+    with psycopg.connect(world.url) as conn:
+        sizes = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT size FROM {SCHEMA}.checkpoints WHERE log = %s ORDER BY size",
+                (LOG,),
+            )
+        ]
+        refused = conn.execute(
+            f"SELECT reason FROM {SCHEMA}.refusals WHERE log = %s", (LOG,)
+        ).fetchall()
+    assert sizes == [20, 999999]  # nothing new signed
+    assert "checkpoints were removed" in refused[0][0]
+    # The forged row is no checkpoint to anyone: verify names it.
+    assert ("checkpoint", "checkpoint 999999") in kinds(world.verify())
 
 
 def test_the_signer_refuses_to_sign_a_rewritten_log(world: World) -> None:
