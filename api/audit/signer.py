@@ -41,7 +41,7 @@ from domain.ledger.merkle import verify_consistency
 from domain.ledger.note import Checkpoint as CheckpointBody
 from projections.audit import ledger_queries as q
 from projections.audit.ledger import ensure_checkpoints
-from projections.runtime import ReadModelMissingError, lock_key
+from projections.runtime import ReadModelMissingError, ensure_runtime, lock_key
 
 log = logging.getLogger("casetrace.ledger")
 
@@ -132,6 +132,7 @@ class CheckpointSigner:
         self.database = hashlib.sha256(named.encode()).hexdigest()[:16]
         self.conn: psycopg.Connection[Any] | None = None
         with psycopg.connect(url, autocommit=True) as conn:
+            ensure_runtime(conn)  # a signer may start before any projector
             ensure_checkpoints(conn)
 
     def _connection(self) -> psycopg.Connection[Any]:

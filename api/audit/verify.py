@@ -200,7 +200,13 @@ class Verifier:
                     return report
                 tree, first_position = start
                 targets = sorted(
-                    [t for t in signed if t.size > tree.size]
+                    # From zero, the empty tree's checkpoint too; from a
+                    # checkpoint, those after it (it was checked as the start).
+                    [
+                        t
+                        for t in signed
+                        if t.size > tree.size or t.size == tree.size == 0
+                    ]
                     + [t for t in kept if t.size >= tree.size],
                     key=lambda t: t.size,
                 )

@@ -232,6 +232,8 @@ def test_verify_exits_non_zero_and_names_the_position(
     clean = runner.invoke(COMMANDS, ["verify", "--quiet"])
     assert clean.exit_code == 0, clean.output
     assert f"{LOG}: " in clean.output
+    # An empty log's checkpoint (the empty tree's root) is checked too.
+    assert "licensing: 0 events, 1 checkpoints checked" in clean.output
     assert "ok" in clean.output
     target = world.positions()[1]
     world.execute("DELETE FROM {table} WHERE notification_id = %s", target)
