@@ -131,6 +131,7 @@ class CheckpointSigner:
         named = f"{where.get('host')}:{where.get('port')}/{where.get('dbname')}"
         self.database = hashlib.sha256(named.encode()).hexdigest()[:16]
         self.conn: psycopg.Connection[Any] | None = None
+        self.keep = False  # keep the connection between rounds (`run`)
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_runtime(conn)  # a signer may start before any projector
             ensure_checkpoints(conn)
@@ -175,6 +176,9 @@ class CheckpointSigner:
         except psycopg.Error:
             self.close()
             raise
+        finally:
+            if not self.keep:  # a single round (the CLI, a test) leaves nothing open
+                self.close()
         for made in signed:  # once committed: the record follows the database
             self.state.record(database, made.log, made.size, made.root)
         return signed
@@ -250,6 +254,7 @@ class CheckpointSigner:
         """Sign due checkpoints every second until stopped; a failed round
         (the database away, a table altered) is logged and the next one
         tries again — the thread never dies of it."""
+        self.keep = True
         try:
             while not stop.is_set():
                 try:
