@@ -54,6 +54,19 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
+@pytest.fixture
+def fresh_database(database_url: str) -> Iterator[str]:
+    """Another empty database on the same server, dropped afterwards."""
+    params = conninfo_to_dict(database_url)
+    name = f"{params['dbname']}_{uuid.uuid4().hex[:6]}"
+    admin = make_conninfo(**{**params, "dbname": "postgres"})  # type: ignore[arg-type]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield make_conninfo(**{**params, "dbname": name})  # type: ignore[arg-type]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class PoisonError(Exception):
     """What the applications model raises for a poisoned case's events."""
 

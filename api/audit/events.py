@@ -142,7 +142,7 @@ def filters(
     ] = None,
     case_id: Annotated[Optional[UUID], Query(description="one case")] = None,  # noqa: UP045
     request_id: Annotated[
-        Optional[Annotated[str, Field(min_length=1, max_length=200)]],  # noqa: UP045
+        Optional[Text],  # noqa: UP045
         Query(description="the X-Request-Id every event of a request carries"),
     ] = None,
     log: Annotated[
@@ -378,8 +378,7 @@ def audit_request(
     principal: CurrentPrincipal,
     reader: StaffReader,
     request_id: Annotated[
-        str,
-        Path(min_length=1, max_length=200, description="the request's X-Request-Id"),
+        Text, Path(description="the request's X-Request-Id (single-line text)")
     ],
     after: AuditAfter = None,
     limit: Limit = 200,
@@ -405,12 +404,8 @@ def audit_actor(
     principal: CurrentPrincipal,
     reader: StaffReader,
     staff_no: Annotated[
-        str,
-        Path(
-            min_length=1,
-            max_length=100,
-            description="the person's staff number (or a system actor's id)",
-        ),
+        Text,
+        Path(description="the person's staff number (or a system actor's id)"),
     ],
     given: AuditFilters,
     after: AuditAfter = None,

@@ -3,16 +3,13 @@ staff of one city and two counties in every role, and a clock tests can move."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.host.settings import Settings
 from api.host.storage import Services, open_services
@@ -135,19 +132,6 @@ def receive(client: TestClient, clerk: Staff, **overrides: Any) -> dict[str, Any
 
 def advance(clock: FixedClock, days: int) -> None:
     clock.advance(timedelta(days=days))
-
-
-@pytest.fixture
-def fresh_database(database_url: str) -> Iterator[str]:
-    """Another empty database on the same server, dropped afterwards."""
-    params = conninfo_to_dict(database_url)
-    name = f"{params['dbname']}_{uuid.uuid4().hex[:6]}"
-    admin = make_conninfo(**{**params, "dbname": "postgres"})  # type: ignore[arg-type]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield make_conninfo(**{**params, "dbname": name})  # type: ignore[arg-type]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import base64
 import csv
 import io
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 import orjson
@@ -382,6 +383,8 @@ def test_filters_by_unit_role_kind_and_day(
         ({"unit": "3208031"}, "unit"),
         ({"limit": "0"}, "limit"),
         ({"case_id": "not-a-uuid"}, "case_id"),
+        ({"actor": "320803\x00clerk"}, "actor"),
+        ({"request_id": "req\u202eevil"}, "request_id"),
     ],
 )
 def test_bad_filters_are_refused_and_record_nothing(
@@ -421,6 +424,16 @@ def test_proof_sizes_and_positions_are_digits_only(
     ):
         response = client.get(path, params=params, headers=auditor(staff).headers)
         assert response.status_code == 422, (path, params, response.text)
+
+
+@pytest.mark.parametrize("text", ["req\x00id", "req\u202eid"])
+def test_a_nul_or_bidi_character_in_a_path_is_refused(
+    client: TestClient, staff: Staffs, text: str
+) -> None:
+    quoted = quote(text)
+    for path in (f"/v1/audit/requests/{quoted}", f"/v1/audit/actors/{quoted}"):
+        response = client.get(path, headers=auditor(staff).headers)
+        assert response.status_code == 422, (path, response.text)
 
 
 def body_slug(response: Any) -> str:

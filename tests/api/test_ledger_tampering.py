@@ -83,6 +83,40 @@ class World:
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(sql.SQL(statement).format(table=table), params)
 
+    def forge(self, position: int) -> None:
+        """Rewrite a stored staff event's text in place (职员 → 伪造)."""
+        self.execute(
+            "UPDATE {table} SET state = replace(convert_from(state, 'UTF8'),"
+            " '职员', '伪造')::bytea WHERE notification_id = %s",
+            position,
+        )
+
+    def signed_sizes(self) -> list[int]:
+        """The sizes of the registry log's stored checkpoints."""
+        with psycopg.connect(self.url) as conn:
+            rows = conn.execute(
+                f"SELECT size FROM {SCHEMA}.checkpoints WHERE log = %s ORDER BY size",
+                (LOG,),
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def refusals(self) -> list[tuple[int, str]]:
+        """(size, reason) of the trees the signer refused, for the log."""
+        with psycopg.connect(self.url) as conn:
+            rows = conn.execute(
+                f"SELECT size, reason FROM {SCHEMA}.refusals WHERE log = %s", (LOG,)
+            ).fetchall()
+        return [(int(size), str(reason)) for size, reason in rows]
+
+    def rebuild_ledger(self) -> None:
+        """The ledger's tables rebuilt from the events as they are now."""
+        projector = self.services.projector()
+        try:
+            projector.prepare()
+            projector.rebuild("ledger")
+        finally:
+            projector.close()
+
     def skip(self) -> int:
         """Take a position no event will have, as a rolled-back insert does."""
         table = self.services.registry.recorder.events_table_name  # type: ignore[attr-defined]
@@ -132,11 +166,7 @@ def test_an_untouched_database_verifies_with_no_finding(world: World) -> None:
 
 def test_an_edited_event_is_found_at_its_position(world: World) -> None:
     target = world.positions()[-5]  # a member of staff enrolled
-    world.execute(
-        "UPDATE {table} SET state = replace(convert_from(state, 'UTF8'),"
-        " '职员', '伪造')::bytea WHERE notification_id = %s",
-        target,
-    )
+    world.forge(target)
     found = kinds(world.verify())
     assert ("edited", f"position {target}") in found
     assert any(kind == "checkpoint" for kind, _ in found)  # its root is gone
@@ -270,19 +300,10 @@ def test_a_kept_checkpoint_catches_a_history_rewritten_with_its_checkpoints(
     # kept here: its tables are rebuilt from the edited events and its
     # checkpoints deleted. Only the copy someone else kept still knows.
     target = world.positions()[-4]
-    world.execute(
-        "UPDATE {table} SET state = replace(convert_from(state, 'UTF8'),"
-        " '职员', '伪造')::bytea WHERE notification_id = %s",
-        target,
-    )
+    world.forge(target)
     with psycopg.connect(world.url, autocommit=True) as conn:
         conn.execute(f"DELETE FROM {SCHEMA}.checkpoints")
-    projector = world.services.projector()
-    try:
-        projector.prepare()
-        projector.rebuild("ledger")
-    finally:
-        projector.close()
+    world.rebuild_ledger()
     assert world.verify() == []  # nothing left here to contradict it
     broken = runner.invoke(COMMANDS, ["verify", "--quiet", "--against", str(kept)])
     assert broken.exit_code == 1
@@ -296,11 +317,7 @@ def test_the_signer_refuses_a_rewrite_whose_checkpoints_were_removed_or_forged(
     checkpoint, plants a forged one far ahead, rebuilds the ledger from the
     edited events and waits for more events: nothing is signed over it."""
     target = world.positions()[-3]
-    world.execute(
-        "UPDATE {table} SET state = replace(convert_from(state, 'UTF8'),"
-        " '职员', '伪造')::bytea WHERE notification_id = %s",
-        target,
-    )
+    world.forge(target)
     with psycopg.connect(world.url, autocommit=True) as conn:
         conn.execute(f"DELETE FROM {SCHEMA}.checkpoints WHERE size = 28")
         conn.execute(
@@ -308,91 +325,48 @@ def test_the_signer_refuses_a_rewrite_whose_checkpoints_were_removed_or_forged(
             " VALUES (%s, 999999, %s, 'x')",
             (LOG, b"\0" * 32),
         )
-    projector = world.services.projector()
-    try:
-        projector.prepare()
-        projector.rebuild("ledger")
-    finally:
-        projector.close()
+    world.rebuild_ledger()
     world.write(3, "d")
     world.sign()
-    with psycopg.connect(world.url) as conn:
-        sizes = [
-            r[0]
-            for r in conn.execute(
-                f"SELECT size FROM {SCHEMA}.checkpoints WHERE log = %s ORDER BY size",
-                (LOG,),
-            )
-        ]
-        refused = conn.execute(
-            f"SELECT reason FROM {SCHEMA}.refusals WHERE log = %s", (LOG,)
-        ).fetchall()
-    assert sizes == [20, 999999]  # nothing new signed
-    assert "checkpoints were removed" in refused[0][0]
+    assert world.signed_sizes() == [20, 999999]  # nothing new signed
+    assert "checkpoints were removed" in world.refusals()[0][1]
     # The forged row is no checkpoint to anyone: verify names it.
     assert ("checkpoint", "checkpoint 999999") in kinds(world.verify())
 
 
 def test_the_signer_refuses_to_sign_a_rewritten_log(world: World) -> None:
     target = world.positions()[-3]
-    world.execute(
-        "UPDATE {table} SET state = replace(convert_from(state, 'UTF8'),"
-        " '职员', '伪造')::bytea WHERE notification_id = %s",
-        target,
-    )
-    projector = world.services.projector()
-    try:
-        projector.prepare()
-        projector.rebuild("ledger")  # the ledger's tables now agree with the edit
-    finally:
-        projector.close()
+    world.forge(target)
+    world.rebuild_ledger()  # the ledger's tables now agree with the edit
     world.write(3, "d")
     world.sign()
-    with psycopg.connect(world.url) as conn:
-        sizes = [
-            r[0]
-            for r in conn.execute(
-                f"SELECT size FROM {SCHEMA}.checkpoints WHERE log = %s ORDER BY size",
-                (LOG,),
-            )
-        ]
-        refused = conn.execute(
-            f"SELECT size, reason FROM {SCHEMA}.refusals WHERE log = %s", (LOG,)
-        ).fetchall()
-    assert sizes == [20, 28]  # nothing signed over the rewritten history
+    refused = world.refusals()
+    assert world.signed_sizes() == [20, 28]  # nothing signed over the rewritten history
     assert [size for size, _ in refused] == [31]
     assert "not consistent" in refused[0][1]
 
 
 def test_a_checkpoint_is_signed_every_n_events_or_after_t_seconds(world: World) -> None:
-    def signed_sizes() -> list[int]:
-        with psycopg.connect(world.url) as conn:
-            rows = conn.execute(
-                f"SELECT size FROM {SCHEMA}.checkpoints WHERE log = %s ORDER BY size",
-                (LOG,),
-            ).fetchall()
-        return [r[0] for r in rows]
-
     every_five = CheckpointSigner(
         world.url, world.key, world.services.logs(), every=5, interval=3600
     )
     world.write(3, "n")
     world.project()
     every_five.sign_due()
-    assert signed_sizes() == [20, 28]  # 3 new events: not yet
+    assert world.signed_sizes() == [20, 28]  # 3 new events: not yet
     world.write(2, "m")
     world.project()
     every_five.sign_due()
-    assert signed_sizes() == [20, 28, 33]
+    assert world.signed_sizes() == [20, 28, 33]
     world.write(1, "t")
     world.project()
     every_five.sign_due()
-    assert signed_sizes() == [20, 28, 33]
+    assert world.signed_sizes() == [20, 28, 33]
     at_once = CheckpointSigner(
         world.url, world.key, world.services.logs(), every=5, interval=0
     )
     at_once.sign_due()  # the last checkpoint is older than 0 s
-    assert signed_sizes() == [20, 28, 33, 34]
+    assert world.signed_sizes() == [20, 28, 33, 34]
 
 
 def test_the_auditors_view_names_an_event_altered_past_reading_and_still_answers(

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.audit.signing import verify_note
 from domain.ledger.note import parse_checkpoint, parse_verifier_key
@@ -35,24 +31,11 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture
-def own_database(database_url: str) -> Iterator[str]:
-    """A database of this test's own (it is verified whole)."""
-    params = conninfo_to_dict(database_url)
-    name = f"{params['dbname']}_ledger_{uuid.uuid4().hex[:6]}"
-    admin = make_conninfo(**{**params, "dbname": "postgres"})  # type: ignore[arg-type]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield make_conninfo(**{**params, "dbname": name})  # type: ignore[arg-type]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_the_server_signs_checkpoints_that_verify_and_a_witness_can_keep(
-    own_database: str, tmp_path: Path
+    fresh_database: str, tmp_path: Path
 ) -> None:
     env = {
-        **server_env(own_database, tmp_path, free_port()),
+        **server_env(fresh_database, tmp_path, free_port()),
         "CASETRACE_CHECKPOINT_SECONDS": "1",
     }
     with served(env, tmp_path / "server.log") as (base, _):
