@@ -173,8 +173,9 @@ class Table(Generic[T]):
         unnamed = 0
         for index in self.indexes:
             suffix = index.name
-            if suffix is None:
-                suffix, unnamed = f"i{unnamed}", unnamed + 1
+            if suffix is None:  # a part's unnamed indexes are named by the part
+                prefix = f"{self.part}_" if self.part else ""
+                suffix, unnamed = f"{prefix}i{unnamed}", unnamed + 1
             name = f"{tables.model}_g{tables.generation}_{suffix}"
             statements.append(index.ddl(tables(self.part), name))
         return statements

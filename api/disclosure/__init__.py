@@ -1,0 +1,66 @@
+"""Public disclosure (双公示) as a plug-in (DESIGN §6): its own log
+(`disclosure`) records what is published and retracted, from the decisions of
+the logs it follows; its read model is what the public reads; its jobs are
+the publisher and the Friday export to the credit system.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from api.host.context import Background, Context, Http, Shared
+from domain.disclosure.service import DisclosureService
+from projections.disclosure import disclosure_read_models
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
+
+
+def _open(shared: Shared) -> DisclosureService:
+    return DisclosureService(
+        {**shared.env, "POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "2"},
+        registry=shared.registry,
+        calendar=shared.calendar,
+        clock=shared.clock,
+    )
+
+
+def service(services: Services) -> DisclosureService:
+    app = services.apps[CONTEXT.name]
+    if not isinstance(app, DisclosureService):  # pragma: no cover - a registry mix-up
+        raise TypeError(app)
+    return app
+
+
+def _http() -> Http:
+    from api.disclosure import http
+    from api.http.summaries import Summaries
+    from domain.disclosure.disclosure import Disclosure
+
+    return Http(
+        routers=(http.router,),
+        summaries=Summaries(
+            templates={
+                Disclosure.Prepared.TOPIC: "公示信息已生成（待公示）",
+                Disclosure.Published.TOPIC: "已公示（{published_on}）",
+                Disclosure.Retracted.TOPIC: "撤回公示（{reason}）",
+                Disclosure.DisplayEnded.TOPIC: "公示期满，停止公示",
+            }
+        ),
+    )
+
+
+def publisher(services: Services) -> Background:
+    from api.disclosure.publisher import Publisher
+
+    return Publisher(services.url, service(services), services.logs()).run
+
+
+CONTEXT = Context(
+    name="disclosure",
+    title="public disclosure (双公示) of licensing and penalty decisions",
+    open=_open,
+    read_models=disclosure_read_models,
+    http=_http,
+    background="api.disclosure:publisher",
+)
