@@ -12,7 +12,7 @@ is rendered per request (its ETag answers a matching If-None-Match with 304).
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Optional
 from uuid import UUID
 
@@ -24,7 +24,7 @@ from api.disclosure import feeds
 from api.http.openapi import PUBLIC, problems
 from api.http.reads import After, Limit, Reader, page_body, public_reader
 from api.http.views import JSON
-from domain.disclosure.record import Category, DecisionKind
+from domain.disclosure.record import Category, DecisionKind, PublicRecord
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError, NotFoundError
 from domain.shared.text import Line
@@ -41,21 +41,78 @@ CACHED_PAGES = 1024
 FORMATS = {"atom": feeds.atom, "json": feeds.json_feed}
 
 
+RECORD_EXAMPLE: dict[str, Any] = {
+    "kind": "penalty",
+    "category": "penalised",
+    "decision_number": "淮区市监罚〔2026〕12号",
+    "title": "罚款、没收违法所得",
+    "party_name": "淮安测试制造有限公司",
+    "party_type": "legal_person",
+    "uscc": "91320803MA1XXXXXX0",
+    "legal_representative": "张三",
+    "content": "没收违法所得二千元，并处罚款一万元",
+    "basis": "《产品质量法》第四十九条",
+    "reason": "生产、销售不合格产品",
+    "decided_on": "2026-11-23",
+    "valid_from": None,
+    "valid_until": None,
+    "licence_number": "",
+    "certificate_name": "",
+    "authority": "淮安区市场监督管理局",
+    "authority_unit_code": "320803",
+    "penalty_kinds": ["fine", "confiscation_of_illegal_gains"],
+    "fine_fen": 1000000,
+    "confiscation_fen": 200000,
+}
+ENTRY_EXAMPLE: dict[str, Any] = {
+    "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "status": "published",
+    "published_on": "2026-11-24",
+    "published_at": "2026-11-24T01:00:02Z",
+    "display_until": "2029-11-24",
+    "late": False,
+    "unlawful": False,
+    "updated_at": "2026-11-24T01:00:02Z",
+    "record": RECORD_EXAMPLE,
+}
+
+
 class Entry(BaseModel):
     """An entry as the public sees it: its record while it is on display; a
-    tombstone (no record) once retracted or its display period ended."""
+    tombstone (no record; why and when it went) once retracted or its
+    display period ended."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(json_schema_extra={"examples": [ENTRY_EXAMPLE]})
 
     id: UUID
     status: str = Field(description="published | retracted | ended")
     published_on: Optional[date]  # noqa: UP045
-    record: Optional[dict[str, Any]] = Field(  # noqa: UP045
-        description="the 双公示 fields (domain/disclosure/record.py)"
+    published_at: Optional[datetime]  # noqa: UP045
+    display_until: Optional[date] = Field(  # noqa: UP045
+        description="a penalty's last day on display (处罚信息公示规定 Art. 13)"
     )
+    late: bool = Field(description="published after the 7 working days (双公示)")
+    unlawful: bool = Field(
+        description="published after the 20 working days of 处罚信息公示规定 Arts. 9–10"
+    )
+    updated_at: Optional[datetime]  # noqa: UP045
+    record: Optional[PublicRecord] = Field(  # noqa: UP045
+        description="the published fields; none on a tombstone"
+    )
+    decision_number: Optional[str] = Field(None, description="on a tombstone")  # noqa: UP045
+    kind: Optional[DecisionKind] = Field(None, description="on a tombstone")  # noqa: UP045
+    retracted_on: Optional[date] = None  # noqa: UP045
+    retraction_reason: Optional[str] = None  # noqa: UP045
+    display_ended_on: Optional[date] = None  # noqa: UP045
 
 
 class EntryList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": [ENTRY_EXAMPLE], "next_cursor": None}]
+        }
+    )
+
     items: list[Entry]
     next_cursor: Optional[str]  # noqa: UP045
 
@@ -72,13 +129,34 @@ Text = Annotated[str, Line(200)]
 )
 def search(
     reader: PublicReader,
-    party: Annotated[Text | None, Query(description="part of the party's name")] = None,
-    uscc: Annotated[Optional[USCC], Query()] = None,  # noqa: UP045
-    decision_number: Annotated[Optional[Text], Query()] = None,  # noqa: UP045
-    kind: Annotated[Optional[DecisionKind], Query()] = None,  # noqa: UP045
-    category: Annotated[Optional[Category], Query()] = None,  # noqa: UP045
-    decided_from: Annotated[Optional[IsoDate], Query(alias="from")] = None,  # noqa: UP045
-    decided_to: Annotated[Optional[IsoDate], Query(alias="to")] = None,  # noqa: UP045
+    party: Annotated[
+        Optional[Text],  # noqa: UP045
+        Query(description="part of the party's name, as published"),
+    ] = None,
+    uscc: Annotated[
+        Optional[USCC],  # noqa: UP045
+        Query(description="the party's unified social credit code"),
+    ] = None,
+    decision_number: Annotated[
+        Optional[Text],  # noqa: UP045
+        Query(description="the decision's number (决定书文号), exactly"),
+    ] = None,
+    kind: Annotated[
+        Optional[DecisionKind],  # noqa: UP045
+        Query(description="licence (行政许可) or penalty (行政处罚)"),
+    ] = None,
+    category: Annotated[
+        Optional[Category],  # noqa: UP045
+        Query(description="what the decision did: granted, changed, renewed…"),
+    ] = None,
+    decided_from: Annotated[
+        Optional[IsoDate],  # noqa: UP045
+        Query(alias="from", description="decided on or after this day"),
+    ] = None,
+    decided_to: Annotated[
+        Optional[IsoDate],  # noqa: UP045
+        Query(alias="to", description="decided on or before this day"),
+    ] = None,
     after: After = None,
     limit: Limit = 50,
 ) -> JSON:
@@ -176,7 +254,10 @@ def _links(request: Request) -> feeds.Links:
     return feeds.Links(str(request.base_url).rstrip("/"))
 
 
-Format = Annotated[str, Path(pattern=r"^(atom|json)$", description="atom or json")]
+Format = Annotated[
+    str,
+    Path(pattern=r"^(atom|json)$", description="atom (RFC 4287) or json (JSON Feed)"),
+]
 FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "an Atom feed (RFC 4287, paged by RFC 5005) or a JSON Feed 1.1",
@@ -218,7 +299,7 @@ def head(fmt: Format, request: Request, reader: PublicReader) -> Response:
     summary="An archived page of the feed (RFC 5005): never changes",
 )
 def archive(
-    page: Annotated[int, Path(ge=0, le=10**9)],
+    page: Annotated[int, Path(ge=0, le=10**9, description="the page, 0 the oldest")],
     fmt: Format,
     request: Request,
     reader: PublicReader,
@@ -246,7 +327,10 @@ def archive(
     responses=problems(*PUBLIC, 404),
     summary="One published decision (or its tombstone)",
 )
-def one(entry_id: UUID, reader: PublicReader) -> JSON:
+def one(
+    entry_id: Annotated[UUID, Path(description="the entry's id")],
+    reader: PublicReader,
+) -> JSON:
     found = q.entry(reader.conn, entry_id)
     if found is None:
         raise NotFoundError(f"no published decision {entry_id}")
