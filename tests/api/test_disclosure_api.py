@@ -9,14 +9,17 @@ fixtures."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
+import feedparser
 import psycopg
+import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 
-from api.disclosure import service
+from api.disclosure import feeds, service
 from api.disclosure.publisher import Publisher
 from api.host.clock import DeadlineClock
 from api.host.storage import Services
@@ -167,3 +170,189 @@ def _entry_of(services: Services, number: str) -> uuid.UUID:
         row = conn.execute(query, (number,)).fetchone()
     assert row is not None
     return uuid.UUID(str(row[0]))
+
+
+def test_a_revoked_licence_leaves_a_tombstone_and_its_revocation_is_published(
+    client: TestClient, staff: StaffBook, services: Services, projector: Projector
+) -> None:
+    lic = licence(client, staff, 9401)
+    uscc = lic["holder"]["uscc"]
+    (granted,) = shown(client, services, uscc=uscc)
+    revoke = {"ground": "procedure_violated", "reason": "违反法定程序作出"}
+    ok(
+        post(
+            client,
+            f"{LICENCES}/{lic['id']}/revoke",
+            staff[(Role.APPROVER, COUNTY)],
+            revoke,
+        )
+    )
+    (revocation,) = shown(client, services, uscc=uscc)
+    assert revocation["record"]["category"] == "revoked"
+    gone = ok(client.get(f"{PUBLIC}/{granted['id']}"))
+    assert gone["status"] == "retracted"
+    assert gone["record"] is None
+    assert gone["decision_number"] == lic["decision_number"]
+    assert gone["retraction_reason"] == "行政许可已撤销"
+    assert gone["retracted_on"] == "2026-11-23"
+    atom = feedparser.parse(client.get(f"{PUBLIC}/feed.atom").content)
+    assert not atom.bozo, atom.bozo_exception
+    body = client.get(f"{PUBLIC}/feed.atom").text
+    assert f'ref="urn:uuid:{granted["id"]}"' in body
+    assert "at:deleted-entry" in body
+
+
+def test_carrying_out_every_event_again_records_nothing_new(
+    client: TestClient, staff: StaffBook, services: Services, projector: Projector
+) -> None:
+    licence(client, staff, 9501)
+    head = publish(services)
+    with psycopg.connect(services.url, autocommit=True) as conn:
+        conn.execute("UPDATE casetrace_disclosure.publisher SET position = 0")
+    assert publish(services) == head
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from api.disclosure.http import ARCHIVES
+
+    monkeypatch.setattr(feeds, "PAGE", 2)
+    ARCHIVES.pages.clear()
+    yield
+    ARCHIVES.pages.clear()
+
+
+def test_the_atom_feed_pages_into_archives_that_never_change(
+    client: TestClient,
+    staff: StaffBook,
+    services: Services,
+    projector: Projector,
+    small_pages: None,
+) -> None:
+    for seed in (9601, 9602, 9603):
+        licence(client, staff, seed)
+    shown(client, services)
+    head = client.get(f"{PUBLIC}/feed.atom")
+    assert head.status_code == 200
+    assert head.headers["content-type"].startswith("application/atom+xml")
+    parsed = feedparser.parse(head.content)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.feed.language == "zh-CN"
+    links = {link.rel: link.href for link in parsed.feed.links}
+    assert links["current"].endswith("/public/v1/disclosures/feed.atom")
+    seen: list[str] = [e.id for e in parsed.entries]
+    archive_url = links["prev-archive"]
+    pages = 0
+    while archive_url:
+        page = client.get(archive_url)
+        assert page.status_code == 200
+        assert "immutable" in page.headers["cache-control"]
+        again = client.get(archive_url, headers={"If-None-Match": page.headers["etag"]})
+        assert again.status_code == 304
+        archived = feedparser.parse(page.content)
+        assert not archived.bozo, archived.bozo_exception
+        assert "<fh:archive" in page.text
+        assert len(archived.entries) + page.text.count("at:deleted-entry ") == 2
+        seen += [e.id for e in archived.entries]
+        archive_url = {x.rel: x.href for x in archived.feed.links}.get("prev-archive")
+        pages += 1
+    assert pages >= 2
+    assert all(i.startswith("urn:uuid:") for i in seen)
+    entry = next(e for e in parsed.entries + archived.entries)
+    assert entry.title
+    assert entry.link.startswith("http")
+
+
+def test_the_head_answers_a_matching_if_none_match_with_304(
+    client: TestClient, staff: StaffBook, services: Services, projector: Projector
+) -> None:
+    licence(client, staff, 9701)
+    shown(client, services)
+    for path in (f"{PUBLIC}/feed.atom", f"{PUBLIC}/feed.json"):
+        first = client.get(path)
+        tag = first.headers["etag"]
+        assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+        assert (
+            client.get(path, headers={"If-None-Match": f'W/{tag}, "x"'}).status_code
+            == 304
+        )
+        assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_the_json_feed_follows_json_feed_1_1(
+    client: TestClient, staff: StaffBook, services: Services, projector: Projector
+) -> None:
+    licence(client, staff, 9801)
+    shown(client, services)
+    response = client.get(f"{PUBLIC}/feed.json")
+    assert response.headers["content-type"] == "application/feed+json"
+    document = response.json()
+    assert document["version"] == "https://jsonfeed.org/version/1.1"
+    assert document["title"]
+    assert document["feed_url"].endswith("/public/v1/disclosures/feed.json")
+    ids = [item["id"] for item in document["items"]]
+    assert len(ids) == len(set(ids))  # unique within a document
+    for item in document["items"]:
+        assert item.get("content_text") or item.get("content_html")
+        assert item["url"].startswith("http")
+    assert json_feed_problems(document) == []
+
+
+def json_feed_problems(document: dict[str, Any]) -> list[str]:
+    """The JSON Feed 1.1 rules (jsonfeed.org/version/1.1) a document breaks
+    (feedparser 6.0 reads no JSON Feed, so they are checked here)."""
+    found = []
+    if document.get("version") != "https://jsonfeed.org/version/1.1":
+        found.append("version")
+    if not isinstance(document.get("title"), str):
+        found.append("title")
+    for key in ("home_page_url", "feed_url", "next_url"):
+        if key in document and not str(document[key]).startswith(
+            ("http://", "https://")
+        ):
+            found.append(key)
+    extensions = [k for k in document if k not in JSON_FEED_KEYS]
+    found += [f"unknown top-level key {k}" for k in extensions if not k.startswith("_")]
+    for item in document.get("items", []):
+        if not isinstance(item.get("id"), str) or not item["id"]:
+            found.append("item id")
+        if not (item.get("content_text") or item.get("content_html")):
+            found.append(f"{item.get('id')}: no content")
+        for key in ("date_published", "date_modified"):
+            if key in item:
+                try:
+                    datetime.fromisoformat(item[key].replace("Z", "+00:00"))
+                except ValueError:
+                    found.append(f"{item['id']}: {key} is not RFC 3339")
+    return found
+
+
+JSON_FEED_KEYS = {
+    "version",
+    "title",
+    "home_page_url",
+    "feed_url",
+    "description",
+    "user_comment",
+    "next_url",
+    "icon",
+    "favicon",
+    "authors",
+    "language",
+    "expired",
+    "hubs",
+    "items",
+}
+
+
+def test_a_bad_filter_or_page_is_a_clear_error_and_no_entry_is_404(
+    client: TestClient,
+) -> None:
+    assert client.get(PUBLIC, params={"uscc": "91320803000000019X"}).status_code == 422
+    assert client.get(PUBLIC, params={"kind": "secret"}).status_code == 422
+    bad = client.get(PUBLIC, params={"from": "2026-12-01", "to": "2026-11-01"})
+    assert bad.status_code == 422
+    assert client.get(PUBLIC, params={"party": "a\x00b"}).status_code == 422
+    assert client.get(f"{PUBLIC}/archive/999999.atom").status_code == 404
+    assert client.get(f"{PUBLIC}/archive/0.xml").status_code in (404, 422)
+    assert client.get(f"{PUBLIC}/{uuid.uuid4()}").status_code == 404
