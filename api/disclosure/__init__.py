@@ -50,10 +50,11 @@ def _http() -> Http:
     )
 
 
-def publisher(services: Services) -> Background:
-    from api.disclosure.publisher import Publisher
+def background(services: Services) -> Background:
+    """The publisher, and the Friday upload to the credit system."""
+    from api.disclosure.jobs import jobs
 
-    return Publisher(services.url, service(services), services.logs()).run
+    return jobs(services, service(services))
 
 
 CONTEXT = Context(
@@ -62,5 +63,6 @@ CONTEXT = Context(
     open=_open,
     read_models=disclosure_read_models,
     http=_http,
-    background="api.disclosure:publisher",
+    background="api.disclosure:background",
+    cli="api.disclosure.cli:COMMANDS",
 )

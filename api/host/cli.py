@@ -54,7 +54,7 @@ def _context_commands() -> None:
 _context_commands()
 
 
-def _operator() -> Audit:
+def console_operator() -> Audit:
     """CLI actions are recorded as the operator at the console, not a person's token."""
     import getpass
 
@@ -331,7 +331,9 @@ def tokens_create(
     """Issue a token; it is printed once and only its hash is kept."""
     services = _services(Settings.from_env())
     try:
-        secret, token_id = services.registry.issue_token(staff, label, _operator())
+        secret, token_id = services.registry.issue_token(
+            staff, label, console_operator()
+        )
     finally:
         services.close()
     typer.echo(f"token id: {token_id}")
@@ -349,7 +351,7 @@ def tokens_revoke(
 
     services = _services(Settings.from_env())
     try:
-        audit = _operator().because(reason)
+        audit = console_operator().because(reason)
         services.registry.revoke_token(UUID(token_id), audit)
     finally:
         services.close()
@@ -369,7 +371,7 @@ def staff_enrol(
     services = _services(Settings.from_env())
     try:
         services.registry.enrol_staff(
-            staff_no, name, unit, frozenset(role), _operator()
+            staff_no, name, unit, frozenset(role), console_operator()
         )
     finally:
         services.close()

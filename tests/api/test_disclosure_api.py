@@ -8,16 +8,22 @@ fixtures."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import feedparser
+import orjson
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
+from typer.testing import CliRunner
 
 from api.disclosure import feeds, service
 from api.disclosure.publisher import Publisher
@@ -26,11 +32,12 @@ from api.host.storage import Services
 from domain.shared.audit import Role
 from domain.shared.clock import FixedClock
 from projections.runtime import Projector, active_tables, wait_until
-from tests.api.conftest import CITY, COUNTY, make_uscc
+from tests.api.conftest import CITY, COUNTY, make_uscc, receive
 from tests.api.helpers import StaffBook, commitment_licence, ok, post
 from tests.api.test_enforcement_api import CASES, decision_body, open_case, party
 
 PUBLIC = "/public/v1/disclosures"
+runner = CliRunner()
 LICENCES = "/v1/licensing/licences"
 
 
@@ -356,3 +363,149 @@ def test_a_bad_filter_or_page_is_a_clear_error_and_no_entry_is_404(
     assert client.get(f"{PUBLIC}/archive/999999.atom").status_code == 404
     assert client.get(f"{PUBLIC}/archive/0.xml").status_code in (404, 422)
     assert client.get(f"{PUBLIC}/{uuid.uuid4()}").status_code == 404
+
+
+# -- the weekly upload to the credit system -------------------------------------------
+
+
+def test_the_weekly_credit_export_is_recorded_once_and_written_again_identically(
+    client: TestClient,
+    staff: StaffBook,
+    services: Services,
+    projector: Projector,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from api.disclosure.cli import COMMANDS
+    from domain.disclosure.credit import CreditExport, week_id
+
+    lic = licence(client, staff, 9901)
+    shown(client, services)
+    monkeypatch.setenv("CASETRACE_DATABASE_URL", services.url)
+    week = "2026-W48"  # the fixed clock's week (Mon 2026-11-23)
+    first = runner.invoke(
+        COMMANDS, ["export", "credit", "--week", week, "--out", str(tmp_path)]
+    )
+    assert first.exit_code == 0, first.output
+    assert "recorded 2026-W48" in first.output
+    xk = (tmp_path / f"credit-{week}-XK.csv").read_bytes()
+    assert xk.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(xk.decode("utf-8-sig"))))
+    mine = [
+        r
+        for r in rows
+        if r["XK_WSH"] == lic["decision_number"]
+        and r["XK_XKBH"] == lic["licence_number"]
+    ]
+    assert len(mine) == 1
+    assert mine[0]["XK_XDR_SHXYM"] == lic["holder"]["uscc"]
+    assert mine[0]["XK_ZT"] == "正常"
+    document = orjson.loads((tmp_path / f"credit-{week}.json").read_bytes())
+    assert document["week"] == week
+    made = services.apps["disclosure"].repository.get(week_id(week))
+    assert isinstance(made, CreditExport)
+    recorded = {f.name: f.sha256 for f in made.files}
+    assert recorded[f"credit-{week}-XK.csv"] == hashlib.sha256(xk).hexdigest()
+    head = publish(services)
+    again = runner.invoke(
+        COMMANDS, ["export", "credit", "--week", week, "--out", str(tmp_path / "again")]
+    )
+    assert again.exit_code == 0, again.output
+    assert "written again" in again.output
+    assert (tmp_path / "again" / f"credit-{week}-XK.csv").read_bytes() == xk
+    assert publish(services) == head  # nothing new recorded
+    for bad in ("2026-48", "2026-W60", "2026-W4", "9999-W01"):
+        refused = runner.invoke(
+            COMMANDS, ["export", "credit", "--week", bad, "--out", str(tmp_path)]
+        )
+        assert refused.exit_code == 2, (bad, refused.output)
+
+
+def test_the_friday_job_uploads_the_week_once(tmp_path: Path) -> None:
+    from api.disclosure.credit import due_week
+
+    assert due_week(date(2026, 11, 26), set()) is None  # Thursday
+    assert due_week(date(2026, 11, 27), set()) == "2026-W48"  # Friday
+    assert due_week(date(2026, 11, 28), set()) == "2026-W48"  # missed Friday: Saturday
+    assert due_week(date(2026, 11, 27), {"2026-W48"}) is None
+    assert due_week(date(2027, 1, 1), set()) == "2026-W53"  # ISO week of 2027-01-01
+
+
+# -- personal data never reaches a public output ----------------------------------------
+
+PERSON_ID = "320803199001011234"
+PERSON_PHONE = "13912345678"
+PERSON_ADDRESS = "淮安区幸福路88号3幢201室"
+PERSON_NAME = "李四五"
+
+
+def test_no_public_output_carries_a_natural_persons_id_phone_address_or_name(
+    client: TestClient,
+    staff: StaffBook,
+    services: Services,
+    projector: Projector,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from api.disclosure.cli import COMMANDS
+
+    clerk, approver = staff[(Role.CLERK, COUNTY)], staff[(Role.APPROVER, COUNTY)]
+    person = {
+        "name": PERSON_NAME,
+        "party_type": "natural_person",
+        "id_document_number": PERSON_ID,
+        "region_code": COUNTY,
+        "address": PERSON_ADDRESS,
+        "phone": PERSON_PHONE,
+    }
+    created = receive(client, clerk, applicant=person)
+    path = f"/v1/licensing/applications/{created['id']}"
+    ok(post(client, f"{path}/accept", clerk))
+    grant = {
+        "decision_number": f"淮区市监许〔2026〕{uuid.uuid4().hex[:5]}号",
+        "scope": f"电梯 1 台，联系人电话{PERSON_PHONE}，身份证{PERSON_ID}",
+        "reason": "材料齐全",
+    }
+    ok(post(client, f"{path}/grant", approver, grant))
+    case = open_case(
+        client,
+        staff,
+        party={
+            "name": PERSON_NAME,
+            "party_type": "natural_person",
+            "region_code": COUNTY,
+        },
+    )
+    number = f"淮区市监罚〔2026〕{uuid.uuid4().hex[:6]}号"
+    penalty = decision_body(
+        number,
+        penalties=["fine"],
+        result=f"罚款五千元（当事人电话 {PERSON_PHONE}）",
+        fine_fen=5_000_00,
+        confiscation_fen=0,
+    )
+    ok(post(client, f"{CASES}/{case['id']}/decide", approver, penalty))
+    ok(
+        post(
+            client,
+            f"{CASES}/{case['id']}/serve",
+            staff[(Role.OFFICER, COUNTY)],
+            {"served_on": "2026-11-23", "method": "in_person"},
+        )
+    )
+    entries = shown(client, services, limit=200)
+    assert any(
+        e["record"]["decision_number"] == grant["decision_number"] for e in entries
+    )
+    assert any(e["record"]["party_name"] == "李＊＊" for e in entries)
+    outputs = [client.get(PUBLIC, params={"limit": 200}).content]
+    outputs += [client.get(f"{PUBLIC}/{e['id']}").content for e in entries]
+    outputs += [client.get(f"{PUBLIC}/feed.{fmt}").content for fmt in ("atom", "json")]
+    monkeypatch.setenv("CASETRACE_DATABASE_URL", services.url)
+    exported = runner.invoke(COMMANDS, ["export", "credit", "--out", str(tmp_path)])
+    assert exported.exit_code == 0, exported.output
+    outputs += [p.read_bytes() for p in tmp_path.iterdir()]
+    for output in outputs:
+        text = output.decode("utf-8")
+        for secret in (PERSON_ID, PERSON_PHONE, PERSON_ADDRESS, PERSON_NAME):
+            assert secret not in text, secret
