@@ -14,6 +14,7 @@ REGISTERED = (
     "api.inspections:CONTEXT",
     "api.enforcement:CONTEXT",
     "api.audit:CONTEXT",
+    "api.credit:CONTEXT",
 )
 
 

@@ -39,6 +39,8 @@ class ImportReport(BaseModel):
     counts: Counts
     problems: list[dict[str, Any]]
     outcomes: list[dict[str, Any]]  # each changed row: row, USCC, what was done
+    # Where the directory's changes were recorded (the registry's log), for
+    # read-your-writes; the batch's own event is in this context's log.
     log: str
     position: int
 
@@ -64,9 +66,10 @@ class Credit(DatedService):
         problems = found.problems
         outcomes: list[dict[str, Any]] = []
         rejected = {p.row for p in problems if p.severity == "error"}
+        written = 0
         for row in found.good:
             try:
-                done = self._apply(found.kind, row, stamp)
+                done, at = self._apply(found.kind, row, stamp)
             except DomainError as refusal:
                 problems.append(_refused(row, refusal))
                 rejected.add(row.row)
@@ -79,6 +82,7 @@ class Credit(DatedService):
                 )
                 rejected.add(row.row)
                 continue
+            written = max(written, at)
             if done:
                 outcomes.append({"row": row.row, "uscc": row.uscc, "done": list(done)})
         problems.sort(key=lambda p: (p.row, p.severity != "error"))
@@ -90,12 +94,12 @@ class Credit(DatedService):
             rejected=len(rejected),
             warnings=len(warned),
         )
-        recorded, position = False, 0
+        recorded = False
         if self.find(ImportBatch, batch) is None:
             result = self.commit(
                 ImportBatch.record(found.kind, found.sha256, found.size, counts, stamp)
             )
-            recorded, position = not result.replayed, result.position
+            recorded = not result.replayed
         return ImportReport(
             kind=found.kind,
             title=TITLE[found.kind],
@@ -105,11 +109,11 @@ class Credit(DatedService):
             counts=counts,
             problems=[p.as_dict() for p in problems],
             outcomes=outcomes,
-            log=self.name,
-            position=position,
+            log=self.registry.name,
+            position=written,
         )
 
-    def _apply(self, kind: Kind, row: Row, audit: Audit) -> tuple[str, ...]:
+    def _apply(self, kind: Kind, row: Row, audit: Audit) -> tuple[tuple[str, ...], int]:
         profile = EnterpriseProfile(
             uscc=row.uscc,
             name=row.name,

@@ -156,7 +156,8 @@ class Registry(ContextService):
     # -- directed data from the credit system (定向推送数据) -------------------------
     # One row at a time, each row's changes saved at once; a row that changes
     # nothing saves nothing (an import run twice records nothing new). Each
-    # returns what it did: registered, renamed, distributed, listed, removed.
+    # returns what it did (registered, renamed, distributed, listed, removed)
+    # and the log position it was saved at.
 
     def responsible_unit(self, region_code: str) -> Unit:
         """The unit whose region covers the place: the county's, else the
@@ -171,11 +172,11 @@ class Registry(ContextService):
         self,
         profile: EnterpriseProfile,
         audit: Audit,
-    ) -> tuple[str, ...]:
+    ) -> tuple[tuple[str, ...], int]:
         """新设立登记: the enterprise enters the directory (or takes the
         registered name) and is distributed to the unit responsible."""
-        audit = self.authorise("manage_enterprises", audit, profile.region_code)
         unit = self.responsible_unit(profile.region_code)
+        audit = self.authorise("manage_enterprises", audit, profile.region_code)
         enterprise = self.find(Enterprise, enterprise_id(profile.uscc))
         done: list[str] = []
         if enterprise is None:
@@ -197,16 +198,16 @@ class Registry(ContextService):
         authority: str,
         audit: Audit,
         removal: tuple[date, str, str] | None = None,
-    ) -> tuple[str, ...]:
+    ) -> tuple[tuple[str, ...], int]:
         """列入 (and, with `removal` = (移出日期, 移出原因, 移出决定机关), 移出)
         of a credit list. The listing's reason is the audit's. A firm not yet
         in the directory enters it with the row's name and region."""
         enterprise = self.find(Enterprise, enterprise_id(profile.uscc))
         region = enterprise.profile.region_code if enterprise else profile.region_code
+        self.responsible_unit(region)  # not a firm of ours otherwise
         audit = self.authorise("manage_enterprises", audit, region)
         done: list[str] = []
         if enterprise is None:
-            self.responsible_unit(region)  # not a firm of ours otherwise
             enterprise = Enterprise.register(profile, audit)
             done.append("registered")
         state = enterprise.listing_state(flag, listed_on)
@@ -222,10 +223,15 @@ class Registry(ContextService):
             done.append("removed")
         return self._saved(enterprise, done)
 
-    def _saved(self, enterprise: Aggregate, done: list[str]) -> tuple[str, ...]:
-        if done:
-            self.save(enterprise)
-        return tuple(done)
+    def _saved(
+        self, enterprise: Aggregate, done: list[str]
+    ) -> tuple[tuple[str, ...], int]:
+        """What was done, and the registry log's position it was saved at (0:
+        nothing to save)."""
+        if not done:
+            return (), 0
+        recordings = self.save(enterprise)
+        return tuple(done), max(r.notification.id for r in recordings)
 
     def _enterprise(self, uscc: str) -> Enterprise:
         enterprise = self.find(Enterprise, enterprise_id(uscc))
