@@ -15,6 +15,7 @@ REGISTERED = (
     "api.enforcement:CONTEXT",
     "api.audit:CONTEXT",
     "api.disclosure:CONTEXT",
+    "api.credit:CONTEXT",
 )
 
 

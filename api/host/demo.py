@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.host.storage import Services
-from domain.registry.enterprise import EnterpriseProfile
+from domain.registry.enterprise import ABNORMAL_OPERATIONS_LIST, EnterpriseProfile
 from domain.registry.staff import Staff, staff_id
 from domain.shared.audit import SYSTEM_DEMO, Audit, Role
 from domain.shared.uscc import compose_uscc
@@ -76,7 +76,7 @@ def load_demo(
         registry.register_enterprise(profile, audit)
     registry.flag_credit(
         demo_uscc(3, ENTERPRISES[2][1]),
-        "经营异常名录",
+        ABNORMAL_OPERATIONS_LIST,
         audit.because("demo: listed as abnormal"),
     )
     tokens_file = data_dir / "demo-tokens.txt"

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from api.host.database import availability
 from api.host.logging import configure_logging
@@ -71,6 +72,16 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
             app.include_router(router)
     app.include_router(deadlines.router)
     app.include_router(health.router)
+    # Routes that take their body as it is (a CSV upload), by path: the body
+    # guard lets these media types through to them instead of refusing (415).
+    app.state.raw_bodies = {
+        route.path: frozenset({media})
+        for context in services.contexts
+        for router in context.http().routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        and (media := (route.openapi_extra or {}).get("x-body-media-type"))
+    }
     openapi.install(app)
     # Outermost last: the request id must exist before anything can fail; a
     # request answered again (Relying) keeps its body and its key.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from importlib import resources
 from typing import ClassVar
 from uuid import UUID
@@ -19,6 +20,8 @@ from domain.shared.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from domain.shared.events import Aggregate
+from domain.shared.jurisdiction import lineage
 from domain.shared.service import CommandResult, ContextService, command
 
 
@@ -149,6 +152,86 @@ class Registry(ContextService):
         self.authorise("manage_enterprises", audit, enterprise.profile.region_code)
         enterprise.restore_credit(flag, audit)
         return self.commit(enterprise)
+
+    # -- directed data from the credit system (定向推送数据) -------------------------
+    # One row at a time, each row's changes saved at once; a row that changes
+    # nothing saves nothing (an import run twice records nothing new). Each
+    # returns what it did (registered, renamed, distributed, listed, removed)
+    # and the log position it was saved at.
+
+    def responsible_unit(self, region_code: str) -> Unit:
+        """The unit whose region covers the place: the county's, else the
+        city's, else the province's (whichever the bureau has)."""
+        for code in lineage(region_code):
+            unit = self.lookup(Unit, unit_id(code))
+            if unit is not None:
+                return unit
+        raise NotFoundError(f"no unit of the bureau covers region {region_code}")
+
+    def receive_registration(
+        self,
+        profile: EnterpriseProfile,
+        audit: Audit,
+    ) -> tuple[tuple[str, ...], int]:
+        """新设立登记: the enterprise enters the directory (or takes the
+        registered name) and is distributed to the unit responsible."""
+        unit = self.responsible_unit(profile.region_code)
+        audit = self.authorise("manage_enterprises", audit, profile.region_code)
+        enterprise = self.find(Enterprise, enterprise_id(profile.uscc))
+        done: list[str] = []
+        if enterprise is None:
+            enterprise = Enterprise.register(profile, audit)
+            done.append("registered")
+        elif enterprise.name != profile.name:
+            enterprise.rename(profile.name, audit)
+            done.append("renamed")
+        if enterprise.responsible_unit is None:
+            enterprise.distribute(unit.code, audit)
+            done.append(f"distributed:{unit.code}")
+        return self._saved(enterprise, done)
+
+    def receive_listing(
+        self,
+        profile: EnterpriseProfile,
+        flag: str,
+        listed_on: date,
+        authority: str,
+        audit: Audit,
+        removal: tuple[date, str, str] | None = None,
+    ) -> tuple[tuple[str, ...], int]:
+        """列入 (and, with `removal` = (移出日期, 移出原因, 移出决定机关), 移出)
+        of a credit list. The listing's reason is the audit's. A firm not yet
+        in the directory enters it with the row's name and region."""
+        enterprise = self.find(Enterprise, enterprise_id(profile.uscc))
+        region = enterprise.profile.region_code if enterprise else profile.region_code
+        self.responsible_unit(region)  # not a firm of ours otherwise
+        audit = self.authorise("manage_enterprises", audit, region)
+        done: list[str] = []
+        if enterprise is None:
+            enterprise = Enterprise.register(profile, audit)
+            done.append("registered")
+        state = enterprise.listing_state(flag, listed_on)
+        if state is None:
+            enterprise.enter_listing(flag, listed_on, authority, audit)
+            done.append("listed")
+            state = "open"
+        if removal is not None and state == "open":
+            removed_on, reason, removed_by = removal
+            enterprise.end_listing(
+                flag, listed_on, removed_on, removed_by, audit.because(reason)
+            )
+            done.append("removed")
+        return self._saved(enterprise, done)
+
+    def _saved(
+        self, enterprise: Aggregate, done: list[str]
+    ) -> tuple[tuple[str, ...], int]:
+        """What was done, and the registry log's position it was saved at (0:
+        nothing to save)."""
+        if not done:
+            return (), 0
+        recordings = self.save(enterprise)
+        return tuple(done), max(r.notification.id for r in recordings)
 
     def _enterprise(self, uscc: str) -> Enterprise:
         enterprise = self.find(Enterprise, enterprise_id(uscc))

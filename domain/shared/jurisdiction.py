@@ -15,6 +15,7 @@ __all__ = [
     "RegionCode",
     "covers",
     "level_of",
+    "lineage",
     "normalise_region_code",
     "parent_of",
     "validate_region_code",
@@ -75,6 +76,16 @@ def parent_of(code: str) -> str | None:
     if len(normalised) == 2:
         return None
     return normalised[:-2]
+
+
+def lineage(code: str) -> tuple[str, ...]:
+    """The normalised codes covering `code`, narrowest first: a county's own,
+    its city's, its province's (420102 -> 420102, 4201, 42). The unit
+    responsible for a place is the first of these the bureau has."""
+    codes = [normalise_region_code(code)]
+    while (parent := parent_of(codes[-1])) is not None:
+        codes.append(parent)
+    return tuple(codes)
 
 
 def covers(unit_code: str, case_region_code: str) -> bool:

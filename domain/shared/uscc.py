@@ -10,6 +10,7 @@ from domain.shared.errors import InvalidInputError
 
 __all__ = [
     "CHARSET",
+    "CHECK_RULES",
     "RULE_CHARSET",
     "RULE_CHECK_CHARACTER",
     "RULE_LENGTH",
@@ -18,6 +19,7 @@ __all__ = [
     "USCC",
     "USCC_JSON_SCHEMA",
     "USCC_PATTERN",
+    "ImportedUSCC",
     "compose_uscc",
     "org_code_check_character",
     "region_code_of",
@@ -44,6 +46,9 @@ RULE_CHARSET: Final = "GB 32100-2015 代码字符集"
 RULE_REGION_CODE: Final = "GB 32100-2015 登记管理机关行政区划码 (GB/T 2260)"
 RULE_ORG_CHECK_CHARACTER: Final = "GB 11714-1997 组织机构代码校验码"
 RULE_CHECK_CHARACTER: Final = "GB 32100-2015 校验码"
+# The rules of the two check characters: on imported data their failure is
+# a warning for manual review, not a refusal (DOMAIN §6.4).
+CHECK_RULES: Final = frozenset({RULE_ORG_CHECK_CHARACTER, RULE_CHECK_CHARACTER})
 
 _FIELD: Final = "uscc"
 
@@ -121,9 +126,11 @@ def _charset_error(position: int, char: str) -> InvalidInputError:
     )
 
 
-def validate_uscc(code: str) -> str:
+def validate_uscc(code: str, *, check_characters: bool = True) -> str:
     """Return the normalised code (trimmed, upper case) or raise InvalidInputError
-    naming the rule that failed."""
+    naming the rule that failed. Without `check_characters`, only the code's
+    shape is checked (length, character set, region digits): an imported
+    code that fails a check character is kept for manual review."""
     normalised = code.strip().upper()
     if len(normalised) != 18:
         raise InvalidInputError(
@@ -144,6 +151,8 @@ def validate_uscc(code: str) -> str:
                 field=_FIELD,
                 rule=RULE_REGION_CODE,
             )
+    if not check_characters:
+        return normalised
     # Positions 9-17: 主体标识码, the GB 11714-1997 organisation code with its own
     # check character at position 17.
     expected_org = org_code_check_character(normalised[8:16])
@@ -181,6 +190,15 @@ def _pydantic_uscc(value: str) -> str:
         raise ValueError(exc.detail) from exc
 
 
+def _pydantic_imported_uscc(value: str) -> str:
+    if value != value.strip():
+        raise ValueError("a USCC has no surrounding spaces")
+    try:
+        return validate_uscc(value, check_characters=False)
+    except InvalidInputError as exc:
+        raise ValueError(exc.detail) from exc
+
+
 # The code's shape as a JSON Schema pattern (either case; stored upper case).
 # The two check characters cannot be a regular expression: the schema names
 # them with `format: uscc` and its description, and `casetrace uscc generate`
@@ -205,3 +223,12 @@ USCC = Annotated[
     Field(json_schema_extra=USCC_JSON_SCHEMA),
     AfterValidator(_pydantic_uscc),
 ]
+
+ImportedUSCC = Annotated[
+    str,
+    Field(json_schema_extra={**USCC_JSON_SCHEMA, "format": "uscc-imported"}),
+    AfterValidator(_pydantic_imported_uscc),
+]
+"""A code as the enterprise directory keeps it: its shape checked, its check
+characters not (a code pushed by the credit system that fails them is kept
+and flagged for manual review, DOMAIN §6.4)."""

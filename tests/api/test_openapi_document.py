@@ -184,8 +184,8 @@ def test_every_body_field_of_every_operation_has_a_glossed_description(
     counted = 0
     for path, method, operation in operations(document):
         body = operation.get("requestBody")
-        if body is None:
-            continue
+        if body is None or "application/json" not in body["content"]:
+            continue  # none, or a file taken as it is (a CSV upload)
         schema = body["content"]["application/json"]["schema"]
         for name, prop in body_fields(document, schema, f"{method} {path}", set()):
             counted += 1

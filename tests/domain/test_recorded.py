@@ -23,6 +23,7 @@ from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 import domain
+from domain.credit.batch import Counts, ImportBatch
 from domain.licensing.application import LicenceApplication
 from domain.registry.catalogue import Catalogue
 from domain.registry.enterprise import Enterprise, EnterpriseProfile
@@ -76,6 +77,17 @@ def _registry_lifecycles() -> list[list[Any]]:
     enterprise.rename("淮安新名称有限公司", ADMIN)
     enterprise.flag_credit("严重失信", ADMIN)
     enterprise.restore_credit("严重失信", ADMIN)
+    enterprise.enter_listing(
+        "abnormal_operations_list", date(2026, 11, 2), "淮安市市场监督管理局", ADMIN
+    )
+    enterprise.end_listing(
+        "abnormal_operations_list",
+        date(2026, 11, 2),
+        date(2026, 11, 20),
+        "淮安市市场监督管理局",
+        ADMIN,
+    )
+    enterprise.distribute("320803", ADMIN)
 
     staff = Staff.enrol("S-1", "张三", "320803", frozenset({Role.CLERK}), BOOTSTRAP)
     token = Token.issue("secret", staff.id, "窗口", BOOTSTRAP)
@@ -87,7 +99,14 @@ def _registry_lifecycles() -> list[list[Any]]:
     token.revoke(ADMIN)
 
     unit = Unit.establish("320803", "淮安区市场监督管理局", BOOTSTRAP)
-    aggregates: list[Aggregate] = [catalogue, enterprise, staff, token, unit]
+    batch = ImportBatch.record(
+        "new",
+        "0" * 64,
+        120,
+        Counts(rows=2, applied=1, unchanged=0, rejected=1, warnings=0),
+        ADMIN,
+    )
+    aggregates: list[Aggregate] = [catalogue, enterprise, staff, token, unit, batch]
     return [list(a.collect_events()) for a in aggregates]
 
 

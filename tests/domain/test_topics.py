@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from eventsourcing.utils import get_topic, resolve_topic
 
+from domain.credit.batch import ImportBatch
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import Licence
@@ -86,6 +87,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.registry.Enterprise.Renamed",
         "casetrace.registry.Enterprise.CreditFlagged",
         "casetrace.registry.Enterprise.CreditRestored",
+        "casetrace.registry.Enterprise.Distributed",
         "casetrace.registry.Enterprise.Created",
     ],
     Staff: [
@@ -106,6 +108,10 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.registry.Unit.Established",
         "casetrace.registry.Unit.Created",
     ],
+    ImportBatch: [
+        "casetrace.credit.ImportBatch.Imported",
+        "casetrace.credit.ImportBatch.Created",
+    ],
 }
 
 AGGREGATE_TOPICS: dict[type[Aggregate], str] = {
@@ -116,6 +122,7 @@ AGGREGATE_TOPICS: dict[type[Aggregate], str] = {
     Staff: "casetrace.registry.Staff",
     Token: "casetrace.registry.Token",
     Unit: "casetrace.registry.Unit",
+    ImportBatch: "casetrace.credit.ImportBatch",
 }
 
 SNAPSHOT_TOPICS: dict[type[Aggregate], str] = {
