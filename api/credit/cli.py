@@ -41,7 +41,7 @@ def credit(
 ) -> None:
     """Import a directed-data CSV into the enterprise directory."""
     from api.credit import service
-    from api.host.cli import _operator
+    from api.host.cli import console_operator
     from api.host.settings import Settings
     from api.host.storage import open_services
 
@@ -51,7 +51,9 @@ def credit(
     data = file.read_bytes()
     services = open_services(Settings.from_env())
     try:
-        body = _report(service(services).import_directed_data(_operator(), data, kind))
+        body = _report(
+            service(services).import_directed_data(console_operator(), data, kind)
+        )
     except InvalidInputError as refused:
         body = {"refused": refused.detail, "problems": list(refused.errors)}
     finally:
