@@ -43,6 +43,7 @@ from tests.domain.conftest import (
     item_with,
     receive_application,
 )
+from tests.domain.test_disclosure import disclosure_lifecycles
 from tests.domain.test_persistence_roundtrip import (
     TRANSCODERS,
     UpcastProbe,
@@ -111,7 +112,8 @@ def _registry_lifecycles() -> list[list[Any]]:
 
 
 def _samples() -> list[Any]:
-    return [e for events in all_lifecycles() + _registry_lifecycles() for e in events]
+    lifecycles = all_lifecycles() + _registry_lifecycles() + disclosure_lifecycles()
+    return [e for events in lifecycles for e in events]
 
 
 # Plain JSON is parsed straight from the stored bytes; compressed (or
