@@ -107,7 +107,7 @@ class Publisher:
         if not todo:
             return 0
         earlier: list[str] = []
-        if any(isinstance(i, Retract) for i in todo):
+        if any(isinstance(i, Retract) and i.targets is None for i in todo):
             history = app.repository.event_store.get(
                 case_id, lte=event.originator_version
             )

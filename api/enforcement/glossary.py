@@ -34,6 +34,8 @@ GLOSSARY: Final[dict[str, str]] = {
     "PenaltyDecisionBody.confiscation_fen": "没收金额（分） — 没收违法所得 / 非法财物 valued, integer fen",
     "PenaltyDecisionBody.procedure": "程序 — ordinary 普通程序, summary 简易程序 (Art. 51)",
     "NoPenaltyBody.ground": "不予处罚 not_penalised (Art. 33) / 撤销立案 case_withdrawn",
+    "DecisionRevokedBody.ground": "复议撤销 reconsideration / 判决撤销 court"
+    " / 自行纠正 self_correction (行政处罚法 Art. 75)",
     "PenaltyServeBody.served_on": "送达日期 — within 7 working days of the decision (Arts. 61, 85)",
     "PenaltyServeBody.method": "送达方式 — in_person, left_at_address, entrusted, post, electronic, announcement",
     "PenaltyInstalmentsBody.count": "分期期数 — 1: deferred (暂缓), more: instalments (Art. 66)",

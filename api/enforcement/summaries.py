@@ -28,6 +28,7 @@ TEMPLATES: Final[dict[str, Template]] = {
     E.PaymentRecorded.TOPIC: "缴纳罚没款 {amount_fen} 分（累计 {paid_fen} 分）",
     E.EnforcementApplied.TOPIC: "逾期未缴纳，申请强制执行（未缴 {outstanding_fen} 分）",
     E.Closed.TOPIC: "结案（{closed_on}）",
+    E.DecisionRevoked.TOPIC: "处罚决定已撤销（{ground}，{rule}）",
     E.DeadlineMissed.TOPIC: "期限 {due} 届满未办理（{kind}，系统记录）",
     E.DeadlinesRecomputed.TOPIC: "放假安排公布（日历 {calendar_version}），重新计算期限",
     DecisionNumber.Taken.TOPIC: "决定书文号 {number} 已用",

@@ -50,11 +50,13 @@ class Publish:
 
 @dataclass(frozen=True)
 class Retract:
-    """Retract every earlier published decision of the case."""
+    """Retract earlier published decisions of the case: `targets`, or (None)
+    every one its history published (a licence's grant, changes, renewals)."""
 
     decision: str  # the withdrawing or revoking decision's key
     reason: str
     ordered_on: date
+    targets: tuple[str, ...] | None = None
 
 
 Instruction = Prepare | Publish | Retract
@@ -216,6 +218,10 @@ def _on_penalty_case(case: EnforcementCase, e: Any) -> list[Instruction]:
         return [Prepare("penalised", record, case.unit_code, publish=False)]
     if isinstance(e, EnforcementCase.Served):
         return [Publish("penalised")]
+    if isinstance(e, EnforcementCase.DecisionRevoked):
+        key = f"decision_revoked:{e.originator_version}"
+        reason = f"行政处罚决定已撤销（{e.rule}）"
+        return [Retract(key, reason, e.revoked_on, targets=("penalised",))]
     return []
 
 
@@ -239,7 +245,12 @@ TOPICS: Mapping[str, frozenset[str]] = {
         )
     ),
     "enforcement": frozenset(
-        c.TOPIC for c in (EnforcementCase.Decided, EnforcementCase.Served)
+        c.TOPIC
+        for c in (
+            EnforcementCase.Decided,
+            EnforcementCase.Served,
+            EnforcementCase.DecisionRevoked,
+        )
     ),
 }
 

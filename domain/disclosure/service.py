@@ -116,7 +116,8 @@ class DisclosureService(DatedService):
             log=log, case_id=case_id, decision=instruction.decision, position=position
         )
         done: list[Disclosure] = []
-        for key in retractable(earlier):
+        targets = instruction.targets
+        for key in retractable(earlier) if targets is None else targets:
             found = self._get(disclosure_id(log, case_id, key), changed)
             if found is None or found.stage in (Stage.RETRACTED, Stage.ENDED):
                 continue

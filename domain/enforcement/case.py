@@ -35,12 +35,14 @@ from domain.enforcement.terms import (
     PROCEDURE_19,
     PROCEDURE_64,
     PUBLICATION_2,
+    REVOCATION_RULES,
     SCHEMA_RULE,
     SERVICE_WD,
     SUMMARY_FINE_ORG_FEN,
     SUMMARY_FINE_PERSON_FEN,
     WITHDRAWAL_RULE,
     Decision,
+    DecisionRevocationGround,
     Evidence,
     ExcludedPeriod,
     Instalments,
@@ -79,6 +81,7 @@ class Status(StrEnum):
     PAID = "paid"  # 罚没款 paid in full
     ENFORCEMENT_APPLIED = "enforcement_applied"  # 强制执行 (Art. 72)
     CLOSED = "closed"  # 结案 (or 不予处罚 / 撤销立案)
+    DECISION_REVOKED = "decision_revoked"  # the decision was set aside
 
 
 class DeadlineKind(StrEnum):
@@ -208,6 +211,13 @@ class EnforcementCase(Aggregate):
 
     class Closed(Aggregate.Event):
         closed_on: date
+
+    class DecisionRevoked(Aggregate.Event):
+        """The decision no longer stands (复议、诉讼 or 自行纠正)."""
+
+        ground: DecisionRevocationGround
+        revoked_on: date
+        rule: str
 
     class DeadlineMissed(Aggregate.Event):
         """The clock saw a legal deadline pass with nothing done (DESIGN §3)."""
@@ -568,6 +578,32 @@ class EnforcementCase(Aggregate):
                 rule=ART_72,
             )
         self._closed(audit=audit, closed_on=on)
+
+    def revoke_decision(
+        self, ground: DecisionRevocationGround, on: date, audit: Audit
+    ) -> None:
+        """The decision is set aside by reconsideration, a court, or the
+        bureau's own correction; its publication is withdrawn (publication
+        rules, Art. 11)."""
+        require_reason(audit, "recording that the decision was set aside")
+        if self.decision is None or self.status is Status.DECISION_REVOKED:
+            raise IllegalTransitionError(
+                f"no standing penalty decision: the case is {self.status}"
+            )
+        self._decision_revoked(
+            audit=audit, ground=ground, revoked_on=on, rule=REVOCATION_RULES[ground]
+        )
+
+    @event(DecisionRevoked)
+    def _decision_revoked(
+        self,
+        *,
+        audit: Audit,
+        ground: DecisionRevocationGround,
+        revoked_on: date,
+        rule: str,
+    ) -> None:
+        self.status = Status.DECISION_REVOKED
 
     # -- the clock's view ----------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from domain.enforcement.case import (
 from domain.enforcement.terms import (
     PROCEDURE_19,
     Decision,
+    DecisionRevocationGround,
     Evidence,
     ExcludedPeriod,
     NoPenaltyGround,
@@ -322,6 +323,18 @@ class Enforcement(DatedService):
     @command(APPROVER, summary="Close the case (结案)", route="close", decision=True)
     def close_case(self, c: EnforcementCase, audit: Audit) -> None:
         c.close(self.today(), audit)
+
+    @command(
+        APPROVER,
+        summary="Record that the decision was set aside (复议、诉讼撤销 or 自行纠正);"
+        " its publication is withdrawn",
+        body="DecisionRevokedBody",
+        decision=True,
+    )
+    def revoke_decision(
+        self, c: EnforcementCase, audit: Audit, ground: DecisionRevocationGround
+    ) -> None:
+        c.revoke_decision(ground, self.today(), audit)
 
     # -- the clock ---------------------------------------------------------------------
 

@@ -231,6 +231,22 @@ class NoPenaltyGround(StrEnum):
     CASE_WITHDRAWN = "case_withdrawn"  # 撤销立案 (UNCONFIRMED article)
 
 
+class DecisionRevocationGround(StrEnum):
+    """Why a penalty decision no longer stands (its publication is then
+    withdrawn within 3 working days, 处罚信息公示规定 Art. 11)."""
+
+    RECONSIDERATION = "reconsideration"  # 行政复议决定撤销 (行政复议法)
+    COURT = "court"  # 人民法院判决撤销 (行政诉讼法 Art. 70)
+    SELF_CORRECTION = "self_correction"  # 自行纠正 (行政处罚法 Art. 75 ¶2)
+
+
+REVOCATION_RULES: dict[DecisionRevocationGround, str] = {
+    DecisionRevocationGround.RECONSIDERATION: "行政复议法 (复议决定撤销)",
+    DecisionRevocationGround.COURT: "行政诉讼法 第70条",
+    DecisionRevocationGround.SELF_CORRECTION: law(75),
+}
+
+
 class ServiceMethod(StrEnum):
     """How the decision reached the party (Art. 61: 民事诉讼法's ways)."""
 

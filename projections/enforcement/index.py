@@ -150,6 +150,7 @@ class EnforcementIndex(CaseReadModel[PenaltyRow]):
             E.PaymentRecorded: _paid,
             E.EnforcementApplied: _status(Status.ENFORCEMENT_APPLIED),
             E.Closed: _status(Status.CLOSED),
+            E.DecisionRevoked: _status(Status.DECISION_REVOKED),
             E.DeadlineMissed: _deadline_missed,
             E.DeadlinesRecomputed: _recomputed,
         }

@@ -125,6 +125,15 @@ def test_a_penalty_waits_on_the_board_until_served_then_is_published(
     assert entry["record"]["decision_number"] == number
     assert entry["record"]["title"] == "罚款、没收违法所得"
     assert entry["display_until"] == "2029-11-23"  # 3 years (Art. 13)
+    set_aside = {"ground": "reconsideration", "reason": "复议机关决定撤销"}
+    approver = staff[(Role.APPROVER, COUNTY)]
+    ok(post(client, f"{path}/revoke-decision", approver, set_aside))
+    assert shown(client, services, uscc=uscc) == []
+    gone = ok(client.get(f"{PUBLIC}/{entry['id']}"))
+    assert gone["status"] == "retracted"
+    assert gone["retraction_reason"].startswith("行政处罚决定已撤销")
+    again = post(client, f"{path}/revoke-decision", approver, set_aside)
+    assert again.status_code == 409
 
 
 def test_the_clock_records_a_missed_publication_and_the_late_one_says_so(

@@ -377,6 +377,7 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "serve": {"served_on": "2026-11-23", "method": "post"},
     "approve-instalments": {"count": 2, "last_due": "2027-01-31", "reason": "r"},
     "record-payment": {"amount_fen": 100, "paid_on": "2026-11-23"},
+    "revoke-decision": {"ground": "court", "reason": "判决撤销"},
 }
 
 

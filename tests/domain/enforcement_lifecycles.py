@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.enforcement.case import DecisionNumber
 from domain.enforcement.terms import (
+    DecisionRevocationGround,
     Evidence,
     EvidenceKind,
     ExcludedPeriod,
@@ -46,6 +47,9 @@ def enforcement_lifecycles() -> list[list[Any]]:
     case.record_payment(1_000_00, date(2026, 9, 1), date(2026, 9, 1), OFFICER)
     case.apply_enforcement(date(2026, 11, 2), OFFICER)
     case.close(date(2026, 11, 3), APPROVER)
+    case.revoke_decision(
+        DecisionRevocationGround.RECONSIDERATION, date(2026, 11, 20), APPROVER
+    )
     limit = case.decision_limit
     case.trigger_event(
         case.DeadlinesRecomputed,
