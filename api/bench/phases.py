@@ -223,7 +223,7 @@ def query_latencies(base: str, query: Query, count: int) -> tuple[list[float], i
     latencies: list[float] = []
     failures = 0
     with httpx.Client(base_url=base, timeout=60.0) as http:
-        headers = {"Authorization": f"Bearer {query.token}"}
+        headers = {} if query.public else {"Authorization": f"Bearer {query.token}"}
         began = time.monotonic()
         for i in range(count + 5):
             if time.monotonic() - began > QUERY_TIME_CAP:
@@ -242,6 +242,60 @@ def query_latencies(base: str, query: Query, count: int) -> tuple[list[float], i
             elif i >= 5:  # the first five warm the connection and caches
                 latencies.append(took)
     return latencies, failures
+
+
+# -- 8. throughput of public pages ---------------------------------------------------
+
+
+@runtime_checkable
+class Throughput(Protocol):
+    """A workload with public pages served from a cache, whose rate under
+    concurrent clients is measured (e.g. archived feed pages)."""
+
+    def throughput_queries(self) -> Sequence[Query]: ...
+
+
+def requests_per_second(
+    base: str, query: Query, seconds: float, clients: int
+) -> tuple[int, float, int]:
+    """GETs answered 200 by `clients` keep-alive connections for `seconds`:
+    (answered, seconds, failed). http.client, not httpx: the client's own cost
+    per request must stay well below the server's."""
+    import http.client
+    import threading
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base)
+    counts = [0] * clients
+    failed = [0] * clients
+    stop = threading.Event()
+
+    def client(i: int) -> None:
+        conn = http.client.HTTPConnection(where.hostname or "", where.port, timeout=30)
+        while not stop.is_set():
+            try:
+                conn.request("GET", query.path)
+                response = conn.getresponse()
+                response.read()
+            except OSError:
+                failed[i] += 1
+                conn.close()
+                continue
+            if response.status == 200:
+                counts[i] += 1
+            else:
+                failed[i] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return sum(counts), time.monotonic() - began, sum(failed)
 
 
 # -- 7. verification ---------------------------------------------------------------

@@ -145,6 +145,8 @@ def run(
         for bench in benches:
             query_phase(it.servers["1"].base, bench, queries, results)
         for bench in benches:
+            throughput_phase(it.servers["1"].base, bench, results)
+        for bench in benches:
             verify_phase(bench, results)
 
     results.notes.append(
@@ -551,6 +553,31 @@ def query_phase(base: str, bench: Bench, count: int, results: Results) -> None:
             p50_p99(latencies) + (f" ({failures} failed)" if failures else ""),
             "p99 < 20 ms",
             q99 < TARGET_QUERY_P99 and failures == 0 and bool(latencies),
+        )
+
+
+TARGET_PAGES_PER_S = 2_000
+THROUGHPUT_S = 5.0
+THROUGHPUT_CLIENTS = 8
+
+
+def throughput_phase(base: str, bench: Bench, results: Results) -> None:
+    """(8) for a workload with cached public pages: requests/s under
+    concurrent keep-alive clients (on the same machine as the server)."""
+    if not isinstance(bench.workload, phases.Throughput):
+        return
+    for query in bench.workload.throughput_queries():
+        answered, took, failed = phases.requests_per_second(
+            base, query, THROUGHPUT_S, THROUGHPUT_CLIENTS
+        )
+        rate = answered / took if took else 0.0
+        results.add(
+            f"8. {query.label}, {THROUGHPUT_CLIENTS} clients{bench.tag}",
+            f"{rate:,.0f} requests/s ({answered:,} in {took:.1f} s"
+            + (f", {failed} failed" if failed else "")
+            + ")",
+            f">= {TARGET_PAGES_PER_S:,} requests/s",
+            rate >= TARGET_PAGES_PER_S and failed == 0,
         )
 
 

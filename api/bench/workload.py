@@ -38,6 +38,7 @@ class Query:
     label: str
     path: str
     token: str
+    public: bool = False  # sent with no Authorization header (a public route)
 
 
 class Commands(Protocol):

@@ -65,4 +65,5 @@ CONTEXT = Context(
     http=_http,
     background="api.disclosure:background",
     cli="api.disclosure.cli:COMMANDS",
+    bench="api.disclosure.bench",
 )
