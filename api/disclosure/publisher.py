@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import structlog
 from eventsourcing.application import Application
+from eventsourcing.persistence import PersistenceError
 
 from domain.disclosure.policy import TOPICS, Retract, decision_keys, instructions
 from domain.disclosure.service import DisclosureService
@@ -33,6 +34,11 @@ SCHEMA_DDL = (
     "CREATE SCHEMA IF NOT EXISTS casetrace_disclosure",
     "CREATE TABLE IF NOT EXISTS casetrace_disclosure.publisher"
     " (log text PRIMARY KEY, position bigint NOT NULL)",
+    # An event the publisher could not carry out (not the database's fault):
+    # passed over so it never stops the rest, and kept here to be seen to.
+    "CREATE TABLE IF NOT EXISTS casetrace_disclosure.refused"
+    " (log text, position bigint, error text NOT NULL, at timestamptz NOT NULL"
+    " DEFAULT now(), PRIMARY KEY (log, position))",
 )
 
 
@@ -91,8 +97,16 @@ class Publisher:
             start + 1, self.batch, topics=sorted(TOPICS[name])
         )
         for notification in notifications:
-            event = app.mapper.to_domain_event(notification)
-            written = self._carry_out(name, app, event, notification.id)
+            try:
+                event = app.mapper.to_domain_event(notification)
+                written = self._carry_out(name, app, event, notification.id)
+            except (psycopg.Error, PersistenceError):
+                raise  # the database: the round fails and is tried again
+            except Exception as exc:
+                # A poison event must not stop every later publication.
+                log.exception("event refused", log=name, position=notification.id)
+                refuse(conn, name, notification.id, f"{type(exc).__name__}: {exc}")
+                written = 0
             done.written = max(done.written, written)
             done.read += 1
             # Moved after each event: a crash repeats at most one.
@@ -128,6 +142,14 @@ class Publisher:
 def ensure_schema(conn: psycopg.Connection[Any]) -> None:
     for statement in SCHEMA_DDL:
         conn.execute(statement)
+
+
+def refuse(conn: psycopg.Connection[Any], name: str, at: int, error: str) -> None:
+    conn.execute(
+        "INSERT INTO casetrace_disclosure.refused (log, position, error)"
+        " VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+        (name, at, error[:2000]),
+    )
 
 
 def position(conn: psycopg.Connection[Any], name: str) -> int:

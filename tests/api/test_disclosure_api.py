@@ -518,3 +518,32 @@ def test_no_public_output_carries_a_natural_persons_id_phone_address_or_name(
         text = output.decode("utf-8")
         for secret in (PERSON_ID, PERSON_PHONE, PERSON_ADDRESS, PERSON_NAME):
             assert secret not in text, secret
+
+
+def test_an_event_the_publisher_cannot_carry_out_is_set_aside_not_a_block(
+    client: TestClient,
+    staff: StaffBook,
+    services: Services,
+    projector: Projector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import api.disclosure.publisher as publisher
+
+    poisoned = licence(client, staff, 9951)
+    real = publisher.instructions
+
+    def refusing(log: str, case: Any, event: Any) -> Any:
+        if event.originator_id == uuid.UUID(poisoned["id"]):
+            raise ValueError("an unreadable decision")
+        return real(log, case, event)
+
+    monkeypatch.setattr(publisher, "instructions", refusing)
+    publish(services)
+    after = licence(client, staff, 9952)
+    assert shown(client, services, uscc=poisoned["holder"]["uscc"]) == []
+    assert len(shown(client, services, uscc=after["holder"]["uscc"])) == 1
+    with psycopg.connect(services.url) as conn:
+        rows = conn.execute(
+            "SELECT log, error FROM casetrace_disclosure.refused"
+        ).fetchall()
+    assert ("licensing", "ValueError: an unreadable decision") in rows
