@@ -66,6 +66,15 @@ def shown(
     return found
 
 
+def newest_items(client: TestClient) -> str:
+    """The Atom head and the newest archive page: where the latest items are
+    (the head is empty just after a page fills)."""
+    head = client.get(f"{PUBLIC}/feed.atom").text
+    older = feedparser.parse(head).feed.get("links", [])
+    archive = next((x.href for x in older if x.rel == "prev-archive"), None)
+    return head + (client.get(archive).text if archive else "")
+
+
 def licence(client: TestClient, staff: StaffBook, seed: int) -> dict[str, Any]:
     return commitment_licence(client, staff, seed=seed)
 
@@ -213,9 +222,7 @@ def test_a_revoked_licence_leaves_a_tombstone_and_its_revocation_is_published(
     assert gone["retracted_on"] == "2026-11-23"
     atom = feedparser.parse(client.get(f"{PUBLIC}/feed.atom").content)
     assert not atom.bozo, atom.bozo_exception
-    body = client.get(f"{PUBLIC}/feed.atom").text
-    assert f'ref="urn:uuid:{granted["id"]}"' in body
-    assert "at:deleted-entry" in body
+    assert f'ref="urn:uuid:{granted["id"]}"' in newest_items(client)
 
 
 def test_carrying_out_every_event_again_records_nothing_new(
@@ -547,3 +554,32 @@ def test_an_event_the_publisher_cannot_carry_out_is_set_aside_not_a_block(
             "SELECT log, error FROM casetrace_disclosure.refused"
         ).fetchall()
     assert ("licensing", "ValueError: an unreadable decision") in rows
+
+
+def test_a_penalty_leaves_the_current_feed_when_its_display_period_ends(
+    client: TestClient,
+    staff: StaffBook,
+    services: Services,
+    clock: FixedClock,
+    projector: Projector,
+) -> None:
+    uscc = make_uscc(91_401)
+    case = open_case(client, staff, party={**party(), "uscc": uscc})
+    path = f"{CASES}/{case['id']}"
+    number = f"淮区市监罚〔2026〕{uuid.uuid4().hex[:6]}号"
+    small = decision_body(
+        number, penalties=["fine"], fine_fen=5_000_00, confiscation_fen=0
+    )
+    ok(post(client, f"{path}/decide", staff[(Role.APPROVER, COUNTY)], small))
+    served = {"served_on": "2026-11-23", "method": "in_person"}
+    ok(post(client, f"{path}/serve", staff[(Role.OFFICER, COUNTY)], served))
+    (entry,) = shown(client, services, uscc=uscc)
+    assert entry["display_until"] == "2027-02-23"  # 3 months (Art. 13)
+    clock.at = clock.at + timedelta(days=93)  # Wed 2027-02-24
+    DeadlineClock(services).tick()
+    assert shown(client, services, uscc=uscc) == []
+    gone = ok(client.get(f"{PUBLIC}/{entry['id']}"))
+    assert gone["status"] == "ended"
+    assert gone["display_ended_on"] == "2027-02-24"
+    assert gone["record"] is None
+    assert f'ref="urn:uuid:{entry["id"]}"' in newest_items(client)
