@@ -91,6 +91,7 @@ def follow(
     deployment's national view (一张网): resumes where it left off, and
     de-duplicates by (feed id, entry id)."""
     import httpx
+    import structlog
 
     from api.disclosure.follow import Follower, Rounds
     from api.host.logging import configure_logging
@@ -101,7 +102,8 @@ def follow(
             typer.echo(f"error: {url} is not an http(s) URL", err=True)
             raise typer.Exit(2)
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    if not structlog.is_configured():  # (a host that set up logs keeps them)
+        configure_logging(settings.log_level)
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         follower = Follower(database_url(settings), client)
         follower.prepare()

@@ -12,13 +12,21 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.disclosure.http import RECORD_EXAMPLE, PublicReader, Text
+from api.disclosure.http import (
+    RECORD_EXAMPLE,
+    CategoryFilter,
+    DecidedFrom,
+    DecidedTo,
+    KindFilter,
+    NumberFilter,
+    PublicReader,
+    Text,
+)
 from api.http.errors import ProblemError
 from api.http.openapi import PUBLIC, problems
 from api.http.reads import After, Limit, page_body
 from api.http.views import JSON
-from domain.disclosure.record import Category, DecisionKind, PublicRecord
-from domain.shared.dates import IsoDate
+from domain.disclosure.record import PublicRecord
 from domain.shared.errors import InvalidInputError
 from domain.shared.uscc import USCC
 from projections.disclosure import national_queries as q
@@ -153,18 +161,9 @@ def national(
         Optional[USCC],  # noqa: UP045
         Query(description="the party's unified social credit code (on display only)"),
     ] = None,
-    decision_number: Annotated[
-        Optional[Text],  # noqa: UP045
-        Query(description="the decision's number (决定书文号), exactly"),
-    ] = None,
-    kind: Annotated[
-        Optional[DecisionKind],  # noqa: UP045
-        Query(description="licence (行政许可) or penalty (行政处罚)"),
-    ] = None,
-    category: Annotated[
-        Optional[Category],  # noqa: UP045
-        Query(description="what the decision did: granted, changed, renewed…"),
-    ] = None,
+    decision_number: NumberFilter = None,
+    kind: KindFilter = None,
+    category: CategoryFilter = None,
     status: Annotated[
         Optional[str],  # noqa: UP045
         Query(
@@ -172,14 +171,8 @@ def national(
             description="published, retracted or ended (default: all)",
         ),
     ] = None,
-    decided_from: Annotated[
-        Optional[IsoDate],  # noqa: UP045
-        Query(alias="from", description="decided on or after this day"),
-    ] = None,
-    decided_to: Annotated[
-        Optional[IsoDate],  # noqa: UP045
-        Query(alias="to", description="decided on or before this day"),
-    ] = None,
+    decided_from: DecidedFrom = None,
+    decided_to: DecidedTo = None,
     source: Source = None,
     after: After = None,
     limit: Limit = 50,

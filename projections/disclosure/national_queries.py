@@ -12,6 +12,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from projections.disclosure.entries_queries import like
 from projections.disclosure.national import SCHEMA
 from projections.queries import Page, Where, newest_first
 
@@ -49,11 +50,6 @@ COLUMNS = sql.SQL(
 )
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search(conn: psycopg.Connection[Any], q: NationalQuery) -> Page[dict[str, Any]]:
     """Entries of every followed feed, newest stored first; a stable cursor.
     The party's name and USCC match entries on display only: a retracted
@@ -61,7 +57,7 @@ def search(conn: psycopg.Connection[Any], q: NationalQuery) -> Page[dict[str, An
     where = Where()
     where.add("TRUE")
     if q.party:
-        where.add("status = 'published' AND party_name ILIKE %s", _like(q.party))
+        where.add("status = 'published' AND party_name ILIKE %s", like(q.party))
     if q.uscc:
         where.add("status = 'published' AND uscc = %s", q.uscc)
     if q.decision_number:
