@@ -33,12 +33,13 @@ def service(services: Services) -> DisclosureService:
 
 
 def _http() -> Http:
-    from api.disclosure import http
+    from api.disclosure import http, national_http
     from api.http.summaries import Summaries
     from domain.disclosure.disclosure import Disclosure
 
     return Http(
-        routers=(http.router,),
+        # The national view first: `/{entry_id}` would take `national`.
+        routers=(national_http.router, http.router),
         summaries=Summaries(
             templates={
                 Disclosure.Prepared.TOPIC: "公示信息已生成（待公示）",

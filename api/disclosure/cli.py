@@ -63,3 +63,55 @@ def credit(
     )
     for sent in made.files:
         typer.echo(f"  {target / sent.name}  {sent.rows} rows  sha256 {sent.sha256}")
+
+
+@COMMANDS.command("follow")
+def follow(
+    urls: Annotated[
+        list[str],
+        typer.Argument(
+            help="other deployments' feed heads, e.g."
+            " https://city.example/public/v1/disclosures/feed.atom"
+        ),
+    ],
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once", help="one pass; exit 0 if every source was read, 1 if not"
+        ),
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(min=0.1, help="seconds between rounds")
+    ] = 60.0,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="seconds to wait on a source")
+    ] = 10.0,
+) -> None:
+    """Follow other deployments' disclosure feeds (Atom, RFC 5005) into this
+    deployment's national view (一张网): resumes where it left off, and
+    de-duplicates by (feed id, entry id)."""
+    import httpx
+    import structlog
+
+    from api.disclosure.follow import Follower, Rounds
+    from api.host.logging import configure_logging
+    from api.host.storage import database_url
+
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            typer.echo(f"error: {url} is not an http(s) URL", err=True)
+            raise typer.Exit(2)
+    settings = Settings.from_env()
+    if not structlog.is_configured():  # (a host that set up logs keeps them)
+        configure_logging(settings.log_level)
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        follower = Follower(database_url(settings), client)
+        follower.prepare()
+        rounds = Rounds(follower, urls, interval)
+        if not once:
+            rounds.forever()
+        outcomes = rounds.round()
+    for outcome in outcomes:
+        typer.echo(outcome.line())
+    if not all(o.ok for o in outcomes):
+        raise typer.Exit(1)

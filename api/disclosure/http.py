@@ -119,6 +119,28 @@ class EntryList(BaseModel):
 
 Text = Annotated[str, Line(200)]
 
+# The filters of the searches (ours and the national view's).
+NumberFilter = Annotated[
+    Optional[Text],  # noqa: UP045
+    Query(description="the decision's number (决定书文号), exactly"),
+]
+KindFilter = Annotated[
+    Optional[DecisionKind],  # noqa: UP045
+    Query(description="licence (行政许可) or penalty (行政处罚)"),
+]
+CategoryFilter = Annotated[
+    Optional[Category],  # noqa: UP045
+    Query(description="what the decision did: granted, changed, renewed…"),
+]
+DecidedFrom = Annotated[
+    Optional[IsoDate],  # noqa: UP045
+    Query(alias="from", description="decided on or after this day"),
+]
+DecidedTo = Annotated[
+    Optional[IsoDate],  # noqa: UP045
+    Query(alias="to", description="decided on or before this day"),
+]
+
 
 @router.get(
     "",
@@ -137,26 +159,11 @@ def search(
         Optional[USCC],  # noqa: UP045
         Query(description="the party's unified social credit code"),
     ] = None,
-    decision_number: Annotated[
-        Optional[Text],  # noqa: UP045
-        Query(description="the decision's number (决定书文号), exactly"),
-    ] = None,
-    kind: Annotated[
-        Optional[DecisionKind],  # noqa: UP045
-        Query(description="licence (行政许可) or penalty (行政处罚)"),
-    ] = None,
-    category: Annotated[
-        Optional[Category],  # noqa: UP045
-        Query(description="what the decision did: granted, changed, renewed…"),
-    ] = None,
-    decided_from: Annotated[
-        Optional[IsoDate],  # noqa: UP045
-        Query(alias="from", description="decided on or after this day"),
-    ] = None,
-    decided_to: Annotated[
-        Optional[IsoDate],  # noqa: UP045
-        Query(alias="to", description="decided on or before this day"),
-    ] = None,
+    decision_number: NumberFilter = None,
+    kind: KindFilter = None,
+    category: CategoryFilter = None,
+    decided_from: DecidedFrom = None,
+    decided_to: DecidedTo = None,
     after: After = None,
     limit: Limit = 50,
 ) -> JSON:

@@ -38,7 +38,7 @@ class EntryQuery:
     limit: int = 50
 
 
-def _like(text: str) -> str:
+def like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -48,7 +48,7 @@ def search(conn: psycopg.Connection[Any], q: EntryQuery) -> Page[dict[str, Any]]
     where = Where()
     where.add("stage = 'published'")
     if q.party:
-        where.add("party_name ILIKE %s", _like(q.party))
+        where.add("party_name ILIKE %s", like(q.party))
     if q.uscc:
         where.add("uscc = %s", q.uscc)
     if q.decision_number:
