@@ -16,10 +16,13 @@ from psycopg import sql
 
 from api.host.context import Http, SiteLink
 from api.host.contexts import registered
+from api.host.recorder import API_SCHEMA
 from api.host.storage import Services
+from api.http.limits import MAX_FAILURES
 from api.http.site import Site
 from projections.runtime import events_table
 from tests.api.conftest import COUNTY
+from tests.api.test_public_abuse import app_client
 
 pytestmark = [pytest.mark.db, pytest.mark.usefixtures("projector")]
 
@@ -231,3 +234,34 @@ def test_the_ledger_page_shows_the_key_and_how_to_verify(client: TestClient) -> 
 def test_a_form_body_elsewhere_is_still_refused(client: TestClient) -> None:
     answer = client.post("/public/v1/complaints", content="facts=x", headers=FORM)
     assert answer.status_code == 415
+
+
+def test_failed_lookups_on_the_pages_count_with_the_json_lookups(
+    services: Services,
+) -> None:
+    """The pages and the JSON routes share one limit per client address."""
+    wrong = {"receipt_number": "32080319990101000000", "query_code": "AAAA-BBBB-CCCC"}
+    with app_client(services, peer="203.0.113.77") as page_client:
+        try:
+            for _ in range(MAX_FAILURES - 1):
+                assert (
+                    page_client.post("/licensing/progress", data=wrong).status_code
+                    == 404
+                )
+            json = page_client.get("/public/v1/progress", params=wrong)
+            assert json.status_code == 404
+            refused = page_client.post(
+                "/complaints/progress",
+                data={"intake_number": "X", "query_code": "Y"},
+            )
+            assert refused.status_code == 429
+            assert "Retry-After" in refused.headers
+            assert "请约" in refused.text
+            assert refused.headers["content-type"].startswith("text/html")
+        finally:
+            pool = page_client.app.state.reads.pool  # type: ignore[attr-defined]
+            with pool.connection() as conn:
+                conn.execute(
+                    f"DELETE FROM {API_SCHEMA}.lookup_failures WHERE client = %s",
+                    ("203.0.113.77",),
+                )
