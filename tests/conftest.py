@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -57,6 +58,14 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture
 def fresh_database(database_url: str) -> Iterator[str]:
     """Another empty database on the same server, dropped afterwards."""
+    with another_database(database_url) as url:
+        yield url
+
+
+@contextmanager
+def another_database(database_url: str) -> Iterator[str]:
+    """An empty database beside `database_url`'s, dropped on leaving (for a
+    fixture of any scope)."""
     params = conninfo_to_dict(database_url)
     name = f"{params['dbname']}_{uuid.uuid4().hex[:6]}"
     admin = make_conninfo(**{**params, "dbname": "postgres"})  # type: ignore[arg-type]

@@ -7,9 +7,10 @@ checkpoints; its commands are `casetrace verify` and `casetrace ledger …`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.host.context import Background, Context, Http, Shared
+from api.host.context import Background, Context, Http, Shared, SiteLink
 from domain.audit.service import AuditTrail
 from projections.audit import audit_read_models
 
@@ -27,13 +28,16 @@ def _open(shared: Shared) -> AuditTrail:
 
 
 def _http() -> Http:
-    from api.audit import events, proofs
+    from api.audit import events, pages, proofs
     from api.http.summaries import Summaries
     from domain.audit.read import AuditRead
 
     return Http(
         routers=(events.router, proofs.router, proofs.public),
         summaries=Summaries(templates={AuditRead.Made.TOPIC: "审计查阅（{what}）"}),
+        pages=(pages.pages,),
+        templates=Path(__file__).parent / "templates",
+        site_links=(SiteLink("防篡改账本", "/ledger", "签名检查点、公钥和核验方法"),),
     )
 
 

@@ -262,19 +262,24 @@ def _key(request: Request) -> Key:
     summary="The ledger's public key, and each log's note verifier key",
 )
 def public_key(request: Request) -> JSON:
+    return JSON(
+        key_document(request), headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+def key_document(request: Request) -> dict[str, Any]:
+    """The ledger's public key and each log's verifier key (the JSON route's
+    and the checkpoint page's)."""
     key = _key(request)
     logs = sorted(request.app.state.services.logs())
-    return JSON(
-        {
-            "algorithm": "Ed25519",
-            "key_name": key.name,
-            "public_key": b64(key.public),
-            "verifier_keys": {
-                log: verifier_key(origin(key.name, log), key.public) for log in logs
-            },
+    return {
+        "algorithm": "Ed25519",
+        "key_name": key.name,
+        "public_key": b64(key.public),
+        "verifier_keys": {
+            log: verifier_key(origin(key.name, log), key.public) for log in logs
         },
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+    }
 
 
 class NoteResponse(Response):
@@ -375,17 +380,25 @@ def checkpoints(
 ) -> JSON:
     key = _key(request)
     if log is None:
-        found = [
-            cp
-            for name in sorted(request.app.state.services.logs())
-            if (cp := latest_believed(reader.conn, name, key)) is not None
-        ]
+        found = latest_checkpoints(request, reader.conn)
     else:
         known_log(request, log)
         found = ledger_queries.history(
             reader.conn, log, -1 if after is None else int(after), limit
         )
     return JSON({"items": [_view(cp) for cp in found if believed(cp, key)]})
+
+
+def latest_checkpoints(
+    request: Request, conn: psycopg.Connection[Any]
+) -> list[ledger_queries.Checkpoint]:
+    """Each log's latest checkpoint whose note verifies with the ledger's key."""
+    key = _key(request)
+    return [
+        cp
+        for name in sorted(request.app.state.services.logs())
+        if (cp := latest_believed(conn, name, key)) is not None
+    ]
 
 
 class ConsistencyProof(BaseModel):

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from api.complaints import cases, glossary, intakes, lists, odr, public, summaries
-from api.host.context import Http
+from pathlib import Path
+
+from api.complaints import (
+    cases,
+    glossary,
+    intakes,
+    lists,
+    odr,
+    pages,
+    public,
+    summaries,
+)
+from api.host.context import Http, SiteLink
 
 HTTP = Http(
     routers=(
@@ -20,4 +31,14 @@ HTTP = Http(
     ),
     summaries=summaries.SUMMARIES,
     glossary=glossary.GLOSSARY,
+    pages=(pages.pages,),
+    templates=Path(__file__).parent / "templates",
+    site_links=(
+        SiteLink(
+            "投诉、举报和咨询", "/complaints/new", "网上提交消费投诉、违法举报或咨询"
+        ),
+        SiteLink(
+            "投诉举报进度", "/complaints/progress", "凭登记编号和查询码查询处理进度"
+        ),
+    ),
 )

@@ -37,7 +37,7 @@ from domain.complaints.intake import Intake
 from domain.complaints.odr import Dispute
 from domain.complaints.parties import OUTSIDE_CHANNELS, Attachment, Rating, Respondent
 from domain.complaints.report import Report
-from domain.complaints.service import Submission
+from domain.complaints.service import Receipt, Submission
 from domain.shared.audit import Actor, ActorKind, Audit
 from domain.shared.errors import NotFoundError
 from domain.shared.jurisdiction import RegionCode
@@ -96,20 +96,14 @@ def _limiter(request: Request, per: int, window_s: float) -> LookupLimiter:
     return LookupLimiter(request.app.state.reads.pool, per, window_s)
 
 
-@router.post(
-    "",
-    response_class=JSON,
-    status_code=201,
-    summary="Submit a complaint, report or enquiry online (互联网, Art. 8)",
-    response_model=schemas.Submitted,
-    responses=problems(*PUBLIC, 413, 415, 429),
-)
-def submit(body: OnlineSubmission, request: Request) -> JSON:
+def submit_online(request: Request, body: OnlineSubmission) -> Receipt:
+    """The online form's submission (the JSON route's and the page's): at most
+    SUBMISSIONS_PER_HOUR per client address, refused (429) before anything."""
     limiter = _limiter(request, SUBMISSIONS_PER_HOUR, HOUR_S)
     attempt = limiter.attempt(f"submit:{_client(request)}")
     if isinstance(attempt, int):
         raise refused(attempt, "submissions")
-    receipt = complaints(request).submit(
+    return complaints(request).submit(
         _public(request),
         unit_code=body.unit_code,
         submitter=body.submitter,
@@ -119,6 +113,18 @@ def submit(body: OnlineSubmission, request: Request) -> JSON:
         attachments=body.attachments,
         odr=body.odr,
     )
+
+
+@router.post(
+    "",
+    response_class=JSON,
+    status_code=201,
+    summary="Submit a complaint, report or enquiry online (互联网, Art. 8)",
+    response_model=schemas.Submitted,
+    responses=problems(*PUBLIC, 413, 415, 429),
+)
+def submit(body: OnlineSubmission, request: Request) -> JSON:
+    receipt = submit_online(request, body)
     intake = receipt.case
     answer = {
         "intake_number": receipt.intake_number,
@@ -154,6 +160,12 @@ def lookup(
     responses=problems(*PUBLIC, 404, 429),
 )
 def progress(intake: Annotated[Intake, Depends(lookup)], request: Request) -> JSON:
+    return JSON(progress_of(request, intake), headers={"Cache-Control": "no-store"})
+
+
+def progress_of(request: Request, intake: Intake) -> dict[str, Any]:
+    """What the person may see of their own matter (the JSON route's and the
+    page's answer)."""
     service = complaints(request)
     cases: list[dict[str, Any]] = []
     if intake.dispute_id is not None:
@@ -168,7 +180,7 @@ def progress(intake: Annotated[Intake, Depends(lookup)], request: Request) -> JS
     if intake.conduct_id is not None:  # the complainant's own: its status only
         conduct = service.load(ConductComplaint, intake.conduct_id, "conduct")
         cases.append(_step("conduct", conduct, conduct.rating is not None))
-    answer = {
+    return {
         "intake_number": intake.number,
         "received_on": intake.received_on,
         "status": intake.status,
@@ -177,7 +189,6 @@ def progress(intake: Annotated[Intake, Depends(lookup)], request: Request) -> JS
         "referred_to": _referral(intake),
         "cases": cases,
     }
-    return JSON(answer, headers={"Cache-Control": "no-store"})
 
 
 def _step(

@@ -45,16 +45,34 @@ class Shared:
 
 
 @dataclass(frozen=True)
+class SiteLink:
+    """A link on the public site's home page (公众服务): a page of a context."""
+
+    title: str  # "行政许可事项目录"
+    path: str  # "/licensing/items"
+    note: str = ""  # one line under the title
+
+
+@dataclass(frozen=True)
 class Http:
     """A context's part of the HTTP API: its routers (in the order they appear
     in the OpenAPI document), the readable lines of its history (keyed by
     pinned event topic), the glossary of its fields and its response
-    examples."""
+    examples.
+
+    Its part of the public web site (api/http/site.py): `pages`, routers of
+    server-rendered HTML (left out of the OpenAPI document); `templates`, the
+    directory of its Jinja2 templates, found as `<context name>/<file>` and
+    extending the shared `base.html`; `site_links`, its entries on the home
+    page, in order."""
 
     routers: Sequence[APIRouter]
     summaries: Summaries | None = None
     glossary: Mapping[str, str] = field(default_factory=dict)
     examples: Mapping[str, Any] = field(default_factory=dict)
+    pages: Sequence[APIRouter] = ()
+    templates: Path | None = None
+    site_links: Sequence[SiteLink] = ()
 
 
 # A context's long-running job: runs until the event is set.

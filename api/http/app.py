@@ -12,7 +12,16 @@ from api.host.database import availability
 from api.host.logging import configure_logging
 from api.host.settings import Settings
 from api.host.storage import Services
-from api.http import deadlines, errors, glossary, health, openapi, schemas, summaries
+from api.http import (
+    deadlines,
+    errors,
+    glossary,
+    health,
+    openapi,
+    schemas,
+    site,
+    summaries,
+)
 from api.http.limits import MAX_FAILURES, WINDOW_S, LookupLimiter, networks
 from api.http.middleware import BodyGuard, Relying, RequestContext
 from api.http.reads import ReadSide
@@ -62,8 +71,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.trusted_proxies = networks(settings.trusted_proxies)
     app.state.lookup_limiter = LookupLimiter(reads.pool, MAX_FAILURES, WINDOW_S)
     errors.install(app)
-    for context in services.contexts:
-        part = context.http()
+    parts = [(context.name, context.http()) for context in services.contexts]
+    for _, part in parts:
         if part.summaries is not None:
             summaries.REGISTRY.register(part.summaries)
         glossary.register(part.glossary)
@@ -82,11 +91,14 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         if isinstance(route, APIRoute)
         and (media := (route.openapi_extra or {}).get("x-body-media-type"))
     }
+    pages = site.install(app, parts)
     openapi.install(app)
     # Outermost last: the request id must exist before anything can fail; a
     # request answered again (Relying) keeps its body and its key.
     app.add_middleware(Relying)
-    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuard, max_body_bytes=settings.max_body_bytes, forms=pages.accepts_form
+    )
     app.add_middleware(errors.ErrorBoundary, suspect=database.suspect)
     app.add_middleware(RequestContext)
     return app

@@ -39,6 +39,7 @@ log = structlog.get_logger()
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+FORM = "application/x-www-form-urlencoded"
 
 Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
@@ -95,11 +96,20 @@ class RequestContext:
 
 class BodyGuard:
     """Refuses oversized bodies (413) and non-JSON bodies on writes (415); then
-    applies Idempotency-Key to every POST (DESIGN §4)."""
+    applies Idempotency-Key to every POST (DESIGN §4). The public pages'
+    forms (`forms(path)`, api/http/site.py) may post
+    application/x-www-form-urlencoded instead, within the same size limit."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        forms: Callable[[str], bool] = lambda _: False,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.forms = forms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
@@ -121,8 +131,10 @@ class BodyGuard:
             )(scope, receive, send)
             return
         media = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-        # A route that takes a file as it is (an upload's CSV) checks it itself.
-        if body.strip() and media not in _raw_media(scope):
+        # A route that takes a file as it is (an upload's CSV) checks it
+        # itself; a page's form is read by its page (api/http/site.py).
+        page_form = media == FORM and self.forms(scope["path"])
+        if body.strip() and media not in _raw_media(scope) and not page_form:
             if media != "application/json" and not media.endswith("+json"):
                 await problem(request, 415, "send the body as application/json")(
                     scope, receive, send

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from api.host.context import Http
-from api.inspections import analysis, cases, glossary, lists, public, summaries
+from pathlib import Path
+
+from api.host.context import Http, SiteLink
+from api.inspections import analysis, cases, glossary, lists, pages, public, summaries
 
 HTTP = Http(
     routers=(
@@ -20,4 +22,11 @@ HTTP = Http(
     ),
     summaries=summaries.SUMMARIES,
     glossary=glossary.GLOSSARY,
+    pages=(pages.pages,),
+    templates=Path(__file__).parent / "templates",
+    site_links=(
+        SiteLink(
+            "你点我查", "/inspections/nominate", "推荐您希望被抽查的产品、企业或场所"
+        ),
+    ),
 )

@@ -19,10 +19,11 @@ from api.inspections import schemas
 from api.inspections.reads import PublicReader, inspections
 from api.inspections.views import draw_document
 from domain.inspections import draw
-from domain.inspections.nomination import Nominated
+from domain.inspections.nomination import Nominated, Nomination
 from domain.inspections.plan import InspectionPlan
 from domain.shared.audit import Actor, ActorKind, Audit
 from domain.shared.errors import NotFoundError
+from domain.shared.service import CommandResult
 from projections.inspections import directory_queries, index_queries
 from projections.inspections.directory import Kind
 from projections.queries import Scope
@@ -117,6 +118,22 @@ def _public(request: Request) -> Audit:
     )
 
 
+def nominate_online(
+    request: Request, body: Nominated
+) -> tuple[CommandResult, Nomination]:
+    """A 你点我查 nomination (the JSON route's and the page's): at most
+    NOMINATIONS_PER_HOUR per client address, refused (429) before anything."""
+    limiter = LookupLimiter(request.app.state.reads.pool, NOMINATIONS_PER_HOUR, HOUR_S)
+    client = client_address(request, request.app.state.trusted_proxies)
+    attempt = limiter.attempt(f"nominate:{client}")
+    if isinstance(attempt, int):
+        raise refused(attempt, "nominations")
+    service = inspections(request)
+    result = service.nominate(_public(request), body)
+    nomination: Nomination = service.case_of(result)
+    return result, nomination
+
+
 @nominations.post(
     "",
     response_class=JSON,
@@ -126,14 +143,7 @@ def _public(request: Request) -> Audit:
     summary="你点我查: nominate a product, a firm or a place to be checked, and why",
 )
 def nominate(body: Nominated, request: Request) -> JSON:
-    limiter = LookupLimiter(request.app.state.reads.pool, NOMINATIONS_PER_HOUR, HOUR_S)
-    client = client_address(request, request.app.state.trusted_proxies)
-    attempt = limiter.attempt(f"nominate:{client}")
-    if isinstance(attempt, int):
-        raise refused(attempt, "nominations")
-    service = inspections(request)
-    result = service.nominate(_public(request), body)
-    nomination = service.case_of(result)
+    result, nomination = nominate_online(request, body)
     return JSON(
         {
             "number": nomination.number,

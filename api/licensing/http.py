@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from api.host.context import Http
+from pathlib import Path
+
+from api.host.context import Http, SiteLink
 from api.licensing import (
     applicant_records,
     applications,
@@ -10,6 +12,7 @@ from api.licensing import (
     glossary,
     items,
     licences,
+    pages,
     public_progress,
     schemas,
     statistics,
@@ -32,4 +35,12 @@ HTTP = Http(
     summaries=summaries.SUMMARIES,
     glossary=glossary.GLOSSARY,
     examples=schemas.SHARED_EXAMPLES,
+    pages=(pages.pages,),
+    templates=Path(__file__).parent / "templates",
+    site_links=(
+        SiteLink("行政许可事项", "/licensing/items", "事项目录和一次性告知书"),
+        SiteLink(
+            "办件查询", "/licensing/progress", "凭受理编号和查询码查询许可办件进度"
+        ),
+    ),
 )

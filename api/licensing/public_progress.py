@@ -10,13 +10,14 @@ PostgreSQL for every process, per client address (api/limits.py).
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.http.errors import ProblemError
 from api.http.limits import Attempt, LookupLimiter, client_address, counted_lookup
 from api.http.openapi import PUBLIC, problems
+from api.http.reads import Reader
 from api.http.views import JSON
 from api.licensing import schemas
 from api.licensing.reads import PublicReader
@@ -46,6 +47,20 @@ def lookup(
         yield Lookup(receipt_number, query_code, attempt)
 
 
+def find_progress(
+    reader: Reader, receipt_number: str, query_code: str
+) -> dict[str, Any] | None:
+    """The public view of one application, or None for an unknown number or
+    a wrong code alike (the caller counts the attempt)."""
+    return applications.progress(
+        reader.conn,
+        receipt_number,
+        lambda number: query_code_hash(number, query_code),
+        reader.calendar,
+        reader.today,
+    )
+
+
 @router.get(
     "",
     response_class=JSON,
@@ -57,13 +72,7 @@ def get_progress(
     lookup: Annotated[Lookup, Depends(lookup)],  # first: before the reader
     reader: PublicReader,
 ) -> JSON:
-    found = applications.progress(
-        reader.conn,
-        lookup.receipt_number,
-        lambda number: query_code_hash(number, lookup.query_code),
-        reader.calendar,
-        reader.today,
-    )
+    found = find_progress(reader, lookup.receipt_number, lookup.query_code)
     if found is None:
         raise ProblemError(
             404, "no application matches that receipt number and query code"

@@ -10,9 +10,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+
+from tests.api.conftest import applicant
 
 CASETRACE = str(Path(sys.executable).parent / "casetrace")
 
@@ -57,3 +60,33 @@ def served(
             if process.poll() is None:
                 process.terminate()
                 process.wait(timeout=20)
+
+
+def cli(env: dict[str, str], *args: str, timeout: float = 120) -> str:
+    """A `casetrace` command on the same database; its output (it must succeed)."""
+    done = subprocess.run(
+        [CASETRACE, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def receive_application(base: str, token: str, seed: int) -> dict[str, Any]:
+    """An application received at the window by the token's clerk: its id,
+    receipt number, query code and position."""
+    created = httpx.post(
+        f"{base}/v1/licensing/applications",
+        json={
+            "item_code": "XK-TZSB-SYDJ",
+            "applicant": applicant(seed),
+            "materials": ["特种设备使用登记表"],
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert created.status_code == 201, created.text
+    return dict(created.json())

@@ -14,8 +14,13 @@ import pytest
 
 from api.audit.signing import verify_note
 from domain.ledger.note import parse_checkpoint, parse_verifier_key
-from tests.api.conftest import applicant
-from tests.e2e.served import CASETRACE, free_port, served, server_env
+from tests.e2e.served import (
+    CASETRACE,
+    free_port,
+    receive_application,
+    served,
+    server_env,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -60,17 +65,7 @@ def test_the_server_signs_checkpoints_that_verify_and_a_witness_can_keep(
             ).stdout.splitlines()
             if line.startswith("token:")
         )
-        created = httpx.post(
-            f"{base}/v1/licensing/applications",
-            json={
-                "item_code": "XK-TZSB-SYDJ",
-                "applicant": applicant(31),
-                "materials": ["特种设备使用登记表"],
-            },
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert created.status_code == 201, created.text
-        position = created.json()["position"]
+        position = receive_application(base, token, 31)["position"]
         key = httpx.get(f"{base}/public/v1/ledger/key").json()
         name, _, public = parse_verifier_key(key["verifier_keys"]["licensing"])
         deadline = time.monotonic() + 60

@@ -14,22 +14,9 @@ import orjson
 import pytest
 
 from tests.api.conftest import applicant
-from tests.e2e.served import CASETRACE, free_port, served, server_env
+from tests.e2e.served import CASETRACE, cli, free_port, served, server_env
 
 pytestmark = pytest.mark.e2e
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [CASETRACE, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
