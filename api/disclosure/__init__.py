@@ -6,9 +6,10 @@ the publisher and the Friday export to the credit system.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.host.context import Background, Context, Http, Shared
+from api.host.context import Background, Context, Http, Shared, SiteLink
 from domain.disclosure.service import DisclosureService
 from projections.disclosure import disclosure_read_models
 
@@ -33,7 +34,7 @@ def service(services: Services) -> DisclosureService:
 
 
 def _http() -> Http:
-    from api.disclosure import http, national_http
+    from api.disclosure import http, national_http, pages
     from api.http.summaries import Summaries
     from domain.disclosure.disclosure import Disclosure
 
@@ -47,6 +48,11 @@ def _http() -> Http:
                 Disclosure.Retracted.TOPIC: "撤回公示（{reason}）",
                 Disclosure.DisplayEnded.TOPIC: "公示期满，停止公示",
             }
+        ),
+        pages=(pages.pages,),
+        templates=Path(__file__).parent / "templates",
+        site_links=(
+            SiteLink("双公示", "/disclosures", "行政许可和行政处罚决定的公示信息查询"),
         ),
     )
 

@@ -149,10 +149,28 @@ LABELS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Where a licence and a penalty name a field differently (DOMAIN §5.1).
+PENALTY_LABELS = {
+    "title": "处罚名称",
+    "content": "处罚结果",
+    "decided_on": "处罚决定日期",
+}
+LICENCE_LABELS = {
+    "title": "许可项目名称",
+    "content": "许可内容",
+    "decided_on": "许可决定日期",
+}
+
+
 def labelled(record: PublicRecord) -> list[tuple[str, str]]:
     """(label, text) of each field the record has a value for."""
     values = record.model_dump(mode="json")
-    return [(label, str(values[name])) for name, label in LABELS if values.get(name)]
+    own = PENALTY_LABELS if record.kind is DecisionKind.PENALTY else LICENCE_LABELS
+    return [
+        (own.get(name, label), str(values[name]))
+        for name, label in LABELS
+        if values.get(name)
+    ]
 
 
 def summary(record: PublicRecord) -> str:

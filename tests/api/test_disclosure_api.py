@@ -583,3 +583,31 @@ def test_a_penalty_leaves_the_current_feed_when_its_display_period_ends(
     assert gone["display_ended_on"] == "2027-02-24"
     assert gone["record"] is None
     assert f'ref="urn:uuid:{entry["id"]}"' in newest_items(client)
+
+
+# -- the public pages ---------------------------------------------------------------
+
+
+def test_the_search_page_finds_a_decision_and_its_page_shows_the_fields(
+    client: TestClient, staff: StaffBook, services: Services, projector: Projector
+) -> None:
+    lic = licence(client, staff, 9961)
+    (entry,) = shown(client, services, uscc=lic["holder"]["uscc"])
+    found = client.get("/disclosures", params={"uscc": lic["holder"]["uscc"]})
+    assert found.status_code == 200
+    assert f'href="/disclosures/{entry["id"]}"' in found.text
+    page = client.get(f"/disclosures/{entry['id']}")
+    assert page.status_code == 200
+    assert lic["decision_number"] in page.text
+    assert "淮安区市场监督管理局" in page.text
+    bad = client.get("/disclosures", params={"uscc": "91320803000000019X", "from": "x"})
+    assert bad.status_code == 422
+    assert "统一社会信用代码" in bad.text
+    assert "决定日期自" in bad.text
+    backwards = client.get(
+        "/disclosures", params={"from": "2026-12-01", "to": "2026-11-01"}
+    )
+    assert backwards.status_code == 422
+    assert client.get("/disclosures", params={"after": "!!"}).status_code == 422
+    assert client.get(f"/disclosures/{uuid.uuid4()}").status_code == 404
+    assert client.get("/disclosures/not-an-id").status_code == 404

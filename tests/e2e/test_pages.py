@@ -301,3 +301,45 @@ def test_the_ledger_checkpoint_page(site: Site) -> None:
     assert any(cp["root"] in page.content() for cp in note)  # type: ignore[attr-defined]
     no_horizontal_scroll(page)
     shot(page, "ledger-phone")
+
+
+def _published(site: Site) -> dict[str, object]:
+    """A decision the served process's publisher has published (the demo's)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        items = httpx.get(f"{site.base}/public/v1/disclosures").json()["items"]
+        if items:
+            return dict(items[0])
+        time.sleep(1)
+    pytest.fail("nothing was published within 60 s")
+
+
+def test_the_disclosure_search_and_a_decision_s_page(site: Site) -> None:
+    entry = _published(site)
+    record = entry["record"]
+    assert isinstance(record, dict)
+    page = site.page()
+    page.goto(site.base + "/disclosures")  # type: ignore[attr-defined]
+    check_page(page)
+    page.get_by_label("统一社会信用代码").fill("91320803000000019X")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="查询").click()  # type: ignore[attr-defined]
+    assert page.locator(".error-summary").is_visible()  # type: ignore[attr-defined]
+    assert "统一社会信用代码" in page.inner_text(".error-summary")  # type: ignore[attr-defined]
+    page.get_by_label("统一社会信用代码").fill(str(record["uscc"] or ""))  # type: ignore[attr-defined]
+    page.get_by_label("决定书文号").fill(str(record["decision_number"]))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="查询").click()  # type: ignore[attr-defined]
+    link = page.locator("ol.results a").first  # type: ignore[attr-defined]
+    assert str(record["decision_number"]) in link.inner_text()
+    shot(page, "disclosure-search")
+    link.click()
+    page.wait_for_url(f"**/disclosures/{entry['id']}")  # type: ignore[attr-defined]
+    check_page(page)
+    text = page.inner_text("main")  # type: ignore[attr-defined]
+    assert str(record["decision_number"]) in text
+    assert str(record["authority"]) in text
+    shot(page, "disclosure-decision")
+    phone = site.page(PHONE)
+    for path in ("/disclosures", f"/disclosures/{entry['id']}"):
+        phone.goto(site.base + path)  # type: ignore[attr-defined]
+        no_horizontal_scroll(phone)
+    shot(phone, "disclosure-decision-phone")
