@@ -17,23 +17,30 @@ from typing import Annotated, Any, Optional
 from uuid import UUID
 
 import psycopg
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.disclosure import feeds
+from api.disclosure.params import (
+    RECORD_EXAMPLE,
+    CategoryFilter,
+    DecidedFrom,
+    DecidedTo,
+    KindFilter,
+    NumberFilter,
+    PublicReader,
+    Text,
+)
 from api.http.openapi import PUBLIC, problems
-from api.http.reads import After, Limit, Reader, page_body, public_reader
+from api.http.reads import After, Limit, page_body
 from api.http.views import JSON
-from domain.disclosure.record import Category, DecisionKind, PublicRecord
-from domain.shared.dates import IsoDate
+from domain.disclosure.record import DecisionKind, PublicRecord
 from domain.shared.errors import InvalidInputError, NotFoundError
-from domain.shared.text import Line
 from domain.shared.uscc import USCC
 from projections.disclosure import entries_queries as q
 from projections.runtime import ReadModelMissingError
 
 router = APIRouter(prefix="/public/v1/disclosures", tags=["public"])
-PublicReader = Annotated[Reader, Depends(public_reader("disclosure"))]
 
 ARCHIVE_CACHE = "public, max-age=31536000, immutable"
 HEAD_CACHE = "public, max-age=0, must-revalidate"
@@ -41,29 +48,6 @@ CACHED_PAGES = 1024
 FORMATS = {"atom": feeds.atom, "json": feeds.json_feed}
 
 
-RECORD_EXAMPLE: dict[str, Any] = {
-    "kind": "penalty",
-    "category": "penalised",
-    "decision_number": "淮区市监罚〔2026〕12号",
-    "title": "罚款、没收违法所得",
-    "party_name": "淮安测试制造有限公司",
-    "party_type": "legal_person",
-    "uscc": "91320803MA1XXXXXX0",
-    "legal_representative": "张三",
-    "content": "没收违法所得二千元，并处罚款一万元",
-    "basis": "《产品质量法》第四十九条",
-    "reason": "生产、销售不合格产品",
-    "decided_on": "2026-11-23",
-    "valid_from": None,
-    "valid_until": None,
-    "licence_number": "",
-    "certificate_name": "",
-    "authority": "淮安区市场监督管理局",
-    "authority_unit_code": "320803",
-    "penalty_kinds": ["fine", "confiscation_of_illegal_gains"],
-    "fine_fen": 1000000,
-    "confiscation_fen": 200000,
-}
 ENTRY_EXAMPLE: dict[str, Any] = {
     "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
     "status": "published",
@@ -115,31 +99,6 @@ class EntryList(BaseModel):
 
     items: list[Entry]
     next_cursor: Optional[str]  # noqa: UP045
-
-
-Text = Annotated[str, Line(200)]
-
-# The filters of the searches (ours and the national view's).
-NumberFilter = Annotated[
-    Optional[Text],  # noqa: UP045
-    Query(description="the decision's number (决定书文号), exactly"),
-]
-KindFilter = Annotated[
-    Optional[DecisionKind],  # noqa: UP045
-    Query(description="licence (行政许可) or penalty (行政处罚)"),
-]
-CategoryFilter = Annotated[
-    Optional[Category],  # noqa: UP045
-    Query(description="what the decision did: granted, changed, renewed…"),
-]
-DecidedFrom = Annotated[
-    Optional[IsoDate],  # noqa: UP045
-    Query(alias="from", description="decided on or after this day"),
-]
-DecidedTo = Annotated[
-    Optional[IsoDate],  # noqa: UP045
-    Query(alias="to", description="decided on or before this day"),
-]
 
 
 @router.get(

@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.disclosure.http import (
+from api.disclosure.params import (
     RECORD_EXAMPLE,
     CategoryFilter,
     DecidedFrom,

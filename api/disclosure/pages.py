@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.disclosure.http import PublicReader
+from api.disclosure.params import PublicReader
 from api.http.reads import CURSOR_PATTERN
 from api.http.site import FieldError, FieldSpec, field_errors, render
 from domain.disclosure.record import (
