@@ -36,6 +36,7 @@ def service(services: Services) -> DisclosureService:
 def _http() -> Http:
     from api.disclosure import http, national_http, pages
     from api.http.summaries import Summaries
+    from domain.disclosure.credit import CreditExport
     from domain.disclosure.disclosure import Disclosure
 
     return Http(
@@ -47,6 +48,9 @@ def _http() -> Http:
                 Disclosure.Published.TOPIC: "已公示（{published_on}）",
                 Disclosure.Retracted.TOPIC: "撤回公示（{reason}）",
                 Disclosure.DisplayEnded.TOPIC: "公示期满，停止公示",
+                Disclosure.DeadlineMissed.TOPIC: "公示期限已过（{kind}，{due}）",
+                Disclosure.DeadlinesRecomputed.TOPIC: "公示期限按新的节假日安排重算",
+                CreditExport.Made.TOPIC: "向信用信息平台报送双公示信息（{week}）",
             }
         ),
         pages=(pages.pages,),

@@ -16,12 +16,18 @@ from api.disclosure.credit import due_week, export_week, recorded
 from api.disclosure.publisher import ROUND_S, Publisher
 from domain.disclosure.service import SYSTEM_PUBLISHER, DisclosureService
 from domain.shared.audit import Audit
+from projections.runtime import ReadModelMissingError
 
 if TYPE_CHECKING:
     from api.host.context import Background
     from api.host.storage import Services
 
 log = structlog.get_logger("casetrace.disclosure")
+
+
+class FeedNotBuiltError(Exception):
+    """The upload waits for the feed's read model to be built."""
+
 
 CREDIT_DIR = "exports/credit"
 
@@ -46,6 +52,8 @@ def jobs(services: Services, service: DisclosureService) -> Background:
                 made = export_week(service, conn, week, out, audit)
         except IntegrityError:
             return  # another process recorded it meanwhile
+        except ReadModelMissingError:
+            raise FeedNotBuiltError from None
         log.info("credit upload written", week=made.week, files=len(made.files))
 
     def run(stop: threading.Event) -> None:
@@ -57,6 +65,8 @@ def jobs(services: Services, service: DisclosureService) -> Background:
                 if checked != today:
                     upload_if_due()
                     checked = today
+            except FeedNotBuiltError:
+                pass  # the feed's read model is not built yet: next round
             except Exception:
                 log.exception("disclosure round failed; retrying")
             stop.wait(ROUND_S)

@@ -22,7 +22,6 @@ from api.disclosure.params import (
     PublicReader,
     Text,
 )
-from api.http.errors import ProblemError
 from api.http.openapi import PUBLIC, problems
 from api.http.reads import After, Limit, page_body
 from api.http.views import JSON
@@ -128,14 +127,14 @@ class NationalStatistics(BaseModel):
     by_status: dict[str, int]
 
 
-def _store(reader: PublicReader) -> None:
-    if not q.exists(reader.conn):
-        raise ProblemError(
-            503,
-            "the national view has no store yet (run `casetrace follow`)",
-            slug="national-store-missing",
-            headers={"Retry-After": "60"},
-        )
+# Before `casetrace follow` has made the store, nothing is followed: the
+# national view is empty (not an outage to retry).
+EMPTY_STATISTICS: dict[str, Any] = {
+    "sources": [],
+    "by_kind": {},
+    "by_category": {},
+    "by_status": {},
+}
 
 
 Source = Annotated[
@@ -179,7 +178,8 @@ def national(
 ) -> JSON:
     if decided_from and decided_to and decided_from > decided_to:
         raise InvalidInputError("`from` is after `to`", field="from")
-    _store(reader)
+    if not q.exists(reader.conn):
+        return JSON({"items": [], "next_cursor": None})
     query = q.NationalQuery(
         party=party,
         uscc=uscc,
@@ -204,5 +204,6 @@ def national(
     summary="Counts of the national view by source, kind, category and status",
 )
 def statistics(reader: PublicReader, source: Source = None) -> JSON:
-    _store(reader)
+    if not q.exists(reader.conn):
+        return JSON(EMPTY_STATISTICS)
     return JSON(q.statistics(reader.conn, source))

@@ -112,6 +112,8 @@ class Problem:
 
     def as_dict(self) -> dict[str, object]:
         return {
+            # A problem detail's `field` (the input at fault, a dotted path).
+            "field": "csv" if self.column is None else f"csv.{self.row}.{self.column}",
             "row": self.row,
             "column": self.column,
             "severity": self.severity,

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.disclosure.credit import CreditExport
 from domain.disclosure.disclosure import Disclosure, Source, Stage, disclosure_id
 from domain.disclosure.policy import Instruction, Prepare, Publish, Retract, retractable
 from domain.shared.audit import Actor, Audit
@@ -24,7 +25,11 @@ SYSTEM_PUBLISHER = Actor.system("publisher")
 
 class DisclosureService(DatedService):
     name = "disclosure"
-    cases: ClassVar = (CaseType(Disclosure, "disclosure", lambda d: d.unit_code),)
+    cases: ClassVar = (
+        CaseType(Disclosure, "disclosure", lambda d: d.unit_code),
+        # Named here so that every process reading this log knows its topics.
+        CaseType(CreditExport, "credit upload", lambda _: None),
+    )
 
     def carry_out(
         self,

@@ -436,15 +436,18 @@ def test_the_routes_filter_and_refuse_bad_input(
         assert refused.headers["content-type"] == "application/problem+json"
 
 
-def test_the_routes_answer_503_before_the_store_exists(
+def test_the_routes_answer_an_empty_view_before_anything_is_followed(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(national_queries, "exists", lambda conn: False)
-    for path in (NATIONAL, f"{NATIONAL}/statistics"):
-        response = client.get(path)
-        assert response.status_code == 503
-        assert response.headers["content-type"] == "application/problem+json"
-        assert response.headers["retry-after"]
+    assert client.get(NATIONAL).json() == {"items": [], "next_cursor": None}
+    statistics = client.get(f"{NATIONAL}/statistics").json()
+    assert statistics == {
+        "sources": [],
+        "by_kind": {},
+        "by_category": {},
+        "by_status": {},
+    }
 
 
 def test_follow_once_exits_1_when_a_source_cannot_be_read(

@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from api.audit.keys import ledger_key
 from api.audit.signer import CheckpointSigner
 from api.host.settings import Settings
-from api.host.storage import open_services
+from api.host.storage import Services, open_services
 from api.http.app import create_app
 from domain.complaints.intake import intake_id
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
@@ -119,6 +119,7 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
         odr = _seed_odr(client, tokens)
         ids |= {k: v for k, v in odr.items() if k != "business"}
         ids |= _seed_inspections(client, tokens, services)
+        _seed_logs(client, tokens, services)
         # Signed checkpoints, so the ledger's proofs have something to prove.
         CheckpointSigner(url, ledger_key(Settings()), services.logs()).sign_due(
             force=True
@@ -130,6 +131,31 @@ def contract_app(embedded_server_url: str) -> Iterator[dict[str, Any]]:
     services.close()
     with psycopg.connect(embedded_server_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _seed_logs(client: TestClient, tokens: dict[Role, str], services: Services) -> None:
+    """At least two events in the logs nothing above writes (a wait for
+    position 1 or 2 must find it reached, `_within_the_log`): the seeded
+    grant published, and two credit-system imports."""
+    from api.disclosure import service
+    from api.disclosure.publisher import Publisher
+
+    Publisher(services.url, service(services), services.logs()).round()
+    header = "统一社会信用代码,企业名称,住所所在行政区划代码,成立日期\n"
+    for seed in (1, 2):
+        row = f"{compose_uscc(COUNTY, f'{seed:08d}')},淮安合同测试{seed}有限公司,{COUNTY},2026-11-20\n"
+        imported = client.post(
+            "/v1/credit/imports",
+            content=(header + row).encode(),
+            headers={
+                "Authorization": f"Bearer {tokens[Role.ADMIN]}",
+                "Content-Type": "text/csv; charset=utf-8",
+            },
+        )
+        assert imported.status_code == 200, imported.text
+    for log in ("disclosure", "credit"):
+        head = services.apps[log].recorder.max_notification_id() or 0
+        assert head >= 2, (log, head)
 
 
 def _seed(client: TestClient, tokens: dict[Role, str]) -> dict[str, list[str]]:

@@ -212,7 +212,7 @@ def test_the_served_read_models_follow_commands_and_survive_a_live_rebuild(
     assert index() == before  # same rows from the new generation
 
     ticked = cli(env, "clock", "--once")
-    assert ticked.startswith("fired ")
+    assert ticked.startswith("fired "), ticked
 
 
 def test_the_served_lookup_limit_ignores_forwarding_headers_from_an_untrusted_peer(
