@@ -252,7 +252,8 @@ class Throughput(Protocol):
     """A workload with public pages served from a cache, whose rate under
     concurrent clients is measured (e.g. archived feed pages)."""
 
-    def throughput_queries(self) -> Sequence[Query]: ...
+    def throughput_queries(self, base: str) -> Sequence[Query]:
+        """The pages to load, chosen by asking the server at `base`."""
 
 
 def requests_per_second(
@@ -268,6 +269,7 @@ def requests_per_second(
     where = urlsplit(base)
     counts = [0] * clients
     failed = [0] * clients
+    first_failure: list[str] = []
     stop = threading.Event()
 
     def client(i: int) -> None:
@@ -277,14 +279,16 @@ def requests_per_second(
                 conn.request("GET", query.path)
                 response = conn.getresponse()
                 response.read()
-            except OSError:
+            except (OSError, http.client.HTTPException) as exc:
                 failed[i] += 1
+                first_failure.append(f"{type(exc).__name__}: {exc}")
                 conn.close()
                 continue
             if response.status == 200:
                 counts[i] += 1
             else:
                 failed[i] += 1
+                first_failure.append(f"HTTP {response.status}")
         conn.close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
@@ -295,6 +299,8 @@ def requests_per_second(
     stop.set()
     for thread in threads:
         thread.join()
+    if first_failure:
+        say(f"{query.path}: {len(first_failure)} failed, the first: {first_failure[0]}")
     return sum(counts), time.monotonic() - began, sum(failed)
 
 

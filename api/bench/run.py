@@ -566,7 +566,7 @@ def throughput_phase(base: str, bench: Bench, results: Results) -> None:
     concurrent keep-alive clients (on the same machine as the server)."""
     if not isinstance(bench.workload, phases.Throughput):
         return
-    for query in bench.workload.throughput_queries():
+    for query in bench.workload.throughput_queries(base):
         answered, took, failed = phases.requests_per_second(
             base, query, THROUGHPUT_S, THROUGHPUT_CLIENTS
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import ClassVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from uuid import UUID, uuid5
 
 from api.bench.workload import Commands, Query
@@ -136,28 +136,20 @@ class DisclosureWorkload:
             Query(
                 "disclosure feed head (Atom)", f"{PUBLIC}/feed.atom", "", public=True
             ),
-            Query(
-                "disclosure archive page (Atom)",
-                f"{PUBLIC}/archive/0.atom",
-                "",
-                public=True,
-            ),
         ]
 
-    def throughput_queries(self) -> Sequence[Query]:
+    def throughput_queries(self, base: str) -> Sequence[Query]:
+        """The newest archive page the server links from its head, as a
+        feed reader finds it (the head itself while there is none)."""
+        import httpx
+
+        head = httpx.get(f"{base}{PUBLIC}/feed.json", timeout=30).json()
+        newest = head.get("next_url")
+        json_page = urlsplit(newest).path if newest else f"{PUBLIC}/feed.json"
+        atom_page = json_page.removesuffix(".json") + ".atom"
         return [
-            Query(
-                "cached archive page (Atom)",
-                f"{PUBLIC}/archive/1.atom",
-                "",
-                public=True,
-            ),
-            Query(
-                "cached archive page (JSON Feed)",
-                f"{PUBLIC}/archive/1.json",
-                "",
-                public=True,
-            ),
+            Query("cached archive page (Atom)", atom_page, "", public=True),
+            Query("cached archive page (JSON Feed)", json_page, "", public=True),
         ]
 
 

@@ -129,12 +129,6 @@ class NationalStatistics(BaseModel):
 
 # Before `casetrace follow` has made the store, nothing is followed: the
 # national view is empty (not an outage to retry).
-EMPTY_STATISTICS: dict[str, Any] = {
-    "sources": [],
-    "by_kind": {},
-    "by_category": {},
-    "by_status": {},
-}
 
 
 Source = Annotated[
@@ -205,5 +199,5 @@ def national(
 )
 def statistics(reader: PublicReader, source: Source = None) -> JSON:
     if not q.exists(reader.conn):
-        return JSON(EMPTY_STATISTICS)
+        return JSON(q.rollup([], [], source))
     return JSON(q.statistics(reader.conn, source))

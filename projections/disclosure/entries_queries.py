@@ -43,24 +43,32 @@ def like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search(conn: psycopg.Connection[Any], q: EntryQuery) -> Page[dict[str, Any]]:
-    """Entries on display now, newest first; a stable cursor."""
-    where = Where()
-    where.add("stage = 'published'")
+def record_filters(where: Where, q: EntryQuery, shown: str = "") -> None:
+    """The filters every disclosure search shares. `shown` is a condition the
+    party's name and USCC match only with (the national store keeps
+    tombstones, whose party a search must not reveal)."""
     if q.party:
-        where.add("party_name ILIKE %s", like(q.party))
+        where.add(f"{shown}party_name ILIKE %s", like(q.party))
     if q.uscc:
-        where.add("uscc = %s", q.uscc)
-    if q.decision_number:
-        where.add("decision_number = %s", q.decision_number)
-    if q.kind:
-        where.add("kind = %s", q.kind)
-    if q.category:
-        where.add("category = %s", q.category)
+        where.add(f"{shown}uscc = %s", q.uscc)
+    for column, value in (
+        ("decision_number", q.decision_number),
+        ("kind", q.kind),
+        ("category", q.category),
+    ):
+        if value:
+            where.add(sql.SQL("{} = %s").format(sql.Identifier(column)), value)
     if q.decided_from:
         where.add("decided_on >= %s", q.decided_from)
     if q.decided_to:
         where.add("decided_on <= %s", q.decided_to)
+
+
+def search(conn: psycopg.Connection[Any], q: EntryQuery) -> Page[dict[str, Any]]:
+    """Entries on display now, newest first; a stable cursor."""
+    where = Where()
+    where.add("stage = 'published'")
+    record_filters(where, q)
     table = active_tables(conn, DisclosureEntries.name)()
     page = newest_first(conn, table, COLUMNS, where, q.after, q.limit)
     return Page([public_view(r) for r in page.items], page.next_cursor)

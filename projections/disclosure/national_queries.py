@@ -4,7 +4,6 @@ the search over every followed feed, and statistics from the rollup."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import orjson
@@ -12,7 +11,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from projections.disclosure.entries_queries import like
+from projections.disclosure.entries_queries import EntryQuery, record_filters
 from projections.disclosure.national import SCHEMA
 from projections.queries import Page, Where, newest_first
 
@@ -30,18 +29,9 @@ def exists(conn: psycopg.Connection[Any]) -> bool:
 
 
 @dataclass(frozen=True)
-class NationalQuery:
-    party: str | None = None
-    uscc: str | None = None
-    decision_number: str | None = None
-    kind: str | None = None
-    category: str | None = None
+class NationalQuery(EntryQuery):
     status: str | None = None
-    decided_from: date | None = None
-    decided_to: date | None = None
     source: str | None = None  # a feed id
-    after: str | None = None
-    limit: int = 50
 
 
 COLUMNS = sql.SQL(
@@ -56,22 +46,9 @@ def search(conn: psycopg.Connection[Any], q: NationalQuery) -> Page[dict[str, An
     entry no longer shows them, so a search must not reveal them either."""
     where = Where()
     where.add("TRUE")
-    if q.party:
-        where.add("status = 'published' AND party_name ILIKE %s", like(q.party))
-    if q.uscc:
-        where.add("status = 'published' AND uscc = %s", q.uscc)
-    if q.decision_number:
-        where.add("decision_number = %s", q.decision_number)
-    if q.kind:
-        where.add("kind = %s", q.kind)
-    if q.category:
-        where.add("category = %s", q.category)
+    record_filters(where, q, shown="status = 'published' AND ")
     if q.status:
         where.add("status = %s", q.status)
-    if q.decided_from:
-        where.add("decided_on >= %s", q.decided_from)
-    if q.decided_to:
-        where.add("decided_on <= %s", q.decided_to)
     if q.source:
         where.add("feed_id = %s", q.source)
     page = newest_first(conn, _t("entries"), COLUMNS, where, q.after, q.limit)

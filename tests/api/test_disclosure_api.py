@@ -66,6 +66,19 @@ def shown(
     return found
 
 
+def decided_penalty(
+    client: TestClient, staff: StaffBook, uscc: str, **decision: Any
+) -> tuple[str, str]:
+    """A penalty case of the party with `uscc`, decided (not served): its
+    path and decision number."""
+    case = open_case(client, staff, party={**party(), "uscc": uscc})
+    number = f"淮区市监罚〔2026〕{uuid.uuid4().hex[:6]}号"
+    path = f"{CASES}/{case['id']}"
+    body = decision_body(number, **decision)
+    ok(post(client, f"{path}/decide", staff[(Role.APPROVER, COUNTY)], body))
+    return path, number
+
+
 def newest_items(client: TestClient) -> str:
     """The Atom head and the newest archive page: where the latest items are
     (the head is empty just after a page fills)."""
@@ -103,17 +116,7 @@ def test_a_penalty_waits_on_the_board_until_served_then_is_published(
     client: TestClient, staff: StaffBook, services: Services, projector: Projector
 ) -> None:
     uscc = make_uscc(91_201)
-    case = open_case(client, staff, party={**party(), "uscc": uscc})
-    number = f"淮区市监罚〔2026〕{uuid.uuid4().hex[:6]}号"
-    path = f"{CASES}/{case['id']}"
-    ok(
-        post(
-            client,
-            f"{path}/decide",
-            staff[(Role.APPROVER, COUNTY)],
-            decision_body(number),
-        )
-    )
+    path, number = decided_penalty(client, staff, uscc)
     assert shown(client, services, uscc=uscc) == []
     auditor = staff[(Role.AUDITOR, CITY)]
     board = ok(
@@ -153,17 +156,7 @@ def test_the_clock_records_a_missed_publication_and_the_late_one_says_so(
     projector: Projector,
 ) -> None:
     uscc = make_uscc(91_301)
-    case = open_case(client, staff, party={**party(), "uscc": uscc})
-    number = f"淮区市监罚〔2026〕{uuid.uuid4().hex[:6]}号"
-    path = f"{CASES}/{case['id']}"
-    ok(
-        post(
-            client,
-            f"{path}/decide",
-            staff[(Role.APPROVER, COUNTY)],
-            decision_body(number),
-        )
-    )
+    path, number = decided_penalty(client, staff, uscc)
     shown(client, services, uscc=uscc)
     clock.at = clock.at + timedelta(days=10)  # Thu 12/3: the 7 wd ran out on 12/2
     DeadlineClock(services).tick()
@@ -252,7 +245,7 @@ def test_the_atom_feed_pages_into_archives_that_never_change(
     projector: Projector,
     small_pages: None,
 ) -> None:
-    for seed in (9601, 9602, 9603):
+    for seed in (9601, 9602, 9603, 9604, 9605):  # 5 items: 2 full pages of 2
         licence(client, staff, seed)
     shown(client, services)
     head = client.get(f"{PUBLIC}/feed.atom")
@@ -564,13 +557,8 @@ def test_a_penalty_leaves_the_current_feed_when_its_display_period_ends(
     projector: Projector,
 ) -> None:
     uscc = make_uscc(91_401)
-    case = open_case(client, staff, party={**party(), "uscc": uscc})
-    path = f"{CASES}/{case['id']}"
-    number = f"淮区市监罚〔2026〕{uuid.uuid4().hex[:6]}号"
-    small = decision_body(
-        number, penalties=["fine"], fine_fen=5_000_00, confiscation_fen=0
-    )
-    ok(post(client, f"{path}/decide", staff[(Role.APPROVER, COUNTY)], small))
+    small = {"penalties": ["fine"], "fine_fen": 5_000_00, "confiscation_fen": 0}
+    path, _ = decided_penalty(client, staff, uscc, **small)
     served = {"served_on": "2026-11-23", "method": "in_person"}
     ok(post(client, f"{path}/serve", staff[(Role.OFFICER, COUNTY)], served))
     (entry,) = shown(client, services, uscc=uscc)
