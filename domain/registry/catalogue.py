@@ -43,6 +43,9 @@ class Material(BaseModel):
     name: Annotated[str, Line(200)]
     # 容缺: only secondary materials may be supplied later (DOMAIN §2.2).
     deferrable: bool = False
+    # Its legal form (法定形式, 行政许可法 Art. 31-32): original or copy,
+    # copies, signature or seal — printed in the one-time written notice.
+    form: Annotated[str, Line(200)] = ""
 
 
 class ItemTerms(BaseModel):
@@ -81,6 +84,10 @@ class ItemTerms(BaseModel):
     on_site_review: bool = False
     safety_critical: bool = False  # refusal interviews escalate to the city unit
     fee_fen: int = Field(default=0, ge=0)
+    # The fee's legal basis (行政许可法 Art. 58-59), and what the holder must
+    # do once licensed, each with its article: the one-time written notice.
+    fee_basis: Annotated[str, Prose(500)] = ""
+    obligations: tuple[Annotated[str, Prose(500)], ...] = ()
 
     @model_validator(mode="before")
     @classmethod

@@ -100,6 +100,11 @@ def test_the_catalogue_and_an_item_s_one_time_notice(client: TestClient) -> None
     for heading in ("申请材料", "办理程序", "办理时限", "收费", "取得许可后的义务"):
         assert heading in notice.text
     assert "特种设备使用登记表" in notice.text
+    # Each material's legal form, the fee's basis and the holder's duties
+    # with their articles come from the catalogue item.
+    assert "原件1份，申请人签字并加盖公章" in notice.text
+    assert "收费依据：行政许可法 第58条第1款" in notice.text
+    assert "特种设备安全法 第40条" in notice.text
     assert client.get("/licensing/items/NO-SUCH").status_code == 404
 
 
