@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import orjson
 from domain.disclosure.disclosure import DISPLAY_RULE, DeadlineKind, Disclosure
 from domain.shared.clock import legal_date
 from domain.shared.time_limit import TimeLimit
@@ -40,6 +39,7 @@ class EntryRow:
     kind: str
     category: str
     decision_number: str
+    title: str  # 项目名称 / 处罚名称: the board names the case by it
     party_name: str
     uscc: str | None
     decided_on: date
@@ -89,7 +89,7 @@ FEED = Table(
 class DisclosureEntries(CaseReadModel[EntryRow]):
     name = "disclosure_entries"
     logs = ("disclosure",)
-    version = 1
+    version = 2  # 2: the title as a column (the board no longer parses the record)
     case_kind = "disclosure"
     row_table = Table(
         EntryRow,
@@ -152,7 +152,7 @@ class DisclosureEntries(CaseReadModel[EntryRow]):
             unit_code=row.unit_code,
             reference=row.decision_number,
             subject_code=row.category,
-            subject_name=orjson.loads(row.record).get("title", ""),
+            subject_name=row.title,
             party_name=row.party_name,
         )
 
@@ -226,6 +226,7 @@ def _prepared(_: None, e: D.Prepared, position: int) -> EntryRow:
         kind=record.kind.value,
         category=record.category.value,
         decision_number=record.decision_number,
+        title=record.title,
         party_name=record.party_name,
         uscc=record.uscc,
         decided_on=record.decided_on,
