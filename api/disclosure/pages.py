@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.disclosure.params import PublicReader
+from api.disclosure.params import PublicReader, Text
 from api.http.reads import CURSOR_PATTERN
 from api.http.site import FieldError, FieldSpec, field_errors, render
 from domain.disclosure.record import (
@@ -26,7 +26,6 @@ from domain.disclosure.record import (
 )
 from domain.shared.dates import IsoDate
 from domain.shared.errors import InvalidInputError
-from domain.shared.text import Line
 from domain.shared.uscc import USCC
 from projections.disclosure import entries_queries as q
 
@@ -44,7 +43,6 @@ SPECS = {
 }
 
 
-Text = Annotated[str, Line(200)]
 Cursor = Annotated[str, Field(max_length=200, pattern=CURSOR_PATTERN)]
 
 
