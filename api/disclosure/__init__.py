@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def _open(shared: Shared) -> DisclosureService:
     return DisclosureService(
-        {**shared.env, "POSTGRES_POOL_SIZE": "2", "POSTGRES_MAX_OVERFLOW": "2"},
+        {**shared.env, "POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1"},
         registry=shared.registry,
         calendar=shared.calendar,
         clock=shared.clock,

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from api.host.logging import route_stdlib_logging
+from api.host.logging import configure_logging, route_stdlib_logging
 from api.host.settings import Settings
 from api.host.storage import Services, database_url, open_services
 from domain.shared.audit import Actor, ActorKind, Audit, Role
@@ -168,6 +168,9 @@ def _worker_services() -> Services:
     """Set-up of a long-running worker process (projector, clock): JSON logs,
     and SIGTERM exits normally so the services are closed."""
     settings = Settings.from_env()
+    # Logs are JSON lines on stderr: stdout is the command's own answer
+    # (`casetrace clock --once` prints what it fired).
+    configure_logging(settings.log_level)
     route_stdlib_logging(settings.log_level)
     signal.signal(signal.SIGTERM, _exit_on_signal)
     return _services(settings)

@@ -119,8 +119,12 @@ def eventsourcing_env(url: str, settings: Settings) -> dict[str, str]:
         "POSTGRES_PORT": str(params.get("port") or "5432"),
         "POSTGRES_USER": str(params.get("user") or "postgres"),
         "POSTGRES_PASSWORD": str(params.get("password") or ""),
-        "POSTGRES_POOL_SIZE": str(settings.pool_size),
-        "POSTGRES_MAX_OVERFLOW": "4",
+        # The library keeps its pool size open from the start: one connection
+        # stays open per context, the rest (up to pool_size + 4, as before)
+        # open as needed — eight contexts in three processes must fit a
+        # stock server's 100 connections.
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": str(settings.pool_size + 3),
         "POSTGRES_ENABLE_DB_FUNCTIONS": "no",  # keep the table lock and tracking
         # Seconds (the library writes `SET LOCAL lock_timeout = '<n>s'`).
         "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout),

@@ -88,8 +88,11 @@ GLOSSARY: Final[dict[str, str]] = {
     "ItemTerms.on_site_review": "现场核查 — whether review includes an on-site verification",
     "ItemTerms.safety_critical": "涉及安全 — safety-critical (refusal interviews at the city unit)",
     "ItemTerms.fee_fen": "收费 — fee in fen (0: free, Art. 58)",
+    "ItemTerms.fee_basis": "收费依据 — the fee's legal basis (Arts. 58-59), in the notice",
+    "ItemTerms.obligations": "取得许可后的义务 — the holder's duties, each with its article",
     "Material.name": "材料名称 — material name",
     "Material.deferrable": "可容缺 — may be supplied later under 容缺受理",
+    "Material.form": "材料形式 — its legal form: original or copy, copies, signature, seal",
     # -- query and path parameters (as `param.<name>`) ----------------------------
     "param.status": "办件状态 — status; repeat to ask for several",
     "param.item": "行政许可事项编码 — licence item code",
