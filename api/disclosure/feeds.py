@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from domain.disclosure.record import CATEGORY_NAMES, Category, PublicRecord, summary
+from domain.disclosure.record import CATEGORY_NAMES, PublicRecord, summary
 
 PAGE = 100  # items per archive page
 
@@ -265,7 +265,3 @@ def _json_item(item: dict[str, Any], links: Links) -> dict[str, Any]:
             "record": record.model_dump(mode="json"),
         },
     }
-
-
-def category_name(value: str) -> str:
-    return CATEGORY_NAMES[Category(value)]

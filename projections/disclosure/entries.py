@@ -19,8 +19,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.disclosure.disclosure import DISPLAY_RULE, DeadlineKind, Disclosure
-from domain.shared.clock import legal_date
+from domain.disclosure.disclosure import (
+    DISPLAY_RULE,
+    LEGAL_PUBLICATION_RULE,
+    PUBLICATION_RULE,
+    DeadlineKind,
+    Disclosure,
+)
 from domain.shared.time_limit import TimeLimit
 from psycopg import sql
 
@@ -204,10 +209,9 @@ def _limit(row: EntryRow, kind: DeadlineKind, due: date) -> Deadline:
     )
 
 
-RULES = {
-    DeadlineKind.PUBLICATION: "国办发〔2015〕51号 第18条 (双公示 7个工作日)",
-    DeadlineKind.LEGAL_PUBLICATION: "市场监督管理行政处罚信息公示规定 第9条、第10条",
-    DeadlineKind.RETRACTION: "市场监督管理行政处罚信息公示规定 第11条",
+RULES = {  # the rules the domain cites for each limit
+    DeadlineKind.PUBLICATION: PUBLICATION_RULE,
+    DeadlineKind.LEGAL_PUBLICATION: LEGAL_PUBLICATION_RULE,
 }
 
 
@@ -287,7 +291,3 @@ def _recomputed(row: EntryRow, e: Any, position: int) -> EntryRow:
         elif kind == DeadlineKind.LEGAL_PUBLICATION:
             row.legal_due = limit.due.due
     return row
-
-
-def published_on_day(at: datetime) -> date:
-    return legal_date(at)
