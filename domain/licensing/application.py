@@ -32,6 +32,7 @@ from domain.licensing.parties import (
     require_reasons,
     upcast_verifiers,
 )
+from domain.licensing.submission import MaterialDocuments
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
 from domain.shared.audit import Audit, require_actor, require_reason
 from domain.shared.calendar import (
@@ -112,6 +113,10 @@ class LicenceApplication(Aggregate):
         unit_code: str
         received_on: date
         correction_due: DueDate
+        # Received from an online submission (网上申报): its number and the
+        # documents of each material, as pre-reviewed; older events lack them.
+        submission_number: str | None = None
+        documents: tuple[MaterialDocuments, ...] = ()
 
     class CorrectionRequested(Aggregate.Event):
         missing_items: tuple[str, ...]
@@ -288,8 +293,12 @@ class LicenceApplication(Aggregate):
         unit_code: str,
         received_on: date,
         correction_due: DueDate,
+        submission_number: str | None = None,
+        documents: tuple[MaterialDocuments, ...] = (),
     ) -> None:
         self.receipt_number = receipt_number
+        self.submission_number = submission_number
+        self.documents = documents
         self.query_code_hash = query_code_hash
         self.item = item
         self.approval_mode = approval_mode
@@ -344,6 +353,8 @@ class LicenceApplication(Aggregate):
         on: date,
         calendar: WorkingDayCalendar,
         applicant_has_bad_credit: bool = False,
+        submission_number: str | None = None,
+        documents: tuple[MaterialDocuments, ...] = (),
     ) -> LicenceApplication:
         """Record receipt of the materials; starts the 5-day correction clock."""
         require_actor(audit)
@@ -378,6 +389,8 @@ class LicenceApplication(Aggregate):
             correction_due=_working_limit(
                 calendar, on, CORRECTION_NOTICE_WD, ART_32_4
             ).due,
+            submission_number=submission_number,
+            documents=documents,
         )
 
     # -- the time limits, as read by views (the limits are the state) -------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
@@ -47,6 +47,8 @@ from domain.licensing.parties import (
     NonAcceptanceGround,
     Verifier,
 )
+from domain.licensing.pre_review import PreReview
+from domain.licensing.submission import new_case_number
 from domain.registry.catalogue import ApprovalMode
 from domain.registry.enterprise import Enterprise, enterprise_id
 from domain.shared.audit import Audit, Role
@@ -58,7 +60,6 @@ from domain.shared.jurisdiction import covers
 from domain.shared.query_code import new_query_code, query_code_hash
 from domain.shared.service import (
     CommandResult,
-    DatedService,
     command,
     creation,
     system_command,
@@ -99,7 +100,7 @@ def receipt_of(result: CommandResult) -> Receipt:
     )
 
 
-class Licensing(DatedService):
+class Licensing(PreReview):
     name = "licensing"
     # Licences live for years and gather events; applications close in weeks.
     snapshotting_intervals: ClassVar = {Licence: 50}
@@ -108,6 +109,7 @@ class Licensing(DatedService):
         CaseType(Licence, "licence", lambda lic: lic.authority_unit_code),
         # An applicant's record binds it before every unit alike.
         CaseType(ApplicantRecord, "applicant record"),
+        *PreReview.cases,
     )
 
     # -- queries of one case -----------------------------------------------------
@@ -162,13 +164,11 @@ class Licensing(DatedService):
         self.within_jurisdiction(audit.actor, unit)
         item = self.registry.get_item(item_code)
         on = self.today()
-        record, bad_credit = self._standing(applicant)
-        banned_until = record.banned_until(item.code, on) if record else None
         for _ in range(3):  # a receipt number collision is astronomically rare
-            receipt_number = f"{unit:0<6}{on:%Y%m%d}{secrets.randbelow(10**6):06d}"
+            receipt_number = new_case_number(unit, on)
             query_code = new_query_code()
-            application = LicenceApplication.receive(
-                audit=audit,
+            application = self._application(
+                audit,
                 receipt_number=receipt_number,
                 query_code_hash=query_code_hash(receipt_number, query_code),
                 item=item,
@@ -180,21 +180,7 @@ class Licensing(DatedService):
                 commitment=commitment,
                 unit_code=unit,
                 on=on,
-                calendar=self.calendar,
-                applicant_has_bad_credit=bad_credit,
             )
-            if banned_until is not None:
-                # Arts. 78–79: the receipt is still recorded and answered with a
-                # dated decision not to accept (Art. 32), naming the ban.
-                application.reject(
-                    f"{receipt_number}-BSL",
-                    NonAcceptanceGround.REAPPLICATION_BANNED,
-                    None,
-                    on,
-                    audit.because(
-                        f"申请人在禁止再次申请期限内（至{banned_until.isoformat()}）"
-                    ),
-                )
             try:
                 # A replayed key comes back from commit as the first outcome;
                 # an IntegrityError here is only ever a receipt-number clash
@@ -691,6 +677,38 @@ class Licensing(DatedService):
                 )
             verifiers.append(Verifier(id=staff.staff_no, name=staff.name))
         return tuple(verifiers)
+
+    def _application(
+        self, audit: Audit, *, receipt_number: str, on: date, **received: Any
+    ) -> LicenceApplication:
+        """A received application (at the counter, or from an online
+        submission); one an Arts. 78–79 ban covers is at once not accepted."""
+        applicant: Applicant = received["applicant"]
+        record, bad_credit = self._standing(applicant)
+        application = LicenceApplication.receive(
+            audit=audit,
+            receipt_number=receipt_number,
+            on=on,
+            calendar=self.calendar,
+            applicant_has_bad_credit=bad_credit,
+            **received,
+        )
+        banned_until = (
+            record.banned_until(application.item.code, on) if record else None
+        )
+        if banned_until is not None:
+            # Arts. 78–79: the receipt is still recorded and answered with a
+            # dated decision not to accept (Art. 32), naming the ban.
+            application.reject(
+                f"{receipt_number}-BSL",
+                NonAcceptanceGround.REAPPLICATION_BANNED,
+                None,
+                on,
+                audit.because(
+                    f"申请人在禁止再次申请期限内（至{banned_until.isoformat()}）"
+                ),
+            )
+        return application
 
     def _standing(self, applicant: Applicant) -> tuple[ApplicantRecord | None, bool]:
         """The applicant's record, and whether its credit is bad: a directory

@@ -49,6 +49,7 @@ from domain.licensing.parties import (
     PartyType,
 )
 from domain.licensing.service import Licensing
+from domain.licensing.submission import OnlineSubmission
 from domain.registry.catalogue import (
     CATALOGUE_ID,
     ApprovalMode,
@@ -97,6 +98,7 @@ from tests.domain.conftest import (
 )
 from tests.domain.enforcement_lifecycles import enforcement_lifecycles
 from tests.domain.inspections_lifecycles import INSPECTIONS, inspections_lifecycles
+from tests.domain.submission_lifecycles import submission_lifecycles
 
 TRANSCODERS = {
     "library JSONTranscoder": {},
@@ -260,6 +262,7 @@ def all_lifecycles() -> list[list[Any]]:
         + complaints_lifecycles()
         + inspections_lifecycles()
         + enforcement_lifecycles()
+        + submission_lifecycles()
     )
 
 
@@ -304,6 +307,7 @@ def test_the_lifecycles_produce_every_event_class() -> None:
             LicenceApplication,
             Licence,
             ApplicantRecord,
+            OnlineSubmission,
             Intake,
             Sightings,
             Complaint,
