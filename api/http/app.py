@@ -23,7 +23,7 @@ from api.http import (
     summaries,
 )
 from api.http.limits import MAX_FAILURES, WINDOW_S, LookupLimiter, networks
-from api.http.middleware import BodyGuard, Relying, RequestContext
+from api.http.middleware import BodyGuard, RawBody, Relying, RequestContext
 from api.http.reads import ReadSide
 
 DESCRIPTION = """
@@ -81,16 +81,22 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
             app.include_router(router)
     app.include_router(deadlines.router)
     app.include_router(health.router)
-    # Routes that take their body as it is (a CSV upload), by path: the body
-    # guard lets these media types through to them instead of refusing (415).
-    app.state.raw_bodies = {
-        route.path: frozenset({media})
+    # Routes that take their body as it is (a CSV upload, multipart files),
+    # by path: the body guard lets these media types through to them instead
+    # of refusing (415), within their own limit ("x-body-limit": "uploads").
+    uploads = settings.upload_total_bytes + settings.max_body_bytes
+    app.state.raw_bodies = tuple(
+        RawBody(
+            route.path_regex,
+            frozenset({extra["x-body-media-type"]}),
+            uploads if extra.get("x-body-limit") == "uploads" else None,
+        )
         for context in services.contexts
         for router in context.http().routers
         for route in router.routes
         if isinstance(route, APIRoute)
-        and (media := (route.openapi_extra or {}).get("x-body-media-type"))
-    }
+        and "x-body-media-type" in (extra := route.openapi_extra or {})
+    )
     pages = site.install(app, parts)
     openapi.install(app)
     # Outermost last: the request id must exist before anything can fail; a

@@ -20,6 +20,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -116,25 +117,27 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        raw = _raw_body(scope)
+        limit = (raw.max_bytes if raw else None) or self.max_body_bytes
         length = _header(scope, b"content-length")
-        if length is not None and (
-            not length.isdigit() or int(length) > self.max_body_bytes
-        ):
-            await problem(
-                request, 413, f"the body exceeds {self.max_body_bytes} bytes"
-            )(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await problem(request, 413, f"the body exceeds {limit} bytes")(
+                scope, receive, send
+            )
             return
-        body = await self._read_body(receive)
+        body = await self._read_body(receive, limit)
         if body is None:
-            await problem(
-                request, 413, f"the body exceeds {self.max_body_bytes} bytes"
-            )(scope, receive, send)
+            await problem(request, 413, f"the body exceeds {limit} bytes")(
+                scope, receive, send
+            )
             return
         media = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-        # A route that takes a file as it is (an upload's CSV) checks it
-        # itself; a page's form is read by its page (api/http/site.py).
+        # A route that takes a file as it is (an upload's CSV, multipart
+        # uploads) checks it itself; a page's form is read by its page
+        # (api/http/site.py).
         page_form = media == FORM and self.forms(scope["path"])
-        if body.strip() and media not in _raw_media(scope) and not page_form:
+        taken = raw.media if raw else frozenset()
+        if body.strip() and media not in taken and not page_form:
             if media != "application/json" and not media.endswith("+json"):
                 await problem(request, 415, "send the body as application/json")(
                     scope, receive, send
@@ -179,7 +182,7 @@ class BodyGuard:
         with keyed_command(command):
             await self.app(scope, replay, send)
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
+    async def _read_body(self, receive: Receive, limit: int) -> bytes | None:
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -188,7 +191,7 @@ class BodyGuard:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -196,14 +199,23 @@ class BodyGuard:
         return b"".join(chunks)
 
 
-def _raw_media(scope: Scope) -> frozenset[str]:
-    """The media types the route at this path takes as they are, not JSON
+@dataclass(frozen=True)
+class RawBody:
+    """A route that takes its body as it is, not as JSON (a CSV, multipart
+    uploads), by its path pattern: the media types it takes, and its own size
+    limit (None: the service's)."""
+
+    path: re.Pattern[str]
+    media: frozenset[str]
+    max_bytes: int | None = None
+
+
+def _raw_body(scope: Scope) -> RawBody | None:
+    """The route's raw-body declaration, if it has one
     (`openapi_extra={"x-body-media-type": …}`, gathered by create_app)."""
     app = scope.get("app")
-    raw: dict[str, frozenset[str]] = getattr(
-        getattr(app, "state", None), "raw_bodies", {}
-    )
-    return raw.get(scope["path"], frozenset())
+    raw: tuple[RawBody, ...] = getattr(getattr(app, "state", None), "raw_bodies", ())
+    return next((r for r in raw if r.path.match(scope["path"])), None)
 
 
 def idempotency_principal(authorization: str | None) -> str:

@@ -16,21 +16,26 @@ from api.licensing import (
     public_progress,
     schemas,
     statistics,
+    submissions,
     summaries,
 )
 
 HTTP = Http(
-    routers=tuple(
-        module.router
-        for module in (
-            items,
-            applications,
-            licences,
-            applicant_records,
-            deadlines,
-            statistics,
-            public_progress,
-        )
+    routers=(
+        *(
+            module.router
+            for module in (
+                items,
+                applications,
+                licences,
+                applicant_records,
+                deadlines,
+                statistics,
+                public_progress,
+            )
+        ),
+        submissions.router,
+        submissions.public,
     ),
     summaries=summaries.SUMMARIES,
     glossary=glossary.GLOSSARY,

@@ -16,6 +16,7 @@ from api.http.schemas import CommandOutcome, Page, example, load_examples
 from domain.licensing.application import Status
 from domain.licensing.licence import LicenceStatus
 from domain.licensing.parties import Agent, Applicant, CommitmentLetter
+from domain.licensing.submission import MaterialDocuments
 from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.shared.calendar import DueDate
 
@@ -82,6 +83,13 @@ class ApplicationView(BaseModel):
     agent: Agent | None
     unit_code: str
     materials: list[str]
+    submission_number: str | None = Field(
+        default=None, description="网上申报 — the online submission it came from"
+    )
+    documents: list[MaterialDocuments] = Field(
+        default_factory=list,
+        description="each material's documents (by SHA-256), from an online submission",
+    )
     materials_not_received: list[str] = Field(
         description="the catalogue's materials not among those received (a hint "
         "for the clerk, not the correction notice's list)"

@@ -22,6 +22,10 @@ def application_view(a: LicenceApplication) -> dict[str, Any]:
         "agent": a.agent,
         "unit_code": a.unit_code,
         "materials": a.materials,
+        # From an online submission (网上申报): its number and each
+        # material's documents, as pre-reviewed.
+        "submission_number": a.submission_number,
+        "documents": a.documents,
         # The catalogue's materials not among those received (a hint for the
         # clerk; not a notice): different from the notice's `missing_items`.
         "materials_not_received": a.missing_materials,

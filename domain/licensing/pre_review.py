@@ -24,10 +24,11 @@ from domain.licensing.submission import (
     Corrections,
     MaterialDocuments,
     OnlineSubmission,
+    check_submitted_materials,
     new_case_number,
     submission_id,
 )
-from domain.registry.catalogue import ApprovalMode
+from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.shared.audit import Audit, Role
 from domain.shared.command import CaseType
 from domain.shared.errors import InvalidInputError, NotFoundError
@@ -87,6 +88,17 @@ class PreReview(DatedService):
 
     # -- the applicant's acts (public) ---------------------------------------------
 
+    def check_submission(
+        self, unit_code: str, item_code: str, materials: list[str]
+    ) -> ItemTerms:
+        """The item, if a submission of these materials to this unit may be
+        made (asked before the documents' bytes are stored)."""
+        if self.registry.get_unit(unit_code) is None:
+            raise InvalidInputError(f"no unit {unit_code}", field="unit_code")
+        item = self.registry.get_item(item_code)
+        check_submitted_materials(item, materials)
+        return item
+
     @replayable(submission_receipt_of)
     def submit_online(
         self,
@@ -99,9 +111,9 @@ class PreReview(DatedService):
         materials: tuple[MaterialDocuments, ...],
     ) -> SubmissionReceipt:
         """网上申报: a submission number and a query code for the applicant."""
-        if self.registry.get_unit(unit_code) is None:
-            raise InvalidInputError(f"no unit {unit_code}", field="unit_code")
-        item = self.registry.get_item(item_code)
+        item = self.check_submission(
+            unit_code, item_code, [m.material for m in materials]
+        )
         on = self.today()
         for _ in range(3):  # a number collision is astronomically rare
             number = new_case_number(unit_code, on)

@@ -151,6 +151,7 @@ class OnlineSubmission(Aggregate):
         # Every version ever uploaded, oldest first (the current ones included).
         self.versions: list[MaterialDocuments] = list(materials)
         self.corrections: tuple[MaterialCorrection, ...] = ()
+        self.reply: str | None = None  # the written reply's reason, as given
         self.receipt_number: str | None = None
         self.application_id: UUID | None = None
         self.decided_on: date | None = None
@@ -173,12 +174,7 @@ class OnlineSubmission(Aggregate):
     ) -> OnlineSubmission:
         """网上申报, by the applicant (Arts. 29, 33)."""
         _require_public(audit)
-        if not materials:
-            raise InvalidInputError(
-                "an online submission carries at least one material",
-                field="materials",
-            )
-        _check_materials(item, [m.material for m in materials], "materials")
+        check_submitted_materials(item, [m.material for m in materials])
         return cls._create(
             cls.Submitted,
             id=submission_id(number),
@@ -207,12 +203,17 @@ class OnlineSubmission(Aggregate):
     ) -> None:
         """The applicant's corrected materials: every one the reply named."""
         _require_public(audit)
+        self.check_resubmission([m.material for m in materials])
+        self._resubmitted(audit=audit, materials=materials, resubmitted_on=on)
+
+    def check_resubmission(self, supplied: list[str]) -> None:
+        """Whether these materials may be resubmitted now (asked before their
+        bytes are stored)."""
         if self.status is not SubmissionStatus.CORRECTIONS_REQUESTED:
             raise IllegalTransitionError(
                 f"the submission is {self.status}; materials are resubmitted only"
                 " after a pre-review reply asked for corrections"
             )
-        supplied = [m.material for m in materials]
         _check_distinct(supplied, "materials")
         named = {c.material for c in self.corrections}
         unasked = sorted(set(supplied) - named)
@@ -225,7 +226,6 @@ class OnlineSubmission(Aggregate):
                 field="materials",
                 rule=ART_32_4,
             )
-        self._resubmitted(audit=audit, materials=materials, resubmitted_on=on)
 
     def accept(
         self, receipt_number: str, application_id: UUID, on: date, audit: Audit
@@ -262,9 +262,12 @@ class OnlineSubmission(Aggregate):
             self.current[m.name] for m in self.item.materials if m.name in self.current
         )
 
-    def holds(self, sha256: str) -> bool:
-        """Whether any version of any material is this document."""
-        return any(d.sha256 == sha256 for m in self.versions for d in m.documents)
+    def document(self, sha256: str) -> DocumentRef | None:
+        """The document of this address in any version of any material."""
+        return next(
+            (d for m in self.versions for d in m.documents if d.sha256 == sha256),
+            None,
+        )
 
     def _require_awaiting(self, verb: str) -> None:
         if self.status not in AWAITING_PRE_REVIEW:
@@ -284,6 +287,7 @@ class OnlineSubmission(Aggregate):
     ) -> None:
         self.status = SubmissionStatus.CORRECTIONS_REQUESTED
         self.corrections = corrections
+        self.reply = audit.reason
 
     @event(Resubmitted)
     def _resubmitted(
@@ -309,6 +313,17 @@ class OnlineSubmission(Aggregate):
     def _closed(self, audit: Audit, closed_on: date) -> None:
         self.status = SubmissionStatus.CLOSED
         self.decided_on = closed_on
+        self.reply = audit.reason
+
+
+def check_submitted_materials(item: ItemTerms, names: list[str]) -> None:
+    """What a submission must carry: at least one material, each the item's
+    and named once (asked before the documents' bytes are stored)."""
+    if not names:
+        raise InvalidInputError(
+            "an online submission carries at least one material", field="materials"
+        )
+    _check_materials(item, names, "materials")
 
 
 def _require_public(audit: Audit) -> None:

@@ -56,7 +56,7 @@ def test_a_submission_records_each_material_with_its_documents() -> None:
     s = submitted()
     assert s.status is SubmissionStatus.SUBMITTED
     assert [m.material for m in s.materials] == list(MATERIALS)
-    assert s.holds(ref(f"{MATERIALS[0]}-v1").sha256)
+    assert s.document(ref(f"{MATERIALS[0]}-v1").sha256) == ref(f"{MATERIALS[0]}-v1")
 
 
 def test_staff_cannot_submit_online_in_the_applicants_place() -> None:
@@ -107,7 +107,7 @@ def test_resubmission_keeps_the_old_version_and_makes_the_new_one_current() -> N
     assert s.status is SubmissionStatus.RESUBMITTED
     current = {m.material: m.documents[0].sha256 for m in s.materials}
     assert current[MATERIALS[0]] == ref(f"{MATERIALS[0]}-v2").sha256
-    assert s.holds(ref(f"{MATERIALS[0]}-v1").sha256)  # every version is kept
+    assert s.document(ref(f"{MATERIALS[0]}-v1").sha256)  # every version is kept
     assert len(s.versions) == len(MATERIALS) + 1
 
 
