@@ -440,7 +440,10 @@ def list_submissions(
     return JSON(page_body(page))
 
 
-add_case_routes(router, SUBMISSIONS, Licensing.routes_on(OnlineSubmission))
+# The pre-review replies, as the service declares them.
+COMMANDS = Licensing.routes_on(OnlineSubmission)
+
+add_case_routes(router, SUBMISSIONS, COMMANDS)
 
 
 @router.get(

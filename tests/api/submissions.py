@@ -18,6 +18,16 @@ PUBLIC_SUBMISSIONS = "/public/v1/licensing/submissions"
 ITEM = "XK-JL-XSPZ"
 MATERIALS = ["型式批准申请书", "型式评价报告", "产品照片"]
 
+# Bodies of staff's pre-review replies, by verb.
+SUBMISSION_BODIES: dict[str, dict[str, Any] | None] = {
+    "request-corrections": {
+        "reason": "材料需补正",
+        "corrections": [{"material": "型式批准申请书", "reason": "申请书未加盖公章"}],
+    },
+    "accept": None,
+    "close": {"reason": "不属于本局职权"},
+}
+
 Upload = tuple[str, str, bytes]  # (material, file name, bytes)
 
 

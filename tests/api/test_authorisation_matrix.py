@@ -18,7 +18,9 @@ from fastapi.testclient import TestClient
 
 from api.licensing import applications as licensing_applications
 from api.licensing import licences
+from api.licensing import submissions as online_submissions
 from domain.licensing.service import Licensing
+from domain.licensing.submission import submission_id
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from tests.api.conftest import (
@@ -49,6 +51,7 @@ from tests.api.helpers import (
     run_verb,
     unchanged,
 )
+from tests.api.submissions import SUBMISSION_BODIES, SUBMISSIONS, submitted
 
 IN_JURISDICTION = (COUNTY, CITY)
 UNITS = {COUNTY: "county", CITY: "city", OTHER_COUNTY: "other-county"}
@@ -56,7 +59,7 @@ UNITS = {COUNTY: "county", CITY: "city", OTHER_COUNTY: "other-county"}
 
 @dataclass(frozen=True)
 class Endpoint:
-    target: str  # "applications" (create), "application" or "licence"
+    target: str  # "applications" (create), "application", "licence" or "submission"
     method: str
     suffix: str  # "", "/history" or "/<verb>"
     permission: str  # a key of Licensing.permissions
@@ -79,21 +82,25 @@ class Endpoint:
             return None
         if self.target == "applications":
             return RECEIVE_BODY
-        bodies = APPLICATION_BODIES if self.target == "application" else LICENCE_BODIES
-        return bodies[self.verb]
+        return BODIES[self.target][self.verb]
 
     @property
     def template(self) -> str:
         if self.target == "applications":
             return APPLICATIONS
-        base = APPLICATIONS if self.target == "application" else LICENCES
-        return f"{base}/{{case_id}}{self.suffix}"
+        return f"{BASES[self.target]}/{{case_id}}{self.suffix}"
 
     def __str__(self) -> str:
         return f"{self.method} {self.target}{self.suffix}"
 
 
 RECEIVE_BODY = {"item_code": ITEM, "applicant": applicant(), "materials": ALL_MATERIALS}
+BASES = {"application": APPLICATIONS, "licence": LICENCES, "submission": SUBMISSIONS}
+BODIES = {
+    "application": APPLICATION_BODIES,
+    "licence": LICENCE_BODIES,
+    "submission": SUBMISSION_BODIES,
+}
 
 ENDPOINTS = [
     Endpoint("applications", "POST", "", "receive"),
@@ -106,6 +113,13 @@ ENDPOINTS = [
     Endpoint("licence", "GET", "", "read"),
     Endpoint("licence", "GET", "/history", "read"),
     *(Endpoint("licence", "POST", f"/{c.verb}", c.name) for c in licences.COMMANDS),
+    # Online submissions (网上申报): staff's side; the applicant's is public.
+    Endpoint("submission", "GET", "", "read"),
+    Endpoint("submission", "GET", "/history", "read"),
+    *(
+        Endpoint("submission", "POST", f"/{c.verb}", c.name)
+        for c in online_submissions.COMMANDS
+    ),
 ]
 CASE_COMMANDS = [e for e in ENDPOINTS if not e.is_read and e.target != "applications"]
 READS = [e for e in ENDPOINTS if e.is_read]
@@ -133,7 +147,12 @@ def cases(
     clock.at = MONDAY_0900  # module fixtures run before the per-test clock reset
     application = receive(app_client, staff[(Role.CLERK, COUNTY)])
     licence = commitment_licence(app_client, staff, seed=101)
-    return {"application": application["id"], "licence": licence["id"]}
+    submission = submitted(app_client, 102)["submission_number"]
+    return {
+        "application": application["id"],
+        "licence": licence["id"],
+        "submission": str(submission_id(submission)),
+    }
 
 
 def path_of(endpoint: Endpoint, cases: dict[str, str]) -> str:
@@ -143,8 +162,7 @@ def path_of(endpoint: Endpoint, cases: dict[str, str]) -> str:
 
 
 def case_path(endpoint: Endpoint, cases: dict[str, str]) -> str:
-    base = APPLICATIONS if endpoint.target == "application" else LICENCES
-    return f"{base}/{cases[endpoint.target]}"
+    return f"{BASES[endpoint.target]}/{cases[endpoint.target]}"
 
 
 def call(client: TestClient, endpoint: Endpoint, path: str, who: Staff) -> Any:
@@ -161,11 +179,14 @@ def test_every_command_route_is_in_the_matrix_with_a_permission(
 ) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     # The list queries (GET on the collections) read the read models, scoped by
-    # jurisdiction for every role: tests/api/test_read_models.py covers them.
+    # jurisdiction for every role: tests/api/test_read_models.py covers them
+    # (and tests/api/test_online_submissions.py the submissions' list and the
+    # downloads of their documents, by role and jurisdiction).
     routes = {
         (method.upper(), path)
         for path, operations in paths.items()
-        if path.startswith((APPLICATIONS, LICENCES))
+        if path.startswith((APPLICATIONS, LICENCES, SUBMISSIONS))
+        and "/documents/" not in path
         for method in operations
         if method.upper() == "POST" or "{" in path
     }
@@ -242,7 +263,10 @@ def test_a_permitted_role_of_the_county_or_its_city_may_act(
 ) -> None:
     """The case is brought to the state the command needs, then the county's
     or the city's staff member issues it and the event records them."""
-    if endpoint.target == "application":
+    if endpoint.target == "submission":
+        case_id = str(submission_id(submitted(client, 103)["submission_number"]))
+        bodies, before, base = SUBMISSION_BODIES, {}, SUBMISSIONS
+    elif endpoint.target == "application":
         # A refusal interview is held where it was routed; an item that is not
         # safety-critical keeps it at the county (the city takes escalated ones).
         local = {"item_code": "XK-JL-XSPZ", "materials": ["型式批准申请书"]}
