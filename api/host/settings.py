@@ -49,6 +49,11 @@ class Settings:
     # Peers whose X-Forwarded-For / Forwarded headers name the client (IPs or
     # CIDRs); every other peer is the client itself.
     trusted_proxies: tuple[str, ...] = ()
+    # Where the public reaches this service: the base of the verification URL
+    # each written notice and certificate prints with its QR code.
+    public_url: str = "http://127.0.0.1:8000"
+    # A CJK TrueType font for the PDFs; unset: Debian's fonts-wqy-microhei.
+    pdf_font: Path | None = None
 
     @property
     def timeouts(self) -> Timeouts:
@@ -82,6 +87,8 @@ class Settings:
             ledger_public_key=env.get("CASETRACE_LEDGER_PUBLIC_KEY") or None,
             checkpoint_events=int(env.get("CASETRACE_CHECKPOINT_EVENTS", "1000")),
             checkpoint_seconds=float(env.get("CASETRACE_CHECKPOINT_SECONDS", "60")),
+            public_url=env.get("CASETRACE_PUBLIC_URL", "http://127.0.0.1:8000"),
+            pdf_font=Path(font) if (font := env.get("CASETRACE_PDF_FONT")) else None,
             trusted_proxies=tuple(
                 p
                 for p in env.get("CASETRACE_TRUSTED_PROXIES", "")

@@ -18,6 +18,7 @@ from api.licensing import (
     statistics,
     summaries,
 )
+from api.licensing.documents import routes as documents
 
 HTTP = Http(
     routers=tuple(
@@ -30,6 +31,7 @@ HTTP = Http(
             deadlines,
             statistics,
             public_progress,
+            documents,
         )
     ),
     summaries=summaries.SUMMARIES,
