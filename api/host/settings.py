@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.host.database import Timeouts
+from api.host.documents import S3Location
+
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,16 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     # A CJK TrueType font for the PDFs; unset: Debian's fonts-wqy-microhei.
     pdf_font: Path | None = None
+    # Where documents' bytes live (api/host/documents.py): "postgres" or "s3"
+    # (then `s3` says where: CASETRACE_S3_BUCKET, _ENDPOINT_URL, _REGION,
+    # _ACCESS_KEY_ID, _SECRET_ACCESS_KEY, _PREFIX).
+    document_store: str = "postgres"
+    s3: S3Location | None = None
+    # Online submissions' uploads (网上申报): bytes per file, files and bytes
+    # per submission.
+    upload_file_bytes: int = 10 * MIB
+    upload_files: int = 20
+    upload_total_bytes: int = 40 * MIB
 
     @property
     def timeouts(self) -> Timeouts:
@@ -96,4 +109,27 @@ class Settings:
                 .split()
                 if p
             ),
+            document_store=env.get("CASETRACE_DOCUMENT_STORE", "postgres"),
+            s3=s3_location(env),
+            upload_file_bytes=int(
+                env.get("CASETRACE_UPLOAD_FILE_BYTES", str(10 * MIB))
+            ),
+            upload_files=int(env.get("CASETRACE_UPLOAD_FILES", "20")),
+            upload_total_bytes=int(
+                env.get("CASETRACE_UPLOAD_TOTAL_BYTES", str(40 * MIB))
+            ),
         )
+
+
+def s3_location(env: dict[str, str]) -> S3Location | None:
+    bucket = env.get("CASETRACE_S3_BUCKET")
+    if not bucket:
+        return None
+    return S3Location(
+        bucket=bucket,
+        endpoint_url=env.get("CASETRACE_S3_ENDPOINT_URL") or None,
+        region=env.get("CASETRACE_S3_REGION") or "us-east-1",
+        access_key_id=env.get("CASETRACE_S3_ACCESS_KEY_ID") or None,
+        secret_access_key=env.get("CASETRACE_S3_SECRET_ACCESS_KEY") or None,
+        prefix=env.get("CASETRACE_S3_PREFIX", "documents/sha256/"),
+    )

@@ -28,6 +28,12 @@ from psycopg.conninfo import conninfo_to_dict
 from api.host.context import Context, Shared
 from api.host.contexts import registered
 from api.host.database import open_pool
+from api.host.documents import TABLES as DOCUMENT_TABLES
+from api.host.documents import (
+    PostgresDocumentStore,
+    S3DocumentStore,
+    open_document_store,
+)
 from api.host.recorder import API_SCHEMA, COMMAND_KEYS_TABLE
 from api.host.settings import Settings
 from api.host.vault import TABLES as VAULT_TABLES
@@ -171,6 +177,8 @@ class Services:
     clock: Clock
     contexts: tuple[Context, ...]
     vault: PostgresVault
+    # Documents' bytes by content address (api/host/documents.py).
+    documents: PostgresDocumentStore | S3DocumentStore
     settings: Settings = field(default_factory=Settings)
     apps: dict[str, ContextService] = field(default_factory=dict)
 
@@ -199,6 +207,7 @@ class Services:
             app.close()
         self.registry.close()
         self.vault.pool.close()
+        self.documents.close()
 
 
 API_TABLES = f"""
@@ -236,12 +245,14 @@ def open_services(
     with advisory_lock(url, SCHEMA_LOCK) as conn:
         conn.execute(API_TABLES)
         conn.execute(VAULT_TABLES)
+        conn.execute(DOCUMENT_TABLES)
         registry = Registry(env)
         vault = PostgresVault(
             open_pool(url, settings.timeouts, name="vault", min_size=1, max_size=2),
             master_key(settings.vault_key),
         )
         shared = Shared(env, calendar, clock or SystemClock(), registry, vault)
+        documents = open_document_store(settings, url)
         services = Services(
             url,
             registry,
@@ -249,6 +260,7 @@ def open_services(
             shared.clock,
             tuple(contexts or registered()),
             vault,
+            documents,
             settings,
         )
         for context in services.contexts:
