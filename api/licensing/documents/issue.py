@@ -30,7 +30,7 @@ from domain.licensing.documents import (
 )
 from domain.licensing.service import Licensing
 from domain.shared.audit import Actor, Audit
-from domain.shared.documents import DocumentRef, DocumentStore, MediaType
+from domain.shared.documents import DocumentStore, MediaType, store_document
 
 PDF: MediaType = "application/pdf"
 SYSTEM_DOCUMENTS = Actor.system("documents")
@@ -91,12 +91,8 @@ def issue(
         content = render(
             compose(kind, case_facts(service, application, events, url), source)
         )
-        ref = DocumentRef(
-            sha256=store.put(content, PDF),
-            media_type=PDF,
-            size=len(content),
-            name=f"{DOCUMENT_TITLES[kind]}-{application.receipt_number}.pdf",
-        )
+        name = f"{DOCUMENT_TITLES[kind]}-{application.receipt_number}.pdf"
+        ref = store_document(store, content, PDF, name)
         audit = Audit(
             actor=SYSTEM_DOCUMENTS,
             request_id=request_id,

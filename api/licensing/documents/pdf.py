@@ -129,7 +129,7 @@ def _facts_table(facts: tuple[tuple[str, str], ...], width: float) -> Table:
         [Paragraph(_escape(label), CELL), Paragraph(_escape(value), CELL)]
         for label, value in facts
     ]
-    table = Table(rows, colWidths=[34 * mm, width - 34 * mm])
+    table = Table(rows, colWidths=[40 * mm, width - 40 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -183,11 +183,12 @@ def _footer(sheet: Sheet) -> Callable[[Canvas, Any], None]:
         draw_qr(canvas, matrix, x, y, QR_SIZE)
         canvas.setStrokeColor(colors.HexColor("#999999"))
         canvas.line(MARGIN, y + QR_SIZE + 3 * mm, A4[0] - MARGIN, y + QR_SIZE + 3 * mm)
+        base, _, code = sheet.verification_url.rpartition("/")
         lines = [
-            "扫码核验本文书真伪（电子证照核验）",
-            sheet.verification_url,
-            f"收件编号 {sheet.receipt_number}　文号 {sheet.number}",
-            f"第 {doc.page} 页",
+            "扫码核验本文书真伪及许可是否有效（电子证照核验）",
+            f"核验网址：{base}/",  # the code on a line of its own, unbroken
+            f"核验码：{code}",
+            f"收件编号：{sheet.receipt_number}　第 {doc.page} 页",
         ]
         width = A4[0] - 2 * MARGIN - QR_SIZE - 5 * mm
         ty = y + QR_SIZE - 4 * mm
