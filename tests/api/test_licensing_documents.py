@@ -75,6 +75,8 @@ def looked_at(kind: str, content: bytes) -> str:
         image = page.render(scale=2).to_pil()
         assert image.size[0] > 1000  # A4 at 144 dpi: a page a person can read
         image.save(ARTIFACTS / f"{kind}-{number}.png")
+    # Short notices fit one page (no page holding only the signature).
+    assert len(document) == 1, (kind, len(document))
     reader = PdfReader(io.BytesIO(content))
     return "".join(p.extract_text() for p in reader.pages).replace("\n", "")
 
@@ -122,7 +124,7 @@ def test_each_kind_reads_in_chinese_with_the_cases_numbers_dates_and_url(
         )
     }
     for kind, text in texts.items():
-        for expected in (*common, "扫码核验", "/licensing/documents/", "核验码："):
+        for expected in (*common, "扫码核验本", "/licensing/documents/", "核验码："):
             assert expected in text, (kind, expected)
     assert "受理通知书" in texts["acceptance_notice"]
     assert "第三十二条第一款第五项" in texts["acceptance_notice"]

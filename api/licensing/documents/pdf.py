@@ -40,6 +40,7 @@ from reportlab.platypus import (
 )
 
 from api.licensing.documents.sheets import Sheet
+from domain.licensing.documents import DocumentKind
 
 FONT_NAME = "CJK"
 FONT_CANDIDATES = (
@@ -136,8 +137,8 @@ def _facts_table(facts: tuple[tuple[str, str], ...], width: float) -> Table:
                 ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
-                ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.2 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2 * mm),
             ]
         )
     )
@@ -159,6 +160,8 @@ def _story(sheet: Sheet, width: float) -> list[Flowable]:
     story += [Paragraph(_escape(p), BODY) for p in sheet.after_items]
     if sheet.facts:
         story += [Spacer(1, 2 * mm), _facts_table(sheet.facts, width)]
+    if sheet.closing:
+        story.append(Spacer(1, 3 * mm))
     story += [Paragraph(_escape(p), BODY) for p in sheet.closing]
     story.append(
         KeepTogether(
@@ -185,7 +188,9 @@ def _footer(sheet: Sheet) -> Callable[[Canvas, Any], None]:
         canvas.line(MARGIN, y + QR_SIZE + 3 * mm, A4[0] - MARGIN, y + QR_SIZE + 3 * mm)
         base, _, code = sheet.verification_url.rpartition("/")
         lines = [
-            "扫码核验本文书真伪及许可是否有效（电子证照核验）",
+            "扫码核验本证书真伪及许可是否有效（电子证照核验）"
+            if sheet.kind is DocumentKind.CERTIFICATE
+            else "扫码核验本文书真伪",
             f"核验网址：{base}/",  # the code on a line of its own, unbroken
             f"核验码：{code}",
             f"收件编号：{sheet.receipt_number}　第 {doc.page} 页",

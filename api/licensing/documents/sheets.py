@@ -88,12 +88,11 @@ def _case_facts(c: CaseFacts) -> tuple[tuple[str, str], ...]:
     r = c.received
     applicant = r.applicant
     code = applicant.uscc or "—"
+    # The receipt number and date are in the opening line and the footer.
     return (
         ("申请人", applicant.name),
         ("统一社会信用代码", code),
         ("许可事项", f"{r.item.name}（{r.item.code}）"),
-        ("收件编号", r.receipt_number),
-        ("收到材料日期", cn(r.received_on)),
     )
 
 
@@ -297,7 +296,8 @@ def proof_of_service(c: CaseFacts, e: A.CertificateServed) -> Sheet:
             ("送达地点", c.received.applicant.address or "—"),
             ("送达日期", cn(e.served_on)),
             ("送达人", e.audit.actor.name),
-            ("受送达人签收", "　" * 6 + "年　　月　　日"),
+            # Room to sign by hand on the printed copy.
+            ("受送达人签收", "签名（盖章）：" + "_" * 18 + "　日期：" + "_" * 12),
         ),
     )
 
