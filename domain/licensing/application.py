@@ -35,7 +35,6 @@ from domain.licensing.parties import (
 )
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
 from domain.shared.audit import Audit, require_actor, require_reason
-from domain.shared.documents import DocumentRef
 from domain.shared.calendar import (
     RULE_RECOMPUTE,
     DeadlineChange,
@@ -43,6 +42,7 @@ from domain.shared.calendar import (
     WorkingDayCalendar,
     recomputation,
 )
+from domain.shared.documents import DocumentRef
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,

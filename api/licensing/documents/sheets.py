@@ -26,13 +26,13 @@ class Sheet:
     kind: DocumentKind
     title: str
     number: str  # 文号: the voucher, decision or certificate number
-    addressee: str
-    paragraphs: tuple[str, ...]
+    addressee: str  # "" on a form (a certificate, a proof of service)
     unit_name: str
     dated: date  # the date the document bears (the decision's)
     receipt_number: str
     verification_url: str
     issued_at: datetime  # the source event's time: the PDF's own dates
+    paragraphs: tuple[str, ...] = ()
     items: tuple[str, ...] = ()  # numbered: missing materials, reasons
     after_items: tuple[str, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()  # a table of label and value
@@ -162,22 +162,46 @@ def correction_notice(c: CaseFacts, e: A.CorrectionRequested) -> Sheet:
     )
 
 
+def _decided(
+    c: CaseFacts,
+    kind: DocumentKind,
+    e: Any,
+    number: str,
+    paragraphs: tuple[str, ...],
+    *,
+    facts: tuple[tuple[str, str], ...] = (),
+    closing: tuple[str, ...] = (REMEDY_TEXT,),
+    **more: Any,
+) -> Sheet:
+    """A decision (决定书): dated the day decided, with the remedy notice
+    (行政复议法 Art. 20, 行政诉讼法 Art. 46)."""
+    return _base(
+        c,
+        kind,
+        e,
+        number=number,
+        dated=e.decided_on,
+        paragraphs=paragraphs,
+        facts=(*_case_facts(c), *facts, ("决定日期", cn(e.decided_on))),
+        closing=closing,
+        **more,
+    )
+
+
 def non_acceptance_decision(c: CaseFacts, e: A.NotAccepted) -> Sheet:
     """Art. 32 ¶1 (1)(2), ¶2: not accepted, why, and where to go instead."""
     redirect = (f"请向{e.redirect_to}提出申请。",) if e.redirect_to else ()
-    return _base(
+    ground = LABELS.get(e.ground.value, e.ground.value)
+    return _decided(
         c,
         DocumentKind.NON_ACCEPTANCE_DECISION,
         e,
-        number=e.voucher_number,
-        dated=e.decided_on,
-        paragraphs=(
-            f"{_lead(c)}，经审查，{LABELS.get(e.ground.value, e.ground.value)}。"
+        e.voucher_number,
+        (
+            f"{_lead(c)}，经审查，{ground}。"
             f"根据{LAW}第三十二条的规定，本机关决定不予受理。",
             *redirect,
         ),
-        facts=(*_case_facts(c), ("决定日期", cn(e.decided_on))),
-        closing=(REMEDY_TEXT,),
     )
 
 
@@ -196,20 +220,18 @@ def _licence_facts(c: CaseFacts) -> tuple[tuple[str, str], ...]:
 
 def grant_decision(c: CaseFacts, e: A.Granted) -> Sheet:
     """Arts. 34, 38 ¶1, 44: granted; the certificate follows within 10 days."""
-    return _base(
+    return _decided(
         c,
         DocumentKind.GRANT_DECISION,
         e,
-        number=e.decision_number,
-        dated=e.decided_on,
-        paragraphs=(
+        e.decision_number,
+        (
             f"{_lead(c)}，经审查，符合法定条件、标准。根据{LAW}第三十四条、"
             "第三十八条第一款的规定，本机关决定准予行政许可。",
             f"本机关将于{cn(e.certificate_due.due)}前向你（单位）颁发、送达许可证件"
             f"（{LAW}第四十四条）。",
         ),
-        facts=(*_case_facts(c), *_licence_facts(c), ("决定日期", cn(e.decided_on))),
-        closing=(REMEDY_TEXT,),
+        facts=_licence_facts(c),
     )
 
 
@@ -220,19 +242,17 @@ def refusal_decision(c: CaseFacts, e: A.Refused) -> Sheet:
         if e.technical_standard
         else ()
     )
-    return _base(
+    return _decided(
         c,
         DocumentKind.REFUSAL_DECISION,
         e,
-        number=e.decision_number,
-        dated=e.decided_on,
-        paragraphs=(f"{_lead(c)}，经审查，不符合法定条件、标准，理由如下：",),
+        e.decision_number,
+        (f"{_lead(c)}，经审查，不符合法定条件、标准，理由如下：",),
         items=tuple(e.reasons),
         after_items=(
             *standard,
             f"根据{LAW}第三十八条第二款的规定，本机关决定不予行政许可。",
         ),
-        facts=(*_case_facts(c), ("决定日期", cn(e.decided_on))),
         closing=(
             e.remedy.text,
             f"行政复议期限自收到本决定书之日起计算，最早届满日为"
@@ -255,7 +275,6 @@ def certificate(c: CaseFacts, e: A.CertificateIssued) -> Sheet:
         number=f"证书编号：{e.certificate_number}",
         addressee="",
         dated=e.issued_on,
-        paragraphs=(),
         facts=(
             ("持证人", c.received.applicant.name),
             ("统一社会信用代码", c.received.applicant.uscc or "—"),
@@ -279,7 +298,7 @@ def proof_of_service(c: CaseFacts, e: A.CertificateServed) -> Sheet:
     number = issued.certificate_number if issued else c.received.receipt_number
     served = [
         f"准予行政许可决定书（{granted.decision_number}）" if granted else "",
-        f"许可证书（{number}）",
+        f"许可证书 {number}",
     ]
     return _base(
         c,
@@ -288,7 +307,6 @@ def proof_of_service(c: CaseFacts, e: A.CertificateServed) -> Sheet:
         number=f"{number}-SD",
         addressee="",
         dated=e.served_on,
-        paragraphs=(),
         facts=(
             ("受送达人", c.received.applicant.name),
             ("送达文书", "；".join(s for s in served if s)),
