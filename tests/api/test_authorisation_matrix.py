@@ -169,7 +169,8 @@ def test_every_command_route_is_in_the_matrix_with_a_permission(
         for method in operations
         if method.upper() == "POST" or "{" in path
     }
-    covered = {(e.method, e.template) for e in ENDPOINTS}
+    # A case's PDFs: their own cells at the end of this file.
+    covered = {(e.method, e.template) for e in ENDPOINTS} | {("GET", DOCUMENTS)}
     assert routes == covered
     for endpoint in ENDPOINTS:
         assert endpoint.permission in Licensing.permissions, endpoint
@@ -426,6 +427,7 @@ def test_staff_with_several_roles_act_in_the_role_the_command_permits(
 
 # -- written notices as PDF (api/licensing/documents) ------------------------------
 
+DOCUMENTS = f"{APPLICATIONS}/{{case_id}}/documents/{{kind}}"
 DOCUMENT = "/documents/acceptance_notice"
 
 
