@@ -12,8 +12,10 @@ import base64
 import hashlib
 import io
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pypdfium2 as pdfium
@@ -27,9 +29,10 @@ from api.audit.signer import CheckpointSigner
 from api.host.settings import Settings
 from api.host.storage import Services
 from api.licensing import service as licensing_service
-from api.licensing.documents.issue import case_facts, verification_url
-from api.licensing.documents.pdf import render
+from api.licensing.documents.issue import case_facts, issue, verification_url
+from api.licensing.documents.pdf import FontMissingError, register_font, render
 from api.licensing.documents.sheets import compose
+from domain.licensing.application import LicenceApplication
 from domain.licensing.documents import DocumentKind, source_of
 from domain.shared.audit import Role
 from domain.shared.documents import content_address
@@ -463,3 +466,34 @@ def test_the_check_proves_the_certificate_event_in_the_signed_ledger(
     assert root_from_proof(leaf, proof["leaf_index"], proof["tree_size"], path) == (
         base64.b64decode(root)
     )
+
+
+def test_two_first_requests_at_once_issue_the_document_once(
+    client: TestClient, clerk: Staff, services: Services
+) -> None:
+    case = (
+        f"{APPLICATIONS}/{receive(client, clerk, applicant=applicant(seed=1406))['id']}"
+    )
+    act(client, case, "accept", clerk)
+    case_id = UUID(case.rsplit("/", 1)[-1])
+    licensing = licensing_service(services)
+
+    def first(n: int) -> bytes:
+        kind = DocumentKind.ACCEPTANCE_NOTICE
+        url = Settings().public_url
+        return issue(
+            licensing, services.documents, case_id, kind, url, f"race-{n}"
+        ).content
+
+    with ThreadPoolExecutor(2) as pool:
+        one, two = pool.map(first, range(2))
+    assert one == two
+    events = licensing.history(case_id)
+    issued = [e for e in events if isinstance(e, LicenceApplication.DocumentIssued)]
+    assert len(issued) == 1
+    assert issued[0].document.sha256 == content_address(one)
+
+
+def test_without_a_cjk_font_the_server_refuses_to_start_and_says_why() -> None:
+    with pytest.raises(FontMissingError, match="fonts-wqy-microhei"):
+        register_font(Path("/nonexistent/no-such-font.ttf"))
