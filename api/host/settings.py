@@ -52,6 +52,11 @@ class Settings:
     # Peers whose X-Forwarded-For / Forwarded headers name the client (IPs or
     # CIDRs); every other peer is the client itself.
     trusted_proxies: tuple[str, ...] = ()
+    # Where the public reaches this service: the base of the verification URL
+    # each written notice and certificate prints with its QR code.
+    public_url: str = "http://127.0.0.1:8000"
+    # A CJK TrueType font for the PDFs; unset: Debian's fonts-wqy-microhei.
+    pdf_font: Path | None = None
     # Where documents' bytes live (api/host/documents.py): "postgres" or "s3"
     # (then `s3` says where: CASETRACE_S3_BUCKET, _ENDPOINT_URL, _REGION,
     # _ACCESS_KEY_ID, _SECRET_ACCESS_KEY, _PREFIX).
@@ -95,6 +100,8 @@ class Settings:
             ledger_public_key=env.get("CASETRACE_LEDGER_PUBLIC_KEY") or None,
             checkpoint_events=int(env.get("CASETRACE_CHECKPOINT_EVENTS", "1000")),
             checkpoint_seconds=float(env.get("CASETRACE_CHECKPOINT_SECONDS", "60")),
+            public_url=env.get("CASETRACE_PUBLIC_URL", "http://127.0.0.1:8000"),
+            pdf_font=Path(font) if (font := env.get("CASETRACE_PDF_FONT")) else None,
             trusted_proxies=tuple(
                 p
                 for p in env.get("CASETRACE_TRUSTED_PROXIES", "")

@@ -222,7 +222,9 @@ def _complete(
         headers.setdefault("X-Request-ID", RESPONSE_HEADERS["X-Request-ID"])
         if status.startswith("2"):
             if "{case_id}" in path or "/record" in path or "/restore-credit" in path:
-                headers["ETag"] = RESPONSE_HEADERS["ETag"]
+                # The case's version, unless the route says what its ETag is
+                # (a document's: its content hash).
+                headers.setdefault("ETag", RESPONSE_HEADERS["ETag"])
             if status == "201":
                 headers["Location"] = RESPONSE_HEADERS["Location"]
                 headers["ETag"] = RESPONSE_HEADERS["ETag"]

@@ -19,6 +19,7 @@ from api.licensing import (
     submissions,
     summaries,
 )
+from api.licensing.documents import routes as documents
 
 HTTP = Http(
     routers=(
@@ -32,6 +33,7 @@ HTTP = Http(
                 deadlines,
                 statistics,
                 public_progress,
+                documents,
             )
         ),
         submissions.router,

@@ -1,5 +1,6 @@
 """Licensing's public pages: the catalogue, each item's one-time written
-notice (一次性告知, 行政许可法 Art. 30) and the progress lookup (办件查询).
+notice (一次性告知, 行政许可法 Art. 30), the progress lookup (办件查询) and
+the check of a written notice's or certificate's QR code (电子证照核验).
 
 The catalogue is the one the JSON routes publish (api/licensing/items.py);
 the lookup is the JSON route's (api/licensing/public_progress.py), counted
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 
+from api.http.errors import ProblemError
 from api.http.site import (
     FieldSpec,
     checked,
@@ -22,9 +24,10 @@ from api.http.site import (
     lookup_page,
     render,
 )
+from api.licensing.documents.check import check
 from api.licensing.items import registry
 from api.licensing.public_progress import find_progress
-from api.licensing.reads import PublicReader
+from api.licensing.reads import PublicReader, licensing
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
 from domain.shared.errors import NotFoundError
 from domain.shared.text import Line
@@ -118,3 +121,26 @@ def progress(request: Request, fields: Form, reader: PublicReader) -> HTMLRespon
         fields,
         lambda: find_progress(reader, query.receipt_number, query.query_code),
     )
+
+
+@pages.get("/documents/{code}", response_class=HTMLResponse)
+def document_check(code: str, request: Request, reader: PublicReader) -> HTMLResponse:
+    """电子证照核验: where a document's QR code leads (a phone opens it)."""
+    try:
+        found = check(
+            licensing(request),
+            reader.conn,
+            request.app.state.settings,
+            reader.today,
+            code,
+        )
+    except ProblemError as exc:
+        if exc.status != 404:
+            raise
+        return render(
+            request,
+            "not_found.html",
+            status=404,
+            message="没有找到与该核验码对应的文书：文书不是本机关出具的，或核验码有误。",
+        )
+    return render(request, "licensing/document.html", found=found, code=code)

@@ -14,6 +14,7 @@ from typing import Any, Final
 from api.http.summaries import Summaries, Template
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
+from domain.licensing.documents import DOCUMENT_TITLES
 from domain.licensing.licence import Licence
 
 RECOMPUTED = "放假安排公布（日历 {calendar_version}），重新计算期限"
@@ -51,6 +52,7 @@ TEMPLATES: Final[dict[str, Template]] = {
     # The applicant withdraws the application (撤回申请).
     LicenceApplication.Withdrawn.TOPIC: "撤回",
     LicenceApplication.DeadlineMissed.TOPIC: "法定期限 {due} 届满未办结（系统记录）",
+    LicenceApplication.DocumentIssued.TOPIC: "出具{kind}（PDF，SHA-256 {document[sha256]}）",
     # -- a licence (许可证) -------------------------------------------------------
     Licence.Issued.TOPIC: _issued,
     Licence.Changed.TOPIC: "许可变更（{decision_number}）",
@@ -115,11 +117,14 @@ LABELS: Final[dict[str, str]] = {
     "revoked_or_withdrawn": "许可依法被撤销、撤回或者证件被吊销",
     "force_majeure": "因不可抗力导致许可事项无法实施",
     "other": "其他",
+    **{kind.value: title for kind, title in DOCUMENT_TITLES.items()},
 }
 
 
 SUMMARIES = Summaries(
     templates=TEMPLATES,
     labels=LABELS,
-    withheld=frozenset({"query_code_hash"}),  # the query code's, a credential
+    # The query code's hash, a credential; a document's verification code
+    # (whoever holds the document has it, a history reader need not).
+    withheld=frozenset({"query_code_hash", "verification_code"}),
 )

@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain.licensing.documents import RULES, DocumentKind, IssuedDocument
 from domain.licensing.parties import (
     REMEDY_TEXT,
     Agent,
@@ -42,6 +43,7 @@ from domain.shared.calendar import (
     WorkingDayCalendar,
     recomputation,
 )
+from domain.shared.documents import DocumentRef
 from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
@@ -276,6 +278,16 @@ class LicenceApplication(Aggregate):
         notices: tuple[str, ...]
         rule: str
 
+    class DocumentIssued(Aggregate.Event):
+        """A written notice or certificate rendered from its source event and
+        stored by content address (Arts. 32, 38, 44; domain/licensing/documents)."""
+
+        kind: DocumentKind
+        document: DocumentRef
+        source_version: int  # the event it was rendered from
+        verification_code: str  # in its verification URL and QR code
+        rule: str
+
     @event(Received)
     def __init__(
         self,
@@ -332,6 +344,7 @@ class LicenceApplication(Aggregate):
         self.interview_scheduled_for: date | None = None
         self.interview_held = False
         self.missed_deadlines: list[tuple[DeadlineKind, date]] = []
+        self.documents: dict[DocumentKind, IssuedDocument] = {}
 
     # -- receipt ----------------------------------------------------------------
 
@@ -1426,6 +1439,52 @@ class LicenceApplication(Aggregate):
                 self.supply_deadline = new.due
                 self.supply_deadline_provisional = new.provisional
                 self.supply_deadline_version = new.calendar_version
+
+    # -- written notices and certificates -----------------------------------------
+
+    def record_document(
+        self,
+        kind: DocumentKind,
+        document: DocumentRef,
+        source_version: int,
+        verification_code: str,
+        audit: Audit,
+    ) -> bool:
+        """Record a rendered document; the same bytes from the same source
+        record nothing new (rendering is reproducible, so a second request, or
+        two at once, must not add events). Returns whether it recorded."""
+        require_actor(audit)
+        held = self.documents.get(kind)
+        if held == IssuedDocument(document, source_version, verification_code):
+            return False
+        if held is not None and held.verification_code != verification_code:
+            raise IllegalTransitionError(
+                "a document keeps the verification code it was first issued with",
+                rule=RULES[kind],
+            )
+        self._document_issued(
+            audit=audit,
+            kind=kind,
+            document=document,
+            source_version=source_version,
+            verification_code=verification_code,
+            rule=RULES[kind],
+        )
+        return True
+
+    @event(DocumentIssued)
+    def _document_issued(
+        self,
+        audit: Audit,
+        kind: DocumentKind,
+        document: DocumentRef,
+        source_version: int,
+        verification_code: str,
+        rule: str,
+    ) -> None:
+        self.documents[kind] = IssuedDocument(
+            document, source_version, verification_code
+        )
 
 
 def _working_limit(

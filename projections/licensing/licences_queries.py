@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from domain.licensing.licence import LicenceStatus
 from psycopg import sql
+from psycopg.rows import dict_row
 
 from projections.licensing.licences import Licences
 from projections.queries import Page, Scope, Where, newest_first
@@ -79,3 +80,14 @@ def _register_view(r: dict[str, Any], today: date) -> dict[str, Any]:
         "decision_number": r["decision_number"],
         "ended_on": r["ended_on"],
     }
+
+
+def status_of(conn: psycopg.Connection[Any], licence_id: Any) -> dict[str, Any] | None:
+    """One licence's status and validity (电子证照核验), or None if the
+    register has not read it yet."""
+    query = sql.SQL(
+        "SELECT licence_number, certificate_name, status, valid_from, valid_until,"
+        " ended_on FROM {} WHERE id = %s"
+    ).format(active_tables(conn, Licences.name)())
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, (licence_id,)).fetchone()

@@ -190,7 +190,8 @@ def test_every_command_route_is_in_the_matrix_with_a_permission(
         for method in operations
         if method.upper() == "POST" or "{" in path
     }
-    covered = {(e.method, e.template) for e in ENDPOINTS}
+    # A case's PDFs: their own cells at the end of this file.
+    covered = {(e.method, e.template) for e in ENDPOINTS} | {("GET", DOCUMENTS)}
     assert routes == covered
     for endpoint in ENDPOINTS:
         assert endpoint.permission in Licensing.permissions, endpoint
@@ -446,3 +447,46 @@ def test_staff_with_several_roles_act_in_the_role_the_command_permits(
 
     events = client.get(f"{case}/history", headers=multi.headers).json()["events"]
     assert events[-1]["actor"]["role"] == "approver"
+
+
+# -- written notices as PDF (api/licensing/documents) ------------------------------
+
+DOCUMENTS = f"{APPLICATIONS}/{{case_id}}/documents/{{kind}}"
+DOCUMENT = "/documents/acceptance_notice"
+
+
+@pytest.fixture(scope="module")
+def accepted_case(app_client: TestClient, staff: StaffBook, clock: FixedClock) -> str:
+    """A county case with an acceptance notice to read."""
+    clock.at = MONDAY_0900
+    case = f"{APPLICATIONS}/{receive(app_client, staff[(Role.CLERK, COUNTY)])['id']}"
+    ok(post(app_client, f"{case}/accept", staff[(Role.CLERK, COUNTY)]))
+    return case
+
+
+@pytest.mark.parametrize(
+    ("role", "unit"),
+    [
+        pytest.param(role, unit, id=f"{role.value}-{UNITS[unit]}")
+        for role in Role
+        for unit in (*IN_JURISDICTION, OTHER_COUNTY)
+    ],
+)
+def test_a_cases_pdf_is_read_by_its_jurisdictions_staff_and_auditors_only(
+    client: TestClient, staff: StaffBook, accepted_case: str, role: Role, unit: str
+) -> None:
+    response = client.get(
+        f"{accepted_case}{DOCUMENT}", headers=staff[(role, unit)].headers
+    )
+    if unit in IN_JURISDICTION or role is Role.AUDITOR:
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/pdf"
+    else:
+        assert_problem(response, 403, "forbidden", detail="outside your jurisdiction")
+
+
+def test_a_cases_pdf_without_a_token_is_401(
+    client: TestClient, accepted_case: str
+) -> None:
+    response = client.get(f"{accepted_case}{DOCUMENT}")
+    assert_problem(response, 401, "unauthenticated", detail="bearer token")

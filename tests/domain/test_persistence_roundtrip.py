@@ -31,6 +31,7 @@ from domain.complaints.report import Report
 from domain.enforcement.case import DecisionNumber, EnforcementCase
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import DeadlineKind, LicenceApplication
+from domain.licensing.documents import DocumentKind, new_verification_code
 from domain.licensing.licence import (
     CancellationGround,
     Licence,
@@ -62,6 +63,7 @@ from domain.registry.service import Registry
 from domain.shared.audit import Audit
 from domain.shared.calendar import DueDate
 from domain.shared.clock import FixedClock
+from domain.shared.documents import DocumentRef
 from domain.shared.events import (
     Aggregate,
     AggregateSnapshot,
@@ -146,6 +148,15 @@ def _application_lifecycles() -> list[list[Any]]:
     a.grant("XK-1", uuid4(), False, date(2026, 10, 21), CALENDAR, APPROVER)
     a.issue_certificate("ZS-1", date(2026, 10, 22), CLERK)
     a.serve_certificate(CertificateService.ELECTRONIC, date(2026, 10, 23), CLERK)
+    a.record_document(
+        DocumentKind.CERTIFICATE,
+        DocumentRef(
+            sha256="a" * 64, media_type="application/pdf", size=1, name="许可证书.pdf"
+        ),
+        a.version - 1,
+        new_verification_code(a.id.hex),
+        system_audit("documents"),
+    )
     lifecycles.append(list(a.collect_events()))
 
     # Refusal with its remedy notice and interview.

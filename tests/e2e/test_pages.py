@@ -16,6 +16,7 @@ CI, where they fail.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
@@ -26,9 +27,17 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from tests.conftest import another_database
-from tests.e2e.served import cli, free_port, receive_application, served, server_env
+from tests.e2e.served import (
+    applicant,
+    cli,
+    free_port,
+    receive_application,
+    served,
+    server_env,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -58,6 +67,7 @@ class Site:
     base: str
     clerk_token: str
     browser: object  # playwright's Browser
+    approver_token: str = ""
     seen: list[str] = field(default_factory=list)
 
     def page(self, viewport: dict[str, int] = DESKTOP) -> object:
@@ -83,10 +93,14 @@ def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "CASETRACE_CHECKPOINT_SECONDS": "1",
         }
         cli(env, "demo", timeout=180)
-        token = next(
-            line.split("token ")[-1].strip()
-            for line in (tmp / "demo-tokens.txt").read_text().splitlines()
-            if line.startswith("clerk") and f"unit {COUNTY}" in line
+        tokens = (tmp / "demo-tokens.txt").read_text().splitlines()
+        token, approver = (
+            next(
+                line.split("token ")[-1].strip()
+                for line in tokens
+                if line.startswith(role) and f"unit {COUNTY}" in line
+            )
+            for role in ("clerk", "approver")
         )
         with (
             served(env, tmp / "server.log") as (base, _),
@@ -94,7 +108,7 @@ def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         ):
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
             try:
-                yield Site(base, token, browser)
+                yield Site(base, token, browser, approver)
             finally:
                 browser.close()
 
@@ -343,3 +357,61 @@ def test_the_disclosure_search_and_a_decision_s_page(site: Site) -> None:
         phone.goto(site.base + path)  # type: ignore[attr-defined]
         no_horizontal_scroll(phone)
     shot(phone, "disclosure-decision-phone")
+
+
+def _certificate_code(site: Site) -> str:
+    """A certificate issued through the staff API: the verification code its
+    PDF prints under the QR code."""
+    clerk = {"Authorization": f"Bearer {site.clerk_token}"}
+    approver = {"Authorization": f"Bearer {site.approver_token}"}
+    created = httpx.post(
+        f"{site.base}/v1/licensing/applications",
+        json={
+            "item_code": "XK-TZSB-SYDJ",
+            "applicant": applicant(43),
+            "materials": [
+                "特种设备使用登记表",
+                "使用单位统一社会信用代码证明",
+                "产品合格证",
+                "监督检验证明",
+                "安装告知书",
+            ],
+        },
+        headers=clerk,
+    )
+    assert created.status_code == 201, created.text
+    case = f"{site.base}/v1/licensing/applications/{created.json()['id']}"
+    grant = {"decision_number": "淮区市监许〔2026〕99号", "scope": "乘客电梯 1 台"}
+    for verb, who, body in (
+        ("accept", clerk, None),
+        ("grant", approver, {**grant, "reason": "符合法定条件"}),
+        ("issue-certificate", clerk, None),
+    ):
+        answer = httpx.post(f"{case}/{verb}", json=body, headers=who)
+        assert answer.status_code == 200, answer.text
+    pdf = httpx.get(f"{case}/documents/certificate", headers=clerk)
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    return text.split("核验码：", 1)[1][:64]
+
+
+def test_a_certificate_s_qr_code_opens_its_check_on_a_phone(site: Site) -> None:
+    code = _certificate_code(site)
+    phone = site.page(PHONE)
+    deadline = time.monotonic() + 30
+    while True:  # the licence register may not have read the grant yet (503)
+        answer = phone.goto(f"{site.base}/licensing/documents/{code}")  # type: ignore[attr-defined]
+        if answer.status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert answer.status == 200
+    check_page(phone)
+    no_horizontal_scroll(phone)
+    verdict = phone.locator("[role=status]").inner_text()  # type: ignore[attr-defined]
+    assert "真实有效" in verdict
+    details = phone.locator("section.receipt").inner_text()  # type: ignore[attr-defined]
+    assert "特种设备使用登记证" in details
+    assert "有效" in details
+    shot(phone, "licensing-document-check-phone")
+    forged = phone.goto(f"{site.base}/licensing/documents/{'0' * 64}")  # type: ignore[attr-defined]
+    assert forged.status == 404
