@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain.licensing.matter import Matter
 from domain.licensing.parties import (
     REMEDY_TEXT,
     Agent,
@@ -31,6 +32,11 @@ from domain.licensing.parties import (
     Verifier,
     require_reasons,
     upcast_verifiers,
+)
+from domain.licensing.post_licence import (
+    MatterRequest,
+    decision_limit,
+    makes_certificate,
 )
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
 from domain.shared.audit import Audit, require_actor, require_reason
@@ -100,6 +106,7 @@ class LicenceApplication(Aggregate):
     PINNED_TOPIC = "casetrace.licensing.LicenceApplication"
 
     class Received(Aggregate.Created):
+        class_version: ClassVar[int] = 2  # v2: the matter (事项类型)
         receipt_number: str
         query_code_hash: str
         item: ItemTerms
@@ -112,6 +119,14 @@ class LicenceApplication(Aggregate):
         unit_code: str
         received_on: date
         correction_due: DueDate
+        matter: Matter = Matter.NEW
+        request: MatterRequest | None = None  # a post-licence matter's licence
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Before matters were received, every application was for a new licence.
+            state["matter"] = Matter.NEW.value
+            state["request"] = None
 
     class CorrectionRequested(Aggregate.Event):
         missing_items: tuple[str, ...]
@@ -220,7 +235,8 @@ class LicenceApplication(Aggregate):
         on_the_spot: bool
         within_limit: bool
         licence_id: UUID
-        certificate_due: DueDate
+        # None: the matter makes no certificate (post_licence.CERTIFICATE_MATTERS).
+        certificate_due: DueDate | None
 
     class Refused(Aggregate.Event):
         decision_number: str
@@ -288,8 +304,12 @@ class LicenceApplication(Aggregate):
         unit_code: str,
         received_on: date,
         correction_due: DueDate,
+        matter: Matter = Matter.NEW,
+        request: MatterRequest | None = None,
     ) -> None:
         self.receipt_number = receipt_number
+        self.matter = matter
+        self.request = request
         self.query_code_hash = query_code_hash
         self.item = item
         self.approval_mode = approval_mode
@@ -316,7 +336,7 @@ class LicenceApplication(Aggregate):
         self.verifications: list[Verification] = []
         self.decision_number: str | None = None
         self.decided_on: date | None = None
-        self.licence_id: UUID | None = None
+        self.licence_id: UUID | None = request.licence_id if request else None
         self.certificate_limit: TimeLimit | None = None
         self.certificate_number: str | None = None
         self.interview_unit_code: str | None = None
@@ -344,8 +364,11 @@ class LicenceApplication(Aggregate):
         on: date,
         calendar: WorkingDayCalendar,
         applicant_has_bad_credit: bool = False,
+        matter: Matter = Matter.NEW,
+        request: MatterRequest | None = None,
     ) -> LicenceApplication:
-        """Record receipt of the materials; starts the 5-day correction clock."""
+        """Record receipt of the materials; starts the 5-day correction clock.
+        A post-licence matter names its licence (`request`, post_licence.admit)."""
         require_actor(audit)
         _check_mode_open(item, approval_mode, applicant_has_bad_credit)
         if approval_mode is ApprovalMode.NOTIFY_AND_COMMIT and commitment is None:
@@ -360,6 +383,11 @@ class LicenceApplication(Aggregate):
                 field="commitment",
             )
         _check_materials_belong(item, materials, "materials")
+        if (request is None) != (matter is Matter.NEW):
+            raise InvalidInputError(
+                "a post-licence matter names its licence; a new application none",
+                field="licence_id",
+            )
         return cls._create(
             cls.Received,
             id=application_id(receipt_number),
@@ -378,6 +406,8 @@ class LicenceApplication(Aggregate):
             correction_due=_working_limit(
                 calendar, on, CORRECTION_NOTICE_WD, ART_32_4
             ).due,
+            matter=matter,
+            request=request,
         )
 
     # -- the time limits, as read by views (the limits are the state) -------------
@@ -763,6 +793,11 @@ class LicenceApplication(Aggregate):
             raise IllegalTransitionError(
                 "this item's rule allows no extension", rule=self.item.time_limit_rule
             )
+        if self.matter is Matter.RENEWAL:
+            raise IllegalTransitionError(
+                "a renewal is decided before expiry, with no extension",
+                rule="行政许可法 第50条第2款",
+            )
         rule = ART_42 + ("第2款" if self.item.handling is Handling.UNIFIED else "第1款")
         # Refuses a second extension and time already run out (while the clock
         # is stopped, what counts is the day it stopped).
@@ -821,7 +856,9 @@ class LicenceApplication(Aggregate):
             licence_id=licence_id,
             certificate_due=_working_limit(
                 calendar, on, self.item.certificate_limit_wd, ART_44
-            ).due,
+            ).due
+            if makes_certificate(self.matter)
+            else None,
         )
 
     def refuse(
@@ -919,7 +956,10 @@ class LicenceApplication(Aggregate):
         """Art. 44: issue within 10 days of the grant; lateness is recorded, not hidden."""
         require_actor(audit)
         self._require(Status.GRANTED, "issue the certificate", ART_44)
-        assert self.certificate_limit is not None
+        if self.certificate_limit is None:
+            raise IllegalTransitionError(
+                f"a {self.matter} matter makes no certificate", rule=ART_44
+            )
         self._certificate_issued(
             audit=audit,
             certificate_number=certificate_number,
@@ -1072,7 +1112,10 @@ class LicenceApplication(Aggregate):
     ) -> tuple[TimeLimit, TimeLimit]:
         """Art. 42: the decision limit from acceptance — 20 days, or the item's
         own rule (e.g. 60 for production licences) — and the promised one."""
-        decision = _working_limit(calendar, start, self.item.statutory_limit_wd, ART_42)
+        days, rule = decision_limit(
+            self.matter, self.item, self.request, start, calendar
+        )
+        decision = _working_limit(calendar, start, days, rule)
         return decision, self._promised(decision, calendar)
 
     def _promised(self, decision: TimeLimit, calendar: WorkingDayCalendar) -> TimeLimit:
@@ -1324,14 +1367,18 @@ class LicenceApplication(Aggregate):
         on_the_spot: bool,
         within_limit: bool,
         licence_id: UUID,
-        certificate_due: DueDate,
+        certificate_due: DueDate | None,
     ) -> None:
         self.status = Status.GRANTED
         self.decision_number = decision_number
         self.decided_on = decided_on
         self.licence_id = licence_id
-        self.certificate_limit = _as_recorded(
-            decided_on, self.item.certificate_limit_wd, ART_44, certificate_due
+        self.certificate_limit = (
+            _as_recorded(
+                decided_on, self.item.certificate_limit_wd, ART_44, certificate_due
+            )
+            if certificate_due is not None
+            else None
         )
 
     @event(Refused)

@@ -22,6 +22,7 @@ from domain.licensing.applicant_record import (
     ART_79,
     ApplicantRecord,
     applicant_record_id,
+    party_key,
 )
 from domain.licensing.application import (
     DeadlineKind,
@@ -37,6 +38,7 @@ from domain.licensing.licence import (
     ReminderSubject,
     RevocationGround,
 )
+from domain.licensing.matter import Matter
 from domain.licensing.parties import (
     Agent,
     Applicant,
@@ -47,7 +49,8 @@ from domain.licensing.parties import (
     NonAcceptanceGround,
     Verifier,
 )
-from domain.registry.catalogue import ApprovalMode
+from domain.licensing.post_licence import MatterRequest, admit, carry_out
+from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.registry.enterprise import Enterprise, enterprise_id
 from domain.shared.audit import Audit, Role
 from domain.shared.calendar import add_months
@@ -156,12 +159,28 @@ class Licensing(DatedService):
         agent: Agent | None = None,
         materials: Materials,
         commitment: CommitmentLetter | None = None,
+        matter: Matter = Matter.NEW,
+        licence_id: UUID | None = None,
+        change: LicenceChange | None = None,
+        reissue_cause: ReissueCause | None = None,
     ) -> Receipt:
-        """收到申请材料: a receipt number and a query code for the applicant."""
+        """收到申请材料: a receipt number and a query code for the applicant.
+
+        A post-licence matter (`matter` other than new: 变更, 延续, 补领, 注销,
+        停用, 启用, 报废) names the licence it concerns; it goes to the unit
+        that granted it (Art. 49), and a renewal is also recorded on the
+        licence so that its deemed grant at expiry is armed (Art. 50)."""
         unit = audit.actor.unit_code or applicant.region_code
-        self.within_jurisdiction(audit.actor, unit)
         item = self.registry.get_item(item_code)
         on = self.today()
+        licence, request = self._concerned(
+            item, applicant, matter, licence_id, change, reissue_cause
+        )
+        if licence is not None:
+            unit = licence.authority_unit_code
+            if matter is Matter.RENEWAL:
+                licence.request_renewal(on, audit)
+        self.within_jurisdiction(audit.actor, unit)
         record, bad_credit = self._standing(applicant)
         banned_until = record.banned_until(item.code, on) if record else None
         for _ in range(3):  # a receipt number collision is astronomically rare
@@ -182,6 +201,8 @@ class Licensing(DatedService):
                 on=on,
                 calendar=self.calendar,
                 applicant_has_bad_credit=bad_credit,
+                matter=matter,
+                request=request,
             )
             if banned_until is not None:
                 # Arts. 78–79: the receipt is still recorded and answered with a
@@ -202,6 +223,7 @@ class Licensing(DatedService):
                 return receipt_of(
                     self.commit(
                         application,
+                        *([licence] if matter is Matter.RENEWAL and licence else []),
                         receipt_number=receipt_number,
                         query_code=query_code,
                     )
@@ -385,8 +407,20 @@ class Licensing(DatedService):
         licence_number: Number | None = None,
         on_the_spot: bool = False,
     ) -> list[Licence]:
-        """准予行政许可: the application and its new Licence are saved atomically."""
+        """准予行政许可: the application and its new Licence are saved atomically;
+        a post-licence matter's grant is carried out on its licence, saved with it."""
         on = self.today()
+        if a.request is not None:
+            if licence_number is not None:
+                raise InvalidInputError(
+                    "a post-licence matter keeps its licence's number",
+                    field="licence_number",
+                )
+            licence = self.get_licence(a.request.licence_id)
+            a.grant(decision_number, licence.id, on_the_spot, on, self.calendar, audit)
+            months = self.registry.get_item(licence.item_code).validity_months
+            carry_out(licence, a.matter, a.request, decision_number, months, on, audit)
+            return [licence]
         licence_id = uuid4()
         a.grant(decision_number, licence_id, on_the_spot, on, self.calendar, audit)
         licence = Licence.issue(
@@ -426,10 +460,12 @@ class Licensing(DatedService):
         reasons: Reasons,
         technical_standard: Annotated[str, Line(300)] | None = None,
         false_materials: bool = False,
-    ) -> list[ApplicantRecord]:
+    ) -> list[ApplicantRecord | Licence]:
         """`false_materials`: the refusal rests on concealment or false
-        materials (Art. 78)."""
+        materials (Art. 78). Refusing a renewal is also recorded on the licence
+        (Art. 50 ¶2), which then runs out."""
         on = self.today()
+        renewal = self._renewal_refused(a, reasons, on, audit)
         a.refuse(
             decision_number,
             reasons,
@@ -440,7 +476,7 @@ class Licensing(DatedService):
             unit_exists=lambda code: self.registry.get_unit(code) is not None,
             false_materials=false_materials,
         )
-        return self._art_78_ban(a, false_materials, on, audit)
+        return [*renewal, *self._art_78_ban(a, false_materials, on, audit)]
 
     @command(
         CLERK | APPROVER,
@@ -651,6 +687,50 @@ class Licensing(DatedService):
         lic.expire(self.today(), audit)
 
     # -- helpers -----------------------------------------------------------------
+
+    def _concerned(
+        self,
+        item: ItemTerms,
+        applicant: Applicant,
+        matter: Matter,
+        licence_id: UUID | None,
+        change: LicenceChange | None,
+        reissue_cause: ReissueCause | None,
+    ) -> tuple[Licence | None, MatterRequest | None]:
+        """The licence a post-licence matter concerns, and what it asks (none for
+        a new application); refused when the licence's state does not admit it."""
+        if matter is Matter.NEW and licence_id is None:
+            if change is not None or reissue_cause is not None:
+                raise InvalidInputError(
+                    "a new application names no change or reissue cause",
+                    field="change" if change is not None else "reissue_cause",
+                )
+            return None, None
+        if licence_id is None:
+            raise InvalidInputError(
+                f"a {matter} matter names the licence it concerns",
+                field="licence_id",
+            )
+        licence = self.find(Licence, licence_id)
+        if licence is None:
+            raise InvalidInputError(
+                f"no licence {licence_id} is on record", field="licence_id"
+            )
+        if party_key(applicant) != party_key(licence.holder):
+            raise InvalidInputError(
+                f"the applicant is not the holder of licence {licence.licence_number}",
+                field="applicant",
+            )
+        return licence, admit(licence, item, matter, change, reissue_cause)
+
+    def _renewal_refused(
+        self, a: LicenceApplication, reasons: tuple[str, ...], on: date, audit: Audit
+    ) -> list[Licence]:
+        if a.matter is not Matter.RENEWAL or a.request is None:
+            return []
+        licence = self.get_licence(a.request.licence_id)
+        licence.refuse_renewal(reasons, on, audit)
+        return [licence]
 
     def _art_78_ban(
         self, a: LicenceApplication, false_materials: bool, on: date, audit: Audit

@@ -101,6 +101,9 @@ class Licences(CaseReadModel[LicenceRow]):
             L.Revoked: _ended(LicenceStatus.REVOKED, "revoked_on"),
             L.Cancelled: _ended(LicenceStatus.CANCELLED, "cancelled_on"),
             L.Expired: _ended(LicenceStatus.EXPIRED, "expired_on"),
+            L.Suspended: _in_status(LicenceStatus.SUSPENDED),
+            L.Reactivated: _in_status(LicenceStatus.VALID),
+            L.Scrapped: _ended(LicenceStatus.SCRAPPED, "scrapped_on"),
             L.ReminderSent: _reminder_sent,
             L.DeadlineRecomputed: _deadline_recomputed,
         }
@@ -253,6 +256,16 @@ def _ended(status: LicenceStatus, date_field: str) -> Handler:
     def fold(row: LicenceRow, e: Any, p: int) -> LicenceRow:
         row.status = status.value
         row.ended_on = getattr(e, date_field)
+        return _touch(row, e, p)
+
+    return fold
+
+
+def _in_status(status: LicenceStatus) -> Handler:
+    """停用 and 启用: the registration stands, in or out of use."""
+
+    def fold(row: LicenceRow, e: Any, p: int) -> LicenceRow:
+        row.status = status.value
         return _touch(row, e, p)
 
     return fold

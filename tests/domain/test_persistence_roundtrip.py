@@ -229,6 +229,13 @@ def _licence_lifecycles() -> list[list[Any]]:
     q.expire(date(2031, 3, 15), system_audit())
     lifecycles.append(list(q.collect_events()))
 
+    # A use registration stopped, back in use, then scrapped (TSG 08-2017).
+    u = issue_licence(licence_id=uuid4())
+    u.suspend("TY-1", date(2027, 1, 4), APPROVER)
+    u.reactivate("QY-1", date(2027, 6, 1), APPROVER)
+    u.scrap("BF-1", date(2028, 1, 4), APPROVER)
+    lifecycles.append(list(u.collect_events()))
+
     h = issue_licence(licence_id=uuid4())
     h.send_reminder(ReminderSubject.EXPIRY, date(2031, 3, 1), system_audit())
     h.expire(date(2031, 3, 15), system_audit())
