@@ -36,6 +36,7 @@ from domain.licensing.parties import (
 from domain.licensing.post_licence import (
     MatterRequest,
     decision_limit,
+    limit_rule,
     makes_certificate,
 )
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
@@ -1155,6 +1156,11 @@ class LicenceApplication(Aggregate):
         # 告知承诺: decided on the commitment; verification comes after approval.
         if self.approval_mode is ApprovalMode.VERIFY_THEN_ISSUE:
             return True
+        # A post-licence matter rests on the licence already verified: the item's
+        # on-site review is for new licences (Art. 34 ¶3 — verification where the
+        # substance needs it; staff may still record one).
+        if self.matter is not Matter.NEW:
+            return False
         return (
             self.item.on_site_review
             and self.approval_mode is not ApprovalMode.NOTIFY_AND_COMMIT
@@ -1201,7 +1207,8 @@ class LicenceApplication(Aggregate):
         promised_due: DueDate | None,
     ) -> None:
         self.status = Status.ACCEPTED
-        self.decision_limit = _as_recorded(acceptance_date, limit, ART_42, due)
+        rule = limit_rule(self.matter, self.item)
+        self.decision_limit = _as_recorded(acceptance_date, limit, rule, due)
         self.promised_due = promised_due
 
     @event(Accepted)

@@ -153,6 +153,15 @@ def _require_state(licence: Licence, matter: Matter, name: str) -> None:
         )
 
 
+def limit_rule(matter: Matter, item: ItemTerms) -> str:
+    """The article a matter's decision limit rests on."""
+    if matter is Matter.NEW:
+        return ART_42
+    if matter is Matter.CHANGE and item.use_registration:
+        return RULE_REGISTRATION_CHANGE
+    return LIMIT_RULES[matter]
+
+
 def decision_limit(
     matter: Matter,
     item: ItemTerms,
@@ -166,11 +175,7 @@ def decision_limit(
     licence's last valid working day when that comes before the item's limit.
     At least one day, so a limit exists even if acceptance came on the last
     day (the deemed grant at expiry then answers for the agency)."""
-    if matter is Matter.NEW:
-        return item.statutory_limit_wd, ART_42
-    rule = LIMIT_RULES[matter]
-    if matter is Matter.CHANGE and item.use_registration:
-        rule = RULE_REGISTRATION_CHANGE
+    rule = limit_rule(matter, item)
     days = item.statutory_limit_wd
     if matter is Matter.RENEWAL and request is not None and request.expires_on:
         to_expiry = calendar.working_days_between(start, request.expires_on)
