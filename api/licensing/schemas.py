@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.http.schemas import CommandOutcome, Page, example, load_examples
 from domain.licensing.application import Status
 from domain.licensing.licence import LicenceStatus
+from domain.licensing.matter import Matter
 from domain.licensing.parties import Agent, Applicant, CommitmentLetter
+from domain.licensing.post_licence import MatterRequest
 from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.shared.calendar import DueDate
 
@@ -76,6 +78,17 @@ class ApplicationView(BaseModel):
     receipt_number: str
     status: Status
     item: ItemRef
+    matter: Matter = Field(
+        default=Matter.NEW,
+        description="事项类型 — new (新办), or a post-licence matter: change (变更),"
+        " renewal (延续), reissue (补领), cancellation (注销), suspension (停用),"
+        " reactivation (启用), scrapping (报废)",
+    )
+    post_licence: MatterRequest | None = Field(
+        default=None,
+        description="证后事项 — the licence a post-licence matter concerns and what"
+        " it asks (the change, or why a certificate is reissued)",
+    )
     approval_mode: ApprovalMode
     channel: str
     applicant: Applicant
@@ -303,6 +316,12 @@ class Counts(BaseModel):
     completed: int
     granted: int
     refused: int
+    certificates_issued: int = Field(
+        default=0, description="制证 — certificates issued (new, change, reissue)"
+    )
+    certificates_served: int = Field(
+        default=0, description="送达 — certificates served"
+    )
     deadlines_missed: int
     on_time_rate: float | None
     median_working_days_to_decision: float | None
@@ -332,6 +351,10 @@ class Progress(BaseModel):
 
     receipt_number: str
     item_name: str
+    matter: Matter = Field(default=Matter.NEW, description="事项类型")
+    matter_name: str = Field(
+        default="新办", description="事项类型的名称 (新办, 变更 …)"
+    )
     status: str
     finished: bool
     received_on: date

@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 from domain.licensing.application import Status
+from domain.licensing.matter import MATTER_NAMES, Matter
 from domain.shared.calendar import WorkingDayCalendar
 from psycopg import sql
 from psycopg.rows import dict_row
@@ -129,6 +130,9 @@ def _index_view(
     r: dict[str, Any], calendar: WorkingDayCalendar, today: date
 ) -> dict[str, Any]:
     status = Status(r["status"])
+    # A matter that makes no certificate is finished when granted.
+    done_at_grant = status is Status.GRANTED and r["closed_on"] is not None
+    finished = status not in OPEN_STATUSES or done_at_grant
     return {
         "id": r["id"],
         "version": r["version"],
@@ -174,7 +178,8 @@ def progress(
     with conn.cursor(row_factory=dict_row) as cur:
         r = cur.execute(
             sql.SQL(
-                "SELECT query_code_hash, receipt_number, item_name, status, received_on,"
+                "SELECT query_code_hash, receipt_number, item_name, matter, status,"
+                " received_on,"
                 " accepted_on, decision, decided_on, closed_on, certificate_issued_on,"
                 " certificate_served_on, clock_stopped, deadline_kind, deadline_due,"
                 " deadline_provisional FROM {} WHERE receipt_number = %s"
@@ -186,11 +191,18 @@ def progress(
     if not hmac.compare_digest(stored, expected) or r is None:
         return None
     status = Status(r["status"])
+    # A matter that makes no certificate is finished when granted.
+    done_at_grant = status is Status.GRANTED and r["closed_on"] is not None
+    finished = status not in OPEN_STATUSES or done_at_grant
     return {
         "receipt_number": r["receipt_number"],
         "item_name": r["item_name"],
-        "status": PUBLIC_STATUS[status],
-        "finished": status not in OPEN_STATUSES,
+        "matter": r["matter"],
+        "matter_name": MATTER_NAMES[Matter(r["matter"])],
+        "status": PUBLIC_STATUS[Status.CERTIFICATE_SERVED]
+        if done_at_grant
+        else PUBLIC_STATUS[status],
+        "finished": finished,
         "received_on": r["received_on"],
         "accepted_on": r["accepted_on"],
         "decision": {"granted": "准予许可", "refused": "不予许可"}.get(
