@@ -202,6 +202,9 @@ class Catalogue(Aggregate):
     def _item_published(self, audit: Audit, terms: ItemTerms) -> None:
         self.items[terms.code] = terms
         self.withdrawn.pop(terms.code, None)
+        if audit.actor.kind is ActorKind.STAFF:
+            # The bureau's own item: a shipped item of that code never overwrites it.
+            self.revised_by_staff.add(terms.code)
 
     @event(ItemRevised)
     def _item_revised(self, audit: Audit, terms: ItemTerms) -> None:

@@ -19,6 +19,8 @@ from fastapi.testclient import TestClient
 from api.licensing import applications as licensing_applications
 from api.licensing import licences
 from domain.licensing.service import Licensing
+from domain.registry.catalogue import Catalogue
+from domain.registry.service import Registry
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from tests.api.conftest import (
@@ -422,3 +424,39 @@ def test_staff_with_several_roles_act_in_the_role_the_command_permits(
 
     events = client.get(f"{case}/history", headers=multi.headers).json()["events"]
     assert events[-1]["actor"]["role"] == "approver"
+
+
+# -- the catalogue's commands (one catalogue, named by the item's code) ---------------
+
+CATALOGUE_COMMANDS = Registry.routes_on(Catalogue)
+
+
+@pytest.mark.parametrize(
+    ("verb", "role"),
+    [
+        pytest.param(c.verb, role, id=f"{c.verb}-{role.value}")
+        for c in CATALOGUE_COMMANDS
+        for role in Role
+        if role not in Registry.permissions[c.name]
+    ],
+)
+def test_a_role_other_than_admin_may_not_change_the_catalogue(
+    client: TestClient, staff: StaffBook, verb: str, role: Role
+) -> None:
+    terms = client.get("/v1/licensing/items/XK-JL-XSPZ").json()
+    before = client.get("/v1/licensing/items").headers["etag"]
+    code = "SH-MATRIX-NEW" if verb == "publish" else "XK-JL-XSPZ"
+    body = {"terms": {**terms, "code": code}, "reason": "矩阵测试"}
+    if verb == "withdraw":
+        body = {"reason": "矩阵测试"}
+    response = post(
+        client, f"/v1/licensing/items/{code}/{verb}", staff[(role, CITY)], body
+    )
+    assert_problem(response, 403, "forbidden")
+    assert client.get("/v1/licensing/items").headers["etag"] == before
+
+
+def test_every_catalogue_command_is_the_admins() -> None:
+    assert {c.verb for c in CATALOGUE_COMMANDS} == {"publish", "revise", "withdraw"}
+    for c in CATALOGUE_COMMANDS:
+        assert Registry.permissions[c.name] == {Role.ADMIN}
