@@ -285,7 +285,8 @@ def receive(
     terms = item(code) if code else terms_for(rng)
     unit = rng.choice(UNITS)
     on = on or FIRST_DAY + timedelta(days=rng.randint(0, 480))
-    matter, request = matter_for(rng, code)
+    # From a generator of its own, so the walks draw what they drew before.
+    matter, request = matter_for(random.Random(n * 7919 + 1), code)
     a = LicenceApplication.receive(
         audit=CLERK,
         receipt_number=f"{unit}{on:%Y%m%d}{n:06d}",
