@@ -229,6 +229,7 @@ class ApplicationSummary(BaseModel):
     version: int
     receipt_number: str
     item: ItemRef
+    matter: Matter = Matter.NEW
     unit_code: str
     applicant: PartyRef
     status: Status

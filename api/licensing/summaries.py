@@ -85,6 +85,7 @@ TEMPLATES: Final[dict[str, Template]] = {
     Licence.Suspended.TOPIC: "使用登记停用（{decision_number}）",
     Licence.Reactivated.TOPIC: "使用登记启用（{decision_number}）",
     Licence.Scrapped.TOPIC: "设备报废，注销使用登记（{decision_number}）",
+    Licence.RenewalRequestClosed.TOPIC: "延续申请 {receipt_number} 未作决定而终结，不再视为准予延续",
     # -- an applicant's record (申请人记录): no history route shows these yet --------
     ApplicantRecord.Opened.TOPIC: "建立申请人记录",
     ApplicantRecord.ReapplicationBanned.TOPIC: "{until} 前不得再次申请 {item_code}（{rule}）",

@@ -307,6 +307,13 @@ class Licence(Aggregate):
         decision_number: str
         rule: str
 
+    class RenewalRequestClosed(Aggregate.Event):
+        """The renewal application ended undecided (withdrawn, not accepted or
+        terminated): no renewal is pending, so none is deemed granted."""
+
+        closed_on: date
+        receipt_number: str
+
     @event(Issued)
     def __init__(
         self,
@@ -551,6 +558,17 @@ class Licence(Aggregate):
             valid_until=self._next_period_end(validity_months),
             deemed_on=on,
             rule=ART_50,
+        )
+
+    def close_renewal_request(
+        self, receipt_number: str, on: date, audit: Audit
+    ) -> None:
+        """Art. 50 ¶2 deems granted only a renewal applied for and undecided: an
+        application that ended without a decision leaves none pending."""
+        require_actor(audit)
+        self._check_renewal_pending("close the renewal request")
+        self._renewal_request_closed(
+            audit=audit, closed_on=on, receipt_number=receipt_number
         )
 
     def _check_renewal_pending(self, action: str) -> None:
@@ -847,6 +865,12 @@ class Licence(Aggregate):
     @event(RenewalRefused)
     def _renewal_refused(
         self, audit: Audit, reasons: tuple[str, ...], refused_on: date, remedy: str
+    ) -> None:
+        self.renewal_requested_on = None
+
+    @event(RenewalRequestClosed)
+    def _renewal_request_closed(
+        self, audit: Audit, closed_on: date, receipt_number: str
     ) -> None:
         self.renewal_requested_on = None
 

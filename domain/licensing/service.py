@@ -297,11 +297,14 @@ class Licensing(DatedService):
         audit: Audit,
         ground: NonAcceptanceGround,
         redirect_to: Annotated[str, Line(200)] | None = None,
-    ) -> list[ApplicantRecord]:
+    ) -> list[ApplicantRecord | Licence]:
         on = self.today()
         a.reject(f"{a.receipt_number}-BSL", ground, redirect_to, on, audit)
         false_materials = ground is NonAcceptanceGround.FALSE_MATERIALS
-        return self._art_78_ban(a, false_materials, on, audit)
+        return [
+            *self._renewal_ended(a, on, audit),
+            *self._art_78_ban(a, false_materials, on, audit),
+        ]
 
     @command(
         CLERK,
@@ -315,9 +318,12 @@ class Licensing(DatedService):
         a.cure_deficiencies(deficiency_items, self.today(), audit)
 
     @system_command()
-    def terminate_for_missed_supply(self, a: LicenceApplication, audit: Audit) -> None:
+    def terminate_for_missed_supply(
+        self, a: LicenceApplication, audit: Audit
+    ) -> list[Licence]:
         """Fired by the clock when 容缺 materials did not arrive in time."""
         a.terminate_for_missed_supply(self.today(), audit, self.calendar)
+        return self._renewal_ended(a, self.today(), audit)
 
     @command(
         REVIEWER,
@@ -525,8 +531,9 @@ class Licensing(DatedService):
         a.serve_certificate(method, self.today(), audit)
 
     @command(CLERK, summary="The applicant withdraws", decision=True)
-    def withdraw(self, a: LicenceApplication, audit: Audit) -> None:
+    def withdraw(self, a: LicenceApplication, audit: Audit) -> list[Licence]:
         a.withdraw(self.today(), audit)
+        return self._renewal_ended(a, self.today(), audit)
 
     @system_command()
     def record_missed_deadline(
@@ -722,6 +729,19 @@ class Licensing(DatedService):
                 field="applicant",
             )
         return licence, admit(licence, item, matter, change, reissue_cause)
+
+    def _renewal_ended(
+        self, a: LicenceApplication, on: date, audit: Audit
+    ) -> list[Licence]:
+        """A renewal application that ends undecided takes its request off the
+        licence (no deemed grant for it, Art. 50 ¶2)."""
+        if a.matter is not Matter.RENEWAL or a.request is None:
+            return []
+        licence = self.get_licence(a.request.licence_id)
+        if licence.renewal_requested_on is None:
+            return []  # decided meanwhile, or deemed granted at expiry
+        licence.close_renewal_request(a.receipt_number, on, audit)
+        return [licence]
 
     def _renewal_refused(
         self, a: LicenceApplication, reasons: tuple[str, ...], on: date, audit: Audit

@@ -51,9 +51,9 @@ class DecisionDays(Bucket):
 
 DIMENSIONS = ("unit_code", "item_code", "category", "matter")
 # Beside every dimension: per unit (grouped by unit or month, or the total, of
-# a jurisdiction), per item (grouped by item or category, everywhere), per
-# matter (everywhere) and none (by month or the total, everywhere).
-CUBOIDS = ({"unit_code"}, {"item_code", "category"}, {"matter"}, set[str]())
+# a jurisdiction), per item (grouped by item or category, everywhere), none
+# (by month or the total, everywhere) and per matter (everywhere).
+CUBOIDS = ({"unit_code"}, {"item_code", "category"}, set[str](), {"matter"})
 COUNTS = Rollup(ApplicationCounts, "counts", dimensions=DIMENSIONS, cuboids=CUBOIDS)
 DECISION_DAYS = Rollup(
     DecisionDays,

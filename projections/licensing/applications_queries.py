@@ -77,7 +77,8 @@ class ApplicationQuery:
 
 INDEX_COLUMNS = (
     "id, seq, version, receipt_number, item_code, item_name, category, unit_code,"
-    " applicant_name, applicant_uscc, status, received_on, acceptance, accepted_on,"
+    " applicant_name, applicant_uscc, status, matter, received_on, acceptance,"
+    " accepted_on,"
     " decision, decided_on, closed_on, clock_stopped, deadline_kind, deadline_due,"
     " deadline_provisional"
 )
@@ -126,13 +127,18 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
 
 
+def public_status(status: Status, closed_on: date | None) -> tuple[str, bool]:
+    """How the public reads a status, and whether the case is finished: a
+    matter that makes no certificate (停用, 注销 …) is finished when granted."""
+    if status is Status.GRANTED and closed_on is not None:
+        return PUBLIC_STATUS[Status.CERTIFICATE_SERVED], True
+    return PUBLIC_STATUS[status], status not in OPEN_STATUSES
+
+
 def _index_view(
     r: dict[str, Any], calendar: WorkingDayCalendar, today: date
 ) -> dict[str, Any]:
     status = Status(r["status"])
-    # A matter that makes no certificate is finished when granted.
-    done_at_grant = status is Status.GRANTED and r["closed_on"] is not None
-    finished = status not in OPEN_STATUSES or done_at_grant
     return {
         "id": r["id"],
         "version": r["version"],
@@ -142,10 +148,11 @@ def _index_view(
             "name": r["item_name"],
             "category": r["category"],
         },
+        "matter": r["matter"],
         "unit_code": r["unit_code"],
         "applicant": {"name": r["applicant_name"], "uscc": r["applicant_uscc"]},
         "status": status.value,
-        "public_status": PUBLIC_STATUS[status],
+        "public_status": public_status(status, r["closed_on"])[0],
         "received_on": r["received_on"],
         "acceptance": r["acceptance"],
         "accepted_on": r["accepted_on"],
@@ -190,18 +197,13 @@ def progress(
     stored = r["query_code_hash"] if r else "0" * len(expected)
     if not hmac.compare_digest(stored, expected) or r is None:
         return None
-    status = Status(r["status"])
-    # A matter that makes no certificate is finished when granted.
-    done_at_grant = status is Status.GRANTED and r["closed_on"] is not None
-    finished = status not in OPEN_STATUSES or done_at_grant
+    said, finished = public_status(Status(r["status"]), r["closed_on"])
     return {
         "receipt_number": r["receipt_number"],
         "item_name": r["item_name"],
         "matter": r["matter"],
         "matter_name": MATTER_NAMES[Matter(r["matter"])],
-        "status": PUBLIC_STATUS[Status.CERTIFICATE_SERVED]
-        if done_at_grant
-        else PUBLIC_STATUS[status],
+        "status": said,
         "finished": finished,
         "received_on": r["received_on"],
         "accepted_on": r["accepted_on"],

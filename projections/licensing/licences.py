@@ -92,7 +92,8 @@ class Licences(CaseReadModel[LicenceRow]):
             L.CertificateReissued: _touch,
             L.RenewalRequested: _renewal_requested,
             L.Renewed: _valid_until,
-            L.RenewalRefused: _renewal_refused,
+            L.RenewalRefused: _renewal_closed,
+            L.RenewalRequestClosed: _renewal_closed,
             L.RenewalDeemedGranted: _valid_until,
             L.CommitmentCheckRecorded: _touch,
             L.CommitmentVerified: _commitment_checked,
@@ -239,7 +240,9 @@ def _valid_until(
     return _touch(row, e, p)
 
 
-def _renewal_refused(row: LicenceRow, e: L.RenewalRefused, p: int) -> LicenceRow:
+def _renewal_closed(
+    row: LicenceRow, e: L.RenewalRefused | L.RenewalRequestClosed, p: int
+) -> LicenceRow:
     row.renewal_requested_on = None
     return _touch(row, e, p)
 

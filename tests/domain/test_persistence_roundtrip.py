@@ -223,6 +223,11 @@ def _licence_lifecycles() -> list[list[Any]]:
     r.deem_renewal(60, date(2031, 3, 15), system_audit())
     lifecycles.append(list(r.collect_events()))
 
+    w = issue_licence(licence_id=uuid4())
+    w.request_renewal(date(2031, 2, 1), CLERK)
+    w.close_renewal_request("R-W", date(2031, 2, 3), CLERK)
+    lifecycles.append(list(w.collect_events()))
+
     q = issue_licence(licence_id=uuid4())
     q.request_renewal(date(2031, 2, 1), CLERK)
     q.refuse_renewal(("条件不再具备",), date(2031, 3, 1), APPROVER)

@@ -19,8 +19,9 @@ from domain.licensing.licence import (
     ReissueCause,
 )
 from domain.licensing.matter import Matter
-from domain.licensing.parties import CertificateService, Channel
+from domain.licensing.parties import CertificateService, Channel, NonAcceptanceGround
 from domain.licensing.service import Licensing, Receipt
+from domain.shared.audit import Role
 from domain.shared.clock import FixedClock
 from domain.shared.errors import (
     DeadlineError,
@@ -38,6 +39,7 @@ from tests.domain.conftest import (
     materials_of,
     move_to,
     receive_application,
+    staff_audit,
 )
 
 GRANTED_ON = date(2026, 10, 9)  # granted_case's day
@@ -362,3 +364,29 @@ def test_a_receipt_stored_before_matters_loads_as_a_new_application(
     assert loaded.matter is Matter.NEW
     assert loaded.request is None
     assert loaded.receipt_number == "32080320260918000001"
+
+
+def test_withdrawing_a_renewal_application_leaves_no_renewal_to_deem_granted(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    licence_id = licensed(licensing, clock)
+    move_to(clock, date(2031, 8, 3))
+    receipt = receive_matter(licensing, licence_id, Matter.RENEWAL)
+    licensing.withdraw(receipt.id, staff_audit(Role.CLERK, reason="申请人撤回"))
+    assert licensing.get_licence(licence_id).renewal_requested_on is None
+    assert type(licensing.history(licence_id)[-1]).__name__ == "RenewalRequestClosed"
+
+
+def test_not_accepting_a_renewal_application_closes_the_request_too(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    licence_id = licensed(licensing, clock)
+    move_to(clock, date(2031, 8, 3))
+    receipt = receive_matter(licensing, licence_id, Matter.RENEWAL)
+    licensing.reject(
+        receipt.id,
+        staff_audit(Role.CLERK, reason="不属于本机关职权"),
+        ground=NonAcceptanceGround.OUTSIDE_POWERS,
+        redirect_to="上海市质量技术监督局",
+    )
+    assert licensing.get_licence(licence_id).renewal_requested_on is None

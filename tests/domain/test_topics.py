@@ -69,6 +69,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.Licence.Suspended",
         "casetrace.licensing.Licence.Reactivated",
         "casetrace.licensing.Licence.Scrapped",
+        "casetrace.licensing.Licence.RenewalRequestClosed",
         "casetrace.licensing.Licence.Created",
     ],
     ApplicantRecord: [
