@@ -15,8 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.http.schemas import CommandOutcome, Page, example, load_examples
 from domain.licensing.application import Status
 from domain.licensing.licence import LicenceStatus
+from domain.licensing.matter import Matter
 from domain.licensing.parties import Agent, Applicant, CommitmentLetter
 from domain.licensing.submission import MaterialDocuments
+from domain.licensing.post_licence import MatterRequest
 from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.shared.calendar import DueDate
 
@@ -77,6 +79,17 @@ class ApplicationView(BaseModel):
     receipt_number: str
     status: Status
     item: ItemRef
+    matter: Matter = Field(
+        default=Matter.NEW,
+        description="事项类型 — new (新办), or a post-licence matter: change (变更),"
+        " renewal (延续), reissue (补领), cancellation (注销), suspension (停用),"
+        " reactivation (启用), scrapping (报废)",
+    )
+    post_licence: MatterRequest | None = Field(
+        default=None,
+        description="证后事项 — the licence a post-licence matter concerns and what"
+        " it asks (the change, or why a certificate is reissued)",
+    )
     approval_mode: ApprovalMode
     channel: str
     applicant: Applicant
@@ -224,6 +237,7 @@ class ApplicationSummary(BaseModel):
     version: int
     receipt_number: str
     item: ItemRef
+    matter: Matter = Matter.NEW
     unit_code: str
     applicant: PartyRef
     status: Status
@@ -311,6 +325,12 @@ class Counts(BaseModel):
     completed: int
     granted: int
     refused: int
+    certificates_issued: int = Field(
+        default=0, description="制证 — certificates issued (new, change, reissue)"
+    )
+    certificates_served: int = Field(
+        default=0, description="送达 — certificates served"
+    )
     deadlines_missed: int
     on_time_rate: float | None
     median_working_days_to_decision: float | None
@@ -340,6 +360,10 @@ class Progress(BaseModel):
 
     receipt_number: str
     item_name: str
+    matter: Matter = Field(default=Matter.NEW, description="事项类型")
+    matter_name: str = Field(
+        default="新办", description="事项类型的名称 (新办, 变更 …)"
+    )
     status: str
     finished: bool
     received_on: date

@@ -16,6 +16,7 @@ from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
 from domain.licensing.documents import DOCUMENT_TITLES
 from domain.licensing.licence import Licence
+from domain.licensing.matter import MATTER_NAMES, Matter
 
 RECOMPUTED = "放假安排公布（日历 {calendar_version}），重新计算期限"
 
@@ -26,9 +27,21 @@ def _issued(data: Mapping[str, Any]) -> str:
     return "许可证 {licence_number} 生效，有效期至 {valid_until}"
 
 
+def _received(data: Mapping[str, Any]) -> str:
+    # A receipt recorded before matters has no `matter`: it was a new application.
+    matter = MATTER_NAMES[Matter(data.get("matter") or Matter.NEW)]
+    licence = (data.get("request") or {}).get("licence_number")
+    # The number is staff's text: its braces are not the template's.
+    escaped = str(licence).replace("{", "{{").replace("}", "}}")
+    about = f"（许可证 {escaped}）" if licence else ""
+    return (
+        f"收到{matter}申请材料{about}（{{channel}}），出具收件凭证 {{receipt_number}}"
+    )
+
+
 TEMPLATES: Final[dict[str, Template]] = {
     # -- an application (行政许可申请) ------------------------------------------
-    LicenceApplication.Received.TOPIC: "收到申请材料（{channel}），出具收件凭证 {receipt_number}",
+    LicenceApplication.Received.TOPIC: _received,
     LicenceApplication.CorrectionRequested.TOPIC: "一次性告知补正：{missing_items}",
     LicenceApplication.CorrectionsSubmitted.TOPIC: "申请人提交补正材料：{missing_items}",
     LicenceApplication.Accepted.TOPIC: "受理（凭证 {voucher_number}），决定期限至 {decision_due[due]}",
@@ -71,6 +84,10 @@ TEMPLATES: Final[dict[str, Template]] = {
     Licence.Cancelled.TOPIC: "注销许可（{ground}）",
     Licence.Expired.TOPIC: "许可有效期届满",
     Licence.ReminderSent.TOPIC: "到期提醒（提醒式服务）：{text}",
+    Licence.Suspended.TOPIC: "使用登记停用（{decision_number}）",
+    Licence.Reactivated.TOPIC: "使用登记启用（{decision_number}）",
+    Licence.Scrapped.TOPIC: "设备报废，注销使用登记（{decision_number}）",
+    Licence.RenewalRequestClosed.TOPIC: "延续申请 {receipt_number} 未作决定而终结，不再视为准予延续",
     # -- an applicant's record (申请人记录): no history route shows these yet --------
     ApplicantRecord.Opened.TOPIC: "建立申请人记录",
     ApplicantRecord.ReapplicationBanned.TOPIC: "{until} 前不得再次申请 {item_code}（{rule}）",
@@ -118,6 +135,7 @@ LABELS: Final[dict[str, str]] = {
     "force_majeure": "因不可抗力导致许可事项无法实施",
     "other": "其他",
     **{kind.value: title for kind, title in DOCUMENT_TITLES.items()},
+    "holder_request": "持证人申请注销",
 }
 
 

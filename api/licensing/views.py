@@ -16,6 +16,8 @@ def application_view(a: LicenceApplication) -> dict[str, Any]:
         "receipt_number": a.receipt_number,
         "status": a.status,
         "item": {"code": a.item.code, "name": a.item.name, "category": a.item.category},
+        "matter": a.matter,
+        "post_licence": a.request,
         "approval_mode": a.approval_mode,
         "channel": a.channel,
         "applicant": a.applicant,

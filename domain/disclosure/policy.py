@@ -178,6 +178,17 @@ def _on_licence(lic: Licence, e: Any) -> list[Instruction]:
                 f"{art} 第70条",
             )
         ]
+    if isinstance(e, Licence.Scrapped):
+        # 报废 cancels the use registration (特种设备安全法 Art. 48): public as a 注销.
+        return [
+            publish(
+                Category.CANCELLED,
+                f"cancelled:{version}",
+                e.scrapped_on,
+                e.decision_number,
+                e.rule,
+            )
+        ]
     return []
 
 
@@ -242,6 +253,7 @@ TOPICS: Mapping[str, frozenset[str]] = {
             Licence.Withdrawn,
             Licence.Revoked,
             Licence.Cancelled,
+            Licence.Scrapped,
         )
     ),
     "enforcement": frozenset(

@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.licensing.documents import RULES, DocumentKind, IssuedDocument
+from domain.licensing.matter import Matter
 from domain.licensing.parties import (
     REMEDY_TEXT,
     Agent,
@@ -34,6 +35,12 @@ from domain.licensing.parties import (
     upcast_verifiers,
 )
 from domain.licensing.submission import MaterialDocuments
+from domain.licensing.post_licence import (
+    MatterRequest,
+    decision_limit,
+    limit_rule,
+    makes_certificate,
+)
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
 from domain.shared.audit import Audit, require_actor, require_reason
 from domain.shared.calendar import (
@@ -119,6 +126,13 @@ class LicenceApplication(Aggregate):
         # documents of each material, as pre-reviewed; older events lack them.
         submission_number: str | None = None
         documents: tuple[MaterialDocuments, ...] = ()
+        # Added with post-licence matters. A receipt stored before them has
+        # neither and loads with these defaults, which are what it was: a new
+        # application. Defaults, not a class_version bump, so that the hottest
+        # event keeps the mapper's parse-straight-from-JSON path (STYLE §3:
+        # bump the version when a meaning changes; this one does not).
+        matter: Matter = Matter.NEW
+        request: MatterRequest | None = None  # a post-licence matter's licence
 
     class CorrectionRequested(Aggregate.Event):
         missing_items: tuple[str, ...]
@@ -227,7 +241,8 @@ class LicenceApplication(Aggregate):
         on_the_spot: bool
         within_limit: bool
         licence_id: UUID
-        certificate_due: DueDate
+        # None: the matter makes no certificate (post_licence.CERTIFICATE_MATTERS).
+        certificate_due: DueDate | None
 
     class Refused(Aggregate.Event):
         decision_number: str
@@ -307,10 +322,14 @@ class LicenceApplication(Aggregate):
         correction_due: DueDate,
         submission_number: str | None = None,
         documents: tuple[MaterialDocuments, ...] = (),
+        matter: Matter = Matter.NEW,
+        request: MatterRequest | None = None,
     ) -> None:
         self.receipt_number = receipt_number
         self.submission_number = submission_number
         self.documents = documents
+        self.matter = matter
+        self.request = request
         self.query_code_hash = query_code_hash
         self.item = item
         self.approval_mode = approval_mode
@@ -337,7 +356,7 @@ class LicenceApplication(Aggregate):
         self.verifications: list[Verification] = []
         self.decision_number: str | None = None
         self.decided_on: date | None = None
-        self.licence_id: UUID | None = None
+        self.licence_id: UUID | None = request.licence_id if request else None
         self.certificate_limit: TimeLimit | None = None
         self.certificate_number: str | None = None
         self.interview_unit_code: str | None = None
@@ -368,8 +387,11 @@ class LicenceApplication(Aggregate):
         applicant_has_bad_credit: bool = False,
         submission_number: str | None = None,
         documents: tuple[MaterialDocuments, ...] = (),
+        matter: Matter = Matter.NEW,
+        request: MatterRequest | None = None,
     ) -> LicenceApplication:
-        """Record receipt of the materials; starts the 5-day correction clock."""
+        """Record receipt of the materials; starts the 5-day correction clock.
+        A post-licence matter names its licence (`request`, post_licence.admit)."""
         require_actor(audit)
         _check_mode_open(item, approval_mode, applicant_has_bad_credit)
         if approval_mode is ApprovalMode.NOTIFY_AND_COMMIT and commitment is None:
@@ -384,6 +406,11 @@ class LicenceApplication(Aggregate):
                 field="commitment",
             )
         _check_materials_belong(item, materials, "materials")
+        if (request is None) != (matter is Matter.NEW):
+            raise InvalidInputError(
+                "a post-licence matter names its licence; a new application none",
+                field="licence_id",
+            )
         return cls._create(
             cls.Received,
             id=application_id(receipt_number),
@@ -404,6 +431,8 @@ class LicenceApplication(Aggregate):
             ).due,
             submission_number=submission_number,
             documents=documents,
+            matter=matter,
+            request=request,
         )
 
     # -- the time limits, as read by views (the limits are the state) -------------
@@ -789,6 +818,11 @@ class LicenceApplication(Aggregate):
             raise IllegalTransitionError(
                 "this item's rule allows no extension", rule=self.item.time_limit_rule
             )
+        if self.matter is Matter.RENEWAL:
+            raise IllegalTransitionError(
+                "a renewal is decided before expiry, with no extension",
+                rule="行政许可法 第50条第2款",
+            )
         rule = ART_42 + ("第2款" if self.item.handling is Handling.UNIFIED else "第1款")
         # Refuses a second extension and time already run out (while the clock
         # is stopped, what counts is the day it stopped).
@@ -847,7 +881,9 @@ class LicenceApplication(Aggregate):
             licence_id=licence_id,
             certificate_due=_working_limit(
                 calendar, on, self.item.certificate_limit_wd, ART_44
-            ).due,
+            ).due
+            if makes_certificate(self.matter)
+            else None,
         )
 
     def refuse(
@@ -945,7 +981,10 @@ class LicenceApplication(Aggregate):
         """Art. 44: issue within 10 days of the grant; lateness is recorded, not hidden."""
         require_actor(audit)
         self._require(Status.GRANTED, "issue the certificate", ART_44)
-        assert self.certificate_limit is not None
+        if self.certificate_limit is None:
+            raise IllegalTransitionError(
+                f"a {self.matter} matter makes no certificate", rule=ART_44
+            )
         self._certificate_issued(
             audit=audit,
             certificate_number=certificate_number,
@@ -1098,7 +1137,10 @@ class LicenceApplication(Aggregate):
     ) -> tuple[TimeLimit, TimeLimit]:
         """Art. 42: the decision limit from acceptance — 20 days, or the item's
         own rule (e.g. 60 for production licences) — and the promised one."""
-        decision = _working_limit(calendar, start, self.item.statutory_limit_wd, ART_42)
+        days, rule = decision_limit(
+            self.matter, self.item, self.request, start, calendar
+        )
+        decision = _working_limit(calendar, start, days, rule)
         return decision, self._promised(decision, calendar)
 
     def _promised(self, decision: TimeLimit, calendar: WorkingDayCalendar) -> TimeLimit:
@@ -1138,6 +1180,11 @@ class LicenceApplication(Aggregate):
         # 告知承诺: decided on the commitment; verification comes after approval.
         if self.approval_mode is ApprovalMode.VERIFY_THEN_ISSUE:
             return True
+        # A post-licence matter rests on the licence already verified: the item's
+        # on-site review is for new licences (Art. 34 ¶3 — verification where the
+        # substance needs it; staff may still record one).
+        if self.matter is not Matter.NEW:
+            return False
         return (
             self.item.on_site_review
             and self.approval_mode is not ApprovalMode.NOTIFY_AND_COMMIT
@@ -1184,7 +1231,8 @@ class LicenceApplication(Aggregate):
         promised_due: DueDate | None,
     ) -> None:
         self.status = Status.ACCEPTED
-        self.decision_limit = _as_recorded(acceptance_date, limit, ART_42, due)
+        rule = limit_rule(self.matter, self.item)
+        self.decision_limit = _as_recorded(acceptance_date, limit, rule, due)
         self.promised_due = promised_due
 
     @event(Accepted)
@@ -1350,14 +1398,18 @@ class LicenceApplication(Aggregate):
         on_the_spot: bool,
         within_limit: bool,
         licence_id: UUID,
-        certificate_due: DueDate,
+        certificate_due: DueDate | None,
     ) -> None:
         self.status = Status.GRANTED
         self.decision_number = decision_number
         self.decided_on = decided_on
         self.licence_id = licence_id
-        self.certificate_limit = _as_recorded(
-            decided_on, self.item.certificate_limit_wd, ART_44, certificate_due
+        self.certificate_limit = (
+            _as_recorded(
+                decided_on, self.item.certificate_limit_wd, ART_44, certificate_due
+            )
+            if certificate_due is not None
+            else None
         )
 
     @event(Refused)

@@ -59,6 +59,9 @@ class LicenceStatus(StrEnum):
     REVOKED = "revoked"  # 撤销, Art. 69
     CANCELLED = "cancelled"  # 注销, Art. 70
     EXPIRED = "expired"
+    # A special-equipment use registration only (特种设备安全法 Art. 48; TSG 08):
+    SUSPENDED = "suspended"  # 停用 (报停), until 启用
+    SCRAPPED = "scrapped"  # 报废, the registration cancelled with it
 
 
 class ReissueCause(StrEnum):
@@ -93,6 +96,10 @@ class CancellationGround(StrEnum):
     REVOKED_OR_WITHDRAWN = "revoked_or_withdrawn"
     FORCE_MAJEURE = "force_majeure"
     OTHER = "other"
+    # 注销申请: the holder asks for it (a matter of its own, Matter.CANCELLATION);
+    # under Art. 70 (6) 法律、法规规定的其他情形 — the 注销 provisions of 总局令
+    # 第16号 were not read (DOMAIN §10 item 4): UNCONFIRMED as to the article.
+    HOLDER_REQUEST = "holder_request"
 
 
 # Art. 70: some grounds describe a licence that has already ended.
@@ -101,9 +108,18 @@ CANCELLATION_REQUIRES: dict[CancellationGround, frozenset[LicenceStatus]] = {
     CancellationGround.REVOKED_OR_WITHDRAWN: frozenset(
         {LicenceStatus.REVOKED, LicenceStatus.WITHDRAWN}
     ),
+    # The holder gives up what it holds: a licence in force (or equipment
+    # stopped, 停用), not one already ended.
+    CancellationGround.HOLDER_REQUEST: frozenset(
+        {LicenceStatus.VALID, LicenceStatus.SUSPENDED}
+    ),
 }
 ART_50 = "行政许可法 第50条"
 ART_34 = "行政许可法 第34条"
+# 停用/启用/报废 of a use registration (DOMAIN §8.2; TSG 08-2017 UNCONFIRMED).
+RULE_SUSPENSION = "特种设备安全法 第48条; TSG 08-2017 停用 (报停)"
+RULE_REACTIVATION = "TSG 08-2017 启用"
+RULE_SCRAPPING = "特种设备安全法 第48条 (报废, 注销使用登记证书)"
 
 
 class ReminderSubject(StrEnum):
@@ -269,6 +285,34 @@ class Licence(Aggregate):
         deadline: date
         sent_on: date
         text: str
+
+    class Suspended(Aggregate.Event):
+        """停用 (报停) of a special-equipment use registration."""
+
+        suspended_on: date
+        decision_number: str
+        rule: str
+
+    class Reactivated(Aggregate.Event):
+        """启用: a suspended use registration back in use."""
+
+        reactivated_on: date
+        decision_number: str
+        rule: str
+
+    class Scrapped(Aggregate.Event):
+        """报废: the equipment scrapped and its use registration cancelled."""
+
+        scrapped_on: date
+        decision_number: str
+        rule: str
+
+    class RenewalRequestClosed(Aggregate.Event):
+        """The renewal application ended undecided (withdrawn, not accepted or
+        terminated): no renewal is pending, so none is deemed granted."""
+
+        closed_on: date
+        receipt_number: str
 
     @event(Issued)
     def __init__(
@@ -516,6 +560,17 @@ class Licence(Aggregate):
             rule=ART_50,
         )
 
+    def close_renewal_request(
+        self, receipt_number: str, on: date, audit: Audit
+    ) -> None:
+        """Art. 50 ¶2 deems granted only a renewal applied for and undecided: an
+        application that ended without a decision leaves none pending."""
+        require_actor(audit)
+        self._check_renewal_pending("close the renewal request")
+        self._renewal_request_closed(
+            audit=audit, closed_on=on, receipt_number=receipt_number
+        )
+
     def _check_renewal_pending(self, action: str) -> None:
         self._require_valid(action, ART_50)
         if self.renewal_requested_on is None:
@@ -645,9 +700,9 @@ class Licence(Aggregate):
     def cancel(self, ground: CancellationGround, on: date, audit: Audit) -> None:
         """注销 (Art. 70), the closing formality; also after expiry, revocation, withdrawal."""
         require_reason(audit, "cancelling a licence")
-        if self.status is LicenceStatus.CANCELLED:
+        if self.status in (LicenceStatus.CANCELLED, LicenceStatus.SCRAPPED):
             raise IllegalTransitionError(
-                "the licence is already cancelled", rule="行政许可法 第70条"
+                f"the licence is already {self.status}", rule="行政许可法 第70条"
             )
         required = CANCELLATION_REQUIRES.get(ground)
         if required is not None and self.status not in required:
@@ -656,6 +711,48 @@ class Licence(Aggregate):
                 rule="行政许可法 第70条",
             )
         self._cancelled(audit=audit, ground=ground, cancelled_on=on)
+
+    def suspend(self, decision_number: str, on: date, audit: Audit) -> None:
+        """停用 (报停): equipment out of use for a year or more is filed as
+        stopped (TSG 08-2017; DOMAIN §8.2); only a registration in use."""
+        require_reason(audit, "recording a suspension of use")
+        self._require_valid("suspend", RULE_SUSPENSION)
+        self._suspended(
+            audit=audit,
+            suspended_on=on,
+            decision_number=decision_number,
+            rule=RULE_SUSPENSION,
+        )
+
+    def reactivate(self, decision_number: str, on: date, audit: Audit) -> None:
+        """启用: only a suspended registration is put back in use (TSG 08-2017)."""
+        require_reason(audit, "recording a return to use")
+        if self.status is not LicenceStatus.SUSPENDED:
+            raise IllegalTransitionError(
+                f"cannot reactivate: the registration is {self.status}, not suspended",
+                rule=RULE_REACTIVATION,
+            )
+        self._reactivated(
+            audit=audit,
+            reactivated_on=on,
+            decision_number=decision_number,
+            rule=RULE_REACTIVATION,
+        )
+
+    def scrap(self, decision_number: str, on: date, audit: Audit) -> None:
+        """报废: in use or suspended equipment is scrapped and its registration
+        cancelled with the original authority (特种设备安全法 Art. 48)."""
+        require_reason(audit, "recording scrapping")
+        if self.status not in (LicenceStatus.VALID, LicenceStatus.SUSPENDED):
+            raise IllegalTransitionError(
+                f"cannot scrap: the registration is {self.status}", rule=RULE_SCRAPPING
+            )
+        self._scrapped(
+            audit=audit,
+            scrapped_on=on,
+            decision_number=decision_number,
+            rule=RULE_SCRAPPING,
+        )
 
     def expire(self, on: date, audit: Audit) -> None:
         """The clock's command after the last day of validity."""
@@ -771,6 +868,12 @@ class Licence(Aggregate):
     ) -> None:
         self.renewal_requested_on = None
 
+    @event(RenewalRequestClosed)
+    def _renewal_request_closed(
+        self, audit: Audit, closed_on: date, receipt_number: str
+    ) -> None:
+        self.renewal_requested_on = None
+
     @event(RenewalDeemedGranted)
     def _renewal_deemed_granted(
         self, audit: Audit, valid_until: date, deemed_on: date, rule: str
@@ -841,6 +944,24 @@ class Licence(Aggregate):
     @event(Expired)
     def _expired(self, audit: Audit, expired_on: date) -> None:
         self.status = LicenceStatus.EXPIRED
+
+    @event(Suspended)
+    def _suspended(
+        self, audit: Audit, suspended_on: date, decision_number: str, rule: str
+    ) -> None:
+        self.status = LicenceStatus.SUSPENDED
+
+    @event(Reactivated)
+    def _reactivated(
+        self, audit: Audit, reactivated_on: date, decision_number: str, rule: str
+    ) -> None:
+        self.status = LicenceStatus.VALID
+
+    @event(Scrapped)
+    def _scrapped(
+        self, audit: Audit, scrapped_on: date, decision_number: str, rule: str
+    ) -> None:
+        self.status = LicenceStatus.SCRAPPED
 
     @event(DeadlineRecomputed)
     def _deadline_recomputed(

@@ -22,6 +22,7 @@ from domain.licensing.applicant_record import (
     ART_79,
     ApplicantRecord,
     applicant_record_id,
+    party_key,
 )
 from domain.licensing.application import (
     DeadlineKind,
@@ -37,6 +38,7 @@ from domain.licensing.licence import (
     ReminderSubject,
     RevocationGround,
 )
+from domain.licensing.matter import Matter
 from domain.licensing.parties import (
     Agent,
     Applicant,
@@ -47,9 +49,10 @@ from domain.licensing.parties import (
     NonAcceptanceGround,
     Verifier,
 )
+from domain.licensing.post_licence import MatterRequest, admit, carry_out
 from domain.licensing.pre_review import PreReview
 from domain.licensing.submission import new_case_number
-from domain.registry.catalogue import ApprovalMode
+from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.registry.enterprise import Enterprise, enterprise_id
 from domain.shared.audit import Audit, Role
 from domain.shared.calendar import add_months
@@ -158,12 +161,28 @@ class Licensing(PreReview):
         agent: Agent | None = None,
         materials: Materials,
         commitment: CommitmentLetter | None = None,
+        matter: Matter = Matter.NEW,
+        licence_id: UUID | None = None,
+        change: LicenceChange | None = None,
+        reissue_cause: ReissueCause | None = None,
     ) -> Receipt:
-        """收到申请材料: a receipt number and a query code for the applicant."""
+        """收到申请材料: a receipt number and a query code for the applicant.
+
+        A post-licence matter (`matter` other than new: 变更, 延续, 补领, 注销,
+        停用, 启用, 报废) names the licence it concerns; it goes to the unit
+        that granted it (Art. 49), and a renewal is also recorded on the
+        licence so that its deemed grant at expiry is armed (Art. 50)."""
         unit = audit.actor.unit_code or applicant.region_code
-        self.within_jurisdiction(audit.actor, unit)
         item = self.registry.get_item(item_code)
         on = self.today()
+        licence, request = self._concerned(
+            item, applicant, matter, licence_id, change, reissue_cause
+        )
+        if licence is not None:
+            unit = licence.authority_unit_code
+            if matter is Matter.RENEWAL:
+                licence.request_renewal(on, audit)
+        self.within_jurisdiction(audit.actor, unit)
         for _ in range(3):  # a receipt number collision is astronomically rare
             receipt_number = new_case_number(unit, on)
             query_code = new_query_code()
@@ -180,6 +199,8 @@ class Licensing(PreReview):
                 commitment=commitment,
                 unit_code=unit,
                 on=on,
+                matter=matter,
+                request=request,
             )
             try:
                 # A replayed key comes back from commit as the first outcome;
@@ -188,6 +209,7 @@ class Licensing(PreReview):
                 return receipt_of(
                     self.commit(
                         application,
+                        *([licence] if matter is Matter.RENEWAL and licence else []),
                         receipt_number=receipt_number,
                         query_code=query_code,
                     )
@@ -261,11 +283,14 @@ class Licensing(PreReview):
         audit: Audit,
         ground: NonAcceptanceGround,
         redirect_to: Annotated[str, Line(200)] | None = None,
-    ) -> list[ApplicantRecord]:
+    ) -> list[ApplicantRecord | Licence]:
         on = self.today()
         a.reject(f"{a.receipt_number}-BSL", ground, redirect_to, on, audit)
         false_materials = ground is NonAcceptanceGround.FALSE_MATERIALS
-        return self._art_78_ban(a, false_materials, on, audit)
+        return [
+            *self._renewal_ended(a, on, audit),
+            *self._art_78_ban(a, false_materials, on, audit),
+        ]
 
     @command(
         CLERK,
@@ -279,9 +304,12 @@ class Licensing(PreReview):
         a.cure_deficiencies(deficiency_items, self.today(), audit)
 
     @system_command()
-    def terminate_for_missed_supply(self, a: LicenceApplication, audit: Audit) -> None:
+    def terminate_for_missed_supply(
+        self, a: LicenceApplication, audit: Audit
+    ) -> list[Licence]:
         """Fired by the clock when 容缺 materials did not arrive in time."""
         a.terminate_for_missed_supply(self.today(), audit, self.calendar)
+        return self._renewal_ended(a, self.today(), audit)
 
     @command(
         REVIEWER,
@@ -371,8 +399,20 @@ class Licensing(PreReview):
         licence_number: Number | None = None,
         on_the_spot: bool = False,
     ) -> list[Licence]:
-        """准予行政许可: the application and its new Licence are saved atomically."""
+        """准予行政许可: the application and its new Licence are saved atomically;
+        a post-licence matter's grant is carried out on its licence, saved with it."""
         on = self.today()
+        if a.request is not None:
+            if licence_number is not None:
+                raise InvalidInputError(
+                    "a post-licence matter keeps its licence's number",
+                    field="licence_number",
+                )
+            licence = self.get_licence(a.request.licence_id)
+            a.grant(decision_number, licence.id, on_the_spot, on, self.calendar, audit)
+            months = self.registry.get_item(licence.item_code).validity_months
+            carry_out(licence, a.matter, a.request, decision_number, months, on, audit)
+            return [licence]
         licence_id = uuid4()
         a.grant(decision_number, licence_id, on_the_spot, on, self.calendar, audit)
         licence = Licence.issue(
@@ -412,10 +452,12 @@ class Licensing(PreReview):
         reasons: Reasons,
         technical_standard: Annotated[str, Line(300)] | None = None,
         false_materials: bool = False,
-    ) -> list[ApplicantRecord]:
+    ) -> list[ApplicantRecord | Licence]:
         """`false_materials`: the refusal rests on concealment or false
-        materials (Art. 78)."""
+        materials (Art. 78). Refusing a renewal is also recorded on the licence
+        (Art. 50 ¶2), which then runs out."""
         on = self.today()
+        renewal = self._renewal_refused(a, reasons, on, audit)
         a.refuse(
             decision_number,
             reasons,
@@ -426,7 +468,7 @@ class Licensing(PreReview):
             unit_exists=lambda code: self.registry.get_unit(code) is not None,
             false_materials=false_materials,
         )
-        return self._art_78_ban(a, false_materials, on, audit)
+        return [*renewal, *self._art_78_ban(a, false_materials, on, audit)]
 
     @command(
         CLERK | APPROVER,
@@ -475,8 +517,9 @@ class Licensing(PreReview):
         a.serve_certificate(method, self.today(), audit)
 
     @command(CLERK, summary="The applicant withdraws", decision=True)
-    def withdraw(self, a: LicenceApplication, audit: Audit) -> None:
+    def withdraw(self, a: LicenceApplication, audit: Audit) -> list[Licence]:
         a.withdraw(self.today(), audit)
+        return self._renewal_ended(a, self.today(), audit)
 
     @system_command()
     def record_missed_deadline(
@@ -637,6 +680,63 @@ class Licensing(PreReview):
         lic.expire(self.today(), audit)
 
     # -- helpers -----------------------------------------------------------------
+
+    def _concerned(
+        self,
+        item: ItemTerms,
+        applicant: Applicant,
+        matter: Matter,
+        licence_id: UUID | None,
+        change: LicenceChange | None,
+        reissue_cause: ReissueCause | None,
+    ) -> tuple[Licence | None, MatterRequest | None]:
+        """The licence a post-licence matter concerns, and what it asks (none for
+        a new application); refused when the licence's state does not admit it."""
+        if matter is Matter.NEW and licence_id is None:
+            if change is not None or reissue_cause is not None:
+                raise InvalidInputError(
+                    "a new application names no change or reissue cause",
+                    field="change" if change is not None else "reissue_cause",
+                )
+            return None, None
+        if licence_id is None:
+            raise InvalidInputError(
+                f"a {matter} matter names the licence it concerns",
+                field="licence_id",
+            )
+        licence = self.find(Licence, licence_id)
+        if licence is None:
+            raise InvalidInputError(
+                f"no licence {licence_id} is on record", field="licence_id"
+            )
+        if party_key(applicant) != party_key(licence.holder):
+            raise InvalidInputError(
+                f"the applicant is not the holder of licence {licence.licence_number}",
+                field="applicant",
+            )
+        return licence, admit(licence, item, matter, change, reissue_cause)
+
+    def _renewal_ended(
+        self, a: LicenceApplication, on: date, audit: Audit
+    ) -> list[Licence]:
+        """A renewal application that ends undecided takes its request off the
+        licence (no deemed grant for it, Art. 50 ¶2)."""
+        if a.matter is not Matter.RENEWAL or a.request is None:
+            return []
+        licence = self.get_licence(a.request.licence_id)
+        if licence.renewal_requested_on is None:
+            return []  # decided meanwhile, or deemed granted at expiry
+        licence.close_renewal_request(a.receipt_number, on, audit)
+        return [licence]
+
+    def _renewal_refused(
+        self, a: LicenceApplication, reasons: tuple[str, ...], on: date, audit: Audit
+    ) -> list[Licence]:
+        if a.matter is not Matter.RENEWAL or a.request is None:
+            return []
+        licence = self.get_licence(a.request.licence_id)
+        licence.refuse_renewal(reasons, on, audit)
+        return [licence]
 
     def _art_78_ban(
         self, a: LicenceApplication, false_materials: bool, on: date, audit: Audit

@@ -82,6 +82,13 @@ class ItemTerms(BaseModel):
         description="审批方式 — approval modes the item allows; always standard",
     )
     on_site_review: bool = False
+    # 特种设备使用登记: its holder may also file 停用, 启用 and 报废 (特种设备安全法
+    # Arts. 33, 48; TSG 08-2017) as matters of their own.
+    use_registration: bool = Field(
+        default=False,
+        description="使用登记 — a special-equipment use registration, which "
+        "takes suspension (停用), reactivation (启用) and scrapping (报废)",
+    )
     safety_critical: bool = False  # refusal interviews escalate to the city unit
     fee_fen: int = Field(default=0, ge=0)
     # The fee's legal basis (行政许可法 Art. 58-59), and what the holder must
@@ -195,6 +202,9 @@ class Catalogue(Aggregate):
     def _item_published(self, audit: Audit, terms: ItemTerms) -> None:
         self.items[terms.code] = terms
         self.withdrawn.pop(terms.code, None)
+        if audit.actor.kind is ActorKind.STAFF:
+            # The bureau's own item: a shipped item of that code never overwrites it.
+            self.revised_by_staff.add(terms.code)
 
     @event(ItemRevised)
     def _item_revised(self, audit: Audit, terms: ItemTerms) -> None:

@@ -94,6 +94,25 @@ class Registry(ContextService):
 
     @command(
         ADMIN,
+        summary="Publish a new item in the catalogue (admin)",
+        route="publish",
+        body="PublicationBody",
+        decision=True,
+    )
+    def publish_item(
+        self, catalogue: Catalogue, audit: Audit, code: str, terms: ItemTerms
+    ) -> None:
+        """An item the bureau adds (行政许可法 Art. 30: its terms are displayed
+        from now on), in the category of the bureau's own grouping; a withdrawn
+        item's code may be published again."""
+        if terms.code != code:
+            raise InvalidInputError(
+                "the terms' code must match the item published", field="terms"
+            )
+        catalogue.publish(terms, audit)
+
+    @command(
+        ADMIN,
         summary="Revise an item's published terms (admin)",
         route="revise",
         body="RevisionBody",

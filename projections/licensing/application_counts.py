@@ -1,7 +1,8 @@
 """The `applications` model's rollups: what its statistics sum.
 
-`counts`: per period (day, month, year) × unit × item (and its category), and
-per period × unit, × item, and overall (the cuboids), how many of each
+`counts`: per period (day, month, year) × unit × item (and its category) ×
+matter (事项类型), and per period × unit, × item, × matter and overall (the
+cuboids), how many of each
 countable event, dated by that event, and how many decisions were within the
 legal limit, on time (within it, and no deadline of the case ever recorded
 missed) and within the promised limit. `decision_days`: the same buckets
@@ -21,6 +22,7 @@ class ApplicationCounts(Bucket):
     unit_code: str
     item_code: str
     category: str  # the item's category when the case was received
+    matter: str  # new, change, renewal, … (domain.licensing.matter)
     received: int
     accepted: int
     not_accepted: int
@@ -42,15 +44,16 @@ class DecisionDays(Bucket):
     unit_code: str
     item_code: str
     category: str
+    matter: str
     working_days: int  # to the decision, excluded periods left out
     decisions: int
 
 
-DIMENSIONS = ("unit_code", "item_code", "category")
+DIMENSIONS = ("unit_code", "item_code", "category", "matter")
 # Beside every dimension: per unit (grouped by unit or month, or the total, of
-# a jurisdiction), per item (grouped by item or category, everywhere) and
-# neither (by month or the total, everywhere).
-CUBOIDS = ({"unit_code"}, {"item_code", "category"}, set[str]())
+# a jurisdiction), per item (grouped by item or category, everywhere), none
+# (by month or the total, everywhere) and per matter (everywhere).
+CUBOIDS = ({"unit_code"}, {"item_code", "category"}, set[str](), {"matter"})
 COUNTS = Rollup(ApplicationCounts, "counts", dimensions=DIMENSIONS, cuboids=CUBOIDS)
 DECISION_DAYS = Rollup(
     DecisionDays,

@@ -25,6 +25,8 @@ from domain.licensing.application import (
     LicenceApplication,
     Status,
 )
+from domain.licensing.matter import Matter
+from domain.licensing.post_licence import limit_rule
 from domain.shared.calendar import DueDate, WorkingDayCalendar
 
 from projections.cases import CaseOnBoard, CaseReadModel, Deadline, Handler
@@ -64,6 +66,8 @@ class ApplicationRow:
     correction_due_version: str
     statutory_limit_wd: int
     promised_limit_wd: int
+    matter: str = Matter.NEW.value  # 事项类型: new, or a post-licence matter
+    decision_rule: str = ART_42  # the article the matter's decision limit rests on
     acceptance: str | None = (
         None  # accepted | deemed | with_deficiencies | not_accepted
     )
@@ -114,6 +118,7 @@ class ApplicationFact:
     within_legal: bool | None
     within_promised: bool | None
     working_days: int | None
+    matter: str = Matter.NEW.value
 
 
 METRICS = (
@@ -141,7 +146,9 @@ class Applications(CaseReadModel[ApplicationRow]):
     # 2: promised due date, calendar versions of provisional dates, the
     # certificate deadline until service, deficiency_items (vocabulary).
     # 3: neutral deadline columns (subject_code, subject_name).
-    version = 5  # 4: the statistics' rollups (application_counts); 5: deadlines' withheld_from
+    # 4: the statistics' rollups (application_counts); 5: deadlines' withheld_from;
+    # 6: the matter (事项类型) in rows, facts and rollups, its decision rule.
+    version = 6
     case_kind = "application"
     row_table = Table(
         ApplicationRow,
@@ -221,6 +228,9 @@ class Applications(CaseReadModel[ApplicationRow]):
             correction_due_version=e.correction_due.calendar_version,
             statutory_limit_wd=e.item.statutory_limit_wd,
             promised_limit_wd=e.item.promised_limit_wd,
+            matter=e.matter.value,
+            decision_rule=limit_rule(e.matter, e.item),
+            licence_id=e.request.licence_id if e.request else None,
         )
         return _touch(row, e, position)
 
@@ -271,11 +281,15 @@ class Applications(CaseReadModel[ApplicationRow]):
         days = self.calendar.working_days_between(row.accepted_on, e.decided_on)
         row.working_days_to_decision = max(days - row.excluded_wd, 0)
         row.within_promised = row.working_days_to_decision <= row.promised_limit_wd
-        if isinstance(e, A.Granted):
+        if isinstance(e, A.Granted) and e.certificate_due is not None:
             row.licence_id = e.licence_id
             row.certificate_due = e.certificate_due.due
             row.certificate_due_provisional = e.certificate_due.provisional
             row.certificate_due_version = e.certificate_due.calendar_version
+        elif isinstance(e, A.Granted):
+            # A matter that makes no certificate is done when decided.
+            row.licence_id = e.licence_id
+            row.closed_on = e.decided_on
         else:
             row.interview_unit_code = e.interview_unit_code
             row.closed_on = e.decided_on
@@ -328,11 +342,12 @@ class Applications(CaseReadModel[ApplicationRow]):
                 within_legal=legal,
                 within_promised=promised,
                 working_days=days,
+                matter=row.matter,
             )
 
     def tally(self, row: ApplicationRow, event: Any, tally: Tally) -> None:
         """Each fact in its bucket; a decision also by its working days."""
-        dimensions = (row.unit_code, row.item_code, row.category)
+        dimensions = (row.unit_code, row.item_code, row.category, row.matter)
         for metric, on, legal, promised, days in _facts_of(row, event):
             tally.add(COUNTS, on, dimensions, MEASURE_OF[metric])
             if metric != "completed":
@@ -394,7 +409,7 @@ def application_deadlines(row: ApplicationRow) -> list[Deadline]:
                 row,
                 DeadlineKind.DECISION,
                 row.decision_due,
-                ART_42,
+                row.decision_rule,
                 row.decision_due_provisional,
                 row.decision_due_version,
                 promised_due=row.promised_due,

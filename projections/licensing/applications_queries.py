@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 from domain.licensing.application import Status
+from domain.licensing.matter import MATTER_NAMES, Matter
 from domain.shared.calendar import WorkingDayCalendar
 from psycopg import sql
 from psycopg.rows import dict_row
@@ -76,7 +77,8 @@ class ApplicationQuery:
 
 INDEX_COLUMNS = (
     "id, seq, version, receipt_number, item_code, item_name, category, unit_code,"
-    " applicant_name, applicant_uscc, status, received_on, acceptance, accepted_on,"
+    " applicant_name, applicant_uscc, status, matter, received_on, acceptance,"
+    " accepted_on,"
     " decision, decided_on, closed_on, clock_stopped, deadline_kind, deadline_due,"
     " deadline_provisional"
 )
@@ -125,6 +127,14 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
 
 
+def public_status(status: Status, closed_on: date | None) -> tuple[str, bool]:
+    """How the public reads a status, and whether the case is finished: a
+    matter that makes no certificate (停用, 注销 …) is finished when granted."""
+    if status is Status.GRANTED and closed_on is not None:
+        return PUBLIC_STATUS[Status.CERTIFICATE_SERVED], True
+    return PUBLIC_STATUS[status], status not in OPEN_STATUSES
+
+
 def _index_view(
     r: dict[str, Any], calendar: WorkingDayCalendar, today: date
 ) -> dict[str, Any]:
@@ -138,10 +148,11 @@ def _index_view(
             "name": r["item_name"],
             "category": r["category"],
         },
+        "matter": r["matter"],
         "unit_code": r["unit_code"],
         "applicant": {"name": r["applicant_name"], "uscc": r["applicant_uscc"]},
         "status": status.value,
-        "public_status": PUBLIC_STATUS[status],
+        "public_status": public_status(status, r["closed_on"])[0],
         "received_on": r["received_on"],
         "acceptance": r["acceptance"],
         "accepted_on": r["accepted_on"],
@@ -174,7 +185,8 @@ def progress(
     with conn.cursor(row_factory=dict_row) as cur:
         r = cur.execute(
             sql.SQL(
-                "SELECT query_code_hash, receipt_number, item_name, status, received_on,"
+                "SELECT query_code_hash, receipt_number, item_name, matter, status,"
+                " received_on,"
                 " accepted_on, decision, decided_on, closed_on, certificate_issued_on,"
                 " certificate_served_on, clock_stopped, deadline_kind, deadline_due,"
                 " deadline_provisional FROM {} WHERE receipt_number = %s"
@@ -185,12 +197,14 @@ def progress(
     stored = r["query_code_hash"] if r else "0" * len(expected)
     if not hmac.compare_digest(stored, expected) or r is None:
         return None
-    status = Status(r["status"])
+    said, finished = public_status(Status(r["status"]), r["closed_on"])
     return {
         "receipt_number": r["receipt_number"],
         "item_name": r["item_name"],
-        "status": PUBLIC_STATUS[status],
-        "finished": status not in OPEN_STATUSES,
+        "matter": r["matter"],
+        "matter_name": MATTER_NAMES[Matter(r["matter"])],
+        "status": said,
+        "finished": finished,
         "received_on": r["received_on"],
         "accepted_on": r["accepted_on"],
         "decision": {"granted": "准予许可", "refused": "不予许可"}.get(

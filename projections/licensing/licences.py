@@ -92,7 +92,8 @@ class Licences(CaseReadModel[LicenceRow]):
             L.CertificateReissued: _touch,
             L.RenewalRequested: _renewal_requested,
             L.Renewed: _valid_until,
-            L.RenewalRefused: _renewal_refused,
+            L.RenewalRefused: _renewal_closed,
+            L.RenewalRequestClosed: _renewal_closed,
             L.RenewalDeemedGranted: _valid_until,
             L.CommitmentCheckRecorded: _touch,
             L.CommitmentVerified: _commitment_checked,
@@ -101,6 +102,9 @@ class Licences(CaseReadModel[LicenceRow]):
             L.Revoked: _ended(LicenceStatus.REVOKED, "revoked_on"),
             L.Cancelled: _ended(LicenceStatus.CANCELLED, "cancelled_on"),
             L.Expired: _ended(LicenceStatus.EXPIRED, "expired_on"),
+            L.Suspended: _in_status(LicenceStatus.SUSPENDED),
+            L.Reactivated: _in_status(LicenceStatus.VALID),
+            L.Scrapped: _ended(LicenceStatus.SCRAPPED, "scrapped_on"),
             L.ReminderSent: _reminder_sent,
             L.DeadlineRecomputed: _deadline_recomputed,
         }
@@ -236,7 +240,9 @@ def _valid_until(
     return _touch(row, e, p)
 
 
-def _renewal_refused(row: LicenceRow, e: L.RenewalRefused, p: int) -> LicenceRow:
+def _renewal_closed(
+    row: LicenceRow, e: L.RenewalRefused | L.RenewalRequestClosed, p: int
+) -> LicenceRow:
     row.renewal_requested_on = None
     return _touch(row, e, p)
 
@@ -253,6 +259,16 @@ def _ended(status: LicenceStatus, date_field: str) -> Handler:
     def fold(row: LicenceRow, e: Any, p: int) -> LicenceRow:
         row.status = status.value
         row.ended_on = getattr(e, date_field)
+        return _touch(row, e, p)
+
+    return fold
+
+
+def _in_status(status: LicenceStatus) -> Handler:
+    """停用 and 启用: the registration stands, in or out of use."""
+
+    def fold(row: LicenceRow, e: Any, p: int) -> LicenceRow:
+        row.status = status.value
         return _touch(row, e, p)
 
     return fold

@@ -43,6 +43,7 @@ class GroupBy(StrEnum):
     CATEGORY = "category"
     ITEM = "item"
     UNIT = "unit"
+    MATTER = "matter"  # 事项类型: new, change, renewal, reissue, …
     MONTH = "month"
 
 
@@ -51,6 +52,7 @@ GROUP_COLUMNS = {
     GroupBy.CATEGORY: "category",
     GroupBy.ITEM: "item_code",
     GroupBy.UNIT: "unit_code",
+    GroupBy.MATTER: "matter",
 }
 GROUP_EXPRESSIONS: dict[GroupBy | None, sql.Composable] = {
     None: sql.SQL("'total'::text"),  # a bare constant is refused in GROUP BY

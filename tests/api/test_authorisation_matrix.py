@@ -21,6 +21,8 @@ from api.licensing import licences
 from api.licensing import submissions as online_submissions
 from domain.licensing.service import Licensing
 from domain.licensing.submission import submission_id
+from domain.registry.catalogue import Catalogue
+from domain.registry.service import Registry
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
 from tests.api.conftest import (
@@ -490,3 +492,39 @@ def test_a_cases_pdf_without_a_token_is_401(
 ) -> None:
     response = client.get(f"{accepted_case}{DOCUMENT}")
     assert_problem(response, 401, "unauthenticated", detail="bearer token")
+
+
+# -- the catalogue's commands (one catalogue, named by the item's code) ---------------
+
+CATALOGUE_COMMANDS = Registry.routes_on(Catalogue)
+
+
+@pytest.mark.parametrize(
+    ("verb", "role"),
+    [
+        pytest.param(c.verb, role, id=f"{c.verb}-{role.value}")
+        for c in CATALOGUE_COMMANDS
+        for role in Role
+        if role not in Registry.permissions[c.name]
+    ],
+)
+def test_a_role_other_than_admin_may_not_change_the_catalogue(
+    client: TestClient, staff: StaffBook, verb: str, role: Role
+) -> None:
+    terms = client.get("/v1/licensing/items/XK-JL-XSPZ").json()
+    before = client.get("/v1/licensing/items").headers["etag"]
+    code = "SH-MATRIX-NEW" if verb == "publish" else "XK-JL-XSPZ"
+    body = {"terms": {**terms, "code": code}, "reason": "矩阵测试"}
+    if verb == "withdraw":
+        body = {"reason": "矩阵测试"}
+    response = post(
+        client, f"/v1/licensing/items/{code}/{verb}", staff[(role, CITY)], body
+    )
+    assert_problem(response, 403, "forbidden")
+    assert client.get("/v1/licensing/items").headers["etag"] == before
+
+
+def test_every_catalogue_command_is_the_admins() -> None:
+    assert {c.verb for c in CATALOGUE_COMMANDS} == {"publish", "revise", "withdraw"}
+    for c in CATALOGUE_COMMANDS:
+        assert Registry.permissions[c.name] == {Role.ADMIN}

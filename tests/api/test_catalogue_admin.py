@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from api.host.settings import Settings
 from api.host.storage import open_services
 from api.http.app import create_app
+from domain.registry.catalogue import ItemTerms
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 
 
@@ -157,3 +158,103 @@ def test_a_revision_from_a_stale_read_of_the_catalogue_is_refused_with_412(
     assert r.status_code == 412
     assert r.headers["content-type"] == "application/problem+json"
     assert _terms(client, "XK-JL-XSPZ")["fee_fen"] == 100  # the first revision stands
+
+
+STANDARDISATION_ITEM = {
+    "code": "SH-BZH-QYBZ",
+    "name": "企业产品标准备案",
+    "category": "标准化相关许可",
+    "licence_type": "其他",
+    "legal_basis": "《中华人民共和国标准化法》(1988) 第6条；《企业标准化管理办法》",
+    "time_limit_rule": "行政许可法 第42条：20个工作日",
+    "statutory_limit_wd": 20,
+    "promised_limit_wd": 5,
+    "certificate_name": "企业产品标准备案证明",
+    "materials": [{"name": "企业产品标准文本"}],
+    "approval_modes": ["standard"],
+}
+
+
+def test_an_admin_publishes_a_new_item_in_the_bureaus_own_category_and_it_takes_applications(
+    own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
+) -> None:
+    client, headers = own_catalogue
+    r = client.post(
+        "/v1/licensing/items/SH-BZH-QYBZ/publish",
+        json={"terms": STANDARDISATION_ITEM, "reason": "本局标准化业务纳入事项目录"},
+        headers=headers[Role.ADMIN],
+    )
+    assert r.status_code == 200, r.text
+    assert _terms(client, "SH-BZH-QYBZ")["category"] == "标准化相关许可"
+    received = client.post(
+        "/v1/licensing/applications",
+        json={
+            "item_code": "SH-BZH-QYBZ",
+            "applicant": {
+                "name": "上海示例标准化有限公司",
+                "uscc": "91350100M000100Y43",
+                "region_code": "320803",
+            },
+            "materials": ["企业产品标准文本"],
+        },
+        headers=headers[Role.CLERK],
+    )
+    assert received.status_code == 201, received.text
+    assert received.json()["item"]["category"] == "标准化相关许可"
+
+
+def test_publishing_an_item_already_published_is_a_conflict_and_changes_nothing(
+    own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
+) -> None:
+    client, headers = own_catalogue
+    before = _terms(client, "XK-JL-XSPZ")
+    r = client.post(
+        "/v1/licensing/items/XK-JL-XSPZ/publish",
+        json={"terms": {**before, "name": "另一个名称"}, "reason": "x"},
+        headers=headers[Role.ADMIN],
+    )
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert _terms(client, "XK-JL-XSPZ") == before
+
+
+def test_a_published_item_whose_terms_name_another_code_is_refused(
+    own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
+) -> None:
+    client, headers = own_catalogue
+    r = client.post(
+        "/v1/licensing/items/SH-OTHER/publish",
+        json={"terms": STANDARDISATION_ITEM, "reason": "x"},
+        headers=headers[Role.ADMIN],
+    )
+    assert r.status_code == 422
+    assert client.get("/v1/licensing/items/SH-BZH-QYBZ").status_code == 404
+
+
+def test_a_clerk_may_not_publish_an_item(
+    own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
+) -> None:
+    client, headers = own_catalogue
+    r = client.post(
+        "/v1/licensing/items/SH-BZH-QYBZ/publish",
+        json={"terms": STANDARDISATION_ITEM, "reason": "x"},
+        headers=headers[Role.CLERK],
+    )
+    assert r.status_code == 403
+    assert client.get("/v1/licensing/items/SH-BZH-QYBZ").status_code == 404
+
+
+def test_a_shipped_update_never_overwrites_an_item_the_bureau_published(
+    own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
+) -> None:
+    client, headers = own_catalogue
+    ok = client.post(
+        "/v1/licensing/items/SH-BZH-QYBZ/publish",
+        json={"terms": STANDARDISATION_ITEM, "reason": "本局事项"},
+        headers=headers[Role.ADMIN],
+    )
+    assert ok.status_code == 200, ok.text
+    registry = client.app.state.services.registry  # type: ignore[attr-defined]
+    shipped = ItemTerms.model_validate({**STANDARDISATION_ITEM, "name": "随软件发布"})
+    registry.load_catalogue([shipped], Audit(actor=SYSTEM_BOOTSTRAP, request_id="t"))
+    assert _terms(client, "SH-BZH-QYBZ")["name"] == "企业产品标准备案"

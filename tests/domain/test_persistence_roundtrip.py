@@ -236,11 +236,23 @@ def _licence_lifecycles() -> list[list[Any]]:
     r.deem_renewal(60, date(2031, 3, 15), system_audit())
     lifecycles.append(list(r.collect_events()))
 
+    w = issue_licence(licence_id=uuid4())
+    w.request_renewal(date(2031, 2, 1), CLERK)
+    w.close_renewal_request("R-W", date(2031, 2, 3), CLERK)
+    lifecycles.append(list(w.collect_events()))
+
     q = issue_licence(licence_id=uuid4())
     q.request_renewal(date(2031, 2, 1), CLERK)
     q.refuse_renewal(("条件不再具备",), date(2031, 3, 1), APPROVER)
     q.expire(date(2031, 3, 15), system_audit())
     lifecycles.append(list(q.collect_events()))
+
+    # A use registration stopped, back in use, then scrapped (TSG 08-2017).
+    u = issue_licence(licence_id=uuid4())
+    u.suspend("TY-1", date(2027, 1, 4), APPROVER)
+    u.reactivate("QY-1", date(2027, 6, 1), APPROVER)
+    u.scrap("BF-1", date(2028, 1, 4), APPROVER)
+    lifecycles.append(list(u.collect_events()))
 
     h = issue_licence(licence_id=uuid4())
     h.send_reminder(ReminderSubject.EXPIRY, date(2031, 3, 1), system_audit())

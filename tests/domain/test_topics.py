@@ -67,6 +67,10 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.Licence.Cancelled",
         "casetrace.licensing.Licence.Expired",
         "casetrace.licensing.Licence.ReminderSent",
+        "casetrace.licensing.Licence.Suspended",
+        "casetrace.licensing.Licence.Reactivated",
+        "casetrace.licensing.Licence.Scrapped",
+        "casetrace.licensing.Licence.RenewalRequestClosed",
         "casetrace.licensing.Licence.Created",
     ],
     ApplicantRecord: [

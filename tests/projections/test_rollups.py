@@ -98,6 +98,8 @@ def test_a_query_reads_the_smallest_cuboid_with_what_it_needs() -> None:
     assert COUNTS.cuboid_for({"category"}) == 2
     assert COUNTS.cuboid_for({"item_code"}) == 2
     assert COUNTS.cuboid_for({"item_code", "unit_code"}) == 0
+    assert COUNTS.cuboid_for({"matter"}) == 4
+    assert COUNTS.cuboid_for({"matter", "unit_code"}) == 0
     assert DECISION_DAYS.cuboid_for({"unit_code"}) == 1
 
 
@@ -107,11 +109,15 @@ def test_a_batch_counts_each_delta_in_every_grain_of_every_cuboid(
 ) -> None:
     day = date(2026, 3, 2)
     tally = Tally([COUNTS])
-    tally.add(COUNTS, day, ("320803", "XK-1", "计量"), "received")
-    tally.add(COUNTS, day, ("320803", "XK-1", "计量"), "received")
-    tally.add(COUNTS, day, ("320804", "XK-1", "计量"), "completed_on_time", -1)
-    tally.add(COUNTS, day, ("320805", "XK-1", "计量"), "withdrawn")
-    tally.add(COUNTS, day, ("320805", "XK-1", "计量"), "withdrawn", -1)  # cancels
+    tally.add(COUNTS, day, ("320803", "XK-1", "计量", "new"), "received")
+    tally.add(COUNTS, day, ("320803", "XK-1", "计量", "new"), "received")
+    tally.add(
+        COUNTS, day, ("320804", "XK-1", "计量", "change"), "completed_on_time", -1
+    )
+    tally.add(COUNTS, day, ("320805", "XK-1", "计量", "new"), "withdrawn")
+    tally.add(
+        COUNTS, day, ("320805", "XK-1", "计量", "new"), "withdrawn", -1
+    )  # cancels
     tables = Tables("rollup", 1)
     with psycopg.connect(fresh_database) as conn, conn.cursor() as cur:
         ensure_runtime(conn)
@@ -119,21 +125,23 @@ def test_a_batch_counts_each_delta_in_every_grain_of_every_cuboid(
         tally.write(cur, tables)
         tally.write(cur, tables)  # the same deltas again: added, not replaced
         query = sql.SQL(
-            "SELECT cuboid, grain, period, unit_code, item_code, category,"
+            "SELECT cuboid, grain, period, unit_code, item_code, category, matter,"
             " received, completed_on_time, withdrawn FROM {}"
         ).format(tables("counts"))
-        found = {tuple(r[:6]): r[6:] for r in cur.execute(query)}
+        found = {tuple(r[:7]): r[7:] for r in cur.execute(query)}
     periods = [("day", day), ("month", date(2026, 3, 1)), ("year", date(2026, 1, 1))]
     for grain, period in periods:
         for cuboid, unit in ((0, "320803"), (1, "320803")):
-            item = ("XK-1", "计量") if cuboid == 0 else ("", "")
+            item = ("XK-1", "计量", "new") if cuboid == 0 else ("", "", "")
             assert found[(cuboid, grain, period, unit, *item)] == (4, 0, 0)
         for cuboid, unit in ((0, "320804"), (1, "320804")):
-            item = ("XK-1", "计量") if cuboid == 0 else ("", "")
+            item = ("XK-1", "计量", "change") if cuboid == 0 else ("", "", "")
             assert found[(cuboid, grain, period, unit, *item)] == (0, -2, 0)
-        assert found[(2, grain, period, "", "XK-1", "计量")] == (4, -2, 0)
-        assert found[(3, grain, period, "", "", "")] == (4, -2, 0)
-    assert len(found) == 3 * (2 + 2 + 1 + 1)  # nothing of 320805
+        assert found[(2, grain, period, "", "XK-1", "计量", "")] == (4, -2, 0)
+        assert found[(3, grain, period, "", "", "", "")] == (4, -2, 0)
+        assert found[(4, grain, period, "", "", "", "new")] == (4, 0, 0)
+        assert found[(4, grain, period, "", "", "", "change")] == (0, -2, 0)
+    assert len(found) == 3 * (2 + 2 + 1 + 1 + 2)  # nothing of 320805
 
 
 def test_a_rollup_states_its_bucket_then_dimensions_then_counts() -> None:

@@ -25,7 +25,7 @@ GOLDEN = "golden"
 # The tables as the models' current versions (applications 2, licences 2)
 # wrote them by hand before their schema was declared once: a snapshot, never
 # to be edited to follow a declaration (a change here is a new model version;
-# applications 4 added its rollups below the facts).
+# applications 4 added its rollups below the facts; applications 6 the matter).
 GOLDEN_DDL = """
 CREATE TABLE golden.applications_g1 (
     id uuid NOT NULL, seq bigint NOT NULL, version integer NOT NULL,
@@ -36,7 +36,9 @@ CREATE TABLE golden.applications_g1 (
     received_on date NOT NULL, correction_due date NOT NULL,
     correction_due_provisional boolean NOT NULL,
     correction_due_version text NOT NULL, statutory_limit_wd integer NOT NULL,
-    promised_limit_wd integer NOT NULL, acceptance text, accepted_on date,
+    promised_limit_wd integer NOT NULL,
+    matter text NOT NULL, decision_rule text NOT NULL, -- version 6 (issue 14)
+    acceptance text, accepted_on date,
     decision_due date, decision_due_provisional boolean NOT NULL,
     decision_due_version text, promised_due date,
     promised_due_provisional boolean NOT NULL, promised_due_version text,
@@ -63,7 +65,8 @@ CREATE INDEX applications_g1_i5 ON golden.applications_g1 (received_on, seq);
 CREATE TABLE golden.applications_g1_facts (
     case_id uuid NOT NULL, metric text NOT NULL, on_date date NOT NULL,
     category text NOT NULL, item_code text NOT NULL, unit_code text NOT NULL,
-    within_legal boolean, within_promised boolean, working_days integer
+    within_legal boolean, within_promised boolean, working_days integer,
+    matter text NOT NULL -- version 6 (issue 14)
 );
 CREATE INDEX applications_g1_facts_on_date
     ON golden.applications_g1_facts (on_date);
@@ -73,6 +76,7 @@ CREATE INDEX applications_g1_facts_missed
 CREATE TABLE golden.applications_g1_counts (
     cuboid smallint NOT NULL, grain text NOT NULL, period date NOT NULL,
     unit_code text NOT NULL, item_code text NOT NULL, category text NOT NULL,
+    matter text NOT NULL, -- version 6 (issue 14)
     received integer NOT NULL, accepted integer NOT NULL,
     not_accepted integer NOT NULL, completed integer NOT NULL,
     completed_within_legal_limit integer NOT NULL,
@@ -81,15 +85,16 @@ CREATE TABLE golden.applications_g1_counts (
     refused integer NOT NULL, terminated integer NOT NULL,
     withdrawn integer NOT NULL, certificates_issued integer NOT NULL,
     certificates_served integer NOT NULL, deadlines_missed integer NOT NULL,
-    PRIMARY KEY (cuboid, grain, period, unit_code, item_code, category)
+    PRIMARY KEY (cuboid, grain, period, unit_code, item_code, category, matter)
 ) WITH (fillfactor = 70);
 CREATE INDEX applications_g1_counts_unit ON golden.applications_g1_counts
     (cuboid, grain, unit_code text_pattern_ops, period);
 CREATE TABLE golden.applications_g1_decision_days (
     cuboid smallint NOT NULL, grain text NOT NULL, period date NOT NULL,
     unit_code text NOT NULL, item_code text NOT NULL, category text NOT NULL,
+    matter text NOT NULL, -- version 6 (issue 14)
     working_days integer NOT NULL, decisions integer NOT NULL,
-    PRIMARY KEY (cuboid, grain, period, unit_code, item_code, category,
+    PRIMARY KEY (cuboid, grain, period, unit_code, item_code, category, matter,
                  working_days)
 ) WITH (fillfactor = 70);
 CREATE INDEX applications_g1_decision_days_unit
