@@ -26,7 +26,14 @@ from domain.licensing.applicant_record import (
 from domain.licensing.application import (
     DeadlineKind,
     LicenceApplication,
+    Status,
     application_id,
+)
+from domain.licensing.joint_review import (
+    JointReview,
+    Opinions,
+    Stance,
+    joint_review_id,
 )
 from domain.licensing.licence import (
     UNDUE_MEANS,
@@ -108,6 +115,7 @@ class Licensing(DatedService):
         CaseType(Licence, "licence", lambda lic: lic.authority_unit_code),
         # An applicant's record binds it before every unit alike.
         CaseType(ApplicantRecord, "applicant record"),
+        CaseType(JointReview, "joint review", lambda r: r.unit_code),
     )
 
     # -- queries of one case -----------------------------------------------------
@@ -233,8 +241,9 @@ class Licensing(DatedService):
         a.submit_corrections(missing_items, self.today(), audit)
 
     @command(CLERK, summary="Accept (受理, Art. 32 ¶1 (5))")
-    def accept(self, a: LicenceApplication, audit: Audit) -> None:
+    def accept(self, a: LicenceApplication, audit: Audit) -> list[JointReview]:
         a.accept(f"{a.receipt_number}-SL", self.today(), self.calendar, audit)
+        return self._start_joint_review(a, audit)
 
     @command(
         CLERK,
@@ -247,7 +256,7 @@ class Licensing(DatedService):
         audit: Audit,
         deficiency_items: Items,
         supply_deadline: IsoDate,
-    ) -> None:
+    ) -> list[JointReview]:
         a.accept_with_deficiencies(
             f"{a.receipt_number}-RQ",
             deficiency_items,
@@ -257,11 +266,13 @@ class Licensing(DatedService):
             audit,
             applicant_has_bad_credit=self._standing(a.applicant)[1],
         )
+        return self._start_joint_review(a, audit)
 
     @system_command()
-    def deem_acceptance(self, a: LicenceApplication, audit: Audit) -> None:
+    def deem_acceptance(self, a: LicenceApplication, audit: Audit) -> list[JointReview]:
         """Fired by the clock when no notice came in 5 working days."""
         a.deem_acceptance(self.today(), self.calendar, audit)
+        return self._start_joint_review(a, audit)
 
     @command(
         CLERK,
@@ -293,9 +304,12 @@ class Licensing(DatedService):
         a.cure_deficiencies(deficiency_items, self.today(), audit)
 
     @system_command()
-    def terminate_for_missed_supply(self, a: LicenceApplication, audit: Audit) -> None:
+    def terminate_for_missed_supply(
+        self, a: LicenceApplication, audit: Audit
+    ) -> list[JointReview]:
         """Fired by the clock when 容缺 materials did not arrive in time."""
         a.terminate_for_missed_supply(self.today(), audit, self.calendar)
+        return self._end_joint_review(a, audit)
 
     @command(
         REVIEWER,
@@ -337,7 +351,7 @@ class Licensing(DatedService):
 
     @system_command()
     def recompute_deadlines(
-        self, case: LicenceApplication | Licence, audit: Audit
+        self, case: LicenceApplication | Licence | JointReview, audit: Audit
     ) -> None:
         """Fired by the clock for a case whose provisional deadlines were worked
         out under an older calendar (DESIGN §3: a notice was published)."""
@@ -384,11 +398,12 @@ class Licensing(DatedService):
         scope: Annotated[str, Prose(1000)],
         licence_number: Number | None = None,
         on_the_spot: bool = False,
-    ) -> list[Licence]:
+    ) -> list[Licence | JointReview]:
         """准予行政许可: the application and its new Licence are saved atomically."""
         on = self.today()
         licence_id = uuid4()
         a.grant(decision_number, licence_id, on_the_spot, on, self.calendar, audit)
+        joint = self._end_joint_review(a, audit)
         licence = Licence.issue(
             licence_id=licence_id,
             audit=audit,
@@ -409,7 +424,7 @@ class Licensing(DatedService):
             approval_mode=a.approval_mode,
             calendar=self.calendar,
         )
-        return [licence]
+        return [licence, *joint]
 
     @command(
         APPROVER,
@@ -426,7 +441,7 @@ class Licensing(DatedService):
         reasons: Reasons,
         technical_standard: Annotated[str, Line(300)] | None = None,
         false_materials: bool = False,
-    ) -> list[ApplicantRecord]:
+    ) -> list[ApplicantRecord | JointReview]:
         """`false_materials`: the refusal rests on concealment or false
         materials (Art. 78)."""
         on = self.today()
@@ -440,7 +455,8 @@ class Licensing(DatedService):
             unit_exists=lambda code: self.registry.get_unit(code) is not None,
             false_materials=false_materials,
         )
-        return self._art_78_ban(a, false_materials, on, audit)
+        joint = self._end_joint_review(a, audit)
+        return [*self._art_78_ban(a, false_materials, on, audit), *joint]
 
     @command(
         CLERK | APPROVER,
@@ -489,8 +505,9 @@ class Licensing(DatedService):
         a.serve_certificate(method, self.today(), audit)
 
     @command(CLERK, summary="The applicant withdraws", decision=True)
-    def withdraw(self, a: LicenceApplication, audit: Audit) -> None:
+    def withdraw(self, a: LicenceApplication, audit: Audit) -> list[JointReview]:
         a.withdraw(self.today(), audit)
+        return self._end_joint_review(a, audit)
 
     @system_command()
     def record_missed_deadline(
@@ -498,6 +515,43 @@ class Licensing(DatedService):
     ) -> None:
         """Fired by the clock the day after a decision or certificate deadline passed."""
         a.record_missed_deadline(kind, self.today(), audit, self.calendar)
+
+    # -- commands on a joint review (并联审批) ---------------------------------------
+
+    @command(
+        REVIEWER,
+        summary="Record a participant's opinion in a joint review (并联审批)",
+        body="OpinionBody",
+        unit=lambda r: None,  # the participant's unit decides: see the method
+    )
+    def record_opinion(
+        self,
+        r: JointReview,
+        audit: Audit,
+        *,
+        participant: Annotated[str, Line(20)],
+        stance: Stance,
+        reasons: Opinions = (),
+        conditions: Opinions = (),
+        document: Annotated[str, Line(200)] | None = None,
+    ) -> None:
+        """A unit of this bureau records its own opinion (its reviewers); another
+        department's written opinion (`document`) is recorded by the reviewers
+        of the unit handling the application."""
+        task = r.tasks.get(participant)
+        unit = task.participant.unit_code if task else None
+        self.within_jurisdiction(audit.actor, unit or r.unit_code)
+        r.record_opinion(
+            participant, stance, reasons, conditions, document, self.today(), audit
+        )
+
+    @system_command()
+    def lapse_opinion(
+        self, r: JointReview, participant: Annotated[str, Line(20)], audit: Audit
+    ) -> None:
+        """Fired by the clock the day after a participant's limit passed in
+        silence: a deemed opinion where its rule says so, else a missed deadline."""
+        r.lapse(participant, self.today(), audit)
 
     # -- commands on a licence (in the order of their routes) --------------------
 
@@ -651,6 +705,42 @@ class Licensing(DatedService):
         lic.expire(self.today(), audit)
 
     # -- helpers -----------------------------------------------------------------
+
+    def _start_joint_review(
+        self, a: LicenceApplication, audit: Audit
+    ) -> list[JointReview]:
+        """并联审批: an accepted application of a jointly handled item starts its
+        participants' tasks in the same save as the acceptance."""
+        if not a.item.joint_review or a.acceptance_date is None:
+            return []
+        review = JointReview.start(
+            application_id=a.id,
+            receipt_number=a.receipt_number,
+            item_code=a.item.code,
+            item_name=a.item.name,
+            unit_code=a.unit_code,
+            applicant_name=a.applicant.name,
+            participants=a.item.joint_review,
+            accepted_on=a.acceptance_date,
+            calendar=self.calendar,
+            audit=audit,
+        )
+        return [review]
+
+    def _end_joint_review(
+        self, a: LicenceApplication, audit: Audit
+    ) -> list[JointReview]:
+        """A decision waits for the opinions (a refusal, for a disagreement at
+        least); the review ends with the application, closing open tasks."""
+        if not a.item.joint_review:
+            return []
+        review = self.find(JointReview, joint_review_id(a.id))
+        if review is None or review.concluded is not None:
+            return []
+        if a.status in {Status.GRANTED, Status.REFUSED}:
+            review.check_decision(granting=a.status is Status.GRANTED)
+        review.conclude(str(a.status), a.decided_on or self.today(), audit)
+        return [review]
 
     def _art_78_ban(
         self, a: LicenceApplication, false_materials: bool, on: date, audit: Audit
