@@ -33,6 +33,7 @@ from tests.domain.conftest import (
     ADMIN,
     APPROVER,
     CALENDAR,
+    CALENDAR_2027,
     CLERK,
     accepted_case,
     item,
@@ -346,11 +347,41 @@ def test_the_participants_limits_move_with_a_new_calendar() -> None:
         audit=CLERK,
     )
     assert review.tasks[FIRE].limit.due.provisional
-    from tests.domain.conftest import CALENDAR_2027
-
     stale = review.stale_limits(CALENDAR_2027)
     assert set(stale) == {"opinion:ZJ", "opinion:XF", "opinion:SJ"}
     review.recompute_deadlines(CALENDAR_2027, system_audit())
     # The 2027 notice makes Mon 1/4 a holiday: each limit moves a day later.
     assert review.tasks[FIRE].limit.due.due == stale["opinion:XF"].due.due
     assert not review.stale_limits(CALENDAR_2027)
+
+
+def joint_review_lifecycles() -> list[list[Any]]:
+    """Every joint review event, for tests/domain/test_recorded.py."""
+    terms = joint_terms()
+    review = JointReview.start(
+        application_id=UUID(int=2),
+        receipt_number="R-2",
+        item_code=terms.code,
+        item_name=terms.name,
+        unit_code="320803",
+        applicant_name="乙",
+        participants=terms.joint_review,
+        accepted_on=date(2026, 12, 21),
+        calendar=CALENDAR,
+        audit=CLERK,
+    )
+    review.recompute_deadlines(CALENDAR_2027, system_audit())
+    review.record_opinion(
+        FIRE,
+        Stance.DISAGREE,
+        ("间距不足",),
+        (),
+        "消防〔2026〕9号",
+        date(2026, 12, 22),
+        CLERK,
+    )
+    due = review.tasks[HOUSING].limit.due.due
+    review.lapse(HOUSING, date.fromordinal(due.toordinal() + 1), system_audit())
+    review.lapse(CITY_UNIT, date.fromordinal(due.toordinal() + 1), system_audit())
+    review.conclude("refused", date(2027, 1, 20), APPROVER)
+    return [list(review.collect_events())]
