@@ -67,12 +67,32 @@ class JointParticipant(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9\-]{0,19}$")
-    name: Annotated[str, Line(100)]
-    unit_code: str | None = Field(default=None, pattern=r"^\d{2,6}$")
-    limit_wd: int = Field(ge=1, le=JOINT_LIMIT_WD)
-    deemed_agreement: bool = False  # 逾期未提出意见视为同意
-    deemed_rule: Annotated[str, Prose(300)] | None = None
+    code: str = Field(
+        pattern=r"^[A-Z0-9][A-Z0-9\-]{0,19}$",
+        description="参与单位代码 — the participant's code in this item, e.g. ZJ",
+    )
+    name: Annotated[str, Line(100)] = Field(
+        description="参与单位 — the unit or department, e.g. 住建部门, 消防救援机构"
+    )
+    unit_code: str | None = Field(
+        default=None,
+        pattern=r"^\d{2,6}$",
+        description="本局单位 — its region code if a unit of this bureau; null:"
+        " another department",
+    )
+    limit_wd: int = Field(
+        ge=1,
+        le=JOINT_LIMIT_WD,
+        description="办理时限 — its limit in working days from acceptance",
+    )
+    deemed_agreement: bool = Field(
+        default=False,
+        description="逾期视为同意 — silence past the limit is deemed agreement",
+    )
+    deemed_rule: Annotated[str, Prose(300)] | None = Field(
+        default=None,
+        description="视为同意依据 — the rule that deems silence agreement",
+    )
 
     @model_validator(mode="after")
     def _deemed_by_a_rule(self) -> JointParticipant:
@@ -123,7 +143,12 @@ class ItemTerms(BaseModel):
     fee_basis: Annotated[str, Prose(500)] = ""
     obligations: tuple[Annotated[str, Prose(500)], ...] = ()
     # 并联审批: the units and departments whose opinions the decision waits for.
-    joint_review: tuple[JointParticipant, ...] = Field(default=(), max_length=20)
+    joint_review: tuple[JointParticipant, ...] = Field(
+        default=(),
+        max_length=20,
+        description="并联审批 — the units and departments whose opinions the"
+        " decision waits for (Art. 26, Art. 42 ¶2)",
+    )
 
     @model_validator(mode="before")
     @classmethod

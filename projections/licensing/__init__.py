@@ -7,13 +7,14 @@ from domain.shared.calendar import WorkingDayCalendar
 
 from projections.cases import CaseReadModel
 from projections.licensing.applications import Applications
+from projections.licensing.joint_reviews import JointReviews
 from projections.licensing.licences import Licences
 from projections.runtime import Fault, Projector
 
 
 def licensing_read_models(calendar: WorkingDayCalendar) -> list[CaseReadModel]:  # type: ignore[type-arg]
     """Every read model of the licensing context, in the order they are fed."""
-    return [Applications(calendar), Licences()]
+    return [Applications(calendar), Licences(), JointReviews()]
 
 
 def licensing_projector(
