@@ -30,7 +30,6 @@ from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
     InvalidInputError,
-    NotFoundError,
 )
 from domain.shared.events import Aggregate
 from domain.shared.text import Line, Prose
@@ -203,8 +202,9 @@ class JointReview(TimedCase):
         try:
             return self.tasks[code]
         except KeyError:
-            raise NotFoundError(
-                f"{code!r} is not a participant of this joint review"
+            raise InvalidInputError(
+                f"{code!r} is not a participant of this joint review",
+                field="participant",
             ) from None
 
     @property

@@ -522,6 +522,7 @@ class Licensing(DatedService):
         REVIEWER,
         summary="Record a participant's opinion in a joint review (并联审批)",
         body="OpinionBody",
+        decision=True,
         unit=lambda r: None,  # the participant's unit decides: see the method
     )
     def record_opinion(

@@ -113,7 +113,8 @@ def record(
     who = kwargs.pop("audit", None)
     if who is None:
         city = participant == CITY_UNIT
-        who = staff_audit(Role.REVIEWER, "3208") if city else external()
+        unit = "3208" if city else "320803"
+        who = staff_audit(Role.REVIEWER, unit, reason="依参与单位的审查意见")
     if participant != CITY_UNIT:
         kwargs.setdefault("document", f"{participant}〔2026〕1号")
     licensing.record_opinion(
@@ -252,7 +253,7 @@ def test_a_bureau_units_opinion_is_recorded_by_its_own_staff_only(
 ) -> None:
     app_id = accept_joint(licensing, clock)
     with pytest.raises(PermissionDeniedError, match="outside"):
-        record(licensing, app_id, CITY_UNIT, audit=external())
+        record(licensing, app_id, CITY_UNIT, audit=external("书面意见"))
     with pytest.raises(PermissionDeniedError, match="needs one of the roles"):
         record(licensing, app_id, FIRE, audit=CLERK)
 
