@@ -331,46 +331,42 @@ def test_withdrawal_ends_the_review(licensing: Licensing, clock: FixedClock) -> 
         record(licensing, app_id, FIRE)
 
 
-def test_the_participants_limits_move_with_a_new_calendar() -> None:
-    """A provisional limit (a year with no notice yet) is recomputed by the
-    shared TimedCase rule, per participant."""
+def started_in_december(n: int) -> JointReview:
+    """A review accepted Mon 2026-12-21: its 15-day limit runs into 2027,
+    whose holidays were not yet published (provisional)."""
     terms = joint_terms()
-    review = JointReview.start(
-        application_id=UUID(int=1),
-        receipt_number="R-1",
+    return JointReview.start(
+        application_id=UUID(int=n),
+        receipt_number=f"R-{n}",
         item_code=terms.code,
         item_name=terms.name,
         unit_code="320803",
         applicant_name="甲",
         participants=terms.joint_review,
-        accepted_on=date(2026, 12, 21),  # 15 wd runs into 2027
+        accepted_on=date(2026, 12, 21),
         calendar=CALENDAR,
         audit=CLERK,
     )
+
+
+def test_the_participants_limits_move_with_a_new_calendar() -> None:
+    """A provisional limit (a year with no notice yet) is recomputed by the
+    shared TimedCase rule, per participant."""
+    review = started_in_december(1)
     assert review.tasks[FIRE].limit.due.provisional
     stale = review.stale_limits(CALENDAR_2027)
     assert set(stale) == {"opinion:ZJ", "opinion:XF", "opinion:SJ"}
+    # 15 wd after Mon 12/21: 12/22–31 = 1..8, 元旦 1/1 off, 1/4–8 = 9..13,
+    # 1/11–12 = 14..15 → Tue 1/12; the 2027 notice makes Mon 1/4 a holiday too.
+    assert review.tasks[FIRE].limit.due.due == date(2027, 1, 12)
     review.recompute_deadlines(CALENDAR_2027, system_audit())
-    # The 2027 notice makes Mon 1/4 a holiday: each limit moves a day later.
-    assert review.tasks[FIRE].limit.due.due == stale["opinion:XF"].due.due
+    assert review.tasks[FIRE].limit.due.due == date(2027, 1, 13)
     assert not review.stale_limits(CALENDAR_2027)
 
 
 def joint_review_lifecycles() -> list[list[Any]]:
     """Every joint review event, for tests/domain/test_recorded.py."""
-    terms = joint_terms()
-    review = JointReview.start(
-        application_id=UUID(int=2),
-        receipt_number="R-2",
-        item_code=terms.code,
-        item_name=terms.name,
-        unit_code="320803",
-        applicant_name="乙",
-        participants=terms.joint_review,
-        accepted_on=date(2026, 12, 21),
-        calendar=CALENDAR,
-        audit=CLERK,
-    )
+    review = started_in_december(2)
     review.recompute_deadlines(CALENDAR_2027, system_audit())
     review.record_opinion(
         FIRE,
