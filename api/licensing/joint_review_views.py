@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.http.schemas import CommandOutcome, example
-from domain.licensing.joint_review import JointReview, Opinion
+from domain.licensing.joint_review import JointReview, Opinion, deadline_kind
 from domain.shared.calendar import DueDate
 
 
@@ -34,7 +34,7 @@ def joint_review_view(r: JointReview) -> dict[str, Any]:
                 "due": t.limit.due,
                 "deemed_agreement": t.participant.deemed_agreement,
                 "deemed_rule": t.participant.deemed_rule,
-                "missed": any(kind.endswith(f":{code}") for kind, _ in r.missed),
+                "missed": any(kind == deadline_kind(code) for kind, _ in r.missed),
                 "opinion": t.opinion,
             }
             for code, t in r.tasks.items()

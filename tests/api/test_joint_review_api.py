@@ -23,6 +23,7 @@ from api.host.clock import DeadlineClock
 from api.host.settings import Settings
 from api.host.storage import Services, open_services
 from api.http.app import create_app
+from api.licensing import joint_reviews
 from domain.licensing.service import Licensing
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
 from domain.shared.clock import FixedClock
@@ -421,3 +422,21 @@ def test_a_stale_if_match_is_412_and_a_retried_key_answers_once(
     assert first.status_code == again.status_code == 200, again.text
     assert etag_of(first) == etag_of(again) == '"2"'
     assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_every_joint_review_route_is_in_this_matrix(world: World) -> None:
+    """The role matrix above covers each route the document lists: GET the
+    review and its history (reads), and each command the service declares."""
+    paths = world.client.get("/openapi.json").json()["paths"]
+    routes = {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path.startswith(REVIEWS)
+        for method in operations
+    }
+    assert routes == {
+        ("GET", f"{REVIEWS}/{{case_id}}"),
+        ("GET", f"{REVIEWS}/{{case_id}}/history"),
+        ("POST", f"{REVIEWS}/{{case_id}}/record-opinion"),
+    }
+    assert [c.name for c in joint_reviews.COMMANDS] == ["record_opinion"]

@@ -35,10 +35,12 @@ from tests.domain.conftest import (
     CALENDAR,
     CALENDAR_2027,
     CLERK,
+    RECEIVED_ON,
     accepted_case,
     item,
     item_with,
     move_to,
+    receive_via,
     staff_audit,
     system_audit,
 )
@@ -178,6 +180,23 @@ def test_acceptance_starts_each_participants_task_with_its_own_limit(
     assert dues == {HOUSING: HOUSING_DUE, FIRE: FIRE_DUE, CITY_UNIT: HOUSING_DUE}
     # The application's own limit is the item's: 45 working days.
     assert licensing.get_application(app_id).decision_limit_wd == 45
+
+
+@pytest.mark.usefixtures("joint")
+def test_deemed_acceptance_starts_the_review_on_the_receipt_date(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    """Art. 32 (4): no notice in 5 working days is acceptance on receipt, so
+    the tasks run from Fri 9/18: Sun 9/20 (make-up) = 1, 9/21–24 = 2..5,
+    9/28–30 = 6..8, 10/8 = 9, 10/9 = 10."""
+    receipt = receive_via(licensing, JOINT_ITEM)
+    move_to(clock, date(2026, 9, 25))
+
+    licensing.deem_acceptance(receipt.id, system_audit())
+
+    review = review_of(licensing, receipt.id)
+    assert review.started_on == RECEIVED_ON
+    assert review.tasks[HOUSING].limit.due.due == date(2026, 10, 9)
 
 
 def test_an_ordinary_item_starts_no_joint_review(
