@@ -124,6 +124,14 @@ class CaseResource:
     # The 404 of a command on a case that does not exist, in the path's terms
     # (the store's message names the case's id, which a keyed path never shows).
     missing: Callable[[Any], str] | None = None
+    # Parts of the case's view kept by other aggregates, read beside it (an
+    # application's joint review): fields added to `view`'s, current only.
+    annex: Callable[[Request, Any], dict[str, Any]] | None = None
+
+    def body(self, request: Request, case: Any) -> dict[str, Any]:
+        """The case's view, with its annex."""
+        annex = self.annex(request, case) if self.annex is not None else {}
+        return {**self.view(case), **annex}
 
     def require_readable(self, request: Request, case: Any) -> None:
         """A case kept from the reader (`Aggregate.readable_by`) answers as an
@@ -146,7 +154,7 @@ class CaseResource:
         if self.answer is not None:
             response = self.answer(case, result, status)
         else:
-            body = {**self.view(case), **written_at(result), **result.extra}
+            body = {**self.body(request, case), **written_at(result), **result.extra}
             response = case_response(body, case.version, status)
         return replay_marked(response, result)
 
@@ -168,7 +176,7 @@ def add_case_routes(
 
     def get_case(case_id: UUID, request: Request, principal: CurrentPrincipal) -> JSON:
         case = readable(request, case_id)
-        return case_response(resource.view(case), case.version)
+        return case_response(resource.body(request, case), case.version)
 
     def history(
         case_id: UUID,

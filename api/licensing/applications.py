@@ -17,7 +17,7 @@ from api.http.reads import (
     upper,
 )
 from api.http.views import JSON
-from api.licensing import schemas
+from api.licensing import joint_reviews, schemas
 from api.licensing.reads import StaffReader, licensing
 from api.licensing.views import application_view
 from domain.licensing.application import LicenceApplication, Status
@@ -40,6 +40,7 @@ APPLICATIONS = CaseResource(
     view=application_view,
     model=schemas.ApplicationView,
     changed=schemas.ApplicationChanged,
+    annex=joint_reviews.application_annex,
 )
 
 add_creation_route(

@@ -15,7 +15,8 @@ router = APIRouter(prefix="/v1/licensing/deadlines", tags=["licensing read model
 
 
 def licensing_entry(row: dict[str, Any]) -> dict[str, Any]:
-    application = row["case_kind"] == "application"
+    # A joint review's tasks are named by their application's receipt number.
+    application = row["case_kind"] in {"application", "joint_review"}
     party = row["party"]
     return {
         "case_kind": row["case_kind"],

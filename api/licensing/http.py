@@ -11,6 +11,7 @@ from api.licensing import (
     deadlines,
     glossary,
     items,
+    joint_reviews,
     licences,
     pages,
     public_progress,
@@ -28,6 +29,7 @@ HTTP = Http(
             for module in (
                 items,
                 applications,
+                joint_reviews,
                 licences,
                 applicant_records,
                 deadlines,

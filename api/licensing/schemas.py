@@ -13,12 +13,13 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.schemas import CommandOutcome, Page, example, load_examples
+from api.licensing.joint_review_views import JointReviewView
 from domain.licensing.application import Status
 from domain.licensing.licence import LicenceStatus
 from domain.licensing.matter import Matter
 from domain.licensing.parties import Agent, Applicant, CommitmentLetter
-from domain.licensing.submission import MaterialDocuments
 from domain.licensing.post_licence import MatterRequest
+from domain.licensing.submission import MaterialDocuments
 from domain.registry.catalogue import ApprovalMode, ItemTerms
 from domain.shared.calendar import DueDate
 
@@ -135,6 +136,11 @@ class ApplicationView(BaseModel):
     certificate_due: DueDate | None
     certificate_number: str | None
     interview: Interview | None
+    joint_review: JointReviewView | None = Field(
+        default=None,
+        description="并联审批 — the joint review (participants, limits, opinions)"
+        " as GET /v1/licensing/joint-reviews/{id} shows it; null if none",
+    )
     created_at: datetime
     modified_at: datetime
 

@@ -34,13 +34,13 @@ from domain.licensing.parties import (
     require_reasons,
     upcast_verifiers,
 )
-from domain.licensing.submission import MaterialDocuments
 from domain.licensing.post_licence import (
     MatterRequest,
     decision_limit,
     limit_rule,
     makes_certificate,
 )
+from domain.licensing.submission import MaterialDocuments
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
 from domain.shared.audit import Audit, require_actor, require_reason
 from domain.shared.calendar import (

@@ -27,7 +27,14 @@ from domain.licensing.applicant_record import (
 from domain.licensing.application import (
     DeadlineKind,
     LicenceApplication,
+    Status,
     application_id,
+)
+from domain.licensing.joint_review import (
+    JointReview,
+    Opinions,
+    Stance,
+    joint_review_id,
 )
 from domain.licensing.licence import (
     UNDUE_MEANS,
@@ -113,6 +120,7 @@ class Licensing(PreReview):
         # An applicant's record binds it before every unit alike.
         CaseType(ApplicantRecord, "applicant record"),
         *PreReview.cases,
+        CaseType(JointReview, "joint review", lambda r: r.unit_code),
     )
 
     # -- queries of one case -----------------------------------------------------
@@ -241,8 +249,9 @@ class Licensing(PreReview):
         a.submit_corrections(missing_items, self.today(), audit)
 
     @command(CLERK, summary="Accept (受理, Art. 32 ¶1 (5))")
-    def accept(self, a: LicenceApplication, audit: Audit) -> None:
+    def accept(self, a: LicenceApplication, audit: Audit) -> list[JointReview]:
         a.accept(f"{a.receipt_number}-SL", self.today(), self.calendar, audit)
+        return self._start_joint_review(a, audit)
 
     @command(
         CLERK,
@@ -255,7 +264,7 @@ class Licensing(PreReview):
         audit: Audit,
         deficiency_items: Items,
         supply_deadline: IsoDate,
-    ) -> None:
+    ) -> list[JointReview]:
         a.accept_with_deficiencies(
             f"{a.receipt_number}-RQ",
             deficiency_items,
@@ -265,11 +274,13 @@ class Licensing(PreReview):
             audit,
             applicant_has_bad_credit=self._standing(a.applicant)[1],
         )
+        return self._start_joint_review(a, audit)
 
     @system_command()
-    def deem_acceptance(self, a: LicenceApplication, audit: Audit) -> None:
+    def deem_acceptance(self, a: LicenceApplication, audit: Audit) -> list[JointReview]:
         """Fired by the clock when no notice came in 5 working days."""
         a.deem_acceptance(self.today(), self.calendar, audit)
+        return self._start_joint_review(a, audit)
 
     @command(
         CLERK,
@@ -306,10 +317,11 @@ class Licensing(PreReview):
     @system_command()
     def terminate_for_missed_supply(
         self, a: LicenceApplication, audit: Audit
-    ) -> list[Licence]:
+    ) -> list[Licence | JointReview]:
         """Fired by the clock when 容缺 materials did not arrive in time."""
         a.terminate_for_missed_supply(self.today(), audit, self.calendar)
-        return self._renewal_ended(a, self.today(), audit)
+        on = self.today()
+        return [*self._renewal_ended(a, on, audit), *self._end_joint_review(a, audit)]
 
     @command(
         REVIEWER,
@@ -351,7 +363,7 @@ class Licensing(PreReview):
 
     @system_command()
     def recompute_deadlines(
-        self, case: LicenceApplication | Licence, audit: Audit
+        self, case: LicenceApplication | Licence | JointReview, audit: Audit
     ) -> None:
         """Fired by the clock for a case whose provisional deadlines were worked
         out under an older calendar (DESIGN §3: a notice was published)."""
@@ -398,7 +410,7 @@ class Licensing(PreReview):
         scope: Annotated[str, Prose(1000)],
         licence_number: Number | None = None,
         on_the_spot: bool = False,
-    ) -> list[Licence]:
+    ) -> list[Licence | JointReview]:
         """准予行政许可: the application and its new Licence are saved atomically;
         a post-licence matter's grant is carried out on its licence, saved with it."""
         on = self.today()
@@ -410,11 +422,13 @@ class Licensing(PreReview):
                 )
             licence = self.get_licence(a.request.licence_id)
             a.grant(decision_number, licence.id, on_the_spot, on, self.calendar, audit)
+            joint = self._end_joint_review(a, audit)
             months = self.registry.get_item(licence.item_code).validity_months
             carry_out(licence, a.matter, a.request, decision_number, months, on, audit)
-            return [licence]
+            return [licence, *joint]
         licence_id = uuid4()
         a.grant(decision_number, licence_id, on_the_spot, on, self.calendar, audit)
+        joint = self._end_joint_review(a, audit)
         licence = Licence.issue(
             licence_id=licence_id,
             audit=audit,
@@ -435,7 +449,7 @@ class Licensing(PreReview):
             approval_mode=a.approval_mode,
             calendar=self.calendar,
         )
-        return [licence]
+        return [licence, *joint]
 
     @command(
         APPROVER,
@@ -452,7 +466,7 @@ class Licensing(PreReview):
         reasons: Reasons,
         technical_standard: Annotated[str, Line(300)] | None = None,
         false_materials: bool = False,
-    ) -> list[ApplicantRecord | Licence]:
+    ) -> list[ApplicantRecord | Licence | JointReview]:
         """`false_materials`: the refusal rests on concealment or false
         materials (Art. 78). Refusing a renewal is also recorded on the licence
         (Art. 50 ¶2), which then runs out."""
@@ -468,7 +482,9 @@ class Licensing(PreReview):
             unit_exists=lambda code: self.registry.get_unit(code) is not None,
             false_materials=false_materials,
         )
-        return [*renewal, *self._art_78_ban(a, false_materials, on, audit)]
+        joint = self._end_joint_review(a, audit)
+        ban = self._art_78_ban(a, false_materials, on, audit)
+        return [*renewal, *ban, *joint]
 
     @command(
         CLERK | APPROVER,
@@ -517,9 +533,12 @@ class Licensing(PreReview):
         a.serve_certificate(method, self.today(), audit)
 
     @command(CLERK, summary="The applicant withdraws", decision=True)
-    def withdraw(self, a: LicenceApplication, audit: Audit) -> list[Licence]:
+    def withdraw(
+        self, a: LicenceApplication, audit: Audit
+    ) -> list[Licence | JointReview]:
         a.withdraw(self.today(), audit)
-        return self._renewal_ended(a, self.today(), audit)
+        on = self.today()
+        return [*self._renewal_ended(a, on, audit), *self._end_joint_review(a, audit)]
 
     @system_command()
     def record_missed_deadline(
@@ -527,6 +546,44 @@ class Licensing(PreReview):
     ) -> None:
         """Fired by the clock the day after a decision or certificate deadline passed."""
         a.record_missed_deadline(kind, self.today(), audit, self.calendar)
+
+    # -- commands on a joint review (并联审批) ---------------------------------------
+
+    @command(
+        REVIEWER,
+        summary="Record a participant's opinion in a joint review (并联审批)",
+        body="OpinionBody",
+        decision=True,
+        unit=lambda r: None,  # the participant's unit decides: see the method
+    )
+    def record_opinion(
+        self,
+        r: JointReview,
+        audit: Audit,
+        *,
+        participant: Annotated[str, Line(20)],
+        stance: Stance,
+        reasons: Opinions = (),
+        conditions: Opinions = (),
+        document: Annotated[str, Line(200)] | None = None,
+    ) -> None:
+        """A unit of this bureau records its own opinion (its reviewers); another
+        department's written opinion (`document`) is recorded by the reviewers
+        of the unit handling the application."""
+        task = r.tasks.get(participant)
+        unit = task.participant.unit_code if task else None
+        self.within_jurisdiction(audit.actor, unit or r.unit_code)
+        r.record_opinion(
+            participant, stance, reasons, conditions, document, self.today(), audit
+        )
+
+    @system_command()
+    def lapse_opinion(
+        self, r: JointReview, participant: Annotated[str, Line(20)], audit: Audit
+    ) -> None:
+        """Fired by the clock the day after a participant's limit passed in
+        silence: a deemed opinion where its rule says so, else a missed deadline."""
+        r.lapse(participant, self.today(), audit)
 
     # -- commands on a licence (in the order of their routes) --------------------
 
@@ -737,6 +794,42 @@ class Licensing(PreReview):
         licence = self.get_licence(a.request.licence_id)
         licence.refuse_renewal(reasons, on, audit)
         return [licence]
+
+    def _start_joint_review(
+        self, a: LicenceApplication, audit: Audit
+    ) -> list[JointReview]:
+        """并联审批: an accepted application of a jointly handled item starts its
+        participants' tasks in the same save as the acceptance."""
+        if not a.item.joint_review or a.acceptance_date is None:
+            return []
+        review = JointReview.start(
+            application_id=a.id,
+            receipt_number=a.receipt_number,
+            item_code=a.item.code,
+            item_name=a.item.name,
+            unit_code=a.unit_code,
+            applicant_name=a.applicant.name,
+            participants=a.item.joint_review,
+            accepted_on=a.acceptance_date,
+            calendar=self.calendar,
+            audit=audit,
+        )
+        return [review]
+
+    def _end_joint_review(
+        self, a: LicenceApplication, audit: Audit
+    ) -> list[JointReview]:
+        """A decision waits for the opinions (a refusal, for a disagreement at
+        least); the review ends with the application, closing open tasks."""
+        if not a.item.joint_review:
+            return []
+        review = self.find(JointReview, joint_review_id(a.id))
+        if review is None or review.concluded is not None:
+            return []
+        if a.status in {Status.GRANTED, Status.REFUSED}:
+            review.check_decision(granting=a.status is Status.GRANTED)
+        review.conclude(str(a.status), a.decided_on or self.today(), audit)
+        return [review]
 
     def _art_78_ban(
         self, a: LicenceApplication, false_materials: bool, on: date, audit: Audit

@@ -48,6 +48,60 @@ class Material(BaseModel):
     form: Annotated[str, Line(200)] = ""
 
 
+# 行政许可法 Art. 42 ¶2 with Art. 26: an item handled jointly (联合办理,
+# 并联审批) is decided within 45 working days, extendable by 15 with the
+# approval of the head of the same-level government (DOMAIN §1.4).
+JOINT_LIMIT_WD = 45
+JOINT_EXTENSION_WD = 15
+RULE_JOINT = "行政许可法 第42条第2款、第26条"
+
+
+class JointParticipant(BaseModel):
+    """A unit or department whose opinion a joint review (并联审批) waits for.
+
+    `unit_code` names a unit of this bureau (its staff record the opinion);
+    None is another department (住建部门, 消防救援机构…), whose written opinion
+    the case handler records. Silence past the limit is an opinion only where
+    the item's own rule says so: no national article making it 视为同意 was
+    found (UNCONFIRMED), so the item names that rule in `deemed_rule`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(
+        pattern=r"^[A-Z0-9][A-Z0-9\-]{0,19}$",
+        description="参与单位代码 — the participant's code in this item, e.g. ZJ",
+    )
+    name: Annotated[str, Line(100)] = Field(
+        description="参与单位 — the unit or department, e.g. 住建部门, 消防救援机构"
+    )
+    unit_code: str | None = Field(
+        default=None,
+        pattern=r"^\d{2,6}$",
+        description="本局单位 — its region code if a unit of this bureau; null:"
+        " another department",
+    )
+    limit_wd: int = Field(
+        ge=1,
+        le=JOINT_LIMIT_WD,
+        description="办理时限 — its limit in working days from acceptance",
+    )
+    deemed_agreement: bool = Field(
+        default=False,
+        description="逾期视为同意 — silence past the limit is deemed agreement",
+    )
+    deemed_rule: Annotated[str, Prose(300)] | None = Field(
+        default=None,
+        description="视为同意依据 — the rule that deems silence agreement",
+    )
+
+    @model_validator(mode="after")
+    def _deemed_by_a_rule(self) -> JointParticipant:
+        if self.deemed_agreement and not self.deemed_rule:
+            msg = f"participant {self.code}: name the rule that deems silence agreement"
+            raise ValueError(msg)
+        return self
+
+
 class ItemTerms(BaseModel):
     """One catalogue entry (事项) as published."""
 
@@ -95,6 +149,13 @@ class ItemTerms(BaseModel):
     # do once licensed, each with its article: the one-time written notice.
     fee_basis: Annotated[str, Prose(500)] = ""
     obligations: tuple[Annotated[str, Prose(500)], ...] = ()
+    # 并联审批: the units and departments whose opinions the decision waits for.
+    joint_review: tuple[JointParticipant, ...] = Field(
+        default=(),
+        max_length=20,
+        description="并联审批 — the units and departments whose opinions the"
+        " decision waits for (Art. 26, Art. 42 ¶2)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -117,7 +178,36 @@ class ItemTerms(BaseModel):
             # 告知承诺 and 容缺 are opt-in: the normal procedure must stay open.
             msg = "every item must allow the standard procedure"
             raise ValueError(msg)
+        self._check_joint_review()
         return self
+
+    def _check_joint_review(self) -> None:
+        """Art. 42 ¶2: joint handling runs on its own limit (45 + 15); each
+        participant's limit fits inside it, and each code names one participant."""
+        if not self.joint_review:
+            return
+        if self.handling is not Handling.UNIFIED:
+            msg = f"an item with a joint review is handled as unified ({RULE_JOINT})"
+            raise ValueError(msg)
+        if (
+            self.statutory_limit_wd > JOINT_LIMIT_WD
+            or self.extension_wd > JOINT_EXTENSION_WD
+        ):
+            msg = (
+                f"joint handling is decided within {JOINT_LIMIT_WD} working days,"
+                f" extendable by {JOINT_EXTENSION_WD} ({RULE_JOINT})"
+            )
+            raise ValueError(msg)
+        codes = [p.code for p in self.joint_review]
+        if len(set(codes)) != len(codes):
+            msg = "each participant of the joint review has its own code"
+            raise ValueError(msg)
+        if any(p.limit_wd > self.statutory_limit_wd for p in self.joint_review):
+            msg = "a participant's limit may not exceed the item's statutory limit"
+            raise ValueError(msg)
+
+    def participant(self, code: str) -> JointParticipant | None:
+        return next((p for p in self.joint_review if p.code == code), None)
 
     def material(self, name: str) -> Material | None:
         return next((m for m in self.materials if m.name == name), None)

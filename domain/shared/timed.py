@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from enum import StrEnum
 from typing import Any, ClassVar
 
 from domain.shared.audit import Audit, require_actor
@@ -48,7 +47,7 @@ class TimedCase(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             for kind, limit in self.limits.items():
-                setattr(aggregate, aggregate.LIMITS[kind], limit)
+                aggregate.set_limit(kind, limit)
 
     # The case's time limits by deadline kind → the attribute holding each.
     LIMITS: ClassVar[dict[str, str]] = {}
@@ -67,22 +66,29 @@ class TimedCase(Aggregate):
             type(self).DeadlineMissed, audit=audit, kind=kind, due=due, rule=rule
         )
 
+    def limits(self) -> dict[str, TimeLimit | None]:
+        """The case's time limits by deadline kind (from `LIMITS`; a kind whose
+        limits are not fixed attributes, one per participant, says its own)."""
+        return {kind: getattr(self, attr) for kind, attr in self.LIMITS.items()}
+
+    def set_limit(self, kind: str, limit: TimeLimit) -> None:
+        setattr(self, self.LIMITS[kind], limit)
+
     def stale_limits(self, calendar: WorkingDayCalendar) -> dict[str, TimeLimit]:
         """Provisional limits worked out under another calendar version, as the
         current calendar makes them."""
-        stale: dict[str, TimeLimit] = {}
-        for kind, attribute in self.LIMITS.items():
-            limit: TimeLimit | None = getattr(self, attribute)
-            if limit is not None and limit.is_stale(calendar):
-                stale[kind] = limit.recomputed(calendar)
-        return stale
+        return {
+            kind: limit.recomputed(calendar)
+            for kind, limit in self.limits().items()
+            if limit is not None and limit.is_stale(calendar)
+        }
 
     def recompute_deadlines(self, calendar: WorkingDayCalendar, audit: Audit) -> None:
         """DESIGN §3: the clock, when the calendar version changed (a notice
         was published); refused when nothing predates the calendar."""
         require_actor(audit)
         stale = self.stale_limits(calendar)
-        old = {k: getattr(self, self.LIMITS[k]).due.due for k in stale}
+        old = {k: v.due.due for k, v in self.limits().items() if v and k in stale}
         moved = recomputation(
             [(kind, old[kind], limit.due) for kind, limit in stale.items()], calendar
         )
@@ -96,6 +102,6 @@ class TimedCase(Aggregate):
             limits=stale,
         )
 
-    def due_deadlines(self) -> Sequence[tuple[StrEnum, date, str]]:
+    def due_deadlines(self) -> Sequence[tuple[str, date, str]]:
         """Deadlines that can still be missed: (kind, due date, rule)."""
         raise NotImplementedError

@@ -7,6 +7,7 @@ from domain.shared.calendar import WorkingDayCalendar
 
 from projections.cases import CaseReadModel
 from projections.licensing.applications import Applications
+from projections.licensing.joint_reviews import JointReviews
 from projections.licensing.licences import Licences
 from projections.licensing.submissions import Submissions
 from projections.runtime import Fault, Projector
@@ -14,7 +15,7 @@ from projections.runtime import Fault, Projector
 
 def licensing_read_models(calendar: WorkingDayCalendar) -> list[CaseReadModel]:  # type: ignore[type-arg]
     """Every read model of the licensing context, in the order they are fed."""
-    return [Applications(calendar), Licences(), Submissions()]
+    return [Applications(calendar), Licences(), Submissions(), JointReviews()]
 
 
 def licensing_projector(

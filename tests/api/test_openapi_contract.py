@@ -481,6 +481,8 @@ def _keep_cross_field_rules(
         statutory = terms.get("statutory_limit_wd")
         if isinstance(promised, int | float) and isinstance(statutory, int | float):
             terms["promised_limit_wd"] = min(promised, statutory)
+        # A joint review needs unified handling within 45 + 15 days (Art. 42 ¶2).
+        terms.pop("joint_review", None)
 
 
 @schema.parametrize()

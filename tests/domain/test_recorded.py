@@ -44,6 +44,7 @@ from tests.domain.conftest import (
     receive_application,
 )
 from tests.domain.test_disclosure import disclosure_lifecycles
+from tests.domain.test_joint_review import joint_review_lifecycles
 from tests.domain.test_persistence_roundtrip import (
     TRANSCODERS,
     UpcastProbe,
@@ -112,7 +113,12 @@ def _registry_lifecycles() -> list[list[Any]]:
 
 
 def _samples() -> list[Any]:
-    lifecycles = all_lifecycles() + _registry_lifecycles() + disclosure_lifecycles()
+    lifecycles = (
+        all_lifecycles()
+        + _registry_lifecycles()
+        + disclosure_lifecycles()
+        + joint_review_lifecycles()
+    )
     return [e for events in lifecycles for e in events]
 
 

@@ -14,6 +14,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from domain.credit.batch import ImportBatch
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
+from domain.licensing.joint_review import JointReview
 from domain.licensing.licence import Licence
 from domain.registry.catalogue import Catalogue
 from domain.registry.enterprise import Enterprise
@@ -73,6 +74,15 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.Licence.RenewalRequestClosed",
         "casetrace.licensing.Licence.Created",
     ],
+    JointReview: [
+        "casetrace.licensing.JointReview.Started",
+        "casetrace.licensing.JointReview.OpinionRecorded",
+        "casetrace.licensing.JointReview.OpinionDeemed",
+        "casetrace.licensing.JointReview.Concluded",
+        "casetrace.licensing.JointReview.DeadlineMissed",
+        "casetrace.licensing.JointReview.DeadlinesRecomputed",
+        "casetrace.licensing.JointReview.Created",
+    ],
     ApplicantRecord: [
         "casetrace.licensing.ApplicantRecord.Opened",
         "casetrace.licensing.ApplicantRecord.ReapplicationBanned",
@@ -122,6 +132,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
 AGGREGATE_TOPICS: dict[type[Aggregate], str] = {
     LicenceApplication: "casetrace.licensing.LicenceApplication",
     Licence: "casetrace.licensing.Licence",
+    JointReview: "casetrace.licensing.JointReview",
     Catalogue: "casetrace.registry.Catalogue",
     Enterprise: "casetrace.registry.Enterprise",
     Staff: "casetrace.registry.Staff",

@@ -181,8 +181,13 @@ def models() -> list[Any]:
     return licensing_read_models(WorkingDayCalendar())
 
 
+# The models the snapshot above is of; a model declared later (joint_reviews)
+# has no hand-written past to compare with.
+GOLDEN_MODELS = frozenset({"applications", "licences"})
+
+
 def model_tables(conn: psycopg.Connection[Any], schema: str) -> list[str]:
-    names = {m.name for m in models()}
+    names = {m.name for m in models()} & GOLDEN_MODELS
     return [
         name
         for (name,) in conn.execute(
@@ -211,7 +216,8 @@ def built(fresh_database: str) -> Iterator[psycopg.Connection[Any]]:
         conn.execute(f"CREATE SCHEMA {GOLDEN}")
         conn.execute(GOLDEN_DDL)
         for model in models():
-            conn.execute(GOLDEN_DEADLINES.format(model=model.name))
+            if model.name in GOLDEN_MODELS:
+                conn.execute(GOLDEN_DEADLINES.format(model=model.name))
             with conn.transaction(), conn.cursor() as cur:
                 model.create_tables(cur, Tables(model.name, 1))
         yield conn
