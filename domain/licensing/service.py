@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 from pydantic import Field
 
+from domain.licensing.aftercare import Aftercare
 from domain.licensing.applicant_record import (
     ART_78,
     ART_79,
@@ -28,6 +29,7 @@ from domain.licensing.application import (
     LicenceApplication,
     application_id,
 )
+from domain.licensing.follow_up import FollowUp
 from domain.licensing.licence import (
     UNDUE_MEANS,
     CancellationGround,
@@ -58,7 +60,6 @@ from domain.shared.jurisdiction import covers
 from domain.shared.query_code import new_query_code, query_code_hash
 from domain.shared.service import (
     CommandResult,
-    DatedService,
     command,
     creation,
     system_command,
@@ -99,7 +100,7 @@ def receipt_of(result: CommandResult) -> Receipt:
     )
 
 
-class Licensing(DatedService):
+class Licensing(Aftercare):  # after the decision: 回访, 质企联系, 评议
     name = "licensing"
     # Licences live for years and gather events; applications close in weeks.
     snapshotting_intervals: ClassVar = {Licence: 50}
@@ -108,6 +109,7 @@ class Licensing(DatedService):
         CaseType(Licence, "licence", lambda lic: lic.authority_unit_code),
         # An applicant's record binds it before every unit alike.
         CaseType(ApplicantRecord, "applicant record"),
+        *Aftercare.cases,
     )
 
     # -- queries of one case -----------------------------------------------------
@@ -384,7 +386,7 @@ class Licensing(DatedService):
         scope: Annotated[str, Prose(1000)],
         licence_number: Number | None = None,
         on_the_spot: bool = False,
-    ) -> list[Licence]:
+    ) -> list[Licence | FollowUp]:
         """准予行政许可: the application and its new Licence are saved atomically."""
         on = self.today()
         licence_id = uuid4()
@@ -409,7 +411,8 @@ class Licensing(DatedService):
             approval_mode=a.approval_mode,
             calendar=self.calendar,
         )
-        return [licence]
+        # 回访制度 (seed 000): the holder's follow-up visits, scheduled with the grant.
+        return [licence, FollowUp.after_grant(licence, a.item.follow_up_months, audit)]
 
     @command(
         APPROVER,
