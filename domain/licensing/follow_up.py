@@ -106,11 +106,14 @@ class FollowUp(Aggregate):
         self.licence_id = licence_id
         self.licence_number = licence_number
         self.holder_name = holder_name
+        self.holder_uscc = holder_uscc
         self.item_code = item_code
+        self.item_name = item_name
         self.unit_code = unit_code
         self.interval_months = interval_months
         self.granted_on = granted_on
         self.next_due = next_due
+        self.rule = rule
         self.last_visited_on: date | None = None
         self.visits = 0
         self.missed: list[date] = []

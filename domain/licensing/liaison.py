@@ -12,6 +12,7 @@ quarter not yet visited.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -51,6 +52,15 @@ def quarter_end(first: date) -> date:
 def quarter_label(first: date) -> str:
     """2026-10-01 → "2026Q4"."""
     return f"{first.year}Q{(first.month - 1) // 3 + 1}"
+
+
+def owed_quarter(since: date, settled: Collection[date]) -> date:
+    """The earliest quarter from the designation's neither visited nor
+    recorded missed: the one whose visit is owed."""
+    quarter = quarter_of(since)
+    while quarter in settled:
+        quarter = next_quarter(quarter)
+    return quarter
 
 
 def liaison_id(uscc: str) -> UUID:
@@ -143,14 +153,10 @@ class Liaison(Aggregate):
 
     @property
     def due_quarter(self) -> date | None:
-        """The earliest quarter from designation neither visited nor recorded
-        missed: the one whose visit is owed (None once the liaison ended)."""
+        """The quarter whose visit is owed (None once the liaison ended)."""
         if self.ended_on is not None:
             return None
-        quarter = quarter_of(self.since)
-        while quarter in self.visited or quarter in self.missed:
-            quarter = next_quarter(quarter)
-        return quarter
+        return owed_quarter(self.since, {*self.visited, *self.missed})
 
     def _require_running(self) -> None:
         if self.ended_on is not None:

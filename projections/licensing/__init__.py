@@ -7,13 +7,16 @@ from domain.shared.calendar import WorkingDayCalendar
 
 from projections.cases import CaseReadModel
 from projections.licensing.applications import Applications
+from projections.licensing.follow_ups import FollowUps
+from projections.licensing.liaisons import Liaisons
 from projections.licensing.licences import Licences
+from projections.licensing.ratings import Ratings
 from projections.runtime import Fault, Projector
 
 
 def licensing_read_models(calendar: WorkingDayCalendar) -> list[CaseReadModel]:  # type: ignore[type-arg]
     """Every read model of the licensing context, in the order they are fed."""
-    return [Applications(calendar), Licences()]
+    return [Applications(calendar), Licences(), FollowUps(), Liaisons(), Ratings()]
 
 
 def licensing_projector(
