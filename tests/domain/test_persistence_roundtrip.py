@@ -31,6 +31,8 @@ from domain.complaints.report import Report
 from domain.enforcement.case import DecisionNumber, EnforcementCase
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import DeadlineKind, LicenceApplication
+from domain.licensing.follow_up import FollowUp
+from domain.licensing.liaison import Liaison
 from domain.licensing.licence import (
     CancellationGround,
     Licence,
@@ -48,6 +50,7 @@ from domain.licensing.parties import (
     NonAcceptanceGround,
     PartyType,
 )
+from domain.licensing.rating import HandlingRating
 from domain.licensing.service import Licensing
 from domain.registry.catalogue import (
     CATALOGUE_ID,
@@ -69,6 +72,7 @@ from domain.shared.events import (
     event_classes,
 )
 from domain.shared.service import ContextService
+from tests.domain.aftercare_lifecycles import aftercare_lifecycles
 from tests.domain.complaints_lifecycles import complaints_lifecycles
 from tests.domain.conftest import (
     ACCEPTED_ON,
@@ -257,6 +261,7 @@ def all_lifecycles() -> list[list[Any]]:
         + _application_lifecycles()
         + _licence_lifecycles()
         + _applicant_record_lifecycles()
+        + aftercare_lifecycles()
         + complaints_lifecycles()
         + inspections_lifecycles()
         + enforcement_lifecycles()
@@ -304,6 +309,9 @@ def test_the_lifecycles_produce_every_event_class() -> None:
             LicenceApplication,
             Licence,
             ApplicantRecord,
+            FollowUp,
+            Liaison,
+            HandlingRating,
             Intake,
             Sightings,
             Complaint,
