@@ -168,9 +168,7 @@ def test_the_clock_records_an_overdue_visit_missed_once(
     tick(services, client, auditor)
     tick(services, client, auditor)
     missed = [
-        t
-        for t in history_types(client, schedule, auditor)
-        if t[0] == "VisitMissed"
+        t for t in history_types(client, schedule, auditor) if t[0] == "VisitMissed"
     ]
     assert missed == [("VisitMissed", "system:clock")]
     view = ok(client.get(schedule, headers=auditor.headers))
