@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.http.schemas import CommandOutcome, example
 from domain.licensing.follow_up import FollowUp
 from domain.licensing.liaison import Liaison, quarter_end, quarter_label
+from domain.licensing.rating import HandlingRating
 
 FOLLOW_UP_EXAMPLE: Final[dict[str, Any]] = {
     "id": "5f0c1c5e-3c1b-5d8e-9a53-8a7f0b7f2a10",
@@ -253,4 +254,26 @@ GLOSSARY: Final[dict[str, str]] = {
     "HandlingRatingBody.comment": "意见 — the applicant's comment (optional); multi-line",
     "param.quarter_from": "起始季度 — first quarter, e.g. 2026Q1 (default: the current one)",
     "param.quarter_to": "截止季度 — last quarter, e.g. 2026Q4 (default: the current one)",
+}
+
+
+# History lines (全过程留痕) of the aftercare events, and their coded values.
+TEMPLATES: Final[dict[str, str]] = {
+    FollowUp.Scheduled.TOPIC: "准予许可后建立回访计划，每 {interval_months} 个月回访一次，首次回访期限 {next_due}",
+    FollowUp.VisitRecorded.TOPIC: "回访（{visited_on}）：{findings}；下次回访期限 {next_due}",
+    FollowUp.VisitMissed.TOPIC: "回访期限 {due} 届满未回访（系统记录），下次回访期限 {next_due}",
+    Liaison.Designated.TOPIC: "确定质企联系人 {contact[name]}（{since} 起）",
+    Liaison.ContactChanged.TOPIC: "更换质企联系人为 {contact[name]}",
+    Liaison.VisitRecorded.TOPIC: "走访联系点（{visited_on}）：{findings}",
+    Liaison.QuarterMissed.TOPIC: "本季度（至 {due}）未走访联系点（系统记录）",
+    Liaison.Ended.TOPIC: "终止质企联系（{ended_on}）",
+    HandlingRating.Rated.TOPIC: "申请人评议：{rating}",
+}
+LABELS: Final[dict[str, str]] = {
+    "standard": "国家标准",
+    "technical_rule": "技术规范、实施细则",
+    "licence_condition": "许可条件",
+    "satisfied": "满意",
+    "fairly_satisfied": "基本满意",
+    "dissatisfied": "不满意",
 }
