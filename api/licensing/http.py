@@ -51,5 +51,10 @@ HTTP = Http(
         SiteLink(
             "办件查询", "/licensing/progress", "凭受理编号和查询码查询许可办件进度"
         ),
+        SiteLink(
+            "办理评议",
+            "/licensing/rating",
+            "许可决定作出后，凭受理编号和查询码评议一次",
+        ),
     ),
 )

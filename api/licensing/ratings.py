@@ -29,6 +29,11 @@ from domain.shared.text import Line
 
 router = APIRouter(prefix="/public/v1/licensing/ratings", tags=["public"])
 
+RATING_LABELS = {
+    Rating.SATISFIED: "满意",
+    Rating.FAIRLY_SATISFIED: "基本满意",
+    Rating.DISSATISFIED: "不满意",
+}
 RATING_FORM = Actor(kind=ActorKind.PUBLIC, id="public:licensing-rating", name="申请人")
 
 
