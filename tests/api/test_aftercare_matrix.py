@@ -21,7 +21,7 @@ from domain.licensing.liaison import Liaison
 from domain.licensing.service import Licensing
 from domain.registry.enterprise import EnterpriseProfile
 from domain.shared.audit import SYSTEM_BOOTSTRAP, Audit, Role
-from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY, make_uscc
+from tests.api.conftest import CITY, COUNTY, OTHER_COUNTY, Staff, make_uscc
 from tests.api.helpers import (
     StaffBook,
     assert_problem,
@@ -108,6 +108,19 @@ def new_case(
     )
 
 
+def refused(
+    client: TestClient,
+    staff: StaffBook,
+    cases: dict[str, str],
+    endpoint: Endpoint,
+    who: Staff,
+) -> Any:
+    """The command on the shared case, which must leave it as it was."""
+    case = f"{endpoint.base}/{cases[endpoint.base]}"
+    with unchanged(client, case, staff[(Role.AUDITOR, COUNTY)]):
+        return post(client, f"{case}/{endpoint.verb}", who, BODIES[endpoint.verb])
+
+
 @pytest.fixture(scope="module")
 def cases(
     app_client: TestClient, staff: StaffBook, services: Services
@@ -143,14 +156,7 @@ def test_a_role_the_command_does_not_permit_is_forbidden_and_nothing_changes(
     role: Role,
     unit: str,
 ) -> None:
-    case = f"{endpoint.base}/{cases[endpoint.base]}"
-    with unchanged(client, case, staff[(Role.AUDITOR, COUNTY)]):
-        response = post(
-            client,
-            f"{case}/{endpoint.verb}",
-            staff[(role, unit)],
-            BODIES[endpoint.verb],
-        )
+    response = refused(client, staff, cases, endpoint, staff[(role, unit)])
     body = assert_problem(response, 403, "forbidden", detail="needs one of the roles")
     for allowed in endpoint.allowed:
         assert allowed.value in body["detail"]
@@ -168,14 +174,7 @@ def test_a_permitted_role_outside_the_cases_jurisdiction_is_forbidden(
     role: Role,
     unit: str,
 ) -> None:
-    case = f"{endpoint.base}/{cases[endpoint.base]}"
-    with unchanged(client, case, staff[(Role.AUDITOR, COUNTY)]):
-        response = post(
-            client,
-            f"{case}/{endpoint.verb}",
-            staff[(role, unit)],
-            BODIES[endpoint.verb],
-        )
+    response = refused(client, staff, cases, endpoint, staff[(role, unit)])
     assert_problem(response, 403, "forbidden", detail="outside")
 
 

@@ -9,14 +9,8 @@ from fastapi.testclient import TestClient
 
 from domain.shared.audit import Role
 from tests.api.conftest import COUNTY, receive
-from tests.api.helpers import (
-    APPLICATION_BODIES,
-    APPLICATIONS,
-    StaffBook,
-    log_head,
-    ok,
-    post,
-)
+from tests.api.helpers import StaffBook, log_head
+from tests.api.test_aftercare_api import decide
 
 pytestmark = pytest.mark.usefixtures("projector")
 
@@ -25,16 +19,7 @@ PAGE = "/licensing/rating"
 
 def decided(client: TestClient, staff: StaffBook) -> dict[str, str]:
     receipt = receive(client, staff[(Role.CLERK, COUNTY)])
-    case = f"{APPLICATIONS}/{receipt['id']}"
-    ok(post(client, f"{case}/accept", staff[(Role.CLERK, COUNTY)]))
-    ok(
-        post(
-            client,
-            f"{case}/grant",
-            staff[(Role.APPROVER, COUNTY)],
-            APPLICATION_BODIES["grant"],
-        )
-    )
+    decide(client, staff, receipt, "grant")
     return {
         "receipt_number": receipt["receipt_number"],
         "query_code": receipt["query_code"],

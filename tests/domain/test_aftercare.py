@@ -409,20 +409,15 @@ def test_a_wrong_query_code_is_refused_as_an_unknown_receipt(
 
 def test_the_rating_id_follows_from_the_application() -> None:
     application = granted()
-    a = HandlingRating.rate(
-        application,
-        Rating.SATISFIED,
-        "",
-        date(2026, 10, 12),
-        PUBLIC,
-        already_rated=False,
-    )
-    b = HandlingRating.rate(
-        application,
-        Rating.SATISFIED,
-        "",
-        date(2026, 10, 12),
-        PUBLIC,
-        already_rated=False,
+    a, b = (
+        HandlingRating.rate(
+            application,
+            Rating.SATISFIED,
+            "",
+            date(2026, 10, 12),
+            PUBLIC,
+            already_rated=False,
+        )
+        for _ in range(2)
     )
     assert a.id == b.id != UUID(int=0)
