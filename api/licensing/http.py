@@ -6,15 +6,20 @@ from pathlib import Path
 
 from api.host.context import Http, SiteLink
 from api.licensing import (
+    aftercare_schemas,
     applicant_records,
     applications,
     deadlines,
+    follow_ups,
     glossary,
     items,
     joint_reviews,
+    liaisons,
     licences,
     pages,
     public_progress,
+    rating_statistics,
+    ratings,
     schemas,
     statistics,
     submissions,
@@ -36,13 +41,17 @@ HTTP = Http(
                 statistics,
                 public_progress,
                 documents,
+                follow_ups,
+                liaisons,
+                ratings,
+                rating_statistics,
             )
         ),
         submissions.router,
         submissions.public,
     ),
     summaries=summaries.SUMMARIES,
-    glossary=glossary.GLOSSARY,
+    glossary={**glossary.GLOSSARY, **aftercare_schemas.GLOSSARY},
     examples=schemas.SHARED_EXAMPLES,
     pages=(pages.pages,),
     templates=Path(__file__).parent / "templates",
@@ -50,6 +59,11 @@ HTTP = Http(
         SiteLink("行政许可事项", "/licensing/items", "事项目录和一次性告知书"),
         SiteLink(
             "办件查询", "/licensing/progress", "凭受理编号和查询码查询许可办件进度"
+        ),
+        SiteLink(
+            "办理评议",
+            "/licensing/rating",
+            "许可决定作出后，凭受理编号和查询码评议一次",
         ),
     ),
 )

@@ -1,6 +1,6 @@
 """Licensing's public pages: the catalogue, each item's one-time written
 notice (一次性告知, 行政许可法 Art. 30), the progress lookup (办件查询) and
-the check of a written notice's or certificate's QR code (电子证照核验).
+the check of a written notice's or certificate's QR code (电子证照核验), and the rating form (工作评议).
 
 The catalogue is the one the JSON routes publish (api/licensing/items.py);
 the lookup is the JSON route's (api/licensing/public_progress.py), counted
@@ -21,15 +21,19 @@ from api.http.site import (
     checked,
     form_fields,
     form_page,
+    limited,
     lookup_page,
     render,
 )
 from api.licensing.documents.check import check
 from api.licensing.items import registry
 from api.licensing.public_progress import find_progress
+from api.licensing.ratings import RATING_LABELS, HandlingRatingBody, rate
 from api.licensing.reads import PublicReader, licensing
+from domain.licensing.rating import AlreadyRatedError
 from domain.registry.catalogue import ApprovalMode, Handling, ItemTerms
-from domain.shared.errors import NotFoundError
+from domain.shared.errors import DomainError, NotFoundError
+from domain.shared.satisfaction import Rating
 from domain.shared.text import Line
 
 pages = APIRouter(prefix="/licensing")
@@ -144,3 +148,61 @@ def document_check(code: str, request: Request, reader: PublicReader) -> HTMLRes
             message="没有找到与该核验码对应的文书：文书不是本机关出具的，或核验码有误。",
         )
     return render(request, "licensing/document.html", found=found, code=code)
+
+
+RATING_FIELDS = {
+    **PROGRESS_FIELDS,
+    "rating": FieldSpec("评议", "满意、基本满意或不满意"),
+    "comment": FieldSpec("意见", "不超过 1000 字"),
+}
+GRADES = [(r.value, RATING_LABELS[r]) for r in Rating]
+RATING_PAGE = "licensing/rating.html"
+
+
+@pages.get("/rating", response_class=HTMLResponse)
+def rating_form(request: Request) -> HTMLResponse:
+    return form_page(request, RATING_PAGE, {}, grades=GRADES)
+
+
+@pages.post("/rating", response_class=HTMLResponse)
+def rating(request: Request, fields: Form) -> HTMLResponse:
+    """工作评议 as the JSON route takes it (api/licensing/ratings.py), counted
+    against the same per-client limit; a refusal is told in the page."""
+    body = checked(HandlingRatingBody, RATING_FIELDS, fields)
+    if isinstance(body, list):
+        return form_page(request, RATING_PAGE, fields, body, grades=GRADES)
+    try:
+        rated_on = rate(request, body)
+    except ProblemError as exc:
+        if exc.status != 404:
+            return limited(request, exc, "评议失败")
+        return render(
+            request,
+            RATING_PAGE,
+            status=404,
+            values=fields,
+            errors=[],
+            grades=GRADES,
+            missing=True,
+        )
+    except DomainError as exc:
+        refusal = "该办件尚未作出决定，作出决定后才能评议。"
+        if isinstance(exc, AlreadyRatedError):
+            refusal = "该决定已经评议过，每个决定只能评议一次。"
+        return render(
+            request,
+            RATING_PAGE,
+            status=409,
+            values=fields,
+            errors=[],
+            grades=GRADES,
+            refusal=refusal,
+        )
+    return render(
+        request,
+        RATING_PAGE,
+        values={},
+        errors=[],
+        grades=GRADES,
+        rated={"grade": RATING_LABELS[body.rating], "on": rated_on},
+    )

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from api.http.summaries import Summaries, Template
+from api.licensing import aftercare_schemas as aftercare
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
 from domain.licensing.documents import DOCUMENT_TITLES
@@ -40,6 +41,7 @@ def _received(data: Mapping[str, Any]) -> str:
 
 
 TEMPLATES: Final[dict[str, Template]] = {
+    **aftercare.TEMPLATES,  # 回访, 质企联系, 评议
     # -- an application (行政许可申请) ------------------------------------------
     LicenceApplication.Received.TOPIC: _received,
     LicenceApplication.CorrectionRequested.TOPIC: "一次性告知补正：{missing_items}",
@@ -98,6 +100,7 @@ TEMPLATES: Final[dict[str, Template]] = {
 
 # The bureau's words for the coded values that appear in summaries.
 LABELS: Final[dict[str, str]] = {
+    **aftercare.LABELS,
     "counter": "窗口",
     "online": "网上",
     "mail": "信函",

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from domain.shared.jurisdiction import RegionCode
+from domain.shared.satisfaction import Rating as Rating  # 评议's one scale
 from domain.shared.text import Line, OptionalLine
 from domain.shared.uscc import USCC
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
@@ -204,11 +205,3 @@ VERIFICATION_EXCLUSIONS = frozenset(
         ExcludedPeriod.RIGHTS_HOLDER,
     }
 )
-
-
-class Rating(StrEnum):
-    """评议 after closure (seeds 000–002)."""
-
-    SATISFIED = "satisfied"  # 满意
-    FAIRLY_SATISFIED = "fairly_satisfied"  # 基本满意
-    DISSATISFIED = "dissatisfied"  # 不满意

@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 from pydantic import Field
 
+from domain.licensing.aftercare import Aftercare
 from domain.licensing.applicant_record import (
     ART_78,
     ART_79,
@@ -30,6 +31,7 @@ from domain.licensing.application import (
     Status,
     application_id,
 )
+from domain.licensing.follow_up import FollowUp
 from domain.licensing.joint_review import (
     JointReview,
     Opinions,
@@ -110,7 +112,7 @@ def receipt_of(result: CommandResult) -> Receipt:
     )
 
 
-class Licensing(PreReview):
+class Licensing(PreReview, Aftercare):  # 网上预审 before; 回访, 质企联系, 评议 after
     name = "licensing"
     # Licences live for years and gather events; applications close in weeks.
     snapshotting_intervals: ClassVar = {Licence: 50}
@@ -121,6 +123,7 @@ class Licensing(PreReview):
         CaseType(ApplicantRecord, "applicant record"),
         *PreReview.cases,
         CaseType(JointReview, "joint review", lambda r: r.unit_code),
+        *Aftercare.cases,
     )
 
     # -- queries of one case -----------------------------------------------------
@@ -410,7 +413,7 @@ class Licensing(PreReview):
         scope: Annotated[str, Prose(1000)],
         licence_number: Number | None = None,
         on_the_spot: bool = False,
-    ) -> list[Licence | JointReview]:
+    ) -> list[Licence | JointReview | FollowUp]:
         """准予行政许可: the application and its new Licence are saved atomically;
         a post-licence matter's grant is carried out on its licence, saved with it."""
         on = self.today()
@@ -449,7 +452,9 @@ class Licensing(PreReview):
             approval_mode=a.approval_mode,
             calendar=self.calendar,
         )
-        return [licence, *joint]
+        # 回访制度 (seed 000): the holder's follow-up visits, scheduled with the grant.
+        follow_up = FollowUp.after_grant(licence, a.item.follow_up_months, audit)
+        return [licence, follow_up, *joint]
 
     @command(
         APPROVER,

@@ -130,6 +130,13 @@ class ItemTerms(BaseModel):
     renewal_lead_months: int = Field(default=0, ge=0, le=24)
     renewal_lead_days: int = Field(default=30, ge=0, le=730)
     renewal_rule: Annotated[str, Prose(300)] = "行政许可法 第50条"
+    follow_up_months: int = Field(
+        default=12,
+        ge=1,
+        le=120,
+        description="回访 — months between follow-up visits to the holder after a"
+        " grant (行政许可回访制度); the first falls due this long after the grant",
+    )
     materials: tuple[Material, ...] = Field(min_length=1)
     approval_modes: frozenset[ApprovalMode] = Field(
         json_schema_extra={"contains": {"const": "standard"}},

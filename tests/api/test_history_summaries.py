@@ -14,7 +14,10 @@ from api.http.summaries import Summaries, SummaryRegistry
 from api.licensing.summaries import SUMMARIES
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
+from domain.licensing.follow_up import FollowUp
+from domain.licensing.liaison import Liaison
 from domain.licensing.licence import Licence
+from domain.licensing.rating import HandlingRating
 from domain.shared.events import Aggregate, event_classes
 
 
@@ -35,7 +38,14 @@ EVENTS = [e for a in LICENSING for e in event_classes(a) if e.__name__ != "Creat
 
 
 def test_the_licensing_aggregates_are_found() -> None:
-    assert set(LICENSING) == {LicenceApplication, Licence, ApplicantRecord}
+    assert set(LICENSING) == {
+        LicenceApplication,
+        Licence,
+        ApplicantRecord,
+        FollowUp,
+        Liaison,
+        HandlingRating,
+    }
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.TOPIC)

@@ -243,7 +243,7 @@ def test_a_refused_command_stores_nothing(
 # -- grant: application and licence together -----------------------------------------------
 
 
-def test_grant_saves_the_licence_and_the_application_together(
+def test_grant_saves_the_application_the_licence_and_its_follow_ups_together(
     licensing: Licensing, clock: FixedClock
 ) -> None:
     app_id, licence_id = granted_case(licensing, clock, ON_SITE_ITEM)
@@ -252,10 +252,11 @@ def test_grant_saves_the_licence_and_the_application_together(
     licence = licensing.get_licence(licence_id)
     assert application.status is Status.GRANTED
     assert licence.status is LicenceStatus.VALID
-    topics = [n.topic for n in all_notifications(licensing)][-2:]
+    topics = [n.topic for n in all_notifications(licensing)][-3:]
     assert topics == [
         "casetrace.licensing.LicenceApplication.Granted",
         "casetrace.licensing.Licence.Issued",
+        "casetrace.licensing.FollowUp.Scheduled",  # 回访制度 (seed 000)
     ]
 
 
@@ -388,7 +389,7 @@ def test_every_stored_event_carries_actor_and_request_id(
     granted_case(licensing, clock, ON_SITE_ITEM)
 
     notifications = all_notifications(licensing)
-    assert len(notifications) == 6
+    assert len(notifications) == 7  # … granted, issued, follow-ups scheduled
     for notification in notifications:
         event = licensing.mapper.to_domain_event(notification)
         assert isinstance(event, Aggregate.Event)

@@ -32,6 +32,8 @@ from domain.enforcement.case import DecisionNumber, EnforcementCase
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import DeadlineKind, LicenceApplication
 from domain.licensing.documents import DocumentKind, new_verification_code
+from domain.licensing.follow_up import FollowUp
+from domain.licensing.liaison import Liaison
 from domain.licensing.licence import (
     CancellationGround,
     Licence,
@@ -49,6 +51,7 @@ from domain.licensing.parties import (
     NonAcceptanceGround,
     PartyType,
 )
+from domain.licensing.rating import HandlingRating
 from domain.licensing.service import Licensing
 from domain.licensing.submission import OnlineSubmission
 from domain.registry.catalogue import (
@@ -72,6 +75,7 @@ from domain.shared.events import (
     event_classes,
 )
 from domain.shared.service import ContextService
+from tests.domain.aftercare_lifecycles import aftercare_lifecycles
 from tests.domain.complaints_lifecycles import complaints_lifecycles
 from tests.domain.conftest import (
     ACCEPTED_ON,
@@ -282,6 +286,7 @@ def all_lifecycles() -> list[list[Any]]:
         + _application_lifecycles()
         + _licence_lifecycles()
         + _applicant_record_lifecycles()
+        + aftercare_lifecycles()
         + complaints_lifecycles()
         + inspections_lifecycles()
         + enforcement_lifecycles()
@@ -331,6 +336,9 @@ def test_the_lifecycles_produce_every_event_class() -> None:
             Licence,
             ApplicantRecord,
             OnlineSubmission,
+            FollowUp,
+            Liaison,
+            HandlingRating,
             Intake,
             Sightings,
             Complaint,

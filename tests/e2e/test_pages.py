@@ -415,3 +415,33 @@ def test_a_certificate_s_qr_code_opens_its_check_on_a_phone(site: Site) -> None:
     shot(phone, "licensing-document-check-phone")
     forged = phone.goto(f"{site.base}/licensing/documents/{'0' * 64}")  # type: ignore[attr-defined]
     assert forged.status == 404
+
+
+def test_the_rating_form_after_a_decision(site: Site) -> None:
+    """工作评议 on a phone: a grade is required (the 422 page says so in
+    Chinese, the typed values kept), then the applicant rates once."""
+    body = receive_application(site.base, site.clerk_token, 43)
+    rejected = httpx.post(
+        f"{site.base}/v1/licensing/applications/{body['id']}/reject",
+        json={"ground": "no_licence_required", "reason": "该设备无需办理使用登记"},
+        headers={"Authorization": f"Bearer {site.clerk_token}"},
+    )
+    assert rejected.status_code == 200, rejected.text
+    page = site.page(PHONE)
+    page.goto(site.base + "/licensing/rating")  # type: ignore[attr-defined]
+    check_page(page)
+    no_horizontal_scroll(page)
+    page.fill("#f-receipt_number", body["receipt_number"])  # type: ignore[attr-defined]
+    page.fill("#f-query_code", body["query_code"])  # type: ignore[attr-defined]
+    page.get_by_role("button", name="提交评议").click()  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+    summary = page.locator("#error-summary").inner_text()  # type: ignore[attr-defined]
+    assert "评议：请填写此项" in summary
+    assert page.input_value("#f-receipt_number") == body["receipt_number"]  # type: ignore[attr-defined]
+    page.get_by_label("基本满意").check()  # type: ignore[attr-defined]
+    page.fill("#f-comment", "窗口告知清楚")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="提交评议").click()  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+    assert "感谢您的评议" in page.locator("section.receipt").inner_text()  # type: ignore[attr-defined]
+    no_horizontal_scroll(page)
+    shot(page, "licensing-rating-phone")
