@@ -109,6 +109,8 @@ class Licensing(DatedService):
         # An applicant's record binds it before every unit alike.
         CaseType(ApplicantRecord, "applicant record"),
     )
+    # 历史办件导入 (domain/licensing/importing.py): an admin's, not a command.
+    rights: ClassVar = {"import_past_matters": frozenset({Role.ADMIN})}
 
     # -- queries of one case -----------------------------------------------------
 
