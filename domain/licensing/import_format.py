@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final, TypeVar
 
-from pydantic import ValidationError
-
 from domain.licensing.history import OUTCOME_NAMES, Outcome
 from domain.licensing.matter import MATTER_NAMES, Matter
 from domain.licensing.parties import Applicant, PartyType
@@ -244,18 +242,20 @@ def _applicant(
         return None
     region = text.get("region_code") or (uscc[2:8] if uscc else unit_code)
     try:
-        return Applicant(
-            name=text["applicant_name"],
-            party_type=party,
-            uscc=uscc,
-            region_code=region,
-            id_document_number=text.get("id_document_number") or None,
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "applicant"
-        faults.error(C_NAME.header, "applicant_invalid", f"{where}: {first['msg']}")
+        region = validate_region_code(region)
+    except InvalidInputError as exc:
+        faults.error(C_REGION.header, "region_invalid", exc.detail)
         return None
+    # Every value passed the checks the model's own validators make (the
+    # cell's text and length, the code and its check characters, the region,
+    # who is identified how): built without running them a second time.
+    return Applicant.model_construct(
+        name=text["applicant_name"],
+        party_type=party,
+        uscc=uscc,
+        region_code=region,
+        id_document_number=text.get("id_document_number") or None,
+    )
 
 
 def _uscc(text: str, faults: RowFaults) -> str | None:

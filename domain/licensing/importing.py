@@ -80,6 +80,14 @@ class ImportReport(BaseModel):
 
 
 @runtime_checkable
+class BulkInsert(Protocol):
+    """A store that writes many new events in one transaction cheaply
+    (api/host/recorder.py); any other gets the library's `insert_events`."""
+
+    def insert_in_bulk(self, stored_events: Sequence[StoredEvent]) -> list[int]: ...
+
+
+@runtime_checkable
 class FirstEvents(Protocol):
     """A store that reads the first event of many aggregates in one query
     (api/host/recorder.py); any other is read aggregate by aggregate."""
@@ -113,10 +121,10 @@ class PastMatters:
                 problems.append(_conflict(row))
             else:
                 new.append((row, item, case_id))
-        cases = [
-            self._case(row, item, stamp, batch, found.sha256) for row, item, _ in new
+        events = [
+            self._event(row, item, stamp, batch, found.sha256) for row, item, _ in new
         ]
-        position = 0 if dry_run else self._save(cases, new, problems)
+        position = 0 if dry_run else self._save(events, new, problems)
         problems.sort(key=lambda p: (p.row, p.severity != "error"))
         refused = {p.row for p in problems if p.severity == "error"}
         warned = {p.row for p in problems if p.severity == "warning"} - refused
@@ -203,9 +211,11 @@ class PastMatters:
 
     # -- recording ---------------------------------------------------------------------
 
-    def _case(
+    def _event(
         self, row: PastRow, item: ItemTerms, audit: Audit, batch: UUID, sha256: str
-    ) -> LicenceApplication:
+    ) -> LicenceApplication.Imported:
+        """The matter's one event, made as the library's `_create` makes a
+        creation event (the aggregate it makes is not needed to store it)."""
         calendar = self.licensing.calendar
         accepted, decided = row.accepted_on, row.decided_on
         decision_due = (
@@ -243,9 +253,11 @@ class PastMatters:
             source_id=row.source_id,
             digest=row.digest,
         )
-        return LicenceApplication._create(
-            LicenceApplication.Imported,
-            id=imported_application_id(row.unit_code, row.source_id),
+        return LicenceApplication.Imported(
+            originator_id=imported_application_id(row.unit_code, row.source_id),
+            originator_version=LicenceApplication.INITIAL_VERSION,
+            originator_topic=LicenceApplication.PINNED_TOPIC,
+            timestamp=LicenceApplication.Imported.create_timestamp(),
             audit=audit.because(
                 f"历史办件导入：原系统编号 {row.source_id}（第{row.row}行）"
             ),
@@ -269,26 +281,37 @@ class PastMatters:
 
     def _save(
         self,
-        cases: list[LicenceApplication],
+        events: list[LicenceApplication.Imported],
         rows: list[tuple[PastRow, ItemTerms, UUID]],
         problems: list[Problem],
     ) -> int:
-        """Saved a chunk at a time; a chunk another import stored meanwhile
-        is checked again and its rest saved (once)."""
+        """Written a chunk at a time, each chunk one transaction; a chunk that
+        another import stored meanwhile is checked again and its rest written."""
         position = 0
-        for n in range(0, len(cases), CHUNK):
-            chunk = cases[n : n + CHUNK]
+        for n in range(0, len(events), CHUNK):
+            chunk = events[n : n + CHUNK]
             try:
-                recordings = self.licensing.save(*chunk)
+                ids = self._write(chunk)
             except IntegrityError:
-                meanwhile = self._stored([c.id for c in chunk])
-                rest = [c for c in chunk if c.id not in meanwhile]
+                meanwhile = self._stored([e.originator_id for e in chunk])
                 for row, _, case_id in rows[n : n + CHUNK]:
                     if case_id in meanwhile:
                         problems.append(_conflict(row, meanwhile=True))
-                recordings = self.licensing.save(*rest) if rest else []
-            position = max([position, *(r.notification.id for r in recordings)])
+                ids = self._write(
+                    [e for e in chunk if e.originator_id not in meanwhile]
+                )
+            position = max([position, *ids])
         return position
+
+    def _write(self, events: Sequence[LicenceApplication.Imported]) -> list[int]:
+        if not events:
+            return []
+        to_stored = self.licensing.mapper.to_stored_event
+        stored = [to_stored(e) for e in events]
+        recorder = self.licensing.recorder
+        if isinstance(recorder, BulkInsert):
+            return recorder.insert_in_bulk(stored)
+        return list(recorder.insert_events(stored) or [])
 
 
 def _item(catalogue: Catalogue, code: str) -> ItemTerms | None:

@@ -171,7 +171,10 @@ _DATE_FORMS: Final = (
 
 def parse_date(text: str, today: date) -> date:
     """YYYY-MM-DD (also YYYY/M/D, YYYYMMDD, YYYY年M月D日), not in the future."""
-    for form in _DATE_FORMS:
+    forms: tuple[re.Pattern[str], ...] = _DATE_FORMS
+    if len(text) == 10 and text[4] == text[7] == "-" and text.isascii():
+        forms = _DATE_FORMS[:1]  # the usual form: one match, not four
+    for form in forms:
         # ASCII digits only: \d would also take other scripts' digits.
         match = form.match(text) if text.isascii() or "年" in text else None
         if match and all(g.isascii() for g in match.groups()):
