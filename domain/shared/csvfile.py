@@ -122,7 +122,7 @@ def records(data: bytes, *, max_bytes: int, max_rows: int) -> Records:
         rows = [
             (n, values)
             for n, values in enumerate(reader, start=2)
-            if any(v.strip() for v in values)
+            if "".join(values).strip()
         ]
     except csv.Error as exc:
         raise file_error("csv", f"row {reader.line_num}: {exc}") from None
@@ -171,10 +171,20 @@ _DATE_FORMS: Final = (
 
 def parse_date(text: str, today: date) -> date:
     """YYYY-MM-DD (also YYYY/M/D, YYYYMMDD, YYYY年M月D日), not in the future."""
-    forms: tuple[re.Pattern[str], ...] = _DATE_FORMS
-    if len(text) == 10 and text[4] == text[7] == "-" and text.isascii():
-        forms = _DATE_FORMS[:1]  # the usual form: one match, not four
-    for form in forms:
+    if (
+        len(text) == 10
+        and text[4] == text[7] == "-"
+        and text.isascii()
+        and text.replace("-", "").isdigit()
+    ):
+        # The usual form, read at once (what the first pattern would match).
+        try:
+            found = date.fromisoformat(text)
+        except ValueError:
+            msg = f"{text!r} is not a date (write YYYY-MM-DD)"
+            raise ValueError(msg) from None
+        return _in_range(found, text, today)
+    for form in _DATE_FORMS:
         # ASCII digits only: \d would also take other scripts' digits.
         match = form.match(text) if text.isascii() or "年" in text else None
         if match and all(g.isascii() for g in match.groups()):
@@ -182,15 +192,19 @@ def parse_date(text: str, today: date) -> date:
                 found = date(*(int(g) for g in match.groups()))
             except ValueError:
                 break
-            if found > today:
-                msg = f"{text} is in the future"
-                raise ValueError(msg)
-            if found.year < 1949:
-                msg = f"{text} is before 1949"
-                raise ValueError(msg)
-            return found
+            return _in_range(found, text, today)
     msg = f"{text!r} is not a date (write YYYY-MM-DD)"
     raise ValueError(msg)
+
+
+def _in_range(found: date, text: str, today: date) -> date:
+    if found > today:
+        msg = f"{text} is in the future"
+        raise ValueError(msg)
+    if found.year < 1949:
+        msg = f"{text} is before 1949"
+        raise ValueError(msg)
+    return found
 
 
 class RowFaults:
