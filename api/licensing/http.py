@@ -10,6 +10,7 @@ from api.licensing import (
     applications,
     deadlines,
     glossary,
+    imports,
     items,
     licences,
     pages,
@@ -30,6 +31,7 @@ HTTP = Http(
             deadlines,
             statistics,
             public_progress,
+            imports,
         )
     ),
     summaries=summaries.SUMMARIES,

@@ -47,6 +47,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.LicenceApplication.Withdrawn",
         "casetrace.licensing.LicenceApplication.DeadlineMissed",
         "casetrace.licensing.LicenceApplication.DeadlineRecomputed",
+        "casetrace.licensing.LicenceApplication.Imported",
         "casetrace.licensing.LicenceApplication.Created",
     ],
     Licence: [
