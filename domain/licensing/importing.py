@@ -21,6 +21,7 @@ on why a save is bounded).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any, Final, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -100,6 +101,8 @@ class PastMatters:
 
     def __init__(self, licensing: Licensing) -> None:
         self.licensing = licensing
+        # Many past matters share their days: each due date is counted once.
+        self._due = cache(licensing.calendar.add_working_days)
 
     def import_past_matters(
         self, who: Audit | Caller, data: bytes, *, dry_run: bool = False
@@ -219,9 +222,7 @@ class PastMatters:
         calendar = self.licensing.calendar
         accepted, decided = row.accepted_on, row.decided_on
         decision_due = (
-            calendar.add_working_days(accepted, item.statutory_limit_wd)
-            if accepted
-            else None
+            self._due(accepted, item.statutory_limit_wd) if accepted else None
         )
         days = None
         if accepted and row.outcome in (Outcome.GRANTED, Outcome.REFUSED):
@@ -238,9 +239,7 @@ class PastMatters:
             certificate_number=row.certificate_number,
             decision_limit_wd=item.statutory_limit_wd,
             decision_due=decision_due,
-            certificate_due=calendar.add_working_days(
-                decided, item.certificate_limit_wd
-            )
+            certificate_due=self._due(decided, item.certificate_limit_wd)
             if granted
             else None,
             working_days_to_decision=days,
@@ -272,9 +271,7 @@ class PastMatters:
             commitment=None,
             unit_code=row.unit_code,
             received_on=row.received_on,
-            correction_due=calendar.add_working_days(
-                row.received_on, CORRECTION_NOTICE_WD
-            ),
+            correction_due=self._due(row.received_on, CORRECTION_NOTICE_WD),
             history=history,
             source=source,
         )
