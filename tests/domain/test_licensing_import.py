@@ -3,7 +3,6 @@ as imported, idempotent ids — in memory (the popo store), no I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -57,10 +56,10 @@ def faults(text: str) -> list[tuple[int, str | None, str]]:
 
 
 @pytest.fixture
-def importer(licensing: Licensing, registry: Registry) -> Iterator[PastMatters]:
+def importer(licensing: Licensing, registry: Registry) -> PastMatters:
     registry.establish_unit("3208", "淮安市市场监督管理局", BOOTSTRAP)
     registry.establish_unit("320803", "淮安区市场监督管理局", BOOTSTRAP)
-    yield PastMatters(licensing)
+    return PastMatters(licensing)
 
 
 # -- the rows' rules (no store) ----------------------------------------------------
