@@ -323,6 +323,23 @@ class Verified:
         return self.events / self.seconds if self.seconds else 0.0
 
 
+class ImportRate(Protocol):
+    rows: int
+    seconds: float
+    again_seconds: float
+
+    @property
+    def rate(self) -> float: ...
+
+
+@runtime_checkable
+class Imports(Protocol):
+    """A workload whose context imports files from an old system: a made-up
+    file of `rows` rows is imported, then again (nothing new recorded)."""
+
+    def import_rate(self, rows: int) -> ImportRate: ...
+
+
 @runtime_checkable
 class Verifies(Protocol):
     """A workload whose context can re-verify every stored event against its

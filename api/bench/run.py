@@ -148,6 +148,8 @@ def run(
             throughput_phase(it.servers["1"].base, bench, results)
         for bench in benches:
             verify_phase(bench, results)
+        for bench in benches:
+            import_phase(bench, results)
 
     results.notes.append(
         f"PostgreSQL {results.data.get('postgres')} (embedded, synchronous_commit="
@@ -579,6 +581,26 @@ def throughput_phase(base: str, bench: Bench, results: Results) -> None:
             f">= {TARGET_PAGES_PER_S:,} requests/s",
             rate >= TARGET_PAGES_PER_S and failed == 0,
         )
+
+
+IMPORT_ROWS = 50_000
+TARGET_IMPORT = 5_000  # matters/s (issue 14 §6)
+
+
+def import_phase(bench: Bench, results: Results) -> None:
+    """(9) for a workload that imports an old system's file: its rows read,
+    checked and recorded per second, end to end; then the same file again."""
+    if not isinstance(bench.workload, phases.Imports):
+        return
+    say(f"importing {IMPORT_ROWS:,} made-up past matters{bench.tag}")
+    done = bench.workload.import_rate(IMPORT_ROWS)
+    results.add(
+        f"9. import of {done.rows:,} past matters (read, check, record){bench.tag}",
+        f"{done.rate:,.0f} matters/s ({done.seconds:.1f} s; the same file again"
+        f" {done.again_seconds:.1f} s, nothing recorded)",
+        f">= {TARGET_IMPORT:,} matters/s",
+        done.rate >= TARGET_IMPORT,
+    )
 
 
 def verify_phase(bench: Bench, results: Results) -> None:

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from api.credit import schemas, service
 from api.host.context import Http
 from api.http.auth import CurrentPrincipal, caller
-from api.http.errors import ProblemError
 from api.http.openapi import STAFF, problems
 from api.http.reads import After, Limit, Reader, UnitFilter, page_body, staff_reader
+from api.http.uploads import CSV_BODY, csv_body
 from api.http.views import JSON
 from domain.credit.formats import Kind
 from domain.credit.service import Credit
@@ -20,17 +20,6 @@ from projections.credit import distribution_queries
 
 router = APIRouter(prefix="/v1/credit", tags=["credit: directed data (定向推送数据)"])
 StaffReader = Annotated[Reader, Depends(staff_reader(Credit.name))]
-
-IMPORTS = "/v1/credit/imports"
-CSV = "text/csv"
-
-
-async def csv_body(request: Request) -> bytes:
-    """The body as sent (the size limit is the service's, CASETRACE_MAX_BODY_BYTES)."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != CSV:
-        raise ProblemError(415, "send the file as text/csv (UTF-8)")
-    return await request.body()
 
 
 @router.post(
@@ -44,13 +33,7 @@ async def csv_body(request: Request) -> bytes:
     "applied, bad rows named in the report and left out; a file whose "
     "encoding or header is wrong is refused whole (422, each fault in "
     "`errors`). Importing the same file again records nothing new.",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {CSV: {"schema": {"type": "string"}}},
-        },
-        "x-body-media-type": CSV,
-    },
+    openapi_extra=CSV_BODY,
     name="import_directed_data",
 )
 def import_directed_data(

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.http.schemas import Page, example
+from api.http.uploads import ImportProblem
 
 USCC = "91420102MA4K0000XQ"
 SHA = "9f2c4e0b1d6a7e3f5c8b2a4d6e8f0a1c3e5b7d9f1a2c4e6b8d0f2a4c6e8b0d2f"
@@ -19,16 +20,6 @@ class ImportCounts(BaseModel):
     unchanged: int = Field(description="无变化 — good rows already recorded")
     rejected: int = Field(description="拒收 — bad rows; they changed nothing")
     warnings: int = Field(description="警告 — rows applied with a warning to review")
-
-
-class ImportProblem(BaseModel):
-    row: int = Field(
-        description="行号 — row number as a spreadsheet shows it (header: 1)"
-    )
-    column: str | None = Field(description="列 — the column at fault, if one is")
-    severity: str = Field(description="error (row left out) or warning (applied)")
-    code: str = Field(description="stable code, e.g. uscc_invalid, date_invalid")
-    message: str = Field(description="why")
 
 
 class ImportOutcome(BaseModel):

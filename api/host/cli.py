@@ -44,11 +44,14 @@ def _context_commands() -> None:
 
     from api.host.contexts import registered
 
+    added: set[int] = set()
     for context in registered():
         if context.cli is not None:
             module, _, name = context.cli.partition(":")
             sub: typer.Typer = getattr(import_module(module), name)
-            app.add_typer(sub, name=sub.info.name)
+            if id(sub) not in added:  # a group several contexts join (`import`)
+                added.add(id(sub))
+                app.add_typer(sub, name=sub.info.name)
 
 
 _context_commands()

@@ -107,6 +107,11 @@ class CasetraceRecorder(PostgresApplicationRecorder):
             + insert
             + SQL(" WHERE EXISTS (SELECT FROM k) RETURNING notification_id")
         )
+        self.bulk_insert_statement = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%b::uuid[], %b::int4[], %b::text[], %b::bytea[])"
+            " RETURNING notification_id"
+        ).format(*table)
         self._reads: dict[tuple[str, str | None, bool], Composed] = {}
 
     # -- writing: one transaction, one round trip ---------------------------------
@@ -163,8 +168,19 @@ class CasetraceRecorder(PostgresApplicationRecorder):
             key, log, outcome = command
             statement = self.keyed_insert_statement
             params = [key.scope, key.key, key.fingerprint, log, Jsonb(outcome), events]
+        ids = self._write(statement, params)
+        settle()
+        if len(ids) != len(stored_events):  # the key: nothing was inserted
+            msg = f"Idempotency-Key {command[0].key if command else ''!r} is already recorded"
+            raise IntegrityError(msg)
+        return ids
+
+    def _write(
+        self, statement: Composed, params: Sequence[Any], *, binary: bool = False
+    ) -> list[int]:
+        """The pipelined transaction; the notification ids it inserted."""
         with self.datastore.get_connection() as conn:
-            steps, inserted = conn.cursor(), conn.cursor()
+            steps, inserted = conn.cursor(), conn.cursor(binary=binary)
             try:
                 with conn.pipeline():
                     steps.execute("BEGIN", prepare=False)
@@ -177,12 +193,26 @@ class CasetraceRecorder(PostgresApplicationRecorder):
                 with contextlib.suppress(psycopg.Error):
                     conn.execute("ROLLBACK", prepare=False)
                 raise
-            ids = [row["notification_id"] for row in inserted.fetchall()]
-        settle()
-        if len(ids) != len(stored_events):  # the key: nothing was inserted
-            msg = f"Idempotency-Key {command[0].key if command else ''!r} is already recorded"
-            raise IntegrityError(msg)
-        return ids
+            return [row["notification_id"] for row in inserted.fetchall()]
+
+    def insert_in_bulk(self, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """Many new events in one transaction (an import), as `insert_events`
+        writes them — the table lock, NOTIFY, in order — with the columns sent
+        as four binary arrays: the composite array's text form escapes each
+        event's state with a regular expression, several times slower. Not
+        retried: an import is run again instead (it records nothing twice).
+        One transaction is left by leaving the pipeline, which sends the
+        whole of a large statement before it waits (docs/upstream-save-hang.md)."""
+        if not stored_events:
+            return []
+        confirm(pending_reliances())
+        columns = (
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        )
+        return self._write(self.bulk_insert_statement, columns, binary=True)
 
     # -- reading: several aggregates, and the reliances, in one round trip --------
 
@@ -259,6 +289,29 @@ class CasetraceRecorder(PostgresApplicationRecorder):
             rows[(e.originator_id, e.originator_version)]["notification_id"]
             for e in stored_events
         ]
+
+    def select_first_events(self, ids: Sequence[Any]) -> list[StoredEvent]:
+        """The first event of each of these aggregates that exists, in one
+        query (an import asks which of its rows are stored already)."""
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state"
+            " FROM {schema}.{table} WHERE originator_id = ANY(%s)"
+            " AND originator_version = 1"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (list(ids),))
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def find_command(self, scope: str, key: str) -> StoredCommand | None:
         """The recorded outcome of a keyed command, with the log position of the

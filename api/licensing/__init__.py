@@ -54,4 +54,5 @@ CONTEXT = Context(
     http=_http,
     demo=_demo,
     bench="api.licensing.bench",
+    cli="api.licensing.imports:IMPORT",  # `casetrace import licensing`
 )

@@ -16,6 +16,7 @@ from uuid import uuid4
 from api.bench.workload import UNITS, Command, Query, enrol
 from api.host.storage import Services
 from api.licensing import service
+from api.licensing.import_bench import Imported, import_rate
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import Licence
 from domain.licensing.parties import (
@@ -298,6 +299,10 @@ class LicensingWorkload:
 
     def queries(self) -> Sequence[Query]:
         return [Query(label, path, self.tokens["auditor"]) for label, path in QUERIES]
+
+    def import_rate(self, rows: int) -> Imported:
+        """`casetrace bench` row 9: the history import (api/licensing/import_bench.py)."""
+        return import_rate(self.services, rows)
 
 
 def workload(services: Services) -> LicensingWorkload:

@@ -66,6 +66,7 @@ TEMPLATES: Final[dict[str, Template]] = {
     LicenceApplication.CertificateServed.TOPIC: "送达许可证件（{method}）",
     # The applicant withdraws the application (撤回申请).
     LicenceApplication.Withdrawn.TOPIC: "撤回",
+    LicenceApplication.Imported.TOPIC: "历史办件导入（原系统编号 {source[source_id]}，第{source[row]}行）：{received_on} 收件，{history[decided_on]} 办结（{history[outcome]}）",
     LicenceApplication.DeadlineMissed.TOPIC: "法定期限 {due} 届满未办结（系统记录）",
     LicenceApplication.DocumentIssued.TOPIC: "出具{kind}（PDF，SHA-256 {document[sha256]}）",
     # -- a licence (许可证) -------------------------------------------------------

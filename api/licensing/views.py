@@ -27,7 +27,7 @@ def application_view(a: LicenceApplication) -> dict[str, Any]:
         # From an online submission (网上申报): its number and each
         # material's documents, as pre-reviewed.
         "submission_number": a.submission_number,
-        "documents": a.documents,
+        "material_documents": a.material_documents,
         # The catalogue's materials not among those received (a hint for the
         # clerk; not a notice): different from the notice's `missing_items`.
         "materials_not_received": a.missing_materials,

@@ -14,26 +14,31 @@ spreadsheet shows them: the header is row 1.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Final, Literal
+from typing import Final
 
 from domain.registry.enterprise import ABNORMAL_OPERATIONS_LIST, SERIOUS_DISHONESTY_LIST
+from domain.shared.csvfile import (
+    Column,
+    Problem,
+    RowFaults,
+    cell_date,
+    cell_text,
+    check_header,
+    field_count_ok,
+    file_error,
+    records,
+)
 from domain.shared.errors import InvalidInputError
 from domain.shared.jurisdiction import validate_region_code
-from domain.shared.text import clean_text
 from domain.shared.uscc import CHECK_RULES, validate_uscc
+
+__all__ = ["COLUMNS", "FLAG", "TITLE", "Kind", "Problem", "Read", "Row", "read"]
 
 MAX_ROWS: Final = 50_000
 MAX_FILE_BYTES: Final = 32 * 1024 * 1024
-# Formula-looking cells (CSV injection): no name, reason or authority starts so.
-FORMULA_START: Final = ("=", "+", "-", "@")
 
 
 class Kind(StrEnum):
@@ -52,18 +57,6 @@ TITLE: Final = {
     Kind.ABNORMAL: "经营异常名录",
     Kind.SERIOUS: "严重违法失信名单",
 }
-
-Value = Literal["uscc", "name", "region", "date", "line", "prose"]
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str  # as the file names it (compared after NFKC: either bracket width)
-    field: str
-    value: Value
-    required: bool = True
-    max_length: int = 200
-
 
 USCC_COLUMN: Final = Column("统一社会信用代码", "uscc", "uscc")
 NAME_COLUMN: Final = Column("企业名称", "name", "name")
@@ -97,30 +90,6 @@ COLUMNS: Final[dict[Kind, tuple[Column, ...]]] = {
     Kind.SERIOUS: _list_columns("严重违法失信名单"),
 }
 
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One fault of one row (row 1: the header), in one column if known."""
-
-    row: int
-    column: str | None
-    code: str
-    message: str
-    severity: Severity = "error"
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            # A problem detail's `field` (the input at fault, a dotted path).
-            "field": "csv" if self.column is None else f"csv.{self.row}.{self.column}",
-            "row": self.row,
-            "column": self.column,
-            "severity": self.severity,
-            "code": self.code,
-            "message": self.message,
-        }
-
 
 @dataclass(frozen=True)
 class Row:
@@ -151,39 +120,6 @@ class Read:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _header(cell: str) -> str:
-    return unicodedata.normalize("NFKC", cell).strip().lstrip("\ufeff").strip()
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _file_error(
-            "encoding", "the file is UTF-16; save it as UTF-8 (Excel: CSV UTF-8)"
-        )
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        try:
-            data.decode("gb18030")
-            hint = "; it reads as GBK/GB18030: save it as UTF-8 (Excel: CSV UTF-8)"
-        except UnicodeDecodeError:
-            hint = ""
-        raise _file_error(
-            "encoding",
-            f"the file is not UTF-8 (byte 0x{data[exc.start]:02X} at offset "
-            f"{exc.start}){hint}",
-        ) from None
-
-
-def _file_error(code: str, message: str, *more: Problem) -> InvalidInputError:
-    first = Problem(1, None, code, message)
-    return InvalidInputError(
-        message if not more else f"{message} ({len(more)} faults)",
-        field="csv",
-        errors=tuple(p.as_dict() for p in (more or (first,))),
-    )
-
-
 def detect(header: list[str]) -> Kind:
     """The kind whose header this is: its required columns, nothing unknown."""
     names = set(header)
@@ -191,113 +127,20 @@ def detect(header: list[str]) -> Kind:
         known = {c.header for c in columns}
         if {c.header for c in columns if c.required} <= names <= known:
             return kind
-    raise _file_error(
+    raise file_error(
         "header_unknown",
         "cannot tell the kind of file from its header; name it "
         "(--kind new|abnormal|serious) or use one of the documented headers",
     )
 
 
-def _check_header(kind: Kind, header: list[str]) -> dict[str, Column]:
-    columns = {c.header: c for c in COLUMNS[kind]}
-    faults = [
-        Problem(1, h or f"(column {n})", "header_unknown", f"unknown column {h!r}")
-        for n, h in enumerate(header, start=1)
-        if h not in columns
-    ]
-    faults += [
-        Problem(1, h, "header_duplicate", f"column {h!r} appears twice")
-        for n, h in enumerate(header)
-        if h in header[:n]
-    ]
-    faults += [
-        Problem(1, c.header, "header_missing", f"required column {c.header!r} missing")
-        for c in columns.values()
-        if c.required and c.header not in header
-    ]
-    if faults:
-        raise _file_error(
-            faults[0].code,
-            f"the header does not match the {TITLE[kind]} format: "
-            + "; ".join(p.message for p in faults),
-            *faults,
-        )
-    return columns
-
-
-_DATE_FORMS: Final = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
-)
-
-
-def parse_date(text: str, today: date) -> date:
-    """YYYY-MM-DD (also YYYY/M/D, YYYYMMDD, YYYY年M月D日), not in the future."""
-    for form in _DATE_FORMS:
-        # ASCII digits only: \d would also take other scripts' digits.
-        match = form.match(text) if text.isascii() or "年" in text else None
-        if match and all(g.isascii() for g in match.groups()):
-            try:
-                found = date(*(int(g) for g in match.groups()))
-            except ValueError:
-                break
-            if found > today:
-                msg = f"{text} is in the future"
-                raise ValueError(msg)
-            if found.year < 1949:
-                msg = f"{text} is before 1949"
-                raise ValueError(msg)
-            return found
-    msg = f"{text!r} is not a date (write YYYY-MM-DD)"
-    raise ValueError(msg)
-
-
-class _RowFaults:
-    def __init__(self, line: int, out: list[Problem]) -> None:
-        self.line, self.out, self.bad = line, out, False
-
-    def error(self, column: str | None, code: str, message: str) -> None:
-        self.bad = True
-        self.out.append(Problem(self.line, column, code, message))
-
-    def warn(self, column: str | None, code: str, message: str) -> None:
-        self.out.append(Problem(self.line, column, code, message, "warning"))
-
-
-def _cell(c: Column, raw: str, faults: _RowFaults, today: date) -> object:
+def _cell(c: Column, raw: str, faults: RowFaults, today: date) -> object:
     """A cell's value (None if it is bad, and the fault recorded)."""
-    try:
-        text = clean_text(raw, multiline=c.value == "prose", allow_empty=True)
-    except ValueError as exc:
-        faults.error(c.header, "text_invalid", str(exc))
-        return None
+    text = cell_text(c, raw, faults)
     if not text:
-        if c.required:
-            code = "name_missing" if c.value == "name" else "value_missing"
-            faults.error(c.header, code, f"{c.header} is empty")
-            return None
-        return ""
-    if len(text) > c.max_length:
-        faults.error(
-            c.header, "too_long", f"{len(text)} characters; at most {c.max_length}"
-        )
-        return None
-    if c.value in ("name", "line", "prose") and text.startswith(FORMULA_START):
-        faults.error(
-            c.header,
-            "formula",
-            f"starts with {text[0]!r}: looks like a spreadsheet formula, not a "
-            "value the credit system sends",
-        )
-        return None
+        return text
     if c.value == "date":
-        try:
-            return parse_date(text, today)
-        except ValueError as exc:
-            faults.error(c.header, "date_invalid", str(exc))
-            return None
+        return cell_date(c, text, faults, today)
     if c.value == "region":
         try:
             return validate_region_code(text)
@@ -309,7 +152,7 @@ def _cell(c: Column, raw: str, faults: _RowFaults, today: date) -> object:
     return text
 
 
-def _uscc(c: Column, text: str, faults: _RowFaults) -> str | None:
+def _uscc(c: Column, text: str, faults: RowFaults) -> str | None:
     try:
         code = validate_uscc(text, check_characters=False)
     except InvalidInputError as exc:
@@ -328,36 +171,16 @@ def _uscc(c: Column, text: str, faults: _RowFaults) -> str | None:
 def read(data: bytes, kind: Kind | None, today: date) -> Read:
     """The file checked: refused whole (InvalidInputError), or its good rows
     and each bad row's faults."""
-    if len(data) > MAX_FILE_BYTES:
-        raise _file_error("too_large", f"at most {MAX_FILE_BYTES} bytes per file")
-    text = _decode(data)
-    records = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [_header(h) for h in next(records, [])]
-        if not any(header):
-            raise _file_error("empty", "the file is empty: no header")
-        kind = kind or detect(header)
-        columns = _check_header(kind, header)
-        found = Read(kind, hashlib.sha256(data).hexdigest(), len(data))
-        raw_rows = [
-            (n, values)
-            for n, values in enumerate(records, start=2)
-            if any(v.strip() for v in values)
-        ]
-    except csv.Error as exc:
-        raise _file_error("csv", f"row {records.line_num}: {exc}") from None
-    if len(raw_rows) > MAX_ROWS:
-        raise _file_error("too_many_rows", f"at most {MAX_ROWS} rows per file")
-    found.rows = len(raw_rows)
+    found_records = records(data, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS)
+    header = found_records.header
+    kind = kind or detect(header)
+    columns = check_header(COLUMNS[kind], header, TITLE[kind])
+    found = Read(kind, found_records.sha256, found_records.size)
+    found.rows = len(found_records.rows)
     candidates: list[tuple[Row, tuple[str, ...]]] = []
-    for n, values in raw_rows:
-        faults = _RowFaults(n, found.problems)
-        if len(values) != len(header):
-            faults.error(
-                None,
-                "field_count",
-                f"{len(values)} fields; the header has {len(header)}",
-            )
+    for n, values in found_records.rows:
+        faults = RowFaults(n, found.problems)
+        if not field_count_ok(values, header, faults):
             continue
         cells = {
             columns[h].field: _cell(columns[h], v, faults, today)
@@ -371,9 +194,7 @@ def read(data: bytes, kind: Kind | None, today: date) -> Read:
     return found
 
 
-def _row(
-    kind: Kind, n: int, cells: dict[str, object], faults: _RowFaults
-) -> Row | None:
+def _row(kind: Kind, n: int, cells: dict[str, object], faults: RowFaults) -> Row | None:
     values = {k: v for k, v in cells.items() if v != ""}
     uscc = str(values["uscc"])
     region = values.get("region_code")

@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.licensing.documents import RULES, DocumentKind, IssuedDocument
+from domain.licensing.history import ImportSource, Outcome, PastHandling
 from domain.licensing.matter import Matter
 from domain.licensing.parties import (
     REMEDY_TEXT,
@@ -303,6 +304,17 @@ class LicenceApplication(Aggregate):
         verification_code: str  # in its verification URL and QR code
         rule: str
 
+    class Imported(Received):
+        """A past matter from the old system (domain/licensing/history.py): its
+        receipt and whole history in one event, recorded at the import by the
+        importing admin; the history's dates are the matter's own."""
+
+        history: PastHandling
+        source: ImportSource
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate._past(self.history, self.source)
+
     @event(Received)
     def __init__(
         self,
@@ -327,7 +339,7 @@ class LicenceApplication(Aggregate):
     ) -> None:
         self.receipt_number = receipt_number
         self.submission_number = submission_number
-        self.documents = documents
+        self.material_documents = documents  # each material's uploads
         self.matter = matter
         self.request = request
         self.query_code_hash = query_code_hash
@@ -364,6 +376,7 @@ class LicenceApplication(Aggregate):
         self.interview_held = False
         self.missed_deadlines: list[tuple[DeadlineKind, date]] = []
         self.documents: dict[DocumentKind, IssuedDocument] = {}
+        self.import_source: ImportSource | None = None
 
     # -- receipt ----------------------------------------------------------------
 
@@ -1154,6 +1167,28 @@ class LicenceApplication(Aggregate):
         assert self.decision_limit is not None
         return self.decision_limit
 
+    def _past(self, history: PastHandling, source: ImportSource) -> None:
+        """Imported: the state the history left (assignments only; replayed)."""
+        self.import_source = source
+        self.decided_on = history.decided_on
+        self.decision_number = history.decision_number
+        self.certificate_number = history.certificate_number
+        if history.accepted_on is not None and history.decision_due is not None:
+            self.decision_limit = _as_recorded(
+                history.accepted_on,
+                history.decision_limit_wd,
+                ART_42,
+                history.decision_due,
+            )
+        if history.certificate_due is not None:
+            self.certificate_limit = _as_recorded(
+                history.decided_on,
+                self.item.certificate_limit_wd,
+                ART_44,
+                history.certificate_due,
+            )
+        self.status = imported_status(history)
+
     def _require(
         self, allowed: Status | frozenset[Status], action: str, rule: str
     ) -> None:
@@ -1546,6 +1581,20 @@ def _working_limit(
     return TimeLimit.begin(
         calendar, start=start, days=days, counting=Counting.WORKING, rule=rule
     )
+
+
+def imported_status(history: PastHandling) -> Status:
+    """Where an imported matter's history left it."""
+    if history.certificate_served_on is not None:
+        return Status.CERTIFICATE_SERVED
+    if history.certificate_issued_on is not None:
+        return Status.CERTIFICATE_ISSUED
+    return {
+        Outcome.GRANTED: Status.GRANTED,
+        Outcome.REFUSED: Status.REFUSED,
+        Outcome.NOT_ACCEPTED: Status.NOT_ACCEPTED,
+        Outcome.WITHDRAWN: Status.WITHDRAWN,
+    }[history.outcome]
 
 
 def _as_recorded(start: date, days: int, rule: str, due: DueDate) -> TimeLimit:

@@ -125,6 +125,8 @@ class Licensing(PreReview, Aftercare):  # 网上预审 before; 回访, 质企联
         CaseType(JointReview, "joint review", lambda r: r.unit_code),
         *Aftercare.cases,
     )
+    # 历史办件导入 (domain/licensing/importing.py): an admin's, not a command.
+    rights: ClassVar = {"import_past_matters": frozenset({Role.ADMIN})}
 
     # -- queries of one case -----------------------------------------------------
 

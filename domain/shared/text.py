@@ -17,6 +17,7 @@ as a `pattern` (and `maxLength`), so a client can check before it sends.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
@@ -99,6 +100,13 @@ LINE_PATTERN: Final = _pattern(_C0_C1 + _FORMAT_RANGES + _SEPARATOR_RANGES)
 PROSE_PATTERN: Final = _pattern(_C0_C1_BUT_BREAKS)
 
 
+# Any character `clean_text` may refuse (a superset: prose's breaks too); text
+# without one skips the character-by-character check (an import's many cells).
+_SUSPECT: Final = re.compile(
+    f"[{_C0_C1}{_FORMAT_RANGES}{_SEPARATOR_RANGES}\ud800-\udfff]"
+)
+
+
 def _describe(char: str) -> str:
     name = unicodedata.name(char, "")
     return f"U+{ord(char):04X}" + (f" {name}" if name else "")
@@ -113,7 +121,7 @@ def clean_text(
     rather than silently dropped (str.strip treats U+001C–U+001F as space).
     """
     text = unicodedata.normalize("NFC", value)
-    for char in text:
+    for char in text if _SUSPECT.search(text) else ():
         category = unicodedata.category(char)
         if multiline and char in _PROSE_BREAKS:
             continue

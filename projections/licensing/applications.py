@@ -35,6 +35,7 @@ from projections.licensing.application_counts import (
     DECISION_DAYS,
     MEASURE_OF,
 )
+from projections.licensing.imported import imported_facts, imported_row
 from projections.rollups import Tally
 from projections.schema import BigInt, Index, Table
 
@@ -180,6 +181,7 @@ class Applications(CaseReadModel[ApplicationRow]):
     def handlers(self) -> Mapping[type[Any], Handler]:
         return {
             A.Received: self._received,
+            A.Imported: self._imported,
             A.CorrectionRequested: _status(Status.CORRECTION_REQUESTED),
             A.CorrectionsSubmitted: _touch,
             A.Accepted: self._accepted,
@@ -233,6 +235,9 @@ class Applications(CaseReadModel[ApplicationRow]):
             licence_id=e.request.licence_id if e.request else None,
         )
         return _touch(row, e, position)
+
+    def _imported(self, _: None, e: A.Imported, position: int) -> ApplicationRow:
+        return imported_row(self._received(None, e, position), e)
 
     def _accepted(
         self,
@@ -452,10 +457,13 @@ def _missable(
     )
 
 
-def _facts_of(
-    row: ApplicationRow, e: Any
-) -> Iterable[tuple[str, date, bool | None, bool | None, int | None]]:
-    if isinstance(e, A.Received):
+Fact = tuple[str, date, bool | None, bool | None, int | None]
+
+
+def _facts_of(row: ApplicationRow, e: Any) -> Iterable[Fact]:
+    if isinstance(e, A.Imported):
+        yield from imported_facts(row, e)
+    elif isinstance(e, A.Received):
         yield "received", e.received_on, None, None, None
     elif isinstance(e, A.Accepted | A.AcceptedWithDeficiencies | A.AcceptanceDeemed):
         yield "accepted", e.acceptance_date, None, None, None

@@ -528,3 +528,38 @@ def test_every_catalogue_command_is_the_admins() -> None:
     assert {c.verb for c in CATALOGUE_COMMANDS} == {"publish", "revise", "withdraw"}
     for c in CATALOGUE_COMMANDS:
         assert Registry.permissions[c.name] == {Role.ADMIN}
+
+
+# -- importing past matters (历史办件导入, tests/api/test_licensing_import.py) ------
+
+IMPORT_ROUTE = ("POST", "/v1/licensing/imports", "import_past_matters")
+
+
+def test_the_import_route_is_documented_with_its_permission(
+    client: TestClient,
+) -> None:
+    method, path, permission = IMPORT_ROUTE
+    assert method.lower() in client.get("/openapi.json").json()["paths"][path]
+    assert Licensing.permissions[permission] == {Role.ADMIN}
+
+
+@pytest.mark.parametrize(
+    ("role", "unit"),
+    [
+        (role, unit)
+        for role in Role
+        if role not in Licensing.permissions[IMPORT_ROUTE[2]]
+        for unit in UNITS
+    ],
+)
+def test_no_role_but_an_admin_imports_past_matters_and_a_refusal_records_nothing(
+    client: TestClient, staff: StaffBook, role: Role, unit: str
+) -> None:
+    head = log_head(client)
+    response = client.post(
+        IMPORT_ROUTE[1],
+        content="原系统编号,事项编码\n".encode(),
+        headers={**staff[(role, unit)].headers, "Content-Type": "text/csv"},
+    )
+    assert_problem(response, 403, "forbidden", detail="import-past-matters needs")
+    assert log_head(client) == head

@@ -158,7 +158,7 @@ def test_pre_review_from_corrections_to_a_received_application_with_one_query_co
     assert application["status"] == "received"
     assert application["materials"] == MATERIALS
     assert application["submission_number"] == receipt["submission_number"]
-    assert application["documents"] == current["materials"]
+    assert application["material_documents"] == current["materials"]
     assert application["applicant"]["uscc"] == current["applicant"]["uscc"]
 
     # One query code: the public progress lookup and the submission both answer.

@@ -188,7 +188,7 @@ def test_an_accepted_submission_is_received_as_an_online_application_with_its_do
     assert application.status is Status.RECEIVED
     assert application.channel is Channel.ONLINE
     assert application.materials == MATERIALS
-    assert application.documents == submission.materials
+    assert application.material_documents == submission.materials
     assert application.submission_number == receipt.submission_number
     assert accepted.version == submission.version
 

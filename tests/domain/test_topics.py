@@ -49,6 +49,7 @@ EXPECTED_TOPICS: dict[type[Aggregate], list[str]] = {
         "casetrace.licensing.LicenceApplication.DeadlineMissed",
         "casetrace.licensing.LicenceApplication.DeadlineRecomputed",
         "casetrace.licensing.LicenceApplication.DocumentIssued",
+        "casetrace.licensing.LicenceApplication.Imported",
         "casetrace.licensing.LicenceApplication.Created",
     ],
     Licence: [

@@ -1,0 +1,74 @@
+"""`casetrace import …`: the group every context's import joins (its
+descriptor's `cli` names this group; the command is the context's own), and
+what each import's command does alike: read the file, print the validation
+report (or write it as JSON), exit 1 when a row was refused, 2 when the file
+was."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from domain.shared.errors import InvalidInputError
+
+IMPORT = typer.Typer(name="import", help="Import data from other systems.")
+
+
+@IMPORT.callback()
+def _imports() -> None:
+    """Import data from other systems."""
+
+
+def read_upload(file: Path, max_bytes: int) -> bytes:
+    if file.stat().st_size > max_bytes:
+        typer.echo(f"refused: {file} is larger than {max_bytes} bytes", err=True)
+        raise typer.Exit(2)
+    return file.read_bytes()
+
+
+def run_import(
+    file: Path,
+    attempt: Callable[[], dict[str, Any]],
+    summary: Callable[[dict[str, Any]], list[str]],
+    *,
+    as_json: bool,
+    report: Path | None,
+    rejected: Callable[[dict[str, Any]], int],
+) -> None:
+    """Run the import, show its report (`summary` gives the lines before the
+    problems), and exit as the module docstring says."""
+    try:
+        body = attempt()
+    except InvalidInputError as refused:
+        body = {"refused": refused.detail, "problems": list(refused.errors)}
+    if report is not None:
+        report.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    if as_json:
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        lines = (
+            [f"{file}: refused, nothing imported: {body['refused']}"]
+            if "refused" in body
+            else summary(body)
+        )
+        for line in lines + problem_lines(body["problems"]):
+            typer.echo(line)
+    if "refused" in body:
+        raise typer.Exit(2)
+    if rejected(body):
+        raise typer.Exit(1)
+
+
+def problem_lines(problems: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for p in problems:
+        column = f" [{p['column']}]" if p.get("column") else ""
+        severity = p.get("severity", "error")
+        lines.append(
+            f"  {severity}: row {p['row']}{column} {p['code']}: {p['message']}"
+        )
+    return lines

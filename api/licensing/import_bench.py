@@ -1,0 +1,118 @@
+"""The licensing history import's bench (`casetrace bench`, row 9): a file of
+past matters made up here, imported as `casetrace import licensing` imports
+one — read, checked, recorded — and timed end to end.
+
+    .venv/bin/python -m api.licensing.import_bench [URL] [--rows 50000]
+
+runs it alone (a throwaway embedded server without a URL), twice: the first
+import records every row, the second finds every row already imported."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from api.bench.workload import UNITS, enrol
+from api.licensing import service
+from domain.licensing.importing import ImportReport, PastMatters
+from domain.shared.audit import Actor, ActorKind, Audit, Role
+from domain.shared.uscc import compose_uscc
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
+
+HEADER = (
+    "原系统编号,事项编码,事项类型,申请人名称,统一社会信用代码,受理单位代码,"
+    "收件日期,受理日期,决定日期,发证日期,送达日期,办理结果,决定文号,证书编号\n"
+)
+ITEMS = ("XK-TZSB-SYDJ", "XK-JL-XSPZ", "XK-JL-BZKH")
+ADMIN = Audit(
+    actor=Actor(
+        kind=ActorKind.STAFF,
+        id="B-ADMIN",
+        name="bench admin",
+        role=Role.ADMIN,
+        unit_code="3208",
+    ),
+    request_id="bench-import",
+)
+
+
+@dataclass(frozen=True)
+class Imported:
+    rows: int
+    seconds: float  # the first import: every row recorded
+    again_seconds: float  # the same file again: every row already imported
+    report: ImportReport
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def past_matters(rows: int, first_year: int = 2010) -> bytes:
+    """`rows` matters over the years from `first_year`: granted (served),
+    refused, not accepted and withdrawn, some decided late."""
+    lines = [HEADER]
+    start = date(first_year, 1, 4)
+    for n in range(rows):
+        received = start + timedelta(days=(n * 7) % 5800)
+        accepted = received + timedelta(days=1)
+        decided = accepted + timedelta(days=14 + n % 23)
+        firm = compose_uscc("320803", f"{n % 100_000_000:08d}")
+        outcome = ("准予许可", "准予许可", "不予许可", "不予受理", "撤回")[n % 5]
+        granted, not_accepted = outcome == "准予许可", outcome == "不予受理"
+        issued = decided + timedelta(days=2) if granted else None
+        lines.append(
+            f"H{n:08d},{ITEMS[n % 3]},,淮安历史企业{n},{firm},320803,{received},"
+            f"{'' if not_accepted else accepted},{decided},{issued or ''},"
+            f"{issued + timedelta(days=1) if issued else ''},{outcome},"
+            f"淮市监许〔{decided.year}〕{n}号,{f'TS-{n}' if granted else ''}\n"
+        )
+    return "".join(lines).encode()
+
+
+def import_rate(services: Services, rows: int) -> Imported:
+    """Import a made-up file of `rows` past matters, then the same file again."""
+    enrol(services, UNITS, [])
+    importer = PastMatters(service(services))
+    data = past_matters(rows)
+    began = time.perf_counter()
+    report = importer.import_past_matters(ADMIN, data)
+    first = time.perf_counter() - began
+    began = time.perf_counter()
+    importer.import_past_matters(ADMIN, data)
+    again = time.perf_counter() - began
+    return Imported(rows, first, again, report)
+
+
+def main() -> None:
+    from api.host.settings import Settings
+    from api.host.storage import open_services, start_embedded
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url", nargs="?")
+    parser.add_argument("--rows", type=int, default=50_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="casetrace-import-bench-") as tmp:
+        url = args.url or start_embedded(Path(tmp), throwaway=True)
+        services = open_services(Settings(), url=url)
+        try:
+            done = import_rate(services, args.rows)
+        finally:
+            services.close()
+    c = done.report.counts
+    print(
+        f"{done.rows:,} rows: {done.rate:,.0f} matters/s ({done.seconds:.1f} s;"
+        f" imported {c.imported:,}, refused {c.refused:,});"
+        f" again: {done.rows / done.again_seconds:,.0f} rows/s, all already imported"
+    )
+
+
+if __name__ == "__main__":
+    main()
