@@ -228,8 +228,15 @@ def grant_decision(c: CaseFacts, e: A.Granted) -> Sheet:
         (
             f"{_lead(c)}，经审查，符合法定条件、标准。根据{LAW}第三十四条、"
             "第三十八条第一款的规定，本机关决定准予行政许可。",
-            f"本机关将于{cn(e.certificate_due.due)}前向你（单位）颁发、送达许可证件"
-            f"（{LAW}第四十四条）。",
+            # A post-licence matter such as 注销 or 停用 makes no certificate.
+            *(
+                ()
+                if e.certificate_due is None
+                else (
+                    f"本机关将于{cn(e.certificate_due.due)}前向你（单位）颁发、"
+                    f"送达许可证件（{LAW}第四十四条）。",
+                )
+            ),
         ),
         facts=_licence_facts(c),
     )
