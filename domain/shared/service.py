@@ -316,7 +316,11 @@ class ContextService(Reading):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        commands = dict(cls.commands)
+        # Every base's commands: a service may be assembled from several parts
+        # (licensing: the counter, 网上预审 and the aftercare).
+        commands: dict[str, CommandSpec] = {}
+        for base in reversed(cls.__mro__[1:]):
+            commands.update(getattr(base, "commands", {}))
         for attribute, value in cls.__dict__.items():
             declared = getattr(value, DECLARED, None)
             if isinstance(declared, Declared):
