@@ -38,7 +38,7 @@ HTTP = Http(
         submissions.public,
     ),
     summaries=summaries.SUMMARIES,
-    glossary=glossary.GLOSSARY,
+    glossary={**glossary.GLOSSARY, **submissions.GLOSSARY},
     examples=schemas.SHARED_EXAMPLES,
     pages=(pages.pages,),
     templates=Path(__file__).parent / "templates",
