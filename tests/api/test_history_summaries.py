@@ -15,6 +15,7 @@ from api.licensing.summaries import SUMMARIES
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
 from domain.licensing.licence import Licence
+from domain.licensing.submission import OnlineSubmission
 from domain.shared.events import Aggregate, event_classes
 
 
@@ -35,7 +36,12 @@ EVENTS = [e for a in LICENSING for e in event_classes(a) if e.__name__ != "Creat
 
 
 def test_the_licensing_aggregates_are_found() -> None:
-    assert set(LICENSING) == {LicenceApplication, Licence, ApplicantRecord}
+    assert set(LICENSING) == {
+        LicenceApplication,
+        Licence,
+        ApplicantRecord,
+        OnlineSubmission,
+    }
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.TOPIC)
@@ -122,3 +128,14 @@ def test_a_glossary_line_given_two_meanings_is_refused() -> None:
     with pytest.raises(ValueError, match="reason"):
         glossary.register({"reason": "另一个意思 — something else"})
     assert glossary.gloss(None, "reason") == glossary.GLOSSARY["reason"]
+
+
+def test_an_online_submissions_lines_name_its_materials() -> None:
+    reply = {"corrections": [{"material": "型式批准申请书", "reason": "未盖章"}]}
+    assert SUMMARIES.summary(OnlineSubmission.CorrectionsRequested, reply) == (
+        "网上预审：一次性告知补正 型式批准申请书"
+    )
+    submitted = {"materials": [{"material": "A{x}"}, {"material": "B"}]}
+    assert SUMMARIES.summary(OnlineSubmission.Submitted, submitted) == (
+        "网上申报，提交材料：A{x}、B"
+    )
