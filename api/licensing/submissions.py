@@ -28,7 +28,6 @@ from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -238,14 +237,26 @@ def applicant_audit(request: Request) -> Audit:
 
 
 def submission_form(text: str) -> schemas.SubmissionForm:
+    """The `submission` part read as a SubmissionForm. Its JSON is a rule the
+    multipart schema states only in words (a string part), so a refusal is
+    told field by field like any 422, as a refusal of the part's content."""
     try:
         return schemas.SubmissionForm.model_validate_json(text)
     except ValidationError as exc:
-        raise RequestValidationError(
-            [
-                {**e, "loc": ("body", "submission", *e["loc"])}
-                for e in exc.errors(include_url=False, include_context=False)
-            ]
+        errors = [
+            {
+                "field": ".".join(["submission", *(str(p) for p in e["loc"])]),
+                "message": e["msg"],
+                "type": e["type"],
+            }
+            for e in exc.errors(include_url=False, include_context=False)
+        ]
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        raise ProblemError(
+            422,
+            f"the submission part is not a valid SubmissionForm: {summary}",
+            slug="invalid-input",
+            extra={"errors": errors},
         ) from None
 
 
@@ -278,16 +289,23 @@ def submit(
         str,
         Form(
             description="JSON: {unit_code, item_code, applicant, agent} (SubmissionForm)",
+            min_length=2,
             max_length=20000,
         ),
     ],
     material: Annotated[
         list[MaterialName],
-        Form(description="the material each file belongs to, in the files' order"),
+        Form(
+            description="the material each file belongs to, in the files' order",
+            min_length=1,
+        ),
     ],
     file: Annotated[
         list[UploadFile],
-        File(description="PDF, JPEG or PNG; the type is judged by the bytes"),
+        File(
+            description="PDF, JPEG or PNG; the type is judged by the bytes",
+            min_length=1,
+        ),
     ],
 ) -> JSON:
     limiter = LookupLimiter(request.app.state.reads.pool, SUBMISSIONS_PER_HOUR, HOUR_S)
@@ -370,8 +388,8 @@ def resubmit(
     request: Request,
     submission_number: Number,
     query_code: Annotated[QueryCode, Form()],
-    material: Annotated[list[MaterialName], Form()],
-    file: Annotated[list[UploadFile], File()],
+    material: Annotated[list[MaterialName], Form(min_length=1)],
+    file: Annotated[list[UploadFile], File(min_length=1)],
     if_match: Annotated[str | None, Header()] = None,
 ) -> JSON:
     expected = expected_version(if_match)
