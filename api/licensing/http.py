@@ -53,7 +53,11 @@ HTTP = Http(
         submissions.public,
     ),
     summaries=summaries.SUMMARIES,
-    glossary={**glossary.GLOSSARY, **aftercare_schemas.GLOSSARY},
+    glossary={
+        **glossary.GLOSSARY,
+        **aftercare_schemas.GLOSSARY,
+        **submissions.GLOSSARY,
+    },
     examples=schemas.SHARED_EXAMPLES,
     pages=(pages.pages,),
     templates=Path(__file__).parent / "templates",

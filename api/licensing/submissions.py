@@ -8,11 +8,11 @@ The applicant's side, no token (`/public/v1/licensing/submissions`):
   JavaScript, and `curl -F` is all a client needs. Each file's type is proven
   by its bytes (api/http/uploads.py); nothing is stored or recorded unless
   every file and every material passes. Answers a number and a query code.
-- `GET /{number}?query_code=`: status, the written reply, the materials and,
+- `GET /{submission_number}?query_code=`: status, the written reply, the materials and,
   once accepted, the application's progress (办件查询).
-- `POST /{number}/resubmit`: corrected materials after a reply asked for
+- `POST /{submission_number}/resubmit`: corrected materials after a reply asked for
   them; the old versions are kept.
-- `GET /{number}/documents/{sha256}?query_code=`: one of their own documents.
+- `GET /{submission_number}/documents/{sha256}?query_code=`: one of their own documents.
 
 Staff's side (`/v1/licensing/submissions`): the list (read model, by
 jurisdiction), one submission and its history, the pre-review replies
@@ -23,12 +23,11 @@ jurisdiction), one submission and its history, the pre-review replies
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -58,6 +57,19 @@ from domain.shared.service import StaleVersionError
 from domain.shared.text import Line
 from projections.licensing import applications_queries as applications
 from projections.licensing import submissions_queries as submissions
+
+# Its fields in the bureau's words (merged into licensing's glossary).
+GLOSSARY: Final[dict[str, str]] = {
+    "submission": "网上申报 — JSON: the unit applied to, the item, the applicant and agent (SubmissionForm)",
+    "material": "申请材料名称 — the material each file belongs to, in the files' order",
+    "file": "材料文件 — PDF, JPEG or PNG; its type is judged by its bytes, never its name",
+    "query_code": "查询码 — the query code shown once at receipt (XXXX-XXXX-XXXX)",
+    "corrections": "补正内容 — each material to correct (or supply), with the reason",
+    "MaterialCorrection.material": "申请材料名称 — a material of the item, by its catalogue name",
+    "MaterialCorrection.reason": "补正理由 — what is wrong with it and how to put it right",
+    "param.submission_number": "申报编号 — the submission number (also the receipt number once accepted)",
+    "param.sha256": "文件摘要 — the document's SHA-256 (64 hex digits)",
+}
 
 router = APIRouter(prefix="/v1/licensing/submissions", tags=["online submissions"])
 public = APIRouter(prefix="/public/v1/licensing/submissions", tags=["public"])
@@ -225,14 +237,26 @@ def applicant_audit(request: Request) -> Audit:
 
 
 def submission_form(text: str) -> schemas.SubmissionForm:
+    """The `submission` part read as a SubmissionForm. Its JSON is a rule the
+    multipart schema states only in words (a string part), so a refusal is
+    told field by field like any 422, as a refusal of the part's content."""
     try:
         return schemas.SubmissionForm.model_validate_json(text)
     except ValidationError as exc:
-        raise RequestValidationError(
-            [
-                {**e, "loc": ("body", "submission", *e["loc"])}
-                for e in exc.errors(include_url=False, include_context=False)
-            ]
+        errors = [
+            {
+                "field": ".".join(["submission", *(str(p) for p in e["loc"])]),
+                "message": e["msg"],
+                "type": e["type"],
+            }
+            for e in exc.errors(include_url=False, include_context=False)
+        ]
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        raise ProblemError(
+            422,
+            f"the submission part is not a valid SubmissionForm: {summary}",
+            slug="invalid-input",
+            extra={"errors": errors},
         ) from None
 
 
@@ -265,16 +289,23 @@ def submit(
         str,
         Form(
             description="JSON: {unit_code, item_code, applicant, agent} (SubmissionForm)",
+            min_length=2,
             max_length=20000,
         ),
     ],
     material: Annotated[
         list[MaterialName],
-        Form(description="the material each file belongs to, in the files' order"),
+        Form(
+            description="the material each file belongs to, in the files' order",
+            min_length=1,
+        ),
     ],
     file: Annotated[
         list[UploadFile],
-        File(description="PDF, JPEG or PNG; the type is judged by the bytes"),
+        File(
+            description="PDF, JPEG or PNG; the type is judged by the bytes",
+            min_length=1,
+        ),
     ],
 ) -> JSON:
     limiter = LookupLimiter(request.app.state.reads.pool, SUBMISSIONS_PER_HOUR, HOUR_S)
@@ -319,7 +350,7 @@ def submit(
 
 
 @public.get(
-    "/{number}",
+    "/{submission_number}",
     response_class=JSON,
     summary="Follow an online submission and the application it became (办件查询)",
     response_model=schemas.PublicSubmission,
@@ -327,11 +358,11 @@ def submit(
 )
 def follow(
     request: Request,
-    number: Number,
+    submission_number: Number,
     query_code: Annotated[QueryCode, Query()],
     reader: PublicReader,
 ) -> JSON:
-    with found(request, number, query_code) as s:
+    with found(request, submission_number, query_code) as s:
         progress = None
         if s.receipt_number is not None:
             # The application carries the submission's code, bound to its number.
@@ -346,7 +377,7 @@ def follow(
 
 
 @public.post(
-    "/{number}/resubmit",
+    "/{submission_number}/resubmit",
     response_class=JSON,
     summary="Resubmit corrected materials after a pre-review reply (补正后重新提交)",
     response_model=schemas.PublicSubmission,
@@ -355,15 +386,15 @@ def follow(
 )
 def resubmit(
     request: Request,
-    number: Number,
+    submission_number: Number,
     query_code: Annotated[QueryCode, Form()],
-    material: Annotated[list[MaterialName], Form()],
-    file: Annotated[list[UploadFile], File()],
+    material: Annotated[list[MaterialName], Form(min_length=1)],
+    file: Annotated[list[UploadFile], File(min_length=1)],
     if_match: Annotated[str | None, Header()] = None,
 ) -> JSON:
     expected = expected_version(if_match)
     service = licensing(request)
-    with found(request, number, query_code) as s:
+    with found(request, submission_number, query_code) as s:
         if expected is not None and expected != s.version:
             raise StaleVersionError(
                 f"online submission is at version {s.version}, not {expected}"
@@ -371,7 +402,7 @@ def resubmit(
         materials = uploaded(request, material, file, s.check_resubmission)
         result = service.resubmit_online(
             applicant_audit(request),
-            number=number,
+            number=submission_number,
             query_code=query_code,
             materials=materials,
             expected_version=expected,
@@ -381,18 +412,18 @@ def resubmit(
 
 
 @public.get(
-    "/{number}/documents/{sha256}",
+    "/{submission_number}/documents/{sha256}",
     response_class=Response,
     summary="One of the applicant's own documents (by its SHA-256)",
     responses={**DOCUMENT, **problems(*PUBLIC, 404, 429)},
 )
 def applicant_document(
     request: Request,
-    number: Number,
+    submission_number: Number,
     sha256: Sha256Path,
     query_code: Annotated[QueryCode, Query()],
 ) -> Response:
-    with found(request, number, query_code) as s:
+    with found(request, submission_number, query_code) as s:
         return document_response(request, s, sha256)
 
 

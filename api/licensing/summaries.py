@@ -18,8 +18,19 @@ from domain.licensing.application import LicenceApplication
 from domain.licensing.documents import DOCUMENT_TITLES
 from domain.licensing.licence import Licence
 from domain.licensing.matter import MATTER_NAMES, Matter
+from domain.licensing.submission import OnlineSubmission
 
 RECOMPUTED = "放假安排公布（日历 {calendar_version}），重新计算期限"
+
+
+def _materials(lead: str, field: str) -> Template:
+    """A line naming the materials of an online submission's event."""
+
+    def line(data: Mapping[str, Any]) -> str:
+        names = "、".join(str(m.get("material", "")) for m in data.get(field) or ())
+        return lead + names.replace("{", "{{").replace("}", "}}")
+
+    return line
 
 
 def _issued(data: Mapping[str, Any]) -> str:
@@ -96,6 +107,14 @@ TEMPLATES: Final[dict[str, Template]] = {
     ApplicantRecord.ReapplicationBanned.TOPIC: "{until} 前不得再次申请 {item_code}（{rule}）",
     ApplicantRecord.FalseCommitmentRecorded.TOPIC: "记录告知承诺不实（{found_on}）",
     ApplicantRecord.CreditRestored.TOPIC: "信用修复（{restored_on}）",
+    # -- an online submission (网上申报、网上预审) ------------------------------------
+    OnlineSubmission.Submitted.TOPIC: _materials("网上申报，提交材料：", "materials"),
+    OnlineSubmission.CorrectionsRequested.TOPIC: _materials(
+        "网上预审：一次性告知补正 ", "corrections"
+    ),
+    OnlineSubmission.Resubmitted.TOPIC: _materials("重新提交补正材料：", "materials"),
+    OnlineSubmission.Accepted.TOPIC: "网上预审通过，收到申请材料，收件凭证 {receipt_number}",
+    OnlineSubmission.Closed.TOPIC: "网上申报办结：不属于本机关受理事项",
 }
 
 

@@ -18,6 +18,7 @@ from domain.licensing.follow_up import FollowUp
 from domain.licensing.liaison import Liaison
 from domain.licensing.licence import Licence
 from domain.licensing.rating import HandlingRating
+from domain.licensing.submission import OnlineSubmission
 from domain.shared.events import Aggregate, event_classes
 
 
@@ -45,6 +46,7 @@ def test_the_licensing_aggregates_are_found() -> None:
         FollowUp,
         Liaison,
         HandlingRating,
+        OnlineSubmission,
     }
 
 
@@ -132,3 +134,14 @@ def test_a_glossary_line_given_two_meanings_is_refused() -> None:
     with pytest.raises(ValueError, match="reason"):
         glossary.register({"reason": "另一个意思 — something else"})
     assert glossary.gloss(None, "reason") == glossary.GLOSSARY["reason"]
+
+
+def test_an_online_submissions_lines_name_its_materials() -> None:
+    reply = {"corrections": [{"material": "型式批准申请书", "reason": "未盖章"}]}
+    assert SUMMARIES.summary(OnlineSubmission.CorrectionsRequested, reply) == (
+        "网上预审：一次性告知补正 型式批准申请书"
+    )
+    submitted = {"materials": [{"material": "A{x}"}, {"material": "B"}]}
+    assert SUMMARIES.summary(OnlineSubmission.Submitted, submitted) == (
+        "网上申报，提交材料：A{x}、B"
+    )
