@@ -497,3 +497,25 @@ def test_two_first_requests_at_once_issue_the_document_once(
 def test_without_a_cjk_font_the_server_refuses_to_start_and_says_why() -> None:
     with pytest.raises(FontMissingError, match="fonts-wqy-microhei"):
         register_font(Path("/nonexistent/no-such-font.ttf"))
+
+
+def test_the_check_withholds_a_natural_persons_name_and_number(
+    client: TestClient, clerk: Staff, approver: Staff, projector: Projector
+) -> None:
+    person = applicant(
+        seed=1407,
+        party_type="natural_person",
+        uscc=None,
+        name="王小明",
+        id_document_number="320803199001011234",
+    )
+    case = f"{APPLICATIONS}/{receive(client, clerk, applicant=person)['id']}"
+    act(client, case, "accept", clerk)
+    code = code_of(client, case, clerk, "acceptance_notice")
+    body = checked(client, code)
+    assert body["kind"] == "acceptance_notice"
+    assert body["applicant"] == {"name": None, "uscc": None}
+    assert body["licence"] is None
+    page = client.get(f"/licensing/documents/{code}").text
+    assert "王小明" not in page
+    assert "320803199001011234" not in page
