@@ -174,7 +174,7 @@ class Licensing(DatedService):
         item = self.registry.get_item(item_code)
         on = self.today()
         licence, request = self._concerned(
-            item, applicant, matter, licence_id, change, reissue_cause
+            audit, item, applicant, matter, licence_id, change, reissue_cause
         )
         if licence is not None:
             unit = licence.authority_unit_code
@@ -182,7 +182,10 @@ class Licensing(DatedService):
                 licence.request_renewal(on, audit)
         self.within_jurisdiction(audit.actor, unit)
         record, bad_credit = self._standing(applicant)
-        banned_until = record.banned_until(item.code, on) if record else None
+        # Arts. 78–79 bar applying for the item anew, not the holder's own
+        # matters about a licence it holds.
+        new = matter is Matter.NEW
+        banned_until = record.banned_until(item.code, on) if record and new else None
         for _ in range(3):  # a receipt number collision is astronomically rare
             receipt_number = f"{unit:0<6}{on:%Y%m%d}{secrets.randbelow(10**6):06d}"
             query_code = new_query_code()
@@ -697,6 +700,7 @@ class Licensing(DatedService):
 
     def _concerned(
         self,
+        audit: Audit,
         item: ItemTerms,
         applicant: Applicant,
         matter: Matter,
@@ -723,6 +727,7 @@ class Licensing(DatedService):
             raise InvalidInputError(
                 f"no licence {licence_id} is on record", field="licence_id"
             )
+        self.within_jurisdiction(audit.actor, licence.authority_unit_code)
         if party_key(applicant) != party_key(licence.holder):
             raise InvalidInputError(
                 f"the applicant is not the holder of licence {licence.licence_number}",

@@ -27,6 +27,7 @@ from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
     InvalidInputError,
+    PermissionDeniedError,
 )
 from tests.domain.conftest import (
     APPROVER,
@@ -390,3 +391,18 @@ def test_not_accepting_a_renewal_application_closes_the_request_too(
         redirect_to="上海市质量技术监督局",
     )
     assert licensing.get_licence(licence_id).renewal_requested_on is None
+
+
+def test_a_clerk_outside_the_granting_units_jurisdiction_cannot_receive_its_matter(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    licence_id = licensed(licensing, clock)
+    with pytest.raises(PermissionDeniedError, match="jurisdiction"):
+        licensing.receive(
+            staff_audit(Role.CLERK, unit="320804"),
+            item_code=ON_SITE_ITEM,
+            applicant=applicant(),
+            materials=materials_of(ON_SITE_ITEM),
+            matter=Matter.CANCELLATION,
+            licence_id=licence_id,
+        )
