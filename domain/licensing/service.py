@@ -189,7 +189,7 @@ class Licensing(PreReview, Aftercare):  # 网上预审 before; 回访, 质企联
         item = self.registry.get_item(item_code)
         on = self.today()
         licence, request = self._concerned(
-            item, applicant, matter, licence_id, change, reissue_cause
+            audit, item, applicant, matter, licence_id, change, reissue_cause
         )
         if licence is not None:
             unit = licence.authority_unit_code
@@ -747,6 +747,7 @@ class Licensing(PreReview, Aftercare):  # 网上预审 before; 回访, 质企联
 
     def _concerned(
         self,
+        audit: Audit,
         item: ItemTerms,
         applicant: Applicant,
         matter: Matter,
@@ -773,6 +774,7 @@ class Licensing(PreReview, Aftercare):  # 网上预审 before; 回访, 质企联
             raise InvalidInputError(
                 f"no licence {licence_id} is on record", field="licence_id"
             )
+        self.within_jurisdiction(audit.actor, licence.authority_unit_code)
         if party_key(applicant) != party_key(licence.holder):
             raise InvalidInputError(
                 f"the applicant is not the holder of licence {licence.licence_number}",
@@ -893,8 +895,11 @@ class Licensing(PreReview, Aftercare):  # 网上预审 before; 回访, 质企联
             applicant_has_bad_credit=bad_credit,
             **received,
         )
+        # Arts. 78–79 bar applying for the item anew, not the holder's own
+        # matters about a licence it holds.
+        new = application.matter is Matter.NEW
         banned_until = (
-            record.banned_until(application.item.code, on) if record else None
+            record.banned_until(application.item.code, on) if record and new else None
         )
         if banned_until is not None:
             # Arts. 78–79: the receipt is still recorded and answered with a

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.shared.audit import ActorKind, Audit, require_actor, require_reason
 from domain.shared.errors import IllegalTransitionError, NotFoundError
 from domain.shared.events import Aggregate, AggregateSnapshot, SnapshotState
-from domain.shared.text import Line, Prose
+from domain.shared.text import Line, OptionalLine, OptionalProse, Prose
 
 
 class ApprovalMode(StrEnum):
@@ -45,7 +45,7 @@ class Material(BaseModel):
     deferrable: bool = False
     # Its legal form (法定形式, 行政许可法 Art. 31-32): original or copy,
     # copies, signature or seal — printed in the one-time written notice.
-    form: Annotated[str, Line(200)] = ""
+    form: Annotated[str, OptionalLine(200)] = ""  # "" until the bureau states it
 
 
 # 行政许可法 Art. 42 ¶2 with Art. 26: an item handled jointly (联合办理,
@@ -154,7 +154,7 @@ class ItemTerms(BaseModel):
     fee_fen: int = Field(default=0, ge=0)
     # The fee's legal basis (行政许可法 Art. 58-59), and what the holder must
     # do once licensed, each with its article: the one-time written notice.
-    fee_basis: Annotated[str, Prose(500)] = ""
+    fee_basis: Annotated[str, OptionalProse(500)] = ""
     obligations: tuple[Annotated[str, Prose(500)], ...] = ()
     # 并联审批: the units and departments whose opinions the decision waits for.
     joint_review: tuple[JointParticipant, ...] = Field(

@@ -38,6 +38,15 @@ def shipped_catalogue() -> list[ItemTerms]:
 ADMIN = frozenset({Role.ADMIN})
 
 
+def _named(code: str, terms: ItemTerms, what: str) -> ItemTerms:
+    """The terms of the item the route names (its code is in the path)."""
+    if terms.code != code:
+        raise InvalidInputError(
+            f"the terms' code must match the item {what}", field="terms"
+        )
+    return terms
+
+
 class Registry(ContextService):
     name = "registry"
     snapshotting_intervals: ClassVar = {Catalogue: 20}
@@ -105,11 +114,7 @@ class Registry(ContextService):
         """An item the bureau adds (行政许可法 Art. 30: its terms are displayed
         from now on), in the category of the bureau's own grouping; a withdrawn
         item's code may be published again."""
-        if terms.code != code:
-            raise InvalidInputError(
-                "the terms' code must match the item published", field="terms"
-            )
-        catalogue.publish(terms, audit)
+        catalogue.publish(_named(code, terms, "published"), audit)
 
     @command(
         ADMIN,
@@ -121,11 +126,7 @@ class Registry(ContextService):
     def revise_item(
         self, catalogue: Catalogue, audit: Audit, code: str, terms: ItemTerms
     ) -> None:
-        if terms.code != code:
-            raise InvalidInputError(
-                "the terms' code must match the item revised", field="terms"
-            )
-        catalogue.revise(terms, audit)
+        catalogue.revise(_named(code, terms, "revised"), audit)
 
     @command(
         ADMIN,

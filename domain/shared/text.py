@@ -189,6 +189,11 @@ def Prose(max_length: int) -> _Text:  # noqa: N802
     return _Text(max_length, multiline=True)
 
 
+def OptionalProse(max_length: int) -> _Text:  # noqa: N802
+    """Prose that may be left empty ("" means not given)."""
+    return _Text(max_length, multiline=True, allow_empty=True)
+
+
 # The lengths most fields use; a field with its own limit writes Line(n).
 Name = Annotated[str, Line(200)]
 Reason = Annotated[str, Prose(2000)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -175,15 +176,24 @@ STANDARDISATION_ITEM = {
 }
 
 
+def _publish(
+    client: TestClient,
+    headers: dict[str, str],
+    code: str = "SH-BZH-QYBZ",
+    terms: dict[str, object] = STANDARDISATION_ITEM,
+) -> httpx.Response:
+    return client.post(
+        f"/v1/licensing/items/{code}/publish",
+        json={"terms": terms, "reason": "本局标准化业务纳入事项目录"},
+        headers=headers,
+    )
+
+
 def test_an_admin_publishes_a_new_item_in_the_bureaus_own_category_and_it_takes_applications(
     own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
 ) -> None:
     client, headers = own_catalogue
-    r = client.post(
-        "/v1/licensing/items/SH-BZH-QYBZ/publish",
-        json={"terms": STANDARDISATION_ITEM, "reason": "本局标准化业务纳入事项目录"},
-        headers=headers[Role.ADMIN],
-    )
+    r = _publish(client, headers[Role.ADMIN])
     assert r.status_code == 200, r.text
     assert _terms(client, "SH-BZH-QYBZ")["category"] == "标准化相关许可"
     received = client.post(
@@ -208,11 +218,7 @@ def test_publishing_an_item_already_published_is_a_conflict_and_changes_nothing(
 ) -> None:
     client, headers = own_catalogue
     before = _terms(client, "XK-JL-XSPZ")
-    r = client.post(
-        "/v1/licensing/items/XK-JL-XSPZ/publish",
-        json={"terms": {**before, "name": "另一个名称"}, "reason": "x"},
-        headers=headers[Role.ADMIN],
-    )
+    r = _publish(client, headers[Role.ADMIN], "XK-JL-XSPZ", {**before, "name": "另"})
     assert r.status_code == 409, r.text
     assert r.headers["content-type"] == "application/problem+json"
     assert _terms(client, "XK-JL-XSPZ") == before
@@ -222,11 +228,7 @@ def test_a_published_item_whose_terms_name_another_code_is_refused(
     own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
 ) -> None:
     client, headers = own_catalogue
-    r = client.post(
-        "/v1/licensing/items/SH-OTHER/publish",
-        json={"terms": STANDARDISATION_ITEM, "reason": "x"},
-        headers=headers[Role.ADMIN],
-    )
+    r = _publish(client, headers[Role.ADMIN], "SH-OTHER")
     assert r.status_code == 422
     assert client.get("/v1/licensing/items/SH-BZH-QYBZ").status_code == 404
 
@@ -235,11 +237,7 @@ def test_a_clerk_may_not_publish_an_item(
     own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
 ) -> None:
     client, headers = own_catalogue
-    r = client.post(
-        "/v1/licensing/items/SH-BZH-QYBZ/publish",
-        json={"terms": STANDARDISATION_ITEM, "reason": "x"},
-        headers=headers[Role.CLERK],
-    )
+    r = _publish(client, headers[Role.CLERK])
     assert r.status_code == 403
     assert client.get("/v1/licensing/items/SH-BZH-QYBZ").status_code == 404
 
@@ -248,11 +246,7 @@ def test_a_shipped_update_never_overwrites_an_item_the_bureau_published(
     own_catalogue: tuple[TestClient, dict[Role, dict[str, str]]],
 ) -> None:
     client, headers = own_catalogue
-    ok = client.post(
-        "/v1/licensing/items/SH-BZH-QYBZ/publish",
-        json={"terms": STANDARDISATION_ITEM, "reason": "本局事项"},
-        headers=headers[Role.ADMIN],
-    )
+    ok = _publish(client, headers[Role.ADMIN])
     assert ok.status_code == 200, ok.text
     registry = client.app.state.services.registry  # type: ignore[attr-defined]
     shipped = ItemTerms.model_validate({**STANDARDISATION_ITEM, "name": "随软件发布"})

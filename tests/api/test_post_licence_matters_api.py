@@ -36,16 +36,34 @@ def _staff(staff: StaffBook, role: Role) -> Any:
     return staff[(role, OTHER_COUNTY)]
 
 
-def _receive(
-    client: TestClient, staff: StaffBook, seed: int, **body: Any
-) -> dict[str, Any]:
-    payload = {
+def _body(seed: int, **body: Any) -> dict[str, Any]:
+    return {
         "item_code": ITEM,
         "applicant": applicant(seed, OTHER_COUNTY),
         "materials": ALL_MATERIALS,
         **body,
     }
-    return ok(post(client, APPLICATIONS, _staff(staff, Role.CLERK), payload), 201)
+
+
+def _refused(
+    client: TestClient,
+    staff: StaffBook,
+    seed: int,
+    licence_id: str,
+    matter: str,
+    **body: Any,
+) -> Any:
+    """A matter received, answered (not asserted): for refusals."""
+    payload = _body(seed, matter=matter, licence_id=licence_id, **body)
+    return post(client, APPLICATIONS, _staff(staff, Role.CLERK), payload)
+
+
+def _receive(
+    client: TestClient, staff: StaffBook, seed: int, **body: Any
+) -> dict[str, Any]:
+    return ok(
+        post(client, APPLICATIONS, _staff(staff, Role.CLERK), _body(seed, **body)), 201
+    )
 
 
 def _act(
@@ -198,18 +216,8 @@ def test_a_matter_the_licence_does_not_admit_is_refused_and_nothing_is_stored(
     _grant(client, staff, cancel["id"], "920003-ZX")
     assert _licence(client, staff, licence_id)["status"] == "cancelled"
     head = log_head(client)
-    refused = post(
-        client,
-        APPLICATIONS,
-        _staff(staff, Role.CLERK),
-        {
-            "item_code": ITEM,
-            "applicant": applicant(920003, OTHER_COUNTY),
-            "materials": ALL_MATERIALS,
-            "matter": "change",
-            "licence_id": licence_id,
-            "change": {"scope": "电梯 2 台"},
-        },
+    refused = _refused(
+        client, staff, 920003, licence_id, "change", change={"scope": "电梯 2 台"}
     )
     assert_problem(refused, 409, "illegal-transition", detail="cancelled")
     assert log_head(client) == head
@@ -219,19 +227,8 @@ def test_a_matter_of_an_unknown_licence_is_a_field_error(
     client: TestClient, staff: StaffBook
 ) -> None:
     head = log_head(client)
-    refused = post(
-        client,
-        APPLICATIONS,
-        _staff(staff, Role.CLERK),
-        {
-            "item_code": ITEM,
-            "applicant": applicant(920004, OTHER_COUNTY),
-            "materials": ALL_MATERIALS,
-            "matter": "reissue",
-            "licence_id": "00000000-0000-0000-0000-000000000001",
-            "reissue_cause": "lost",
-        },
-    )
+    unknown = "00000000-0000-0000-0000-000000000001"
+    refused = _refused(client, staff, 920004, unknown, "reissue", reissue_cause="lost")
     body = assert_problem(refused, 422, "invalid-input")
     assert "licence_id" in field_errors(body)
     assert log_head(client) == head

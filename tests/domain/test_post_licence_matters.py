@@ -27,6 +27,7 @@ from domain.shared.errors import (
     DeadlineError,
     IllegalTransitionError,
     InvalidInputError,
+    PermissionDeniedError,
 )
 from tests.domain.conftest import (
     APPROVER,
@@ -76,6 +77,14 @@ def licensed(
     _, licence_id = granted_case(service, clock, item_code)
     move_to(clock, LATER)
     return licence_id
+
+
+def renewal_received(licensing: Licensing, clock: FixedClock) -> tuple[UUID, Receipt]:
+    """A licence granted 2026-10-09 (valid until 2031-10-08), its renewal
+    received on 2031-08-03, inside the window."""
+    licence_id = licensed(licensing, clock)
+    move_to(clock, date(2031, 8, 3))
+    return licence_id, receive_matter(licensing, licence_id, Matter.RENEWAL)
 
 
 def test_a_change_is_received_with_a_receipt_and_its_own_article(
@@ -267,9 +276,7 @@ def test_use_registration_changes_cite_the_special_equipment_law(
 def test_receiving_a_renewal_arms_the_deemed_grant_on_the_licence(
     licensing: Licensing, clock: FixedClock
 ) -> None:
-    licence_id = licensed(licensing, clock)
-    move_to(clock, date(2031, 8, 3))
-    receive_matter(licensing, licence_id, Matter.RENEWAL)
+    licence_id, _ = renewal_received(licensing, clock)
     assert licensing.get_licence(licence_id).renewal_requested_on == date(2031, 8, 3)
 
 
@@ -317,9 +324,7 @@ def test_granting_a_renewal_extends_the_validity_and_makes_no_certificate(
 def test_refusing_a_renewal_refuses_it_on_the_licence(
     licensing: Licensing, clock: FixedClock
 ) -> None:
-    licence_id = licensed(licensing, clock)
-    move_to(clock, date(2031, 8, 3))
-    receipt = receive_matter(licensing, licence_id, Matter.RENEWAL)
+    licence_id, receipt = renewal_received(licensing, clock)
     licensing.accept(receipt.id, CLERK)
     licensing.refuse(
         receipt.id, APPROVER, decision_number="BY-1", reasons=("条件不再具备",)
@@ -369,9 +374,7 @@ def test_a_receipt_stored_before_matters_loads_as_a_new_application(
 def test_withdrawing_a_renewal_application_leaves_no_renewal_to_deem_granted(
     licensing: Licensing, clock: FixedClock
 ) -> None:
-    licence_id = licensed(licensing, clock)
-    move_to(clock, date(2031, 8, 3))
-    receipt = receive_matter(licensing, licence_id, Matter.RENEWAL)
+    licence_id, receipt = renewal_received(licensing, clock)
     licensing.withdraw(receipt.id, staff_audit(Role.CLERK, reason="申请人撤回"))
     assert licensing.get_licence(licence_id).renewal_requested_on is None
     assert type(licensing.history(licence_id)[-1]).__name__ == "RenewalRequestClosed"
@@ -380,9 +383,7 @@ def test_withdrawing_a_renewal_application_leaves_no_renewal_to_deem_granted(
 def test_not_accepting_a_renewal_application_closes_the_request_too(
     licensing: Licensing, clock: FixedClock
 ) -> None:
-    licence_id = licensed(licensing, clock)
-    move_to(clock, date(2031, 8, 3))
-    receipt = receive_matter(licensing, licence_id, Matter.RENEWAL)
+    licence_id, receipt = renewal_received(licensing, clock)
     licensing.reject(
         receipt.id,
         staff_audit(Role.CLERK, reason="不属于本机关职权"),
@@ -390,3 +391,18 @@ def test_not_accepting_a_renewal_application_closes_the_request_too(
         redirect_to="上海市质量技术监督局",
     )
     assert licensing.get_licence(licence_id).renewal_requested_on is None
+
+
+def test_a_clerk_outside_the_granting_units_jurisdiction_cannot_receive_its_matter(
+    licensing: Licensing, clock: FixedClock
+) -> None:
+    licence_id = licensed(licensing, clock)
+    with pytest.raises(PermissionDeniedError, match="jurisdiction"):
+        licensing.receive(
+            staff_audit(Role.CLERK, unit="320804"),
+            item_code=ON_SITE_ITEM,
+            applicant=applicant(),
+            materials=materials_of(ON_SITE_ITEM),
+            matter=Matter.CANCELLATION,
+            licence_id=licence_id,
+        )
