@@ -209,6 +209,20 @@ def test_an_opinion_closes_its_task_and_shows_on_the_application(world: World) -
     assert last["type"] == "OpinionRecorded"
     assert last["actor"]["id"] == world.who(Role.REVIEWER).staff_no
     assert last["reason"] == "依消防救援机构书面意见"
+    # The application's history shows the review's events beside its own.
+    own = ok(
+        world.client.get(f"{APPLICATIONS}/{app_id}/history", headers=clerk.headers)
+    )
+    assert [e["type"] for e in own["related"]] == ["Started", "OpinionRecorded"]
+    assert own["related"][-1] == last
+    received = ok(
+        world.client.get(
+            f"{APPLICATIONS}/{app_id}/history",
+            params={"version": 1},
+            headers=clerk.headers,
+        )
+    )
+    assert received["related"] == []  # as it stood at receipt: no review yet
 
 
 def test_the_decision_is_409_until_every_opinion_is_in(world: World) -> None:
