@@ -14,9 +14,29 @@ from typing import Any, Final
 from api.http.summaries import Summaries, Template
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
+from domain.licensing.joint_review import JointReview
 from domain.licensing.licence import Licence
 
 RECOMPUTED = "放假安排公布（日历 {calendar_version}），重新计算期限"
+
+
+# 并联审批: a participant's opinion and how the review ended, in words.
+STANCES = {"agree": "同意", "agree_with_conditions": "附条件同意", "disagree": "不同意"}
+OUTCOMES = {
+    "granted": "准予许可",
+    "refused": "不予许可",
+    "withdrawn": "申请人撤回",
+    "terminated": "终止办理",
+}
+
+
+def _opinion(data: Mapping[str, Any]) -> str:
+    stance = STANCES.get(str(data.get("opinion", {}).get("stance")), "")
+    return "参与单位 {participant} 审查意见：" + stance
+
+
+def _concluded(data: Mapping[str, Any]) -> str:
+    return "并联审批结束（" + OUTCOMES.get(str(data.get("outcome")), "") + "）"
 
 
 def _issued(data: Mapping[str, Any]) -> str:
@@ -69,6 +89,13 @@ TEMPLATES: Final[dict[str, Template]] = {
     Licence.Cancelled.TOPIC: "注销许可（{ground}）",
     Licence.Expired.TOPIC: "许可有效期届满",
     Licence.ReminderSent.TOPIC: "到期提醒（提醒式服务）：{text}",
+    # -- a joint review (并联审批) ------------------------------------------------
+    JointReview.Started.TOPIC: "并联审批开始（{rule}），各参与单位审查期限自 {started_on} 起算",
+    JointReview.OpinionRecorded.TOPIC: _opinion,
+    JointReview.OpinionDeemed.TOPIC: "参与单位 {participant} 逾期未提出意见，视为同意（{rule}）",
+    JointReview.Concluded.TOPIC: _concluded,
+    JointReview.DeadlineMissed.TOPIC: "参与单位审查期限 {due} 届满未提出意见（系统记录）",
+    JointReview.DeadlinesRecomputed.TOPIC: RECOMPUTED,
     # -- an applicant's record (申请人记录): no history route shows these yet --------
     ApplicantRecord.Opened.TOPIC: "建立申请人记录",
     ApplicantRecord.ReapplicationBanned.TOPIC: "{until} 前不得再次申请 {item_code}（{rule}）",

@@ -14,6 +14,7 @@ from api.http.summaries import Summaries, SummaryRegistry
 from api.licensing.summaries import SUMMARIES
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
+from domain.licensing.joint_review import JointReview
 from domain.licensing.licence import Licence
 from domain.shared.events import Aggregate, event_classes
 
@@ -35,7 +36,7 @@ EVENTS = [e for a in LICENSING for e in event_classes(a) if e.__name__ != "Creat
 
 
 def test_the_licensing_aggregates_are_found() -> None:
-    assert set(LICENSING) == {LicenceApplication, Licence, ApplicantRecord}
+    assert set(LICENSING) == {LicenceApplication, Licence, ApplicantRecord, JointReview}
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.TOPIC)
