@@ -28,7 +28,14 @@ from api.http.errors import ProblemError
 from api.http.openapi import CASE_READ, COMMAND, STAFF, problems
 from api.http.reads import written_at
 from api.http.schemas import History
-from api.http.views import JSON, case_response, history_body, replay_marked, version_at
+from api.http.views import (
+    JSON,
+    case_response,
+    history_body,
+    history_entry,
+    replay_marked,
+    version_at,
+)
 from domain.shared.command import CommandSpec
 from domain.shared.dates import IsoDateTime
 from domain.shared.errors import NotFoundError
@@ -127,6 +134,8 @@ class CaseResource:
     # Parts of the case's view kept by other aggregates, read beside it (an
     # application's joint review): fields added to `view`'s, current only.
     annex: Callable[[Request, Any], dict[str, Any]] | None = None
+    # Their events, shown in the case's history under `related`.
+    related: Callable[[Request, Any], list[Any]] | None = None
 
     def body(self, request: Request, case: Any) -> dict[str, Any]:
         """The case's view, with its annex."""
@@ -210,7 +219,15 @@ def add_case_routes(
             )
         state = resource.view(load(request, case_id, as_of)) if as_of else None
         shown = [e for e in events if as_of is None or e.originator_version <= as_of]
-        return case_response(history_body(current, shown, state), current.version)
+        body = history_body(current, shown, state)
+        if resource.related is not None:
+            until = shown[-1].timestamp if as_of is not None and shown else None
+            body["related"] = [
+                history_entry(e)
+                for e in resource.related(request, current)
+                if until is None or e.timestamp <= until
+            ]
+        return case_response(body, current.version)
 
     router.add_api_route(
         "/{case_id}",

@@ -100,6 +100,12 @@ class History(BaseModel):
     state: dict[str, Any] | None = Field(
         description="the case as it stood at `version`/`at` (null if not asked)"
     )
+    related: list[HistoryEntry] = Field(
+        default=[],
+        description="the events of cases kept beside this one (an application's"
+        " joint review, 并联审批), each with its own case's version, up to"
+        " `version`/`at` if asked",
+    )
 
 
 class Page(BaseModel):

@@ -41,6 +41,7 @@ APPLICATIONS = CaseResource(
     model=schemas.ApplicationView,
     changed=schemas.ApplicationChanged,
     annex=joint_reviews.application_annex,
+    related=joint_reviews.application_related,
 )
 
 add_creation_route(

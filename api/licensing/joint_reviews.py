@@ -51,6 +51,14 @@ def application_annex(request: Request, a: LicenceApplication) -> dict[str, Any]
     return {"joint_review": joint_review_view(review) if review else None}
 
 
+def application_related(request: Request, a: LicenceApplication) -> list[Any]:
+    """The application's history shows its joint review's events (opinions,
+    deemed opinions, missed limits) beside its own."""
+    if not a.item.joint_review:
+        return []
+    return licensing(request).history(joint_review_id(a.id))
+
+
 JOINT_REVIEWS = CaseResource(
     what="joint review",
     service=licensing,

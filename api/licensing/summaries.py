@@ -16,6 +16,7 @@ from api.licensing import aftercare_schemas as aftercare
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
 from domain.licensing.documents import DOCUMENT_TITLES
+from domain.licensing.joint_review import JointReview
 from domain.licensing.licence import Licence
 from domain.licensing.matter import MATTER_NAMES, Matter
 from domain.licensing.submission import OnlineSubmission
@@ -31,6 +32,25 @@ def _materials(lead: str, field: str) -> Template:
         return lead + names.replace("{", "{{").replace("}", "}}")
 
     return line
+
+
+# 并联审批: a participant's opinion and how the review ended, in words.
+STANCES = {"agree": "同意", "agree_with_conditions": "附条件同意", "disagree": "不同意"}
+OUTCOMES = {
+    "granted": "准予许可",
+    "refused": "不予许可",
+    "withdrawn": "申请人撤回",
+    "terminated": "终止办理",
+}
+
+
+def _opinion(data: Mapping[str, Any]) -> str:
+    stance = STANCES.get(str(data.get("opinion", {}).get("stance")), "")
+    return "参与单位 {participant} 审查意见：" + stance
+
+
+def _concluded(data: Mapping[str, Any]) -> str:
+    return "并联审批结束（" + OUTCOMES.get(str(data.get("outcome")), "") + "）"
 
 
 def _issued(data: Mapping[str, Any]) -> str:
@@ -102,6 +122,13 @@ TEMPLATES: Final[dict[str, Template]] = {
     Licence.Reactivated.TOPIC: "使用登记启用（{decision_number}）",
     Licence.Scrapped.TOPIC: "设备报废，注销使用登记（{decision_number}）",
     Licence.RenewalRequestClosed.TOPIC: "延续申请 {receipt_number} 未作决定而终结，不再视为准予延续",
+    # -- a joint review (并联审批) ------------------------------------------------
+    JointReview.Started.TOPIC: "并联审批开始（{rule}），各参与单位审查期限自 {started_on} 起算",
+    JointReview.OpinionRecorded.TOPIC: _opinion,
+    JointReview.OpinionDeemed.TOPIC: "参与单位 {participant} 逾期未提出意见，视为同意（{rule}）",
+    JointReview.Concluded.TOPIC: _concluded,
+    JointReview.DeadlineMissed.TOPIC: "参与单位审查期限 {due} 届满未提出意见（系统记录）",
+    JointReview.DeadlinesRecomputed.TOPIC: RECOMPUTED,
     # -- an applicant's record (申请人记录): no history route shows these yet --------
     ApplicantRecord.Opened.TOPIC: "建立申请人记录",
     ApplicantRecord.ReapplicationBanned.TOPIC: "{until} 前不得再次申请 {item_code}（{rule}）",

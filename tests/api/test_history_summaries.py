@@ -15,6 +15,7 @@ from api.licensing.summaries import SUMMARIES
 from domain.licensing.applicant_record import ApplicantRecord
 from domain.licensing.application import LicenceApplication
 from domain.licensing.follow_up import FollowUp
+from domain.licensing.joint_review import JointReview
 from domain.licensing.liaison import Liaison
 from domain.licensing.licence import Licence
 from domain.licensing.rating import HandlingRating
@@ -48,6 +49,7 @@ def test_the_licensing_aggregates_are_found() -> None:
         HandlingRating,
         OnlineSubmission,
     }
+    assert set(LICENSING) == {LicenceApplication, Licence, ApplicantRecord, JointReview}
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.TOPIC)

@@ -207,8 +207,23 @@ def test_an_opinion_closes_its_task_and_shows_on_the_application(world: World) -
     history = ok(world.client.get(f"{REVIEWS}/{review}/history", headers=clerk.headers))
     last = history["events"][-1]
     assert last["type"] == "OpinionRecorded"
+    assert last["summary"] == "参与单位 XF 审查意见：附条件同意"
     assert last["actor"]["id"] == world.who(Role.REVIEWER).staff_no
     assert last["reason"] == "依消防救援机构书面意见"
+    # The application's history shows the review's events beside its own.
+    own = ok(
+        world.client.get(f"{APPLICATIONS}/{app_id}/history", headers=clerk.headers)
+    )
+    assert [e["type"] for e in own["related"]] == ["Started", "OpinionRecorded"]
+    assert own["related"][-1] == last
+    received = ok(
+        world.client.get(
+            f"{APPLICATIONS}/{app_id}/history",
+            params={"version": 1},
+            headers=clerk.headers,
+        )
+    )
+    assert received["related"] == []  # as it stood at receipt: no review yet
 
 
 def test_the_decision_is_409_until_every_opinion_is_in(world: World) -> None:
@@ -285,6 +300,9 @@ def test_the_clock_deems_a_silent_opinion_where_the_rule_says_so(world: World) -
     assert fired["OpinionDeemed"]["data"]["rule"] == DEEMED_RULE
     assert fired["OpinionDeemed"]["actor"]["id"] == "system:clock"
     assert fired["DeadlineMissed"]["data"]["kind"] == "opinion:SJ"
+    assert fired["OpinionDeemed"]["summary"] == (
+        f"参与单位 ZJ 逾期未提出意见，视为同意（{DEEMED_RULE}）"
+    )
 
     # The clock waited for the read models: the board waits on the city unit
     # (overdue) and the fire service; the housing department's task is closed.
