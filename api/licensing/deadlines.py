@@ -14,6 +14,10 @@ from domain.licensing.service import Licensing
 router = APIRouter(prefix="/v1/licensing/deadlines", tags=["licensing read models"])
 
 
+# A liaison (质企联系) names an enterprise, by its USCC: no licence number.
+NO_LICENCE_NUMBER = frozenset({"application", "liaison"})
+
+
 def licensing_entry(row: dict[str, Any]) -> dict[str, Any]:
     # A joint review's tasks are named by their application's receipt number.
     application = row["case_kind"] in {"application", "joint_review"}
@@ -22,7 +26,9 @@ def licensing_entry(row: dict[str, Any]) -> dict[str, Any]:
         "case_kind": row["case_kind"],
         "case_id": row["case_id"],
         "receipt_number": row["reference"] if application else None,
-        "licence_number": None if application else row["reference"],
+        "licence_number": None
+        if row["case_kind"] in NO_LICENCE_NUMBER
+        else row["reference"],
         "kind": row["kind"],
         "due": row["due"],
         "promised_due": row["promised_due"],

@@ -58,14 +58,16 @@ def rate(request: Request, body: HandlingRatingBody) -> date:
         request_id=request.state.request_id,
         causation="public:licensing-rating",
     )
+    service = licensing(request)
     with counted_lookup(limiter, client):
         try:
-            result = licensing(request).rate_handling(
+            result = service.rate_handling(
                 body.receipt_number, body.query_code, body.rating, body.comment, audit
             )
         except NotFoundError as exc:
             raise ProblemError(404, str(exc)) from None
-    rated_on: date = result.case.rated_on
+    # A keyed retry's answer is the first one's, read back at its version.
+    rated_on: date = service.case_of(result).rated_on
     return rated_on
 
 

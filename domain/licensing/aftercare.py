@@ -38,6 +38,7 @@ from domain.shared.service import (
     as_result,
     command,
     creation,
+    replayable,
     system_command,
 )
 from domain.shared.text import Line, Prose
@@ -207,6 +208,7 @@ class Aftercare(DatedService):
 
     # -- 工作评议 ----------------------------------------------------------------------
 
+    @replayable(as_result)  # a keyed retry gets the first answer, not a 409
     def rate_handling(
         self,
         receipt_number: str,

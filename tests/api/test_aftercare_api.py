@@ -494,3 +494,20 @@ def test_rating_statistics_of_a_county_are_its_own(
         RATING_STATISTICS, params={"group_by": "team"}, headers=other.headers
     )
     assert_problem(refused, 422, "invalid-input")
+
+
+def test_a_keyed_retry_of_a_rating_gets_the_first_answer(
+    client: TestClient, staff: StaffBook
+) -> None:
+    receipt = receive(client, staff[(Role.CLERK, COUNTY)])
+    decide(client, staff, receipt, "refuse")
+    body = {
+        "receipt_number": receipt["receipt_number"],
+        "query_code": receipt["query_code"],
+        "rating": "satisfied",
+    }
+    key = {"Idempotency-Key": f"rate-{receipt['id']}"}
+    first = client.post(RATINGS, json=body, headers=key)
+    retry = client.post(RATINGS, json=body, headers=key)
+    assert first.status_code == 201, first.text
+    assert (retry.status_code, retry.json()) == (201, first.json())

@@ -656,7 +656,7 @@ def test_two_projectors_catching_up_from_zero_at_once_apply_each_event_once(
     assert not errors, errors
     head = world.head()
     # Between them they read every notification exactly once per model.
-    assert sum(read.values()) == head * len(MODELS)
+    assert sum(read.values()) == head * len(world.models())
     with connect(world) as conn:
         for name in MODELS:
             assert generations(conn, name) == {1: "active"}
