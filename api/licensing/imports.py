@@ -86,7 +86,7 @@ def answer(report: ImportReport) -> dict[str, Any]:
     "",
     response_class=JSON,
     response_model=ImportAnswer,
-    responses=problems(*STAFF, 413, 415),
+    responses=problems(*STAFF, 409, 413, 415),
     summary="Import past matters from the old system (历史办件导入, admin)",
     description="The body is the CSV file itself (`Content-Type: text/csv`, UTF-8 "
     'with or without a BOM; columns in the README, "Importing past matters"). '
