@@ -6,12 +6,16 @@ JSON instead (machine-readable); `--report FILE` writes the JSON as well."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from api.host.imports import IMPORT, read_upload, run_import
 from domain.credit.formats import MAX_FILE_BYTES, Kind
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
+    from domain.shared.audit import Audit
 
 __all__ = ["IMPORT"]
 
@@ -35,24 +39,15 @@ def credit(
 ) -> None:
     """Import a directed-data CSV into the enterprise directory."""
     from api.credit import service
-    from api.host.cli import console_operator
-    from api.host.settings import Settings
-    from api.host.storage import open_services
 
     data = read_upload(file, MAX_FILE_BYTES)
 
-    def attempt() -> dict[str, Any]:
-        services = open_services(Settings.from_env())
-        try:
-            found = service(services).import_directed_data(
-                console_operator(), data, kind
-            )
-            body: dict[str, Any] = found.model_dump(
-                mode="json", exclude={"log", "position"}
-            )
-            return body
-        finally:
-            services.close()
+    def attempt(services: Services, who: Audit) -> dict[str, Any]:
+        found = service(services).import_directed_data(who, data, kind)
+        body: dict[str, Any] = found.model_dump(
+            mode="json", exclude={"log", "position"}
+        )
+        return body
 
     run_import(
         file,

@@ -5,7 +5,7 @@ imported by an admin; the answer is the batch, its counts and the report."""
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,6 +21,10 @@ from api.licensing.reads import licensing
 from domain.licensing.import_format import MAX_FILE_BYTES
 from domain.licensing.importing import IMPORT as IMPORT_COMMAND
 from domain.licensing.importing import ImportReport, PastMatters
+from domain.shared.audit import Audit
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
 
 router = APIRouter(prefix="/v1/licensing/imports", tags=["licensing history import"])
 
@@ -127,22 +131,13 @@ def import_licensing(
     ] = None,
 ) -> None:
     """Import past matters (历史办件) from the old system's CSV."""
-    from api.host.cli import console_operator
-    from api.host.settings import Settings
-    from api.host.storage import open_services
     from api.licensing import service
 
     data = read_upload(file, MAX_FILE_BYTES)
 
-    def attempt() -> dict[str, Any]:
-        services = open_services(Settings.from_env())
-        try:
-            importer = PastMatters(service(services))
-            return answer(
-                importer.import_past_matters(console_operator(), data, dry_run=dry_run)
-            )
-        finally:
-            services.close()
+    def attempt(services: "Services", who: Audit) -> dict[str, Any]:
+        importer = PastMatters(service(services))
+        return answer(importer.import_past_matters(who, data, dry_run=dry_run))
 
     def summary(body: dict[str, Any]) -> list[str]:
         c = body["counts"]

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from api.host.cli import app as cli
 from domain.licensing.history import imported_application_id
+from domain.licensing.import_format import SAMPLE_HEADER as HEADER
 from domain.shared.audit import Role
 from domain.shared.uscc import compose_uscc
 from projections.runtime import Projector
@@ -23,10 +24,6 @@ from tests.api.helpers import log_head
 
 pytestmark = pytest.mark.db
 
-HEADER = (
-    "原系统编号,事项编码,事项类型,申请人名称,统一社会信用代码,受理单位代码,"
-    "收件日期,受理日期,决定日期,发证日期,送达日期,办理结果,决定文号,证书编号\n"
-)
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
 IMPORTS = "/v1/licensing/imports"
 

@@ -9,6 +9,7 @@ import pytest
 
 from domain.licensing.application import LicenceApplication, Status
 from domain.licensing.history import Outcome, imported_application_id
+from domain.licensing.import_format import SAMPLE_HEADER as HEADER
 from domain.licensing.import_format import read_past_matters
 from domain.licensing.importing import PastMatters
 from domain.licensing.service import Licensing
@@ -20,10 +21,6 @@ from tests.domain.conftest import BOOTSTRAP, PLAIN_ITEM, staff_audit
 
 TODAY = date(2026, 9, 18)
 ADMIN = staff_audit(Role.ADMIN, unit="3208", request_id="req-import")
-HEADER = (
-    "原系统编号,事项编码,事项类型,申请人名称,统一社会信用代码,受理单位代码,"
-    "收件日期,受理日期,决定日期,发证日期,送达日期,办理结果,决定文号,证书编号\n"
-)
 FIRM = compose_uscc("320803", "77310001")
 
 
