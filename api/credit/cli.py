@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.host.imports import IMPORT, read_upload, run_import
+from api.host.imports import (
+    IMPORT,
+    AsJson,
+    ReportFile,
+    UploadFile,
+    read_upload,
+    run_import,
+)
 from domain.credit.formats import MAX_FILE_BYTES, Kind
 
 if TYPE_CHECKING:
@@ -22,7 +29,7 @@ __all__ = ["IMPORT"]
 
 @IMPORT.command("credit")
 def credit(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    file: UploadFile,
     kind: Annotated[
         Kind | None,
         typer.Option(
@@ -30,12 +37,8 @@ def credit(
             " told from the header if left out"
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print the report as JSON")
-    ] = False,
-    report: Annotated[
-        Path | None, typer.Option(help="also write the report (JSON) to this file")
-    ] = None,
+    as_json: AsJson = False,
+    report: ReportFile = None,
 ) -> None:
     """Import a directed-data CSV into the enterprise directory."""
     from api.credit import service

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,14 @@ IMPORT = typer.Typer(name="import", help="Import data from other systems.")
 @IMPORT.callback()
 def _imports() -> None:
     """Import data from other systems."""
+
+
+# The options every import command takes.
+UploadFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+AsJson = Annotated[bool, typer.Option("--json", help="print the report as JSON")]
+ReportFile = Annotated[
+    Path | None, typer.Option(help="also write the report (JSON) to this file")
+]
 
 
 def read_upload(file: Path, max_bytes: int) -> bytes:

@@ -4,14 +4,20 @@ imported by an admin; the answer is the batch, its counts and the report."""
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from api.host.imports import IMPORT, read_upload, run_import
+from api.host.imports import (
+    IMPORT,
+    AsJson,
+    ReportFile,
+    UploadFile,
+    read_upload,
+    run_import,
+)
 from api.http.auth import CurrentPrincipal, caller
 from api.http.openapi import STAFF, problems
 from api.http.schemas import example
@@ -119,16 +125,12 @@ def import_past_matters(
 
 @IMPORT.command("licensing")
 def import_licensing(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    file: UploadFile,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="check and count only; record nothing")
     ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print the report as JSON")
-    ] = False,
-    report: Annotated[
-        Path | None, typer.Option(help="also write the report (JSON) to this file")
-    ] = None,
+    as_json: AsJson = False,
+    report: ReportFile = None,
 ) -> None:
     """Import past matters (历史办件) from the old system's CSV."""
     from api.licensing import service
