@@ -126,10 +126,12 @@ def test_importing_the_same_file_again_records_nothing_new(
 
 
 def test_an_imported_matter_shows_its_history_as_imported_by_the_admin(
-    client: TestClient, staff: dict[tuple[Role, str], Staff]
+    client: TestClient, staff: dict[tuple[Role, str], Staff], projector: Projector
 ) -> None:
     admin = staff[(Role.ADMIN, CITY)]
-    upload(client, admin, HEADER + row("H2017-1", seed=21))
+    token = upload(client, admin, HEADER + row("H2017-1", seed=21)).json()[
+        "consistency_token"
+    ]
     case = imported_application_id(COUNTY, "H2017-1")
     clerk = staff[(Role.CLERK, COUNTY)]
     found = client.get(f"/v1/licensing/applications/{case}", headers=clerk.headers)
@@ -148,6 +150,14 @@ def test_an_imported_matter_shows_its_history_as_imported_by_the_admin(
     assert "历史办件导入" in entry["summary"]
     assert entry["at"] > "2019-03-25"  # recorded at the import, dated inside
     assert entry["data"]["history"]["decided_on"] == "2019-03-20"
+    listed = client.get(
+        "/v1/licensing/applications?received_from=2019-03-01&received_to=2019-03-01"
+        f"&consistent_after={token}",
+        headers=clerk.headers,
+    ).json()["items"]
+    (mine,) = [i for i in listed if i["id"] == str(case)]
+    assert mine["received_on"] == "2019-03-01"
+    assert mine["deadline"] is None  # no deadline runs on history
 
 
 def test_a_dry_run_reports_and_records_nothing(

@@ -264,3 +264,20 @@ def test_a_late_decision_is_recorded_outside_the_limit(
     (event,) = licensing.history(imported_application_id("320803", "OLD-1"))
     assert event.history.within_limit is False
     assert event.history.decision_due.due == date(2019, 4, 1)
+
+
+def test_a_grant_imported_without_its_certificate_can_be_issued_live_later(
+    importer: PastMatters, licensing: Licensing
+) -> None:
+    importer.import_past_matters(
+        ADMIN, (HEADER + line(issued="", served="", certificate="")).encode()
+    )
+    case = licensing.get_application(imported_application_id("320803", "OLD-1"))
+    assert case.status is Status.GRANTED
+    assert case.certificate_due is not None
+    # 10 working days after the decision of 2019-03-20 (Art. 44).
+    assert case.certificate_due.due == date(2019, 4, 3)
+    case.issue_certificate("TS-LATE", TODAY, staff_audit(Role.CLERK))
+    (issued,) = case.collect_events()
+    assert isinstance(issued, LicenceApplication.CertificateIssued)
+    assert issued.within_limit is False
