@@ -6,19 +6,30 @@ JSON instead (machine-readable); `--report FILE` writes the JSON as well."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.host.imports import IMPORT, read_upload, run_import
+from api.host.imports import (
+    IMPORT,
+    AsJson,
+    ReportFile,
+    UploadFile,
+    read_upload,
+    run_import,
+)
 from domain.credit.formats import MAX_FILE_BYTES, Kind
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
+    from domain.shared.audit import Audit
 
 __all__ = ["IMPORT"]
 
 
 @IMPORT.command("credit")
 def credit(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    file: UploadFile,
     kind: Annotated[
         Kind | None,
         typer.Option(
@@ -26,33 +37,20 @@ def credit(
             " told from the header if left out"
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print the report as JSON")
-    ] = False,
-    report: Annotated[
-        Path | None, typer.Option(help="also write the report (JSON) to this file")
-    ] = None,
+    as_json: AsJson = False,
+    report: ReportFile = None,
 ) -> None:
     """Import a directed-data CSV into the enterprise directory."""
     from api.credit import service
-    from api.host.cli import console_operator
-    from api.host.settings import Settings
-    from api.host.storage import open_services
 
     data = read_upload(file, MAX_FILE_BYTES)
 
-    def attempt() -> dict[str, Any]:
-        services = open_services(Settings.from_env())
-        try:
-            found = service(services).import_directed_data(
-                console_operator(), data, kind
-            )
-            body: dict[str, Any] = found.model_dump(
-                mode="json", exclude={"log", "position"}
-            )
-            return body
-        finally:
-            services.close()
+    def attempt(services: Services, who: Audit) -> dict[str, Any]:
+        found = service(services).import_directed_data(who, data, kind)
+        body: dict[str, Any] = found.model_dump(
+            mode="json", exclude={"log", "position"}
+        )
+        return body
 
     run_import(
         file,

@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from domain.shared.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
+    from domain.shared.audit import Audit
 
 IMPORT = typer.Typer(name="import", help="Import data from other systems.")
 
@@ -21,6 +25,14 @@ IMPORT = typer.Typer(name="import", help="Import data from other systems.")
 @IMPORT.callback()
 def _imports() -> None:
     """Import data from other systems."""
+
+
+# The options every import command takes.
+UploadFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+AsJson = Annotated[bool, typer.Option("--json", help="print the report as JSON")]
+ReportFile = Annotated[
+    Path | None, typer.Option(help="also write the report (JSON) to this file")
+]
 
 
 def read_upload(file: Path, max_bytes: int) -> bytes:
@@ -32,19 +44,27 @@ def read_upload(file: Path, max_bytes: int) -> bytes:
 
 def run_import(
     file: Path,
-    attempt: Callable[[], dict[str, Any]],
+    attempt: Callable[[Services, Audit], dict[str, Any]],
     summary: Callable[[dict[str, Any]], list[str]],
     *,
     as_json: bool,
     report: Path | None,
     rejected: Callable[[dict[str, Any]], int],
 ) -> None:
-    """Run the import, show its report (`summary` gives the lines before the
-    problems), and exit as the module docstring says."""
+    """Run the import on the configured database as the console operator,
+    show its report (`summary` gives the lines before the problems), and
+    exit as the module docstring says."""
+    from api.host.cli import console_operator
+    from api.host.settings import Settings
+    from api.host.storage import open_services
+
+    services = open_services(Settings.from_env())
     try:
-        body = attempt()
+        body = attempt(services, console_operator())
     except InvalidInputError as refused:
         body = {"refused": refused.detail, "problems": list(refused.errors)}
+    finally:
+        services.close()
     if report is not None:
         report.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     if as_json:

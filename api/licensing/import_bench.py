@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from api.bench.workload import UNITS, enrol
 from api.licensing import service
+from domain.licensing.import_format import SAMPLE_HEADER
 from domain.licensing.importing import ImportReport, PastMatters
 from domain.shared.audit import Actor, ActorKind, Audit, Role
 from domain.shared.uscc import compose_uscc
@@ -26,10 +27,6 @@ from domain.shared.uscc import compose_uscc
 if TYPE_CHECKING:
     from api.host.storage import Services
 
-HEADER = (
-    "原系统编号,事项编码,事项类型,申请人名称,统一社会信用代码,受理单位代码,"
-    "收件日期,受理日期,决定日期,发证日期,送达日期,办理结果,决定文号,证书编号\n"
-)
 ITEMS = ("XK-TZSB-SYDJ", "XK-JL-XSPZ", "XK-JL-BZKH")
 ADMIN = Audit(
     actor=Actor(
@@ -58,7 +55,7 @@ class Imported:
 def past_matters(rows: int, first_year: int = 2010) -> bytes:
     """`rows` matters over the years from `first_year`: granted (served),
     refused, not accepted and withdrawn, some decided late."""
-    lines = [HEADER]
+    lines = [SAMPLE_HEADER]
     start = date(first_year, 1, 4)
     for n in range(rows):
         received = start + timedelta(days=(n * 7) % 5800)

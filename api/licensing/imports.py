@@ -4,14 +4,20 @@ imported by an admin; the answer is the batch, its counts and the report."""
 
 # No `from __future__ import annotations`: FastAPI resolves these at runtime.
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from api.host.imports import IMPORT, read_upload, run_import
+from api.host.imports import (
+    IMPORT,
+    AsJson,
+    ReportFile,
+    UploadFile,
+    read_upload,
+    run_import,
+)
 from api.http.auth import CurrentPrincipal, caller
 from api.http.openapi import STAFF, problems
 from api.http.schemas import example
@@ -21,6 +27,10 @@ from api.licensing.reads import licensing
 from domain.licensing.import_format import MAX_FILE_BYTES
 from domain.licensing.importing import IMPORT as IMPORT_COMMAND
 from domain.licensing.importing import ImportReport, PastMatters
+from domain.shared.audit import Audit
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
 
 router = APIRouter(prefix="/v1/licensing/imports", tags=["licensing history import"])
 
@@ -86,7 +96,7 @@ def answer(report: ImportReport) -> dict[str, Any]:
     "",
     response_class=JSON,
     response_model=ImportAnswer,
-    responses=problems(*STAFF, 413, 415),
+    responses=problems(*STAFF, 409, 413, 415),
     summary="Import past matters from the old system (历史办件导入, admin)",
     description="The body is the CSV file itself (`Content-Type: text/csv`, UTF-8 "
     'with or without a BOM; columns in the README, "Importing past matters"). '
@@ -115,34 +125,21 @@ def import_past_matters(
 
 @IMPORT.command("licensing")
 def import_licensing(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    file: UploadFile,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="check and count only; record nothing")
     ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="print the report as JSON")
-    ] = False,
-    report: Annotated[
-        Path | None, typer.Option(help="also write the report (JSON) to this file")
-    ] = None,
+    as_json: AsJson = False,
+    report: ReportFile = None,
 ) -> None:
     """Import past matters (历史办件) from the old system's CSV."""
-    from api.host.cli import console_operator
-    from api.host.settings import Settings
-    from api.host.storage import open_services
     from api.licensing import service
 
     data = read_upload(file, MAX_FILE_BYTES)
 
-    def attempt() -> dict[str, Any]:
-        services = open_services(Settings.from_env())
-        try:
-            importer = PastMatters(service(services))
-            return answer(
-                importer.import_past_matters(console_operator(), data, dry_run=dry_run)
-            )
-        finally:
-            services.close()
+    def attempt(services: "Services", who: Audit) -> dict[str, Any]:
+        importer = PastMatters(service(services))
+        return answer(importer.import_past_matters(who, data, dry_run=dry_run))
 
     def summary(body: dict[str, Any]) -> list[str]:
         c = body["counts"]

@@ -24,8 +24,7 @@ from domain.shared.csvfile import (
     Column,
     Problem,
     RowFaults,
-    cell_date,
-    cell_text,
+    cell_value,
     check_header,
     field_count_ok,
     file_error,
@@ -136,20 +135,10 @@ def detect(header: list[str]) -> Kind:
 
 def _cell(c: Column, raw: str, faults: RowFaults, today: date) -> object:
     """A cell's value (None if it is bad, and the fault recorded)."""
-    text = cell_text(c, raw, faults)
-    if not text:
-        return text
-    if c.value == "date":
-        return cell_date(c, text, faults, today)
-    if c.value == "region":
-        try:
-            return validate_region_code(text)
-        except InvalidInputError as exc:
-            faults.error(c.header, "region_invalid", exc.detail)
-            return None
-    if c.value == "uscc":
-        return _uscc(c, text, faults)
-    return text
+    value = cell_value(c, raw, faults, today)
+    if c.value == "uscc" and isinstance(value, str) and value:
+        return _uscc(c, value, faults)
+    return value
 
 
 def _uscc(c: Column, text: str, faults: RowFaults) -> str | None:

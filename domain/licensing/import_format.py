@@ -25,8 +25,7 @@ from domain.shared.csvfile import (
     Column,
     Problem,
     RowFaults,
-    cell_date,
-    cell_text,
+    cell_value,
     check_header,
     field_count_ok,
     records,
@@ -77,6 +76,10 @@ COLUMNS: Final = (
     C_OUTCOME,
     C_DECISION,
     C_CERTIFICATE,
+)
+# The header of the README's sample: the columns an organisation's matter uses.
+SAMPLE_HEADER: Final = (
+    ",".join(c.header for c in COLUMNS if c not in (C_PARTY, C_ID, C_REGION)) + "\n"
 )
 # The dates in the order a matter's history runs (each on or after the one before).
 DATE_ORDER: Final = (C_RECEIVED, C_ACCEPTED, C_DECIDED, C_ISSUED, C_SERVED)
@@ -133,7 +136,7 @@ def read_past_matters(data: bytes, today: date) -> PastFile:
             continue
         cells: dict[str, object] = {}
         for h, v in zip(found.header, values, strict=True):
-            cells[columns[h].field] = _cell(columns[h], v, faults, today)
+            cells[columns[h].field] = cell_value(columns[h], v, faults, today)
         if faults.bad:
             continue
         row = _row(n, cells, faults)
@@ -142,21 +145,6 @@ def read_past_matters(data: bytes, today: date) -> PastFile:
     past.good = _without_conflicting_repeats(candidates, past.problems)
     past.problems.sort(key=lambda p: (p.row, p.severity != "error"))
     return past
-
-
-def _cell(c: Column, raw: str, faults: RowFaults, today: date) -> object:
-    text = cell_text(c, raw, faults)
-    if not text:
-        return None if text is None else ""
-    if c.value == "date":
-        return cell_date(c, text, faults, today)
-    if c.value == "region":
-        try:
-            return validate_region_code(text)
-        except InvalidInputError as exc:
-            faults.error(c.header, "region_invalid", exc.detail)
-            return None
-    return text
 
 
 T = TypeVar("T")

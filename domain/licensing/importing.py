@@ -20,7 +20,10 @@ on why a save is bounded).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextvars
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from typing import Any, Final, Protocol, runtime_checkable
 from uuid import UUID
@@ -124,10 +127,17 @@ class PastMatters:
                 problems.append(_conflict(row))
             else:
                 new.append((row, item, case_id))
-        events = [
-            self._event(row, item, stamp, batch, found.sha256) for row, item, _ in new
-        ]
-        position = 0 if dry_run else self._save(events, new, problems)
+
+        def event(n: int) -> LicenceApplication.Imported:
+            row, item, _ = new[n]
+            return self._event(row, item, stamp, batch, found.sha256)
+
+        position = 0
+        if dry_run:
+            for n in range(len(new)):
+                event(n)  # made (and so checked) as it would be recorded
+        else:
+            position = self._save(event, new, problems)
         problems.sort(key=lambda p: (p.row, p.severity != "error"))
         refused = {p.row for p in problems if p.severity == "error"}
         warned = {p.row for p in problems if p.severity == "warning"} - refused
@@ -218,7 +228,12 @@ class PastMatters:
         self, row: PastRow, item: ItemTerms, audit: Audit, batch: UUID, sha256: str
     ) -> LicenceApplication.Imported:
         """The matter's one event, made as the library's `_create` makes a
-        creation event (the aggregate it makes is not needed to store it)."""
+        creation event (the aggregate it makes is not needed to store it).
+        Assembled without validating it again: each part is a value already
+        checked — the catalogue's item, the row's applicant (import_format),
+        the history and source just built, the audit stamp — and validating
+        the whole (the item's terms again, for every row) is most of the
+        import's time; the event is validated in full when it is read."""
         calendar = self.licensing.calendar
         accepted, decided = row.accepted_on, row.decided_on
         decision_due = (
@@ -252,7 +267,7 @@ class PastMatters:
             source_id=row.source_id,
             digest=row.digest,
         )
-        return LicenceApplication.Imported(
+        return LicenceApplication.Imported.model_construct(
             originator_id=imported_application_id(row.unit_code, row.source_id),
             originator_version=LicenceApplication.INITIAL_VERSION,
             originator_topic=LicenceApplication.PINNED_TOPIC,
@@ -278,27 +293,45 @@ class PastMatters:
 
     def _save(
         self,
-        events: list[LicenceApplication.Imported],
+        event: Callable[[int], LicenceApplication.Imported],
         rows: list[tuple[PastRow, ItemTerms, UUID]],
         problems: list[Problem],
     ) -> int:
-        """Written a chunk at a time, each chunk one transaction; a chunk that
-        another import stored meanwhile is checked again and its rest written."""
-        position = 0
-        for n in range(0, len(events), CHUNK):
-            chunk = events[n : n + CHUNK]
+        """Written a chunk at a time, each chunk one transaction, by one
+        writer thread while the next chunk's events are made (the database's
+        time overlaps ours); a chunk that another import stored meanwhile is
+        checked again and its rest written."""
+        conflicts: list[Problem] = []
+
+        def write(n: int, chunk: list[LicenceApplication.Imported]) -> list[int]:
             try:
-                ids = self._write(chunk)
+                return self._write(chunk)
             except IntegrityError:
                 meanwhile = self._stored([e.originator_id for e in chunk])
-                for row, _, case_id in rows[n : n + CHUNK]:
-                    if case_id in meanwhile:
-                        problems.append(_conflict(row, meanwhile=True))
-                ids = self._write(
+                conflicts.extend(
+                    _conflict(row, meanwhile=True)
+                    for row, _, case_id in rows[n : n + CHUNK]
+                    if case_id in meanwhile
+                )
+                return self._write(
                     [e for e in chunk if e.originator_id not in meanwhile]
                 )
-            position = max([position, *ids])
-        return position
+
+        ids: list[int] = []
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending: deque[Future[list[int]]] = deque()
+            for n in range(0, len(rows), CHUNK):
+                chunk = [event(m) for m in range(n, min(n + CHUNK, len(rows)))]
+                # In the request's context: its cache reliances are confirmed
+                # and settled by the write (domain/shared/store.py).
+                context = contextvars.copy_context()
+                pending.append(writer.submit(context.run, write, n, chunk))
+                if len(pending) > 1:  # one chunk written while the next is made
+                    ids += pending.popleft().result()
+            for done in pending:
+                ids += done.result()
+        problems.extend(conflicts)
+        return max(ids, default=0)
 
     def _write(self, events: Sequence[LicenceApplication.Imported]) -> list[int]:
         if not events:

@@ -22,6 +22,7 @@ from datetime import date
 from typing import Final, Literal
 
 from domain.shared.errors import InvalidInputError
+from domain.shared.jurisdiction import validate_region_code
 from domain.shared.text import clean_text
 
 # Formula-looking cells (CSV injection): no name, reason or authority starts so.
@@ -257,6 +258,23 @@ def cell_date(c: Column, text: str, faults: RowFaults, today: date) -> date | No
     except ValueError as exc:
         faults.error(c.header, "date_invalid", str(exc))
         return None
+
+
+def cell_value(c: Column, raw: str, faults: RowFaults, today: date) -> object:
+    """A cell's value: its text, a date or a region code as the column says
+    ("" if empty and optional; None if it is bad, and the fault recorded)."""
+    text = cell_text(c, raw, faults)
+    if not text:
+        return text
+    if c.value == "date":
+        return cell_date(c, text, faults, today)
+    if c.value == "region":
+        try:
+            return validate_region_code(text)
+        except InvalidInputError as exc:
+            faults.error(c.header, "region_invalid", exc.detail)
+            return None
+    return text
 
 
 def field_count_ok(values: list[str], header: list[str], faults: RowFaults) -> bool:

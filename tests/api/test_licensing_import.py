@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from api.host.cli import app as cli
 from domain.licensing.history import imported_application_id
+from domain.licensing.import_format import SAMPLE_HEADER as HEADER
 from domain.shared.audit import Role
 from domain.shared.uscc import compose_uscc
 from projections.runtime import Projector
@@ -23,10 +24,6 @@ from tests.api.helpers import log_head
 
 pytestmark = pytest.mark.db
 
-HEADER = (
-    "原系统编号,事项编码,事项类型,申请人名称,统一社会信用代码,受理单位代码,"
-    "收件日期,受理日期,决定日期,发证日期,送达日期,办理结果,决定文号,证书编号\n"
-)
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
 IMPORTS = "/v1/licensing/imports"
 
@@ -129,10 +126,12 @@ def test_importing_the_same_file_again_records_nothing_new(
 
 
 def test_an_imported_matter_shows_its_history_as_imported_by_the_admin(
-    client: TestClient, staff: dict[tuple[Role, str], Staff]
+    client: TestClient, staff: dict[tuple[Role, str], Staff], projector: Projector
 ) -> None:
     admin = staff[(Role.ADMIN, CITY)]
-    upload(client, admin, HEADER + row("H2017-1", seed=21))
+    token = upload(client, admin, HEADER + row("H2017-1", seed=21)).json()[
+        "consistency_token"
+    ]
     case = imported_application_id(COUNTY, "H2017-1")
     clerk = staff[(Role.CLERK, COUNTY)]
     found = client.get(f"/v1/licensing/applications/{case}", headers=clerk.headers)
@@ -151,6 +150,14 @@ def test_an_imported_matter_shows_its_history_as_imported_by_the_admin(
     assert "历史办件导入" in entry["summary"]
     assert entry["at"] > "2019-03-25"  # recorded at the import, dated inside
     assert entry["data"]["history"]["decided_on"] == "2019-03-20"
+    listed = client.get(
+        "/v1/licensing/applications?received_from=2019-03-01&received_to=2019-03-01"
+        f"&consistent_after={token}",
+        headers=clerk.headers,
+    ).json()["items"]
+    (mine,) = [i for i in listed if i["id"] == str(case)]
+    assert mine["received_on"] == "2019-03-01"
+    assert mine["deadline"] is None  # no deadline runs on history
 
 
 def test_a_dry_run_reports_and_records_nothing(

@@ -9,6 +9,7 @@ import pytest
 
 from domain.licensing.application import LicenceApplication, Status
 from domain.licensing.history import Outcome, imported_application_id
+from domain.licensing.import_format import SAMPLE_HEADER as HEADER
 from domain.licensing.import_format import read_past_matters
 from domain.licensing.importing import PastMatters
 from domain.licensing.service import Licensing
@@ -20,10 +21,6 @@ from tests.domain.conftest import BOOTSTRAP, PLAIN_ITEM, staff_audit
 
 TODAY = date(2026, 9, 18)
 ADMIN = staff_audit(Role.ADMIN, unit="3208", request_id="req-import")
-HEADER = (
-    "原系统编号,事项编码,事项类型,申请人名称,统一社会信用代码,受理单位代码,"
-    "收件日期,受理日期,决定日期,发证日期,送达日期,办理结果,决定文号,证书编号\n"
-)
 FIRM = compose_uscc("320803", "77310001")
 
 
@@ -267,3 +264,20 @@ def test_a_late_decision_is_recorded_outside_the_limit(
     (event,) = licensing.history(imported_application_id("320803", "OLD-1"))
     assert event.history.within_limit is False
     assert event.history.decision_due.due == date(2019, 4, 1)
+
+
+def test_a_grant_imported_without_its_certificate_can_be_issued_live_later(
+    importer: PastMatters, licensing: Licensing
+) -> None:
+    importer.import_past_matters(
+        ADMIN, (HEADER + line(issued="", served="", certificate="")).encode()
+    )
+    case = licensing.get_application(imported_application_id("320803", "OLD-1"))
+    assert case.status is Status.GRANTED
+    assert case.certificate_due is not None
+    # 10 working days after the decision of 2019-03-20 (Art. 44).
+    assert case.certificate_due.due == date(2019, 4, 3)
+    case.issue_certificate("TS-LATE", TODAY, staff_audit(Role.CLERK))
+    (issued,) = case.collect_events()
+    assert isinstance(issued, LicenceApplication.CertificateIssued)
+    assert issued.within_limit is False
