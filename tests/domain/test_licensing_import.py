@@ -4,6 +4,7 @@ as imported, idempotent ids — in memory (the popo store), no I/O."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -13,11 +14,20 @@ from domain.licensing.import_format import SAMPLE_HEADER as HEADER
 from domain.licensing.import_format import read_past_matters
 from domain.licensing.importing import PastMatters
 from domain.licensing.service import Licensing
-from domain.registry.service import Registry
+from domain.registry.service import Registry, shipped_catalogue
 from domain.shared.audit import Role
+from domain.shared.clock import FixedClock
 from domain.shared.errors import InvalidInputError, PermissionDeniedError
 from domain.shared.uscc import compose_uscc
-from tests.domain.conftest import BOOTSTRAP, PLAIN_ITEM, staff_audit
+from tests.domain.conftest import (
+    BOOTSTRAP,
+    CALENDAR,
+    PLAIN_ITEM,
+    POPO,
+    RECEIVED_ON,
+    at_shanghai,
+    staff_audit,
+)
 
 TODAY = date(2026, 9, 18)
 ADMIN = staff_audit(Role.ADMIN, unit="3208", request_id="req-import")
@@ -52,10 +62,14 @@ def faults(text: str) -> list[tuple[int, str | None, str]]:
     return [(p.row, p.column, p.code) for p in found.problems]
 
 
-@pytest.fixture
-def importer(licensing: Licensing, registry: Registry) -> PastMatters:
+def establish_units(registry: Registry) -> None:
     registry.establish_unit("3208", "淮安市市场监督管理局", BOOTSTRAP)
     registry.establish_unit("320803", "淮安区市场监督管理局", BOOTSTRAP)
+
+
+@pytest.fixture
+def importer(licensing: Licensing, registry: Registry) -> PastMatters:
+    establish_units(registry)
     return PastMatters(licensing)
 
 
@@ -281,3 +295,20 @@ def test_a_grant_imported_without_its_certificate_can_be_issued_live_later(
     (issued,) = case.collect_events()
     assert isinstance(issued, LicenceApplication.CertificateIssued)
     assert issued.within_limit is False
+
+
+def imported_lifecycles() -> list[list[Any]]:
+    """An imported matter's events, as stored, for the suites that check every
+    event class (test_persistence_roundtrip.py, test_recorded.py)."""
+    registry = Registry(env=POPO)
+    registry.load_catalogue(shipped_catalogue(), BOOTSTRAP)
+    clock = FixedClock(at_shanghai(RECEIVED_ON))
+    licensing = Licensing(env=POPO, registry=registry, calendar=CALENDAR, clock=clock)
+    try:
+        establish_units(registry)
+        PastMatters(licensing).import_past_matters(ADMIN, (HEADER + line()).encode())
+        case_id = imported_application_id("320803", "OLD-1")
+        return [list(licensing.repository.event_store.get(case_id))]
+    finally:
+        licensing.close()
+        registry.close()

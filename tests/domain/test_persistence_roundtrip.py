@@ -105,6 +105,7 @@ from tests.domain.conftest import (
 from tests.domain.enforcement_lifecycles import enforcement_lifecycles
 from tests.domain.inspections_lifecycles import INSPECTIONS, inspections_lifecycles
 from tests.domain.submission_lifecycles import submission_lifecycles
+from tests.domain.test_licensing_import import imported_lifecycles
 
 TRANSCODERS = {
     "library JSONTranscoder": {},
@@ -291,6 +292,7 @@ def all_lifecycles() -> list[list[Any]]:
         + inspections_lifecycles()
         + enforcement_lifecycles()
         + submission_lifecycles()
+        + imported_lifecycles()
     )
 
 
