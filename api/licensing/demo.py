@@ -11,7 +11,12 @@ from uuid import UUID
 from api.host.demo import ENTERPRISES, UNITS, demo_uscc
 from api.host.storage import Services
 from api.licensing import service
+from api.licensing.ratings import RATING_FORM
 from domain.licensing.application import LicenceApplication
+from domain.licensing.import_format import SAMPLE_HEADER
+from domain.licensing.importing import PastMatters
+from domain.licensing.licence import LicenceChange
+from domain.licensing.matter import Matter
 from domain.licensing.parties import (
     Applicant,
     CertificateService,
@@ -23,6 +28,7 @@ from domain.licensing.parties import NonAcceptanceGround as Ground
 from domain.registry.catalogue import ApprovalMode
 from domain.shared.audit import SYSTEM_CLOCK, Audit, Role
 from domain.shared.clock import Clock, FixedClock
+from domain.shared.satisfaction import Rating
 
 
 def load_demo(services: Services, data_dir: Path) -> list[str]:
@@ -36,7 +42,39 @@ def load_demo(services: Services, data_dir: Path) -> list[str]:
         for n, (name, region, _) in enumerate(ENTERPRISES, start=1)
     ]
     made = _applications(services, applicants)
-    return [f"application {a.id}  receipt {a.receipt_number}  {a.status}" for a in made]
+    lines = [
+        f"application {a.id}  receipt {a.receipt_number}  {a.status}" for a in made
+    ]
+    return lines + _past_matters(services, applicants)
+
+
+def _past_matters(services: Services, applicants: list[Applicant]) -> list[str]:
+    """Three matters of 2014 from the old system (历史办件导入), imported by the
+    city's admin: the statistics then reach back to that year."""
+    a, b, *_ = applicants
+    rows = [
+        ("OLD-2014-0001", a, "new", "2014-03-03", "2014-03-04", "2014-03-20",
+         "2014-03-24", "2014-03-25", "准予许可", "淮区质监特登〔2014〕11号", "TS2014-11"),
+        ("OLD-2014-0002", a, "change", "2014-06-09", "2014-06-09", "2014-06-16",
+         "2014-06-17", "2014-06-17", "准予许可", "淮区质监特登〔2014〕35号", "TS2014-11"),
+        ("OLD-2014-0003", b, "new", "2014-09-01", "2014-09-02", "2014-09-26",
+         "", "", "不予许可", "淮区质监特登〔2014〕52号", ""),
+    ]  # fmt: skip
+    text = SAMPLE_HEADER + "".join(
+        f"{old},XK-TZSB-SYDJ,{matter},{who.name},{who.uscc},{who.region_code},"
+        + ",".join(dates)
+        + "\n"
+        for old, who, matter, *dates in rows
+    )
+    admin = services.registry.get_staff("SJ-004")
+    audit = Audit(
+        actor=admin.actor(Role.ADMIN),
+        request_id="demo",
+        reason="原系统历史办件迁移",
+        causation="command:demo",
+    )
+    report = PastMatters(service(services)).import_past_matters(audit, text.encode())
+    return [f"past matters imported {report.counts.imported} (batch {report.batch_id})"]
 
 
 def _applications(
@@ -117,6 +155,52 @@ def _applications(
         lambda: licensing.issue_certificate(served, clerk),
         lambda: licensing.serve_certificate(
             served, clerk, CertificateService.IN_PERSON
+        ),
+    )
+
+    # A post-licence matter (变更登记): a matter of its own with a receipt and
+    # a limit, carried out on the licence, its certificate made and served.
+    registration = licensing.get_application(served).licence_id
+    change = licensing.receive(
+        clerk,
+        item_code="XK-TZSB-SYDJ",
+        applicant=a,
+        materials=tuple(
+            m.name for m in services.registry.get_item("XK-TZSB-SYDJ").materials
+        ),
+        matter=Matter.CHANGE,
+        licence_id=registration,
+        change=LicenceChange(address="淮安区翔宇大道 18 号"),
+    )
+    step(1, lambda: licensing.accept(change.id, clerk))
+    step(
+        1,
+        lambda: licensing.grant(
+            change.id,
+            approver,
+            decision_number="淮区市监特登〔2026〕121号",
+            scope="乘客电梯 2 台",
+        ),
+        lambda: licensing.issue_certificate(change.id, clerk),
+        lambda: licensing.serve_certificate(
+            change.id, clerk, CertificateService.IN_PERSON
+        ),
+    )
+    # 工作评议 by the holder with the change's query code; 质企联系 for the firm.
+    rater = Audit(actor=RATING_FORM, request_id="demo", causation="command:demo")
+    step(
+        1,
+        lambda: licensing.rate_handling(
+            change.receipt_number,
+            change.query_code,
+            Rating.SATISFIED,
+            "一次办结",
+            rater,
+        ),
+        lambda: licensing.designate_liaison(
+            staff("HA-004", Role.APPROVER, "重点服务企业"),
+            uscc=a.uscc or "",
+            contact_staff_no="HA-002",
         ),
     )
 
@@ -300,6 +384,7 @@ def _applications(
         committed,
         rejected,
         withdrawn,
+        change.id,
         deemed,
         lapsed,
         fresh,
