@@ -52,6 +52,7 @@ from domain.registry.catalogue import ApprovalMode, Catalogue, ItemTerms
 from domain.shared.audit import Audit, Caller
 from domain.shared.csvfile import Problem
 from domain.shared.errors import PermissionDeniedError
+from domain.shared.events import PydanticMapper
 
 IMPORT: Final = "import_past_matters"  # Licensing.rights: an admin's
 CORRECTION_NOTICE_WD: Final = 5  # 行政许可法 第32条第1款第4项
@@ -129,8 +130,8 @@ class PastMatters:
                 new.append((row, item, case_id))
 
         def event(n: int) -> LicenceApplication.Imported:
-            row, item, _ = new[n]
-            return self._event(row, item, stamp, batch, found.sha256)
+            row, item, case_id = new[n]
+            return self._event(row, item, case_id, stamp, batch, found.sha256)
 
         position = 0
         if dry_run:
@@ -225,7 +226,13 @@ class PastMatters:
     # -- recording ---------------------------------------------------------------------
 
     def _event(
-        self, row: PastRow, item: ItemTerms, audit: Audit, batch: UUID, sha256: str
+        self,
+        row: PastRow,
+        item: ItemTerms,
+        case_id: UUID,
+        audit: Audit,
+        batch: UUID,
+        sha256: str,
     ) -> LicenceApplication.Imported:
         """The matter's one event, made as the library's `_create` makes a
         creation event (the aggregate it makes is not needed to store it).
@@ -268,7 +275,7 @@ class PastMatters:
             digest=row.digest,
         )
         return LicenceApplication.Imported.model_construct(
-            originator_id=imported_application_id(row.unit_code, row.source_id),
+            originator_id=case_id,  # imported_application_id, from _placed
             originator_version=LicenceApplication.INITIAL_VERSION,
             originator_topic=LicenceApplication.PINNED_TOPIC,
             timestamp=LicenceApplication.Imported.create_timestamp(),
@@ -336,8 +343,15 @@ class PastMatters:
     def _write(self, events: Sequence[LicenceApplication.Imported]) -> list[int]:
         if not events:
             return []
-        to_stored = self.licensing.mapper.to_stored_event
-        stored = [to_stored(e) for e in events]
+        mapper = self.licensing.mapper
+        if isinstance(mapper, PydanticMapper):
+            # An item's terms (most of each event) dumped once per chunk.
+            terms = {
+                id(e.item): {"item": e.item.model_dump(mode="json")} for e in events
+            }
+            stored = [mapper.to_stored_event(e, terms[id(e.item)]) for e in events]
+        else:
+            stored = [mapper.to_stored_event(e) for e in events]
         recorder = self.licensing.recorder
         if isinstance(recorder, BulkInsert):
             return recorder.insert_in_bulk(stored)

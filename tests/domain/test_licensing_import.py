@@ -17,7 +17,7 @@ from domain.registry.service import Registry
 from domain.shared.audit import Role
 from domain.shared.errors import InvalidInputError, PermissionDeniedError
 from domain.shared.uscc import compose_uscc
-from tests.domain.conftest import BOOTSTRAP, PLAIN_ITEM, staff_audit
+from tests.domain.conftest import BOOTSTRAP, ON_SITE_ITEM, PLAIN_ITEM, staff_audit
 
 TODAY = date(2026, 9, 18)
 ADMIN = staff_audit(Role.ADMIN, unit="3208", request_id="req-import")
@@ -184,6 +184,22 @@ def test_an_imported_matter_carries_its_history_as_imported(
     assert event.history.within_limit is True  # 12 working days of 20
     assert event.history.working_days_to_decision == 12
     assert event.timestamp.date() > date(2019, 3, 25)  # recorded at the import
+
+
+def test_each_event_is_stored_as_the_mapper_alone_would_store_it(
+    importer: PastMatters, licensing: Licensing
+) -> None:
+    # The import dumps each item's terms once per chunk and hands them to the
+    # mapper: the stored bytes must be those of the event dumped whole.
+    rows = line("OLD-1") + line("OLD-2", item=ON_SITE_ITEM) + line("OLD-3")
+    importer.import_past_matters(ADMIN, (HEADER + rows).encode())
+    mapper = licensing.mapper
+    for old_id in ("OLD-1", "OLD-2", "OLD-3"):
+        case_id = imported_application_id("320803", old_id)
+        (stored,) = licensing.recorder.select_events(case_id)
+        event = mapper.to_domain_event(stored)
+        assert isinstance(event, LicenceApplication.Imported)
+        assert mapper.to_stored_event(event).state == stored.state
 
 
 def test_importing_the_same_row_again_records_nothing_new(
