@@ -13,11 +13,20 @@ from domain.licensing.import_format import SAMPLE_HEADER as HEADER
 from domain.licensing.import_format import read_past_matters
 from domain.licensing.importing import PastMatters
 from domain.licensing.service import Licensing
-from domain.registry.service import Registry
+from domain.registry.service import Registry, shipped_catalogue
 from domain.shared.audit import Role
+from domain.shared.clock import FixedClock
 from domain.shared.errors import InvalidInputError, PermissionDeniedError
 from domain.shared.uscc import compose_uscc
-from tests.domain.conftest import BOOTSTRAP, ON_SITE_ITEM, PLAIN_ITEM, staff_audit
+from tests.domain.conftest import (
+    BOOTSTRAP,
+    CALENDAR,
+    ON_SITE_ITEM,
+    PLAIN_ITEM,
+    POPO,
+    at_shanghai,
+    staff_audit,
+)
 
 TODAY = date(2026, 9, 18)
 ADMIN = staff_audit(Role.ADMIN, unit="3208", request_id="req-import")
@@ -54,9 +63,31 @@ def faults(text: str) -> list[tuple[int, str | None, str]]:
 
 @pytest.fixture
 def importer(licensing: Licensing, registry: Registry) -> PastMatters:
+    return PastMatters(_with_units(licensing, registry))
+
+
+def _with_units(licensing: Licensing, registry: Registry) -> Licensing:
     registry.establish_unit("3208", "淮安市市场监督管理局", BOOTSTRAP)
     registry.establish_unit("320803", "淮安区市场监督管理局", BOOTSTRAP)
-    return PastMatters(licensing)
+    return licensing
+
+
+def imported_lifecycle() -> list[LicenceApplication.Imported]:
+    """A past matter as the import records it (the event samples of
+    test_persistence_roundtrip and test_recorded)."""
+    registry = Registry(env=POPO)
+    registry.load_catalogue(shipped_catalogue(), BOOTSTRAP)
+    clock = FixedClock(at_shanghai(TODAY))
+    licensing = Licensing(env=POPO, registry=registry, calendar=CALENDAR, clock=clock)
+    try:
+        importer = PastMatters(_with_units(licensing, registry))
+        importer.import_past_matters(ADMIN, (HEADER + line()).encode())
+        events = licensing.history(imported_application_id("320803", "OLD-1"))
+    finally:
+        licensing.close()
+        registry.close()
+    assert all(isinstance(e, LicenceApplication.Imported) for e in events)
+    return list(events)
 
 
 # -- the rows' rules (no store) ----------------------------------------------------

@@ -97,6 +97,7 @@ from tests.domain.conftest import (
 )
 from tests.domain.enforcement_lifecycles import enforcement_lifecycles
 from tests.domain.inspections_lifecycles import INSPECTIONS, inspections_lifecycles
+from tests.domain.test_licensing_import import imported_lifecycle
 
 TRANSCODERS = {
     "library JSONTranscoder": {},
@@ -257,6 +258,7 @@ def all_lifecycles() -> list[list[Any]]:
         + _application_lifecycles()
         + _licence_lifecycles()
         + _applicant_record_lifecycles()
+        + [imported_lifecycle()]
         + complaints_lifecycles()
         + inspections_lifecycles()
         + enforcement_lifecycles()
