@@ -52,7 +52,6 @@ from domain.registry.catalogue import ApprovalMode, Catalogue, ItemTerms
 from domain.shared.audit import Audit, Caller
 from domain.shared.csvfile import Problem
 from domain.shared.errors import PermissionDeniedError
-from domain.shared.events import PydanticMapper
 
 IMPORT: Final = "import_past_matters"  # Licensing.rights: an admin's
 CORRECTION_NOTICE_WD: Final = 5  # 行政许可法 第32条第1款第4项
@@ -343,15 +342,8 @@ class PastMatters:
     def _write(self, events: Sequence[LicenceApplication.Imported]) -> list[int]:
         if not events:
             return []
-        mapper = self.licensing.mapper
-        if isinstance(mapper, PydanticMapper):
-            # An item's terms (most of each event) dumped once per chunk.
-            terms = {
-                id(e.item): {"item": e.item.model_dump(mode="json")} for e in events
-            }
-            stored = [mapper.to_stored_event(e, terms[id(e.item)]) for e in events]
-        else:
-            stored = [mapper.to_stored_event(e) for e in events]
+        to_stored = self.licensing.mapper.to_stored_event
+        stored = [to_stored(e) for e in events]
         recorder = self.licensing.recorder
         if isinstance(recorder, BulkInsert):
             return recorder.insert_in_bulk(stored)

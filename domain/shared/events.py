@@ -13,7 +13,6 @@ fails until someone does so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache, cached_property
 from typing import Any, ClassVar, cast
@@ -158,22 +157,9 @@ class PydanticMapper(Mapper[UUID]):
     domain/shared/recorded.py); both upcast and give the same event.
     """
 
-    def to_stored_event(
-        self, domain_event: Any, dumped: Mapping[str, Any] | None = None
-    ) -> StoredEvent:
-        """`dumped`: fields whose JSON-mode values the caller has already
-        (many events carrying one value, as an import's item terms): put in
-        their place as they are, the rest dumped, the state the same."""
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
         model = cast(BaseModel, domain_event)
-        if dumped:
-            rest = model.model_dump(mode="json", exclude=set(dumped))
-            state = {
-                name: dumped[name] if name in dumped else rest[name]
-                for name in type(model).model_fields
-                if name in dumped or name in rest
-            }
-        else:
-            state = model.model_dump(mode="json")
+        state = model.model_dump(mode="json")
         class_version = _class_version(type(model))
         if class_version > 1:
             state["class_version"] = class_version

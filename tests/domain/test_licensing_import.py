@@ -217,11 +217,12 @@ def test_an_imported_matter_carries_its_history_as_imported(
     assert event.timestamp.date() > date(2019, 3, 25)  # recorded at the import
 
 
-def test_each_event_is_stored_as_the_mapper_alone_would_store_it(
+def test_each_imported_event_stores_the_bytes_of_its_validated_self(
     importer: PastMatters, licensing: Licensing
 ) -> None:
-    # The import dumps each item's terms once per chunk and hands them to the
-    # mapper: the stored bytes must be those of the event dumped whole.
+    # The import assembles each event from checked parts without validating
+    # it again (PastMatters._event): read back and validated in full, it must
+    # store the very bytes the import stored.
     rows = line("OLD-1") + line("OLD-2", item=ON_SITE_ITEM) + line("OLD-3")
     importer.import_past_matters(ADMIN, (HEADER + rows).encode())
     mapper = licensing.mapper
