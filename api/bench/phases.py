@@ -331,6 +331,10 @@ class ImportRate(Protocol):
     @property
     def rate(self) -> float: ...
 
+    def costs(self) -> str:
+        """Where the time went (CPU per row) and the machine's load."""
+        ...
+
 
 @runtime_checkable
 class Imports(Protocol):

@@ -597,7 +597,7 @@ def import_phase(bench: Bench, results: Results) -> None:
     results.add(
         f"9. import of {done.rows:,} past matters (read, check, record){bench.tag}",
         f"{done.rate:,.0f} matters/s ({done.seconds:.1f} s; the same file again"
-        f" {done.again_seconds:.1f} s, nothing recorded)",
+        f" {done.again_seconds:.1f} s, nothing recorded; {done.costs()})",
         f">= {TARGET_IMPORT:,} matters/s",
         done.rate >= TARGET_IMPORT,
     )

@@ -107,10 +107,13 @@ class CasetraceRecorder(PostgresApplicationRecorder):
             + insert
             + SQL(" WHERE EXISTS (SELECT FROM k) RETURNING notification_id")
         )
-        self.bulk_insert_statement = SQL(
-            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
-            " SELECT * FROM unnest(%b::uuid[], %b::int4[], %b::text[], %b::bytea[])"
-            " RETURNING notification_id"
+        self.bulk_copy_statement = SQL(
+            "COPY {0}.{1} (originator_id, originator_version, topic, state)"
+            " FROM STDIN (FORMAT BINARY)"
+        ).format(*table)
+        self.bulk_ids_statement = SQL(
+            "SELECT notification_id FROM {0}.{1} WHERE notification_id > %s"
+            " ORDER BY notification_id"
         ).format(*table)
         self._reads: dict[tuple[str, str | None, bool], Composed] = {}
 
@@ -175,12 +178,10 @@ class CasetraceRecorder(PostgresApplicationRecorder):
             raise IntegrityError(msg)
         return ids
 
-    def _write(
-        self, statement: Composed, params: Sequence[Any], *, binary: bool = False
-    ) -> list[int]:
+    def _write(self, statement: Composed, params: Sequence[Any]) -> list[int]:
         """The pipelined transaction; the notification ids it inserted."""
         with self.datastore.get_connection() as conn:
-            steps, inserted = conn.cursor(), conn.cursor(binary=binary)
+            steps, inserted = conn.cursor(), conn.cursor()
             try:
                 with conn.pipeline():
                     steps.execute("BEGIN", prepare=False)
@@ -197,22 +198,39 @@ class CasetraceRecorder(PostgresApplicationRecorder):
 
     def insert_in_bulk(self, stored_events: Sequence[StoredEvent]) -> list[int]:
         """Many new events in one transaction (an import), as `insert_events`
-        writes them — the table lock, NOTIFY, in order — with the columns sent
-        as four binary arrays: the composite array's text form escapes each
-        event's state with a regular expression, several times slower. Not
-        retried: an import is run again instead (it records nothing twice).
-        One transaction is left by leaving the pipeline, which sends the
-        whole of a large statement before it waits (docs/upstream-save-hang.md)."""
+        writes them — the table lock, NOTIFY, in order — sent by COPY in
+        binary: no statement holds tens of megabytes of parameters (the
+        library's save() hang, docs/upstream-save-hang.md), and the server
+        parses no arrays. Under the lock no one else inserts, so the ids
+        after the head read before the COPY are this transaction's own. Not
+        retried: an import is run again instead (it records nothing twice)."""
         if not stored_events:
             return []
         confirm(pending_reliances())
-        columns = (
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-        )
-        return self._write(self.bulk_insert_statement, columns, binary=True)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            try:
+                curs.execute("BEGIN", prepare=False)
+                for lock in self.lock_table_statements:
+                    curs.execute(lock, prepare=True)
+                curs.execute(self.notify_statement, prepare=False)
+                curs.execute(self.max_notification_id_statement, prepare=False)
+                head = _head(curs)
+                with curs.copy(self.bulk_copy_statement) as copy:
+                    copy.set_types(
+                        [self.datastore.originator_id_type, "int8", "text", "bytea"]
+                    )
+                    for e in stored_events:
+                        copy.write_row(
+                            (e.originator_id, e.originator_version, e.topic, e.state)
+                        )
+                curs.execute(self.bulk_ids_statement, (head,), prepare=False)
+                ids = [row["notification_id"] for row in curs.fetchall()]
+                curs.execute("COMMIT", prepare=False)
+            except psycopg.Error:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("ROLLBACK", prepare=False)
+                raise
+        return ids
 
     # -- reading: several aggregates, and the reliances, in one round trip --------
 

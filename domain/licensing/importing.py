@@ -129,8 +129,8 @@ class PastMatters:
                 new.append((row, item, case_id))
 
         def event(n: int) -> LicenceApplication.Imported:
-            row, item, _ = new[n]
-            return self._event(row, item, stamp, batch, found.sha256)
+            row, item, case_id = new[n]
+            return self._event(row, item, case_id, stamp, batch, found.sha256)
 
         position = 0
         if dry_run:
@@ -225,7 +225,13 @@ class PastMatters:
     # -- recording ---------------------------------------------------------------------
 
     def _event(
-        self, row: PastRow, item: ItemTerms, audit: Audit, batch: UUID, sha256: str
+        self,
+        row: PastRow,
+        item: ItemTerms,
+        case_id: UUID,
+        audit: Audit,
+        batch: UUID,
+        sha256: str,
     ) -> LicenceApplication.Imported:
         """The matter's one event, made as the library's `_create` makes a
         creation event (the aggregate it makes is not needed to store it).
@@ -268,7 +274,7 @@ class PastMatters:
             digest=row.digest,
         )
         return LicenceApplication.Imported.model_construct(
-            originator_id=imported_application_id(row.unit_code, row.source_id),
+            originator_id=case_id,  # imported_application_id, from _placed
             originator_version=LicenceApplication.INITIAL_VERSION,
             originator_topic=LicenceApplication.PINNED_TOPIC,
             timestamp=LicenceApplication.Imported.create_timestamp(),

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.host.cli import app as cli
+from api.host.recorder import CasetraceRecorder
+from api.licensing import service
 from domain.licensing.history import imported_application_id
 from domain.licensing.import_format import SAMPLE_HEADER as HEADER
 from domain.shared.audit import Role
@@ -21,6 +25,9 @@ from domain.shared.uscc import compose_uscc
 from projections.runtime import Projector
 from tests.api.conftest import CITY, COUNTY, ITEM, OTHER_COUNTY, Staff
 from tests.api.helpers import log_head
+
+if TYPE_CHECKING:
+    from api.host.storage import Services
 
 pytestmark = pytest.mark.db
 
@@ -232,3 +239,28 @@ def test_the_cli_imports_a_file_and_exits_1_on_a_bad_row(
     whole = CliRunner().invoke(cli, ["import", "licensing", str(refused)])
     assert whole.exit_code == 2
     assert "GBK" in whole.output
+
+
+def test_a_bulk_write_answers_its_positions_in_order_and_a_clash_writes_none(
+    services: Services,
+) -> None:
+    # insert_in_bulk (COPY under the table lock) on a log of its own, so no
+    # projection meets these made-up events.
+    recorder = service(services).recorder
+    assert isinstance(recorder, CasetraceRecorder)
+    bulk = CasetraceRecorder(recorder.datastore, events_table_name="bulk_test_events")
+    bulk.create_table()
+    events = [
+        StoredEvent(uuid4(), 1, "tests:Bulk", f'{{"n":{n}}}'.encode()) for n in range(3)
+    ]
+    ids = bulk.insert_in_bulk(events)
+    assert ids == sorted(ids)
+    stored = bulk.select_notifications(ids[0], 10)
+    assert [(n.id, n.originator_id, n.state) for n in stored] == [
+        (i, e.originator_id, e.state) for i, e in zip(ids, events, strict=True)
+    ]
+    clash = [StoredEvent(uuid4(), 1, "tests:Bulk", b"{}"), events[1]]
+    with pytest.raises(IntegrityError):
+        bulk.insert_in_bulk(clash)
+    assert bulk.max_notification_id() == ids[-1]
+    assert bulk.insert_in_bulk(clash[:1]) == [bulk.max_notification_id()]

@@ -4,7 +4,6 @@ as imported, idempotent ids — in memory (the popo store), no I/O."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -22,9 +21,9 @@ from domain.shared.uscc import compose_uscc
 from tests.domain.conftest import (
     BOOTSTRAP,
     CALENDAR,
+    ON_SITE_ITEM,
     PLAIN_ITEM,
     POPO,
-    RECEIVED_ON,
     at_shanghai,
     staff_audit,
 )
@@ -62,15 +61,33 @@ def faults(text: str) -> list[tuple[int, str | None, str]]:
     return [(p.row, p.column, p.code) for p in found.problems]
 
 
-def establish_units(registry: Registry) -> None:
-    registry.establish_unit("3208", "淮安市市场监督管理局", BOOTSTRAP)
-    registry.establish_unit("320803", "淮安区市场监督管理局", BOOTSTRAP)
-
-
 @pytest.fixture
 def importer(licensing: Licensing, registry: Registry) -> PastMatters:
-    establish_units(registry)
-    return PastMatters(licensing)
+    return PastMatters(_with_units(licensing, registry))
+
+
+def _with_units(licensing: Licensing, registry: Registry) -> Licensing:
+    registry.establish_unit("3208", "淮安市市场监督管理局", BOOTSTRAP)
+    registry.establish_unit("320803", "淮安区市场监督管理局", BOOTSTRAP)
+    return licensing
+
+
+def imported_lifecycle() -> list[LicenceApplication.Imported]:
+    """A past matter as the import records it (the event samples of
+    test_persistence_roundtrip and test_recorded)."""
+    registry = Registry(env=POPO)
+    registry.load_catalogue(shipped_catalogue(), BOOTSTRAP)
+    clock = FixedClock(at_shanghai(TODAY))
+    licensing = Licensing(env=POPO, registry=registry, calendar=CALENDAR, clock=clock)
+    try:
+        importer = PastMatters(_with_units(licensing, registry))
+        importer.import_past_matters(ADMIN, (HEADER + line()).encode())
+        events = licensing.history(imported_application_id("320803", "OLD-1"))
+    finally:
+        licensing.close()
+        registry.close()
+    assert all(isinstance(e, LicenceApplication.Imported) for e in events)
+    return list(events)
 
 
 # -- the rows' rules (no store) ----------------------------------------------------
@@ -200,6 +217,23 @@ def test_an_imported_matter_carries_its_history_as_imported(
     assert event.timestamp.date() > date(2019, 3, 25)  # recorded at the import
 
 
+def test_each_imported_event_stores_the_bytes_of_its_validated_self(
+    importer: PastMatters, licensing: Licensing
+) -> None:
+    # The import assembles each event from checked parts without validating
+    # it again (PastMatters._event): read back and validated in full, it must
+    # store the very bytes the import stored.
+    rows = line("OLD-1") + line("OLD-2", item=ON_SITE_ITEM) + line("OLD-3")
+    importer.import_past_matters(ADMIN, (HEADER + rows).encode())
+    mapper = licensing.mapper
+    for old_id in ("OLD-1", "OLD-2", "OLD-3"):
+        case_id = imported_application_id("320803", old_id)
+        (stored,) = licensing.recorder.select_events(case_id)
+        event = mapper.to_domain_event(stored)
+        assert isinstance(event, LicenceApplication.Imported)
+        assert mapper.to_stored_event(event).state == stored.state
+
+
 def test_importing_the_same_row_again_records_nothing_new(
     importer: PastMatters, licensing: Licensing
 ) -> None:
@@ -295,20 +329,3 @@ def test_a_grant_imported_without_its_certificate_can_be_issued_live_later(
     (issued,) = case.collect_events()
     assert isinstance(issued, LicenceApplication.CertificateIssued)
     assert issued.within_limit is False
-
-
-def imported_lifecycles() -> list[list[Any]]:
-    """An imported matter's events, as stored, for the suites that check every
-    event class (test_persistence_roundtrip.py, test_recorded.py)."""
-    registry = Registry(env=POPO)
-    registry.load_catalogue(shipped_catalogue(), BOOTSTRAP)
-    clock = FixedClock(at_shanghai(RECEIVED_ON))
-    licensing = Licensing(env=POPO, registry=registry, calendar=CALENDAR, clock=clock)
-    try:
-        establish_units(registry)
-        PastMatters(licensing).import_past_matters(ADMIN, (HEADER + line()).encode())
-        case_id = imported_application_id("320803", "OLD-1")
-        return [list(licensing.repository.event_store.get(case_id))]
-    finally:
-        licensing.close()
-        registry.close()

@@ -105,7 +105,7 @@ from tests.domain.conftest import (
 from tests.domain.enforcement_lifecycles import enforcement_lifecycles
 from tests.domain.inspections_lifecycles import INSPECTIONS, inspections_lifecycles
 from tests.domain.submission_lifecycles import submission_lifecycles
-from tests.domain.test_licensing_import import imported_lifecycles
+from tests.domain.test_licensing_import import imported_lifecycle
 
 TRANSCODERS = {
     "library JSONTranscoder": {},
@@ -288,11 +288,11 @@ def all_lifecycles() -> list[list[Any]]:
         + _licence_lifecycles()
         + _applicant_record_lifecycles()
         + aftercare_lifecycles()
+        + [imported_lifecycle()]
         + complaints_lifecycles()
         + inspections_lifecycles()
         + enforcement_lifecycles()
         + submission_lifecycles()
-        + imported_lifecycles()
     )
 
 
