@@ -13,8 +13,6 @@ from api.host.storage import Services
 from api.licensing import service
 from api.licensing.ratings import RATING_FORM
 from domain.licensing.application import LicenceApplication
-from domain.licensing.import_format import SAMPLE_HEADER
-from domain.licensing.importing import PastMatters
 from domain.licensing.licence import LicenceChange
 from domain.licensing.matter import Matter
 from domain.licensing.parties import (
@@ -42,39 +40,7 @@ def load_demo(services: Services, data_dir: Path) -> list[str]:
         for n, (name, region, _) in enumerate(ENTERPRISES, start=1)
     ]
     made = _applications(services, applicants)
-    lines = [
-        f"application {a.id}  receipt {a.receipt_number}  {a.status}" for a in made
-    ]
-    return lines + _past_matters(services, applicants)
-
-
-def _past_matters(services: Services, applicants: list[Applicant]) -> list[str]:
-    """Three matters of 2014 from the old system (历史办件导入), imported by the
-    city's admin: the statistics then reach back to that year."""
-    a, b, *_ = applicants
-    rows = [
-        ("OLD-2014-0001", a, "new", "2014-03-03", "2014-03-04", "2014-03-20",
-         "2014-03-24", "2014-03-25", "准予许可", "淮区质监特登〔2014〕11号", "TS2014-11"),
-        ("OLD-2014-0002", a, "change", "2014-06-09", "2014-06-09", "2014-06-16",
-         "2014-06-17", "2014-06-17", "准予许可", "淮区质监特登〔2014〕35号", "TS2014-11"),
-        ("OLD-2014-0003", b, "new", "2014-09-01", "2014-09-02", "2014-09-26",
-         "", "", "不予许可", "淮区质监特登〔2014〕52号", ""),
-    ]  # fmt: skip
-    text = SAMPLE_HEADER + "".join(
-        f"{old},XK-TZSB-SYDJ,{matter},{who.name},{who.uscc},{who.region_code},"
-        + ",".join(dates)
-        + "\n"
-        for old, who, matter, *dates in rows
-    )
-    admin = services.registry.get_staff("SJ-004")
-    audit = Audit(
-        actor=admin.actor(Role.ADMIN),
-        request_id="demo",
-        reason="原系统历史办件迁移",
-        causation="command:demo",
-    )
-    report = PastMatters(service(services)).import_past_matters(audit, text.encode())
-    return [f"past matters imported {report.counts.imported} (batch {report.batch_id})"]
+    return [f"application {a.id}  receipt {a.receipt_number}  {a.status}" for a in made]
 
 
 def _applications(
@@ -186,7 +152,7 @@ def _applications(
             change.id, clerk, CertificateService.IN_PERSON
         ),
     )
-    # 工作评议 by the holder with the change's query code; 质企联系 for the firm.
+    # 工作评议: the holder rates the change's handling with its query code.
     rater = Audit(actor=RATING_FORM, request_id="demo", causation="command:demo")
     step(
         1,
@@ -196,11 +162,6 @@ def _applications(
             Rating.SATISFIED,
             "一次办结",
             rater,
-        ),
-        lambda: licensing.designate_liaison(
-            staff("HA-004", Role.APPROVER, "重点服务企业"),
-            uscc=a.uscc or "",
-            contact_staff_no="HA-002",
         ),
     )
 

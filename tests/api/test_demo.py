@@ -20,8 +20,6 @@ def test_the_demo_loads_applications_in_every_state_and_writes_the_tokens_once(
             line.split()[-1] for line in lines if line.startswith("application ")
         }
         assert statuses == {s.value for s in Status}
-        # Issue 14: three matters of 2014 from the old system, imported.
-        assert any(line.startswith("past matters imported 3 ") for line in lines)
         tokens = (tmp_path / "demo-tokens.txt").read_text(encoding="utf-8")
         assert tokens.count(" token ct_") == len(PEOPLE)
         assert (tmp_path / "demo-tokens.txt").stat().st_mode & 0o777 == 0o600

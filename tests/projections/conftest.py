@@ -1,5 +1,5 @@
 """The projection runtime under test: a database per test (on each server in
-turn) holding the demo's fourteen applications, made through the real services
+turn) holding the demo's fifteen applications, made through the real services
 once per module and copied from that template for each test, and helpers that
 write more events and open projectors on it."""
 

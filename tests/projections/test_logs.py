@@ -456,7 +456,7 @@ def test_a_raw_model_receives_every_stored_event_byte_for_byte(world: World) -> 
             for r in as_stored(world.url, ["licensing"])
             if r[2] == LicenceApplication.Received.TOPIC
         ]
-        assert len(receipts) == 14  # the demo's applications, and nothing else
+        assert len(receipts) == 15  # the demo's applications, and nothing else
 
 
 @pytest.fixture
