@@ -281,6 +281,11 @@ class Factory(PostgresFactory):
         kwargs = pool.kwargs if isinstance(pool.kwargs, dict) else {}
         params = {k: v for k, v in kwargs.items() if k != "row_factory"}
         harden_pool(pool, make_conninfo(**params), timeouts)
+        # The pool's first connection is a start-up's, not a request's: open
+        # it now and wait for it as long as connecting may take, not the 1 s a
+        # request waits (a loaded server's first connect was seen to take
+        # longer); later requests then never wait on an opening pool.
+        pool.open(wait=True, timeout=timeouts.connect + timeouts.pool)
 
 
 class _CappedBackoff(AttemptWithBackoff):

@@ -24,11 +24,7 @@ def test_several_processes_starting_on_a_fresh_database_create_the_tables_once(
     def start(_: int) -> Services:
         # One connection per pool: four processes of five pools each stay
         # well inside a stock server's 100 connections beside the session's.
-        # Four starts at once queue behind one another's schema lock, on a
-        # server busy with the rest of the suite: the wait for a connection
-        # is a start-up's here, not a request's 1 s (seen to fail under load).
-        settings = Settings(pool_size=1, pool_timeout=10.0)
-        return open_services(settings, url=fresh_database)
+        return open_services(Settings(pool_size=1), url=fresh_database)
 
     with ThreadPoolExecutor(4) as pool:
         started = list(pool.map(start, range(4)))
